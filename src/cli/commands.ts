@@ -1,0 +1,121 @@
+/**
+ * @module cli/commands — what each CLI command does.
+ */
+import { sql } from 'kysely';
+
+import type { Config } from '../config.ts';
+import { AppError } from '../errors.ts';
+import { createLogger, openConfiguredDatabase, serviceDeps, startServer } from '../main.ts';
+import { upsertSuperuser } from '../services/auth.service.ts';
+import { generatePassword } from '../services/passwords.ts';
+import { lockHolder } from '../store/data-dir-lock.ts';
+import { migrateToLatest, pendingMigrations } from '../store/migrate.ts';
+
+function say(line: string): void {
+  process.stdout.write(line + '\n');
+}
+
+function fail(line: string): number {
+  process.stderr.write(line + '\n');
+  return 1;
+}
+
+export async function runServe(config: Config): Promise<void> {
+  const logger = createLogger(config);
+  const server = await startServer(config, logger);
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) {
+      return;
+    }
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    server.close().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        logger.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+export async function runMigrate(config: Config): Promise<number> {
+  try {
+    const handle = await openConfiguredDatabase(config);
+    try {
+      const report = await migrateToLatest(handle.db);
+      say(report.applied.length ? `Applied: ${report.applied.join(', ')}` : 'The database is up to date.');
+      return 0;
+    } finally {
+      await handle.close();
+    }
+  } catch (err) {
+    return fail(err instanceof AppError ? err.message : `Migration failed: ${String((err as Error).message)}`);
+  }
+}
+
+export async function runCreateAdmin(config: Config, email: string, password: string | undefined): Promise<number> {
+  try {
+    const handle = await openConfiguredDatabase(config);
+    try {
+      await migrateToLatest(handle.db);
+      const chosen = password ?? config.adminPassword ?? generatePassword();
+      const result = await upsertSuperuser(serviceDeps(config, handle), email, chosen);
+      say(`${result === 'created' ? 'Created' : 'Updated'} superuser ${email}.`);
+      if (!password && !config.adminPassword) {
+        say(`Password: ${chosen}`);
+      }
+      return 0;
+    } finally {
+      await handle.close();
+    }
+  } catch (err) {
+    return fail(err instanceof Error ? err.message : String(err));
+  }
+}
+
+/** Checks settings and the database; prints one line per check; exit 1 if any failed. */
+export async function runDoctor(config: Config): Promise<number> {
+  let failures = 0;
+  const ok = (line: string) => say(`ok    ${line}`);
+  const bad = (line: string) => {
+    failures++;
+    say(`FAIL  ${line}`);
+  };
+  ok(`settings parsed (port ${config.port}, host ${config.host})`);
+  const [major = 0, minor = 0] = process.versions.node.split('.').map(Number);
+  if (major > 20 || (major === 20 && minor >= 19)) {
+    ok(`Node ${process.versions.node}`);
+  } else {
+    bad(`Node ${process.versions.node} is too old: Rollcall needs 20.19 or newer (24 LTS recommended)`);
+  }
+  if (!config.databaseUrl) {
+    const holder = lockHolder(config.dataDir);
+    if (holder !== null) {
+      ok(`embedded database ${config.dataDir} is in use by a running server (pid ${holder}); not opening it`);
+      return failures ? 1 : 0;
+    }
+    say(`note  embedded database in ${config.dataDir}: fine for trials and small programs; use PostgreSQL (DATABASE_URL) for production data`);
+  }
+  try {
+    const handle = await openConfiguredDatabase(config);
+    try {
+      const row = await sql<{ version: string }>`select version() as version`.execute(handle.db);
+      ok(`database reachable (${handle.kind}, ${handle.location}): ${row.rows[0]?.version.split(' on ')[0] ?? ''}`);
+      const pending = await pendingMigrations(handle.db);
+      if (pending.length) {
+        bad(`migrations not applied: ${pending.join(', ')} (run: rollcall migrate)`);
+      } else {
+        ok('migrations up to date');
+      }
+    } finally {
+      await handle.close();
+    }
+  } catch (err) {
+    bad(`database: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  return failures ? 1 : 0;
+}

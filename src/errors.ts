@@ -1,0 +1,68 @@
+/**
+ * @module errors — AppError and the error catalogue. Every user-visible failure has a code here with
+ * a plain description. HTTP statuses live in http/error-handler.ts, not here.
+ */
+
+export const errorCatalogue = {
+  // Request and access
+  VALIDATION_ERROR: 'The request is not valid: a field is missing, has the wrong type, or is too long.',
+  NOT_FOUND: 'No such resource, or you cannot see it.',
+  FORBIDDEN: 'You do not have permission to do this.',
+  UNAUTHORIZED: 'Sign in first: the request has no valid token or session.',
+  CONFLICT: 'This conflicts with something that already exists (for example a name already in use).',
+  PAYLOAD_TOO_LARGE: 'The request body is larger than the server accepts.',
+  UNSUPPORTED_MEDIA_TYPE: 'The request body has a content type the server does not accept.',
+  RATE_LIMITED: 'Too many requests; wait a moment and try again.',
+  INTERNAL_ERROR: 'The server hit an unexpected problem; the details are in its log.',
+  SERVICE_UNAVAILABLE: 'The server is starting or its database is unreachable; try again shortly.',
+  // Contact problems
+  INVALID_PHONE_NUMBER: 'The phone number is not a valid number: check the digits and the country code.',
+  PHONE_NUMBER_IN_USE:
+    'Another contact (in this or another project) already receives replies from this number, so this contact can only be sent to (one-way).',
+  INVALID_TIME_ZONE: 'The time zone is not a known IANA time zone name (such as Africa/Nairobi); the project time zone is used instead.',
+  UNKNOWN_LANGUAGE: "The language code is not one of the project's SMS languages; the project default language is used instead.",
+  INVALID_EMAIL_ADDRESS: 'The email address is not valid.',
+  // Message failures (some used by later features)
+  NO_PHONE_NUMBER: 'The contact has no phone number.',
+  NO_TWO_WAY_PHONE_NUMBER: 'The contact has no two-way (verified) phone number, which this message needs.',
+  PHONE_NUMBER_OPTED_OUT: 'The person replied STOP (or another opt-out word) to this number; they must reply START before messages can go out again.',
+  NO_SMS_CONSENT:
+    "The contact's country requires recorded consent before SMS (for a case, contact_phone_number_is_verified = 1; for a mobile worker, a verified number).",
+  GATEWAY_NOT_FOUND: "The gateway named in the contact's contact_backend_id does not exist in this project or globally.",
+  NO_SUITABLE_GATEWAY: 'No gateway is set up for this number: add a gateway and a route for its country prefix (or *).',
+  GATEWAY_ERROR: 'The gateway did not accept the message after all retries.',
+  NO_EMAIL_ADDRESS: 'The contact has no email address.',
+  NO_MESSAGE: "There is no text for the contact's language or for the project default language.",
+  CONTACT_IS_INACTIVE: 'The contact is closed or deleted.',
+  MESSAGE_TOO_LONG: 'The message is longer than the gateway accepts.',
+  MESSAGE_BLANK: 'The message has no text.',
+  MESSAGE_IS_STALE: 'The message waited longer than the staleness limit and was not sent.',
+  // Server operations
+  DATA_DIR_LOCKED: 'Another Rollcall process is using this data folder; stop it first (or talk to it over HTTP).',
+} as const satisfies Record<string, string>;
+
+export type ErrorCode = keyof typeof errorCatalogue;
+
+export function describeError(code: ErrorCode): string {
+  return errorCatalogue[code];
+}
+
+/** An expected failure with a catalogue code. `message` is safe to show to the caller. */
+export class AppError extends Error {
+  readonly code: ErrorCode;
+  readonly details: unknown;
+  constructor(code: ErrorCode, message?: string, options?: { cause?: unknown; details?: unknown }) {
+    super(message ?? errorCatalogue[code], { cause: options?.cause });
+    this.name = 'AppError';
+    this.code = code;
+    this.details = options?.details;
+  }
+}
+
+/** Turns anything thrown into an Error, keeping the original as the cause. */
+export function coerceError(raw: unknown): Error {
+  if (raw instanceof Error) {
+    return raw;
+  }
+  return new Error(typeof raw === 'string' ? raw : 'Non-error thrown', { cause: raw });
+}

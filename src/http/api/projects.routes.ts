@@ -1,0 +1,103 @@
+/**
+ * @module http/api/projects.routes — projects, their settings and their web users.
+ */
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+
+import type { ServiceDeps } from '../../services/deps.ts';
+import { addProjectUser, createProject, listProjectUsers, listVisibleProjects, patchProject, requireProject, toProjectView } from '../../services/projects.service.ts';
+import { actorOf, requireApiActor } from '../auth.ts';
+import { projectParams, roleSchema } from './schemas.ts';
+
+const languages = z.array(z.string().max(35)).min(1).max(50);
+const selfRegistration = z.strictObject({
+  caseEnabled: z.boolean().optional(),
+  caseType: z.string().trim().min(1).max(255).nullable().optional(),
+  caseOwnerId: z.string().max(64).nullable().optional(),
+  submitterId: z.string().max(64).nullable().optional(),
+  workerEnabled: z.boolean().optional(),
+  welcomeMessageTo: z.enum(['none', 'cases', 'workers', 'all']).optional(),
+  welcomeMessage: z.string().max(1600).nullable().optional(),
+  welcomeSurveyId: z.string().max(64).nullable().optional(),
+});
+
+export function registerProjectRoutes(app: FastifyInstance, deps: ServiceDeps): void {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  const auth = requireApiActor(deps);
+
+  r.post(
+    '/api/v1/projects',
+    {
+      preHandler: auth,
+      schema: {
+        tags: ['projects'],
+        body: z.strictObject({
+          name: z.string().max(63),
+          timeZone: z.string().max(64).optional(),
+          defaultCountry: z.string().max(2).nullable().optional(),
+          languages: languages.optional(),
+          defaultLanguage: z.string().max(35).optional(),
+          phoneValidation: z.enum(['strict', 'possible']).optional(),
+        }),
+      },
+    },
+    async (request, reply) => reply.code(201).send(await createProject(deps, actorOf(request), request.body)),
+  );
+
+  r.get('/api/v1/projects', { preHandler: auth, schema: { tags: ['projects'] } }, async (request) => ({
+    items: await listVisibleProjects(deps, actorOf(request)),
+    nextCursor: null,
+  }));
+
+  r.get('/api/v1/projects/:project', { preHandler: auth, schema: { tags: ['projects'], params: projectParams } }, async (request) =>
+    toProjectView(await requireProject(deps, actorOf(request), request.params.project)),
+  );
+
+  r.patch(
+    '/api/v1/projects/:project',
+    {
+      preHandler: auth,
+      schema: {
+        tags: ['projects'],
+        params: projectParams,
+        body: z.strictObject({
+          timeZone: z.string().max(64).optional(),
+          defaultCountry: z.string().max(2).nullable().optional(),
+          languages: languages.optional(),
+          defaultLanguage: z.string().max(35).optional(),
+          phoneValidation: z.enum(['strict', 'possible']).optional(),
+          selfRegistration: selfRegistration.optional(),
+          helpText: z.string().max(1600).nullable().optional(),
+          defaultSmsResponse: z.string().max(1600).nullable().optional(),
+          defaultEmailGateway: z.string().max(64).nullable().optional(),
+        }),
+      },
+    },
+    async (request) => {
+      const project = await requireProject(deps, actorOf(request), request.params.project, 'admin');
+      return patchProject(deps, project, request.body);
+    },
+  );
+
+  r.post(
+    '/api/v1/projects/:project/users',
+    {
+      preHandler: auth,
+      schema: {
+        tags: ['projects'],
+        params: projectParams,
+        body: z.strictObject({ email: z.string().max(254), password: z.string().max(1024), role: roleSchema }),
+      },
+    },
+    async (request, reply) => {
+      const project = await requireProject(deps, actorOf(request), request.params.project, 'admin');
+      return reply.code(201).send(await addProjectUser(deps, project, request.body));
+    },
+  );
+
+  r.get('/api/v1/projects/:project/users', { preHandler: auth, schema: { tags: ['projects'], params: projectParams } }, async (request) => {
+    const project = await requireProject(deps, actorOf(request), request.params.project);
+    return { items: await listProjectUsers(deps, project), nextCursor: null };
+  });
+}

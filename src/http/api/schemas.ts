@@ -1,0 +1,25 @@
+/**
+ * @module http/api/schemas — zod pieces shared by the API routes.
+ */
+import { z } from 'zod';
+
+export const text = (max: number) => z.string().max(max);
+export const nonBlank = (max: number) => z.string().trim().min(1).max(max);
+
+export const projectParams = z.object({ project: z.string().max(63) });
+
+export const listQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+  cursor: z.string().max(100).optional(),
+});
+
+/** Property names start with a letter (so never __proto__); values are text, numbers, booleans or null. */
+export const PROPERTY_NAME = /^[A-Za-z][A-Za-z0-9_-]{0,99}$/;
+
+export const propertyValue = z.union([z.string().max(10_000), z.number().finite(), z.boolean(), z.null()]);
+
+export const properties = z
+  .record(z.string().regex(PROPERTY_NAME, 'property names are 1–100 letters, digits, _ or -, starting with a letter'), propertyValue)
+  .refine((p) => Object.keys(p).length <= 500, 'at most 500 properties');
+
+export const roleSchema = z.enum(['admin', 'member']);

@@ -1,0 +1,75 @@
+/**
+ * @module http/app — builds the Fastify app: parsers, error handler, OpenAPI, API routes, admin UI.
+ */
+import fastifyCookie from '@fastify/cookie';
+import fastifyFormbody from '@fastify/formbody';
+import fastifySwagger from '@fastify/swagger';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import type { Logger } from 'pino';
+
+import type { Config } from '../config.ts';
+import { errorCatalogue } from '../errors.ts';
+import type { ServiceDeps } from '../services/deps.ts';
+import { registerAdminRoutes } from './admin/admin.routes.tsx';
+import { registerAuthRoutes } from './api/auth.routes.ts';
+import { registerCaseRoutes } from './api/cases.routes.ts';
+import { registerMobileWorkerRoutes } from './api/mobile-workers.routes.ts';
+import { registerPhoneNumberRoutes } from './api/phone-numbers.routes.ts';
+import { registerProjectRoutes } from './api/projects.routes.ts';
+import { errorBody, installErrorHandler } from './error-handler.ts';
+import { installJsonParser } from './json-body.ts';
+
+export interface AppDeps {
+  config: Config;
+  services: ServiceDeps;
+  logger: Logger;
+  /** Whether the database answers (for /healthz). */
+  isReady: () => Promise<boolean>;
+}
+
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: deps.logger as FastifyBaseLogger,
+    bodyLimit: deps.config.bodyLimit,
+    disableRequestLogging: true,
+    routerOptions: { maxParamLength: 200 },
+  });
+  app.decorateRequest('actor', null);
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  installJsonParser(app);
+  installErrorHandler(app);
+  await app.register(fastifyCookie);
+  await app.register(fastifyFormbody, { bodyLimit: deps.config.bodyLimit });
+  await app.register(fastifySwagger, {
+    openapi: {
+      info: { title: 'Rollcall API', version: '1', description: 'Register messaging contacts and reach them by SMS and email.' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+    },
+    transform: jsonSchemaTransform,
+    hideUntagged: true,
+  });
+
+  app.get('/healthz', async (_request, reply) => {
+    if (await deps.isReady()) {
+      return { status: 'ok' };
+    }
+    return reply.code(503).send(errorBody('SERVICE_UNAVAILABLE'));
+  });
+  app.get('/openapi.json', async () => app.swagger());
+  app.get('/api/v1/errors', async () => Object.entries(errorCatalogue).map(([code, description]) => ({ code, description })));
+
+  registerAuthRoutes(app, deps.services);
+  registerProjectRoutes(app, deps.services);
+  registerCaseRoutes(app, deps.services);
+  registerMobileWorkerRoutes(app, deps.services);
+  registerPhoneNumberRoutes(app, deps.services);
+  await registerAdminRoutes(app, { services: deps.services, config: deps.config });
+
+  app.setNotFoundHandler((request, reply) => {
+    return reply.code(404).type('application/json; charset=utf-8').send(errorBody('NOT_FOUND', `No route for ${request.method} ${request.url.split('?')[0]}.`));
+  });
+  return app;
+}

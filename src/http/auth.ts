@@ -1,0 +1,43 @@
+/**
+ * @module http/auth — reads the bearer token of API requests and puts the actor on the request.
+ */
+import type { FastifyReply, FastifyRequest } from 'fastify';
+
+import { AppError } from '../errors.ts';
+import { type Actor, resolveToken } from '../services/auth.service.ts';
+import type { ServiceDeps } from '../services/deps.ts';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    actor: Actor | null;
+  }
+}
+
+export function bearerToken(request: FastifyRequest): string | null {
+  const header = request.headers.authorization;
+  if (!header) {
+    return null;
+  }
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+  return match?.[1] ?? null;
+}
+
+/** A preHandler that requires a valid API token. */
+export function requireApiActor(deps: ServiceDeps) {
+  return async (request: FastifyRequest, _reply: FastifyReply): Promise<void> => {
+    const token = bearerToken(request);
+    const actor = token ? await resolveToken(deps, token) : null;
+    if (!actor) {
+      throw new AppError('UNAUTHORIZED', token ? 'The token is not valid, has expired or was revoked.' : 'Send Authorization: Bearer <token> (POST /api/v1/auth/tokens gives one).');
+    }
+    request.actor = actor;
+  };
+}
+
+/** The actor of a request that passed requireApiActor. */
+export function actorOf(request: FastifyRequest): Actor {
+  if (!request.actor) {
+    throw new AppError('UNAUTHORIZED');
+  }
+  return request.actor;
+}

@@ -1,0 +1,212 @@
+/**
+ * @module services/cases.service — create, read, list, update, close and delete cases, keeping
+ * each case's contact (DESIGN.md §3) and its phone registry entry (§4) in step with its properties.
+ */
+import { type CaseContact, type CaseContactReading, readCaseContact, toCaseContact, wantsTwoWay } from '../domain/case-contact.ts';
+import type { Project } from '../domain/project.ts';
+import { AppError } from '../errors.ts';
+import { type CaseRecord, type CaseWithEntry, findCase, insertCase, listCases, lockCase, updateCaseRow } from '../store/case.store.ts';
+import type { Trx } from '../store/database.ts';
+import { isProjectMember } from '../store/user.store.ts';
+import { findMobileWorker } from '../store/mobile-worker.store.ts';
+import { type ServiceDeps, isUuid } from './deps.ts';
+import { type RegistryOptions, releaseOwner, syncCaseEntry } from './phone-registry.service.ts';
+import { decodeCursor, encodeCursor, type Page } from './pagination.ts';
+
+export type PropertyValue = string | number | boolean | null;
+
+export interface CaseView {
+  id: string;
+  caseType: string;
+  name: string;
+  ownerId: string | null;
+  externalId: string | null;
+  closed: boolean;
+  closedAt: string | null;
+  properties: Record<string, string>;
+  contact: CaseContact;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface NewCaseInput {
+  caseType: string;
+  name: string;
+  ownerId?: string | null | undefined;
+  externalId?: string | null | undefined;
+  properties?: Record<string, PropertyValue> | undefined;
+}
+
+export interface CaseUpdateInput {
+  name?: string | undefined;
+  properties?: Record<string, PropertyValue> | undefined;
+}
+
+/** Property values are stored as text: 1 → "1", true → "true". */
+export function propertyText(value: PropertyValue): string | null {
+  if (value === null) {
+    return null;
+  }
+  return typeof value === 'string' ? value : String(value);
+}
+
+/** Merges changes into properties; null or "" clears a property. */
+export function mergeProperties(base: Readonly<Record<string, string>>, changes: Record<string, PropertyValue>): Record<string, string> {
+  const out: Record<string, string> = { ...base };
+  for (const [key, value] of Object.entries(changes)) {
+    const text = propertyText(value);
+    if (text === null || text === '') {
+      delete out[key];
+    } else {
+      out[key] = text;
+    }
+  }
+  return out;
+}
+
+export function toCaseView(c: CaseRecord, entryState: CaseWithEntry['entryState'], project: Project, reading?: CaseContactReading): CaseView {
+  const r = reading ?? readCaseContact(c.properties, project);
+  return {
+    id: c.id,
+    caseType: c.caseType,
+    name: c.name,
+    ownerId: c.ownerId,
+    externalId: c.externalId,
+    closed: c.closed,
+    closedAt: c.closedAt ? c.closedAt.toISOString() : null,
+    properties: c.properties,
+    contact: toCaseContact(r, entryState, !c.closed && !c.deleted),
+    createdAt: c.createdAt.toISOString(),
+    updatedAt: c.updatedAt.toISOString(),
+  };
+}
+
+function registryOptions(deps: ServiceDeps): RegistryOptions {
+  return { pendingTtlMs: deps.pendingTtlMs, now: deps.clock() };
+}
+
+async function checkOwner(deps: ServiceDeps, project: Project, ownerId: string): Promise<void> {
+  const exists = isUuid(ownerId) && ((await findMobileWorker(deps.db, project.id, ownerId)) !== null || (await isProjectMember(deps.db, project.id, ownerId)));
+  if (!exists) {
+    throw new AppError('VALIDATION_ERROR', 'ownerId must be the id of a mobile worker or web user of this project.', { details: { field: 'ownerId' } });
+  }
+}
+
+/** Saves the case's contact state to the registry inside the transaction. */
+async function syncEntry(trx: Trx, deps: ServiceDeps, c: CaseRecord, reading: CaseContactReading) {
+  const active = !c.closed && !c.deleted;
+  const wish = active && reading.phone.kind === 'valid' ? { number: reading.phone.e164, wantsTwoWay: wantsTwoWay(reading) } : null;
+  return syncCaseEntry(trx, { projectId: c.projectId, caseId: c.id, wish }, registryOptions(deps));
+}
+
+export async function createCase(deps: ServiceDeps, project: Project, input: NewCaseInput): Promise<CaseView> {
+  if (input.ownerId) {
+    await checkOwner(deps, project, input.ownerId);
+  }
+  const properties = mergeProperties({}, input.properties ?? {});
+  const reading = readCaseContact(properties, project);
+  const now = deps.clock();
+  return deps.db.transaction().execute(async (trx) => {
+    const c = await insertCase(
+      trx,
+      project.id,
+      {
+        caseType: input.caseType,
+        name: input.name,
+        ownerId: input.ownerId ?? null,
+        externalId: input.externalId ?? null,
+        properties,
+        phoneNumber: reading.phone.kind === 'valid' ? reading.phone.e164 : null,
+      },
+      now,
+    );
+    const state = await syncEntry(trx, deps, c, reading);
+    return toCaseView(c, state, project, reading);
+  });
+}
+
+export async function getCase(deps: ServiceDeps, project: Project, caseId: string): Promise<CaseView> {
+  const c = isUuid(caseId) ? await findCase(deps.db, project.id, caseId) : null;
+  if (!c) {
+    throw new AppError('NOT_FOUND', 'No such case in this project.');
+  }
+  return toCaseView(c, c.entryState, project);
+}
+
+export interface CaseListFilter {
+  caseType?: string | undefined;
+  search?: string | undefined;
+  phoneNumber?: string | undefined;
+  closed?: boolean | undefined;
+  limit: number;
+  cursor?: string | undefined;
+}
+
+export async function listProjectCases(deps: ServiceDeps, project: Project, f: CaseListFilter): Promise<Page<CaseView>> {
+  const rows = await listCases(deps.db, project.id, {
+    caseType: f.caseType,
+    search: f.search,
+    phoneNumber: f.phoneNumber,
+    closed: f.closed,
+    afterSeq: f.cursor === undefined ? undefined : decodeCursor(f.cursor),
+    limit: f.limit + 1,
+  });
+  const page = rows.slice(0, f.limit);
+  const last = page.at(-1);
+  return {
+    items: page.map((c) => toCaseView(c, c.entryState, project)),
+    nextCursor: rows.length > f.limit && last ? encodeCursor(last.seq) : null,
+  };
+}
+
+type CaseChange = { kind: 'update'; input: CaseUpdateInput } | { kind: 'close' } | { kind: 'delete' };
+
+async function changeCase(deps: ServiceDeps, project: Project, caseId: string, change: CaseChange): Promise<CaseView> {
+  if (!isUuid(caseId)) {
+    throw new AppError('NOT_FOUND', 'No such case in this project.');
+  }
+  const now = deps.clock();
+  return deps.db.transaction().execute(async (trx) => {
+    const current = await lockCase(trx, project.id, caseId);
+    if (!current) {
+      throw new AppError('NOT_FOUND', 'No such case in this project.');
+    }
+    const properties = change.kind === 'update' && change.input.properties ? mergeProperties(current.properties, change.input.properties) : current.properties;
+    const reading = readCaseContact(properties, project);
+    const updated = await updateCaseRow(
+      trx,
+      caseId,
+      {
+        name: change.kind === 'update' && change.input.name !== undefined ? change.input.name : current.name,
+        properties,
+        phoneNumber: reading.phone.kind === 'valid' ? reading.phone.e164 : null,
+        closed: change.kind === 'close',
+        deleted: change.kind === 'delete',
+      },
+      now,
+    );
+    let state: CaseWithEntry['entryState'];
+    if (updated.closed || updated.deleted) {
+      await releaseOwner(trx, 'case', caseId, registryOptions(deps));
+      state = null;
+    } else {
+      state = await syncEntry(trx, deps, updated, reading);
+    }
+    return toCaseView(updated, state, project, reading);
+  });
+}
+
+/** Merges properties (null or "" clears one) and re-evaluates the contact, even with no change. */
+export function updateCase(deps: ServiceDeps, project: Project, caseId: string, input: CaseUpdateInput): Promise<CaseView> {
+  return changeCase(deps, project, caseId, { kind: 'update', input });
+}
+
+/** Closes the case; its number is released and the next eligible contact promoted. */
+export function closeCase(deps: ServiceDeps, project: Project, caseId: string): Promise<CaseView> {
+  return changeCase(deps, project, caseId, { kind: 'close' });
+}
+
+/** Deletes the case (kept for the record, invisible to the API); its number is released. */
+export async function deleteCase(deps: ServiceDeps, project: Project, caseId: string): Promise<void> {
+  await changeCase(deps, project, caseId, { kind: 'delete' });
+}

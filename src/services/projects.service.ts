@@ -1,0 +1,207 @@
+/**
+ * @module services/projects.service — projects, their settings, their members, and access checks.
+ * Project isolation: every project-scoped request goes through requireProject(), which answers
+ * NOT_FOUND to a non-member (so existence does not leak) and FORBIDDEN to a member lacking the role.
+ */
+import { isLanguageCode } from '../domain/language.ts';
+import { isSupportedCountryCode } from '../domain/phone-number.ts';
+import { defaultProjectSettings, PROJECT_NAME, type Project, type ProjectSettings, type SelfRegistrationSettings } from '../domain/project.ts';
+import { canonicalTimeZone } from '../domain/time-zone.ts';
+import { AppError } from '../errors.ts';
+import { findProjectByName, insertProject, listProjectsForUser, updateProject } from '../store/project.store.ts';
+import { findMembershipRole, findUserByEmail, listMembers, type ProjectRole, upsertMembership } from '../store/user.store.ts';
+import type { Actor } from './auth.service.ts';
+import { createWebUser } from './auth.service.ts';
+import type { ServiceDeps } from './deps.ts';
+
+export interface ProjectInput {
+  name: string;
+  timeZone?: string | undefined;
+  defaultCountry?: string | null | undefined;
+  languages?: string[] | undefined;
+  defaultLanguage?: string | undefined;
+  phoneValidation?: 'strict' | 'possible' | undefined;
+}
+
+export interface ProjectPatch {
+  timeZone?: string | undefined;
+  defaultCountry?: string | null | undefined;
+  languages?: string[] | undefined;
+  defaultLanguage?: string | undefined;
+  phoneValidation?: 'strict' | 'possible' | undefined;
+  selfRegistration?: Partial<SelfRegistrationSettings> | undefined;
+  helpText?: string | null | undefined;
+  defaultSmsResponse?: string | null | undefined;
+  defaultEmailGateway?: string | null | undefined;
+}
+
+export interface ProjectView {
+  id: string;
+  name: string;
+  timeZone: string;
+  defaultCountry: string | null;
+  languages: string[];
+  defaultLanguage: string;
+  phoneValidation: 'strict' | 'possible';
+  selfRegistration: SelfRegistrationSettings;
+  helpText: string | null;
+  defaultSmsResponse: string | null;
+  defaultEmailGateway: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export function toProjectView(p: Project): ProjectView {
+  return {
+    id: p.id,
+    name: p.name,
+    timeZone: p.timeZone,
+    defaultCountry: p.defaultCountry,
+    languages: [...p.languages],
+    defaultLanguage: p.defaultLanguage,
+    phoneValidation: p.phoneValidation,
+    selfRegistration: p.settings.selfRegistration,
+    helpText: p.settings.helpText,
+    defaultSmsResponse: p.settings.defaultSmsResponse,
+    defaultEmailGateway: p.settings.defaultEmailGateway,
+    createdAt: p.createdAt.toISOString(),
+    updatedAt: p.updatedAt.toISOString(),
+  };
+}
+
+function invalid(field: string, message: string): AppError {
+  return new AppError('VALIDATION_ERROR', message, { details: { field } });
+}
+
+interface ContactFields {
+  timeZone: string;
+  defaultCountry: string | null;
+  languages: string[];
+  defaultLanguage: string;
+  phoneValidation: 'strict' | 'possible';
+}
+
+function validateContactFields(f: ContactFields): ContactFields {
+  const timeZone = canonicalTimeZone(f.timeZone);
+  if (!timeZone) {
+    throw new AppError('INVALID_TIME_ZONE', `"${f.timeZone}" is not a known IANA time zone (for example Africa/Nairobi).`, { details: { field: 'timeZone' } });
+  }
+  let defaultCountry: string | null = null;
+  if (f.defaultCountry !== null) {
+    defaultCountry = f.defaultCountry.trim().toUpperCase();
+    if (!isSupportedCountryCode(defaultCountry)) {
+      throw invalid('defaultCountry', `"${f.defaultCountry}" is not a two-letter country code with a numbering plan (for example KE).`);
+    }
+  }
+  const languages = [...new Set(f.languages.map((l) => l.trim()))];
+  if (languages.length === 0 || languages.some((l) => !isLanguageCode(l))) {
+    throw invalid('languages', 'languages must list one or more language codes such as "en" or "fr".');
+  }
+  if (!languages.includes(f.defaultLanguage)) {
+    throw invalid('defaultLanguage', `defaultLanguage "${f.defaultLanguage}" must be one of the project's languages (${languages.join(', ')}).`);
+  }
+  return { timeZone, defaultCountry, languages, defaultLanguage: f.defaultLanguage, phoneValidation: f.phoneValidation };
+}
+
+export async function createProject(deps: ServiceDeps, actor: Actor, input: ProjectInput): Promise<ProjectView> {
+  if (!actor.isSuperuser) {
+    throw new AppError('FORBIDDEN', 'Only a superuser can create projects.');
+  }
+  if (!PROJECT_NAME.test(input.name)) {
+    throw invalid('name', 'name must be 2–63 characters of a-z, 0-9 and -, starting with a letter.');
+  }
+  const languages = input.languages ?? ['en'];
+  const fields = validateContactFields({
+    timeZone: input.timeZone ?? 'UTC',
+    defaultCountry: input.defaultCountry ?? null,
+    languages,
+    defaultLanguage: input.defaultLanguage ?? (input.languages ? (languages[0] ?? 'en') : 'en'),
+    phoneValidation: input.phoneValidation ?? 'strict',
+  });
+  if (await findProjectByName(deps.db, input.name)) {
+    throw new AppError('CONFLICT', `A project named "${input.name}" already exists.`, { details: { field: 'name' } });
+  }
+  try {
+    return toProjectView(await insertProject(deps.db, { name: input.name, ...fields, settings: defaultProjectSettings }));
+  } catch (err) {
+    if ((err as { code?: string }).code === '23505') {
+      throw new AppError('CONFLICT', `A project named "${input.name}" already exists.`, { cause: err, details: { field: 'name' } });
+    }
+    throw err;
+  }
+}
+
+/** The project named in the path, if the actor may use it with at least `role`. */
+export async function requireProject(deps: ServiceDeps, actor: Actor, name: string, role: ProjectRole = 'member'): Promise<Project> {
+  const project = PROJECT_NAME.test(name) ? await findProjectByName(deps.db, name) : null;
+  if (!project) {
+    throw new AppError('NOT_FOUND', 'No such project, or you are not a member of it.');
+  }
+  if (actor.isSuperuser) {
+    return project;
+  }
+  const has = await findMembershipRole(deps.db, project.id, actor.userId);
+  if (!has) {
+    throw new AppError('NOT_FOUND', 'No such project, or you are not a member of it.');
+  }
+  if (role === 'admin' && has !== 'admin') {
+    throw new AppError('FORBIDDEN', 'Only a project admin can do this.');
+  }
+  return project;
+}
+
+export async function listVisibleProjects(deps: ServiceDeps, actor: Actor): Promise<Array<ProjectView & { role: ProjectRole | null }>> {
+  const rows = await listProjectsForUser(deps.db, actor.userId, actor.isSuperuser);
+  return rows.map((p) => ({ ...toProjectView(p), role: p.role }));
+}
+
+function mergeSelfRegistration(current: SelfRegistrationSettings, patch: Partial<SelfRegistrationSettings> | undefined): SelfRegistrationSettings {
+  const merged = { ...current, ...(patch ?? {}) };
+  if (merged.caseEnabled && !merged.caseType) {
+    throw invalid('selfRegistration.caseType', 'Case self-registration needs a caseType.');
+  }
+  return merged;
+}
+
+export async function patchProject(deps: ServiceDeps, project: Project, patch: ProjectPatch): Promise<ProjectView> {
+  const fields = validateContactFields({
+    timeZone: patch.timeZone ?? project.timeZone,
+    defaultCountry: patch.defaultCountry === undefined ? project.defaultCountry : patch.defaultCountry,
+    languages: patch.languages ?? [...project.languages],
+    defaultLanguage: patch.defaultLanguage ?? project.defaultLanguage,
+    phoneValidation: patch.phoneValidation ?? project.phoneValidation,
+  });
+  const settings: ProjectSettings = {
+    selfRegistration: mergeSelfRegistration(project.settings.selfRegistration, patch.selfRegistration),
+    helpText: patch.helpText === undefined ? project.settings.helpText : patch.helpText,
+    defaultSmsResponse: patch.defaultSmsResponse === undefined ? project.settings.defaultSmsResponse : patch.defaultSmsResponse,
+    defaultEmailGateway: patch.defaultEmailGateway === undefined ? project.settings.defaultEmailGateway : patch.defaultEmailGateway,
+  };
+  return toProjectView(await updateProject(deps.db, project.id, { ...fields, settings }));
+}
+
+export interface MemberView {
+  id: string;
+  email: string;
+  role: ProjectRole;
+  createdAt: string;
+}
+
+/** Adds a web user to the project (creating the user when the email is new). */
+export async function addProjectUser(deps: ServiceDeps, project: Project, input: { email: string; password: string; role: ProjectRole }): Promise<MemberView> {
+  const existing = await findUserByEmail(deps.db, input.email);
+  if (existing && (await findMembershipRole(deps.db, project.id, existing.id))) {
+    throw new AppError('CONFLICT', `${input.email} is already a member of this project.`, { details: { field: 'email' } });
+  }
+  if (existing) {
+    throw new AppError('CONFLICT', `A user with the email ${input.email} already exists; ask a superuser to add them.`, { details: { field: 'email' } });
+  }
+  const user = await createWebUser(deps, { email: input.email, password: input.password, isSuperuser: false });
+  await upsertMembership(deps.db, project.id, user.id, input.role);
+  return { id: user.id, email: user.email, role: input.role, createdAt: user.createdAt.toISOString() };
+}
+
+export async function listProjectUsers(deps: ServiceDeps, project: Project): Promise<MemberView[]> {
+  const members = await listMembers(deps.db, project.id);
+  return members.map((m) => ({ id: m.id, email: m.email, role: m.role, createdAt: m.createdAt.toISOString() }));
+}

@@ -1,0 +1,163 @@
+/**
+ * @module store/case.store — cases (beneficiary records) with their free-form properties.
+ */
+import type { Selectable } from 'kysely';
+
+import type { EntryState } from '../domain/case-contact.ts';
+import type { CaseTable, Db, Trx } from './database.ts';
+
+export interface CaseRecord {
+  id: string;
+  seq: string;
+  projectId: string;
+  caseType: string;
+  name: string;
+  ownerId: string | null;
+  externalId: string | null;
+  closed: boolean;
+  closedAt: Date | null;
+  deleted: boolean;
+  properties: Record<string, string>;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface CaseWithEntry extends CaseRecord {
+  entryState: EntryState | null;
+}
+
+type CaseRow = Selectable<CaseTable>;
+
+function caseRowToCase(row: CaseRow): CaseRecord {
+  return {
+    id: row.id,
+    seq: String(row.seq),
+    projectId: row.project_id,
+    caseType: row.case_type,
+    name: row.name,
+    ownerId: row.owner_id,
+    externalId: row.external_id,
+    closed: row.closed,
+    closedAt: row.closed_at,
+    deleted: row.deleted_at !== null,
+    properties: row.properties,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+export interface CaseWrite {
+  caseType: string;
+  name: string;
+  ownerId: string | null;
+  externalId: string | null;
+  properties: Record<string, string>;
+  phoneNumber: string | null;
+}
+
+export async function insertCase(trx: Trx, projectId: string, c: CaseWrite, now: Date): Promise<CaseRecord> {
+  const row = await trx
+    .insertInto('cases')
+    .values({
+      project_id: projectId,
+      case_type: c.caseType,
+      name: c.name,
+      owner_id: c.ownerId,
+      external_id: c.externalId,
+      properties: JSON.stringify(c.properties),
+      phone_number: c.phoneNumber,
+      closed_at: null,
+      deleted_at: null,
+      created_at: now,
+      updated_at: now,
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  return caseRowToCase(row);
+}
+
+/** Locks a live case of the project for update. */
+export async function lockCase(trx: Trx, projectId: string, caseId: string): Promise<CaseRecord | null> {
+  const row = await trx
+    .selectFrom('cases')
+    .selectAll()
+    .where('id', '=', caseId)
+    .where('project_id', '=', projectId)
+    .where('deleted_at', 'is', null)
+    .forUpdate()
+    .executeTakeFirst();
+  return row ? caseRowToCase(row) : null;
+}
+
+export async function updateCaseRow(
+  trx: Trx,
+  caseId: string,
+  c: { name: string; properties: Record<string, string>; phoneNumber: string | null; closed?: boolean; deleted?: boolean },
+  now: Date,
+): Promise<CaseRecord> {
+  const row = await trx
+    .updateTable('cases')
+    .set({
+      name: c.name,
+      properties: JSON.stringify(c.properties),
+      phone_number: c.phoneNumber,
+      updated_at: now,
+      ...(c.closed ? { closed: true, closed_at: now } : {}),
+      ...(c.deleted ? { deleted_at: now } : {}),
+    })
+    .where('id', '=', caseId)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  return caseRowToCase(row);
+}
+
+function withEntry(db: Db | Trx) {
+  return db
+    .selectFrom('cases')
+    .leftJoin('phone_entries', (join) =>
+      join.onRef('phone_entries.owner_id', '=', 'cases.id').on('phone_entries.owner_type', '=', 'case'),
+    )
+    .selectAll('cases')
+    .select('phone_entries.state as entry_state');
+}
+
+export async function findCase(db: Db | Trx, projectId: string, caseId: string): Promise<CaseWithEntry | null> {
+  const row = await withEntry(db)
+    .where('cases.id', '=', caseId)
+    .where('cases.project_id', '=', projectId)
+    .where('cases.deleted_at', 'is', null)
+    .executeTakeFirst();
+  return row ? { ...caseRowToCase(row), entryState: row.entry_state } : null;
+}
+
+export interface CaseListQuery {
+  caseType?: string | undefined;
+  afterSeq?: string | undefined;
+  limit: number;
+  /** Search in the name (case-insensitive) or the normalised number. */
+  search?: string | undefined;
+  phoneNumber?: string | undefined;
+  closed?: boolean | undefined;
+}
+
+export async function listCases(db: Db, projectId: string, q: CaseListQuery): Promise<CaseWithEntry[]> {
+  let query = withEntry(db).where('cases.project_id', '=', projectId).where('cases.deleted_at', 'is', null);
+  if (q.caseType !== undefined) {
+    query = query.where('cases.case_type', '=', q.caseType);
+  }
+  if (q.afterSeq !== undefined) {
+    query = query.where('cases.seq', '>', q.afterSeq);
+  }
+  if (q.phoneNumber !== undefined) {
+    query = query.where('cases.phone_number', '=', q.phoneNumber);
+  }
+  if (q.closed !== undefined) {
+    query = query.where('cases.closed', '=', q.closed);
+  }
+  if (q.search !== undefined && q.search !== '') {
+    const pattern = '%' + q.search.replace(/[\\%_]/g, (c) => '\\' + c) + '%';
+    query = query.where((eb) => eb.or([eb('cases.name', 'ilike', pattern), eb('cases.phone_number', 'like', pattern)]));
+  }
+  const rows = await query.orderBy('cases.seq').limit(q.limit).execute();
+  return rows.map((row) => ({ ...caseRowToCase(row), entryState: row.entry_state }));
+}

@@ -1,0 +1,95 @@
+/**
+ * @module store/connection — one pg.Pool for both modes (reference/dependencies.md §0):
+ * PGlite embedded in DATA_DIR by default (pool max 1, the folder locked), or a PostgreSQL server
+ * when DATABASE_URL is set. The same Kysely queries and migrations run on both.
+ */
+import { PGlite } from '@electric-sql/pglite';
+import { createPgConfig } from '@electric-sql/pglite/node-postgres';
+import { Kysely, PostgresDialect } from 'kysely';
+import pg from 'pg';
+
+import { type DataDirLock, lockDataDir } from './data-dir-lock.ts';
+import type { Database, Db } from './database.ts';
+
+export type DatabaseKind = 'embedded' | 'postgres';
+
+export interface DatabaseHandle {
+  readonly db: Db;
+  readonly kind: DatabaseKind;
+  /** Where the data lives: the folder or the server URL without its password. */
+  readonly location: string;
+  close(): Promise<void>;
+}
+
+export interface OpenOptions {
+  databaseUrl?: string | undefined;
+  dataDir?: string;
+  poolSize?: number;
+  /** An already-created PGlite (tests load a migrated dump into memory). */
+  pglite?: PGlite;
+}
+
+function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) {
+      u.password = '***';
+    }
+    return u.toString();
+  } catch {
+    return 'postgres';
+  }
+}
+
+function wrap(pool: pg.Pool, kind: DatabaseKind, location: string, onClose: () => Promise<void>): DatabaseHandle {
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  let closing: Promise<void> | null = null;
+  return {
+    db,
+    kind,
+    location,
+    close() {
+      closing ??= (async () => {
+        await db.destroy();
+        await onClose();
+      })();
+      return closing;
+    },
+  };
+}
+
+/** Opens the database for the given settings. Embedded mode locks the folder first. */
+export async function openDatabase(options: OpenOptions): Promise<DatabaseHandle> {
+  if (options.databaseUrl) {
+    const pool = new pg.Pool({ connectionString: options.databaseUrl, max: options.poolSize ?? 10 });
+    pool.on('error', () => {
+      // An idle client lost its connection; the pool replaces it on next use.
+    });
+    return wrap(pool, 'postgres', redactUrl(options.databaseUrl), async () => {});
+  }
+  if (options.pglite) {
+    const pglite = options.pglite;
+    const pool = new pg.Pool({ ...createPgConfig(pglite), max: 1, connectionTimeoutMillis: 30_000 });
+    return wrap(pool, 'embedded', 'memory', async () => {
+      await pglite.close();
+    });
+  }
+  const dataDir = options.dataDir ?? './data';
+  const lock: DataDirLock = lockDataDir(dataDir);
+  try {
+    const pglite = await PGlite.create(`${dataDir}/pgdata`);
+    // max 1 is mandatory: the config holds one connection object. The timeout turns a nested
+    // connection request (a deadlock with max 1) into an error instead of a hang.
+    const pool = new pg.Pool({ ...createPgConfig(pglite), max: 1, connectionTimeoutMillis: 30_000 });
+    return wrap(pool, 'embedded', dataDir, async () => {
+      try {
+        await pglite.close();
+      } finally {
+        lock.release();
+      }
+    });
+  } catch (err) {
+    lock.release();
+    throw err;
+  }
+}

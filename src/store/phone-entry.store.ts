@@ -1,0 +1,180 @@
+/**
+ * @module store/phone-entry.store — the phone registry rows (DESIGN.md §4) and the per-number lock.
+ * Every change to who holds a number runs in a transaction holding lockNumber() for that number;
+ * the partial unique index phone_entries_one_holder_key is the backstop if code ever forgets.
+ */
+import { type Selectable, sql } from 'kysely';
+
+import type { EntryState } from '../domain/case-contact.ts';
+import type { Db, PhoneEntryTable, Trx } from './database.ts';
+
+export type OwnerType = 'case' | 'mobile-worker';
+
+export interface PhoneEntry {
+  id: string;
+  number: string;
+  projectId: string;
+  ownerType: OwnerType;
+  ownerId: string;
+  state: EntryState;
+  wantsTwoWay: boolean;
+  wantedAt: Date | null;
+  pendingExpiresAt: Date | null;
+  verifiedAt: Date | null;
+  createdAt: Date;
+}
+
+function rowToEntry(row: Selectable<PhoneEntryTable>): PhoneEntry {
+  return {
+    id: String(row.id),
+    number: row.number,
+    projectId: row.project_id,
+    ownerType: row.owner_type,
+    ownerId: row.owner_id,
+    state: row.state,
+    wantsTwoWay: row.wants_two_way,
+    wantedAt: row.wanted_at,
+    pendingExpiresAt: row.pending_expires_at,
+    verifiedAt: row.verified_at,
+    createdAt: row.created_at,
+  };
+}
+
+/** Serialises every ownership change for one number until the transaction ends. */
+export async function lockNumbers(trx: Trx, numbers: readonly string[]): Promise<void> {
+  // Sorted, so two transactions locking the same pair cannot deadlock.
+  for (const n of [...new Set(numbers)].sort()) {
+    await sql`select pg_advisory_xact_lock(hashtextextended(${n}, 7218))`.execute(trx);
+  }
+}
+
+export async function findEntriesByOwner(db: Db | Trx, ownerType: OwnerType, ownerIds: readonly string[]): Promise<PhoneEntry[]> {
+  if (ownerIds.length === 0) {
+    return [];
+  }
+  const rows = await db
+    .selectFrom('phone_entries')
+    .selectAll()
+    .where('owner_type', '=', ownerType)
+    .where('owner_id', 'in', ownerIds)
+    .orderBy('id')
+    .execute();
+  return rows.map(rowToEntry);
+}
+
+export async function findEntriesByNumber(db: Db | Trx, number: string): Promise<PhoneEntry[]> {
+  const rows = await db.selectFrom('phone_entries').selectAll().where('number', '=', number).orderBy('id').execute();
+  return rows.map(rowToEntry);
+}
+
+/** The entry holding the number as two-way or pending (unexpired at `now`), if any. */
+export async function findHolder(db: Db | Trx, number: string, now: Date): Promise<PhoneEntry | null> {
+  const row = await db
+    .selectFrom('phone_entries')
+    .selectAll()
+    .where('number', '=', number)
+    .where((eb) => eb.or([eb('state', '=', 'two-way'), eb.and([eb('state', '=', 'pending'), eb('pending_expires_at', '>', now)])]))
+    .executeTakeFirst();
+  return row ? rowToEntry(row) : null;
+}
+
+/** Numbers (of those given) held two-way or pending by an entry other than those listed. */
+export async function findNumbersHeldElsewhere(db: Db | Trx, entryIds: readonly string[], numbers: readonly string[], now: Date): Promise<Set<string>> {
+  if (numbers.length === 0) {
+    return new Set();
+  }
+  let q = db
+    .selectFrom('phone_entries')
+    .select('number')
+    .where('number', 'in', numbers)
+    .where((eb) => eb.or([eb('state', '=', 'two-way'), eb.and([eb('state', '=', 'pending'), eb('pending_expires_at', '>', now)])]));
+  if (entryIds.length > 0) {
+    q = q.where('id', 'not in', entryIds);
+  }
+  const rows = await q.execute();
+  return new Set(rows.map((r) => r.number));
+}
+
+/** Pending entries for the number whose time ran out: they stop reserving it. */
+export async function expirePending(trx: Trx, number: string, now: Date): Promise<void> {
+  await trx
+    .updateTable('phone_entries')
+    .set({ state: 'one-way', pending_expires_at: null, wants_two_way: false, wanted_at: null, updated_at: now })
+    .where('number', '=', number)
+    .where('state', '=', 'pending')
+    .where('pending_expires_at', '<=', now)
+    .execute();
+}
+
+export async function insertEntry(
+  trx: Trx,
+  e: { number: string; projectId: string; ownerType: OwnerType; ownerId: string; wantsTwoWay: boolean; now: Date },
+): Promise<PhoneEntry> {
+  const row = await trx
+    .insertInto('phone_entries')
+    .values({
+      number: e.number,
+      project_id: e.projectId,
+      owner_type: e.ownerType,
+      owner_id: e.ownerId,
+      state: 'one-way',
+      wants_two_way: e.wantsTwoWay,
+      wanted_at: e.wantsTwoWay ? e.now : null,
+      pending_expires_at: null,
+      verified_at: null,
+      created_at: e.now,
+      updated_at: e.now,
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  return rowToEntry(row);
+}
+
+export async function setEntryState(
+  trx: Trx,
+  id: string,
+  change: { state: EntryState; pendingExpiresAt?: Date | null; verifiedAt?: Date | null; now: Date },
+): Promise<void> {
+  await trx
+    .updateTable('phone_entries')
+    .set({
+      state: change.state,
+      pending_expires_at: change.state === 'pending' ? (change.pendingExpiresAt ?? null) : null,
+      verified_at: change.verifiedAt === undefined ? undefined : change.verifiedAt,
+      updated_at: change.now,
+    })
+    .where('id', '=', id)
+    .execute();
+}
+
+export async function setEntryWish(trx: Trx, id: string, wantsTwoWay: boolean, now: Date): Promise<void> {
+  await trx
+    .updateTable('phone_entries')
+    .set({ wants_two_way: wantsTwoWay, wanted_at: wantsTwoWay ? now : null, updated_at: now })
+    .where('id', '=', id)
+    .execute();
+}
+
+export async function deleteEntry(trx: Trx, id: string): Promise<void> {
+  await trx.deleteFrom('phone_entries').where('id', '=', id).execute();
+}
+
+/** The earliest one-way entry that wants the number as two-way (by when it asked, then age). */
+export async function findNextEligible(trx: Trx, number: string): Promise<PhoneEntry | null> {
+  const row = await trx
+    .selectFrom('phone_entries')
+    .selectAll()
+    .where('number', '=', number)
+    .where('state', '=', 'one-way')
+    .where('wants_two_way', '=', true)
+    .orderBy('wanted_at')
+    .orderBy('id')
+    .limit(1)
+    .executeTakeFirst();
+  return row ? rowToEntry(row) : null;
+}
+
+export async function isOptedOut(db: Db | Trx, number: string): Promise<boolean> {
+  const row = await db.selectFrom('opt_outs').select('opted_out').where('number', '=', number).executeTakeFirst();
+  return row?.opted_out ?? false;
+}

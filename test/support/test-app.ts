@@ -1,0 +1,89 @@
+/**
+ * A real app on a real test database, driven in-process with inject(). Helpers create a superuser,
+ * projects and members, and send authenticated requests.
+ */
+import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
+import { pino } from 'pino';
+
+import { makeConfig, type Config } from '../../src/config.ts';
+import { buildApp } from '../../src/http/app.ts';
+import { createWebUser, issueApiToken } from '../../src/services/auth.service.ts';
+import type { ServiceDeps } from '../../src/services/deps.ts';
+import type { DatabaseHandle } from '../../src/store/connection.ts';
+import { upsertMembership } from '../../src/store/user.store.ts';
+import { findProjectByName } from '../../src/store/project.store.ts';
+import { createTestDatabase } from './test-db.ts';
+
+export interface TestApp {
+  app: FastifyInstance;
+  deps: ServiceDeps;
+  handle: DatabaseHandle;
+  config: Config;
+  /** Token of the superuser created at start. */
+  adminToken: string;
+  request(method: InjectOptions['method'], url: string, options?: { token?: string | null; body?: unknown; headers?: Record<string, string> }): Promise<LightMyRequestResponse>;
+  createProject(name: string, body?: Record<string, unknown>): Promise<Record<string, unknown>>;
+  /** Creates a user with a membership in `project`, returns its API token. */
+  createMember(project: string, role: 'admin' | 'member', email?: string): Promise<string>;
+  close(): Promise<void>;
+}
+
+let counter = 0;
+
+export async function createTestApp(options: { config?: Partial<Config>; clock?: () => Date } = {}): Promise<TestApp> {
+  const handle = await createTestDatabase();
+  const config = makeConfig({ logLevel: 'silent', ...options.config });
+  const deps: ServiceDeps = { db: handle.db, clock: options.clock ?? (() => new Date()), pendingTtlMs: config.pendingVerificationDays * 86_400_000 };
+  const app = await buildApp({ config, services: deps, logger: pino({ level: 'silent' }), isReady: async () => true });
+  await createWebUser(deps, { email: 'root@example.org', password: 'root-password', isSuperuser: true });
+  const adminToken = await issueApiToken(deps, 'root@example.org', 'root-password');
+
+  const request: TestApp['request'] = (method, url, opts = {}) => {
+    const token = opts.token === undefined ? adminToken : opts.token;
+    const headers: Record<string, string> = { ...(opts.headers ?? {}) };
+    if (token) {
+      headers.authorization = `Bearer ${token}`;
+    }
+    const inject: InjectOptions = { method, url, headers };
+    if (opts.body !== undefined) {
+      if (typeof opts.body === 'string' || Buffer.isBuffer(opts.body)) {
+        inject.payload = opts.body;
+        headers['content-type'] ??= 'application/json';
+      } else {
+        inject.payload = JSON.stringify(opts.body);
+        headers['content-type'] = 'application/json';
+      }
+    }
+    return app.inject(inject);
+  };
+
+  return {
+    app,
+    deps,
+    handle,
+    config,
+    adminToken,
+    request,
+    async createProject(name, body = {}) {
+      const res = await request('POST', '/api/v1/projects', { body: { name, ...body } });
+      if (res.statusCode !== 201) {
+        throw new Error(`createProject ${name}: ${res.statusCode} ${res.body}`);
+      }
+      return res.json();
+    },
+    async createMember(projectName, role, email) {
+      const project = await findProjectByName(deps.db, projectName);
+      if (!project) {
+        throw new Error(`no project ${projectName}`);
+      }
+      const address = email ?? `user${++counter}-${process.pid}@example.org`;
+      const user = await createWebUser(deps, { email: address, password: 'member-password', isSuperuser: false });
+      await upsertMembership(deps.db, project.id, user.id, role);
+      return issueApiToken(deps, address, 'member-password');
+    },
+    async close() {
+      await app.close();
+      await handle.close();
+    },
+  };
+}

@@ -1,0 +1,60 @@
+/**
+ * Test databases: one per test file. Embedded (PGlite in memory, loaded from a migrated template
+ * when the runner made one) unless ROLLCALL_TEST_DATABASE_URL names a PostgreSQL server, in which
+ * case a fresh database is created on it and dropped afterwards.
+ */
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+
+import { PGlite } from '@electric-sql/pglite';
+import pg from 'pg';
+
+import { type DatabaseHandle, openDatabase } from '../../src/store/connection.ts';
+import { migrateToLatest } from '../../src/store/migrate.ts';
+
+export const serverUrl = process.env.ROLLCALL_TEST_DATABASE_URL;
+export const onPostgres = Boolean(serverUrl);
+
+function withDatabase(url: string, name: string): string {
+  const u = new URL(url);
+  u.pathname = '/' + name;
+  return u.toString();
+}
+
+async function adminQuery(sqlText: string): Promise<void> {
+  const client = new pg.Client({ connectionString: serverUrl });
+  await client.connect();
+  try {
+    await client.query(sqlText);
+  } finally {
+    await client.end();
+  }
+}
+
+async function embeddedPglite(): Promise<PGlite> {
+  const template = process.env.ROLLCALL_TEST_PGLITE_TEMPLATE;
+  if (template && fs.existsSync(template)) {
+    return PGlite.create({ loadDataDir: new Blob([fs.readFileSync(template)]) });
+  }
+  return PGlite.create();
+}
+
+/** A migrated, empty database for one test file. */
+export async function createTestDatabase(): Promise<DatabaseHandle> {
+  if (serverUrl) {
+    const name = `rollcall_t_${process.pid}_${randomBytes(4).toString('hex')}`;
+    await adminQuery(`create database ${name}`);
+    const handle = await openDatabase({ databaseUrl: withDatabase(serverUrl, name), poolSize: 12 });
+    await migrateToLatest(handle.db);
+    return {
+      ...handle,
+      async close() {
+        await handle.close();
+        await adminQuery(`drop database if exists ${name} with (force)`);
+      },
+    };
+  }
+  const handle = await openDatabase({ pglite: await embeddedPglite() });
+  await migrateToLatest(handle.db);
+  return handle;
+}
