@@ -4,7 +4,7 @@
  * `verified` (two-way). A number held by another contact shows `already-in-use`.
  */
 import { matchLanguage } from '../domain/language.ts';
-import { parsePhoneNumber } from '../domain/phone-number.ts';
+import { normaliseLookupNumber, parsePhoneNumber } from '../domain/phone-number.ts';
 import type { Project } from '../domain/project.ts';
 import { canonicalTimeZone } from '../domain/time-zone.ts';
 import { isEmailAddress } from '../domain/email.ts';
@@ -188,10 +188,12 @@ export async function addMobileWorkerNumber(deps: ServiceDeps, project: Project,
   return added;
 }
 
-/** Reads a number from a URL path: E.164 (with %2B), digits, or national with the project's country. */
+/**
+ * Reads a number from a URL path (already percent-decoded by the router): E.164 (sent as %2B…),
+ * digits, or national with the project's country.
+ */
 export function parsePathNumber(project: Project, raw: string): string | null {
-  const parsed = parsePhoneNumber(decodeURIComponent(raw).replace(/^ /, '+'), { defaultCountry: project.defaultCountry, validation: 'possible' });
-  return parsed.kind === 'valid' ? parsed.e164 : null;
+  return normaliseLookupNumber(raw, project.defaultCountry);
 }
 
 export async function removeMobileWorkerNumber(deps: ServiceDeps, project: Project, workerId: string, rawNumber: string): Promise<void> {
