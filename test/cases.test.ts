@@ -118,3 +118,25 @@ describe('case contacts', () => {
     }
   });
 });
+
+describe('phone validation mode', () => {
+  test('strict rejects the seeds 15551234567 saying why; possible accepts it', async () => {
+    await t.createProject('trial', { phoneValidation: 'possible' });
+    const strict = await createCase({ contact_phone_number: '15551234567' });
+    assert.equal(strict.contact.phoneStatus, 'invalid');
+    assert.match(strict.contact.problems[0].message, /not a number in use/);
+    const res = await t.request('POST', '/api/v1/projects/trial/cases', { body: { caseType: 'patient', name: 'Test', properties: { contact_phone_number: '15551234567' } } });
+    assert.equal(res.statusCode, 201);
+    assert.equal(res.json().contact.phoneNumber, '+15551234567');
+    assert.equal(res.json().contact.phoneStatus, 'one-way');
+    assert.deepEqual(res.json().contact.problems, []);
+  });
+
+  test('seed numbers with the country code first normalise in any project', async () => {
+    for (const [raw, e164] of [['919812345678', '+919812345678'], ['12068130912', '+12068130912'], ['+1 (206) 813-0912', '+12068130912']]) {
+      const c = await createCase({ contact_phone_number: raw });
+      assert.equal(c.contact.phoneNumber, e164, raw);
+      assert.equal(c.contact.phoneStatus, 'one-way', raw);
+    }
+  });
+});
