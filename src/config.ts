@@ -22,6 +22,22 @@ const envSchema = z.object({
   ROLLCALL_BODY_LIMIT: z.coerce.number().int().min(1024).default(256 * 1024),
   /** Connections in the PostgreSQL pool (Default: 10). Embedded mode always uses one. */
   ROLLCALL_DB_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  /** 32-byte key (hex or base64) encrypting gateway credentials (Default: generated into DATA_DIR/secret.key). */
+  ROLLCALL_SECRET_KEY: z.string().min(32).optional(),
+  /** Public base URL of the server, used in webhook URLs (Default: http://HOST:PORT). */
+  ROLLCALL_PUBLIC_URL: z.string().url().optional(),
+  /** Run dispatch workers inside the server process (Default: true). */
+  ROLLCALL_RUN_WORKER: z.enum(['true', 'false']).default('true'),
+  /** Send attempts before a transient gateway error becomes GATEWAY_ERROR (Default: 3). */
+  ROLLCALL_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(3),
+  /** First retry delay in ms; doubles each attempt (Default: 30000). */
+  ROLLCALL_RETRY_BASE_MS: z.coerce.number().int().min(0).default(30_000),
+  /** Messages due longer ago than this are not sent (MESSAGE_IS_STALE), in hours (Default: 168). */
+  ROLLCALL_STALE_HOURS: z.coerce.number().positive().default(168),
+  /** Messages a worker claims at once (Default: 200). */
+  ROLLCALL_DISPATCH_BATCH: z.coerce.number().int().min(1).max(5000).default(200),
+  /** How often an idle worker looks for due messages, in ms (Default: 250). */
+  ROLLCALL_DISPATCH_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(250),
 });
 
 export interface Config {
@@ -37,6 +53,14 @@ export interface Config {
   readonly sessionHours: number;
   readonly bodyLimit: number;
   readonly dbPoolSize: number;
+  readonly secretKey: string | undefined;
+  readonly publicUrl: string | undefined;
+  readonly runWorker: boolean;
+  readonly maxAttempts: number;
+  readonly retryBaseMs: number;
+  readonly staleMs: number;
+  readonly dispatchBatch: number;
+  readonly dispatchPollMs: number;
 }
 
 /** Reads and validates the environment; throws naming the bad variable. */
@@ -62,6 +86,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sessionHours: e.ROLLCALL_SESSION_HOURS,
     bodyLimit: e.ROLLCALL_BODY_LIMIT,
     dbPoolSize: e.ROLLCALL_DB_POOL_SIZE,
+    secretKey: e.ROLLCALL_SECRET_KEY,
+    publicUrl: e.ROLLCALL_PUBLIC_URL?.replace(/\/+$/, ''),
+    runWorker: e.ROLLCALL_RUN_WORKER === 'true',
+    maxAttempts: e.ROLLCALL_MAX_ATTEMPTS,
+    retryBaseMs: e.ROLLCALL_RETRY_BASE_MS,
+    staleMs: e.ROLLCALL_STALE_HOURS * 3_600_000,
+    dispatchBatch: e.ROLLCALL_DISPATCH_BATCH,
+    dispatchPollMs: e.ROLLCALL_DISPATCH_POLL_MS,
   });
 }
 

@@ -9,6 +9,10 @@ import type { Config } from './config.ts';
 import { buildApp } from './http/app.ts';
 import { bootstrapSuperuser } from './services/auth.service.ts';
 import type { ServiceDeps } from './services/deps.ts';
+import { createProviderRegistry } from './providers/registry.ts';
+import { createSecretBox, parseKey } from './services/secret-box.ts';
+import { type DispatchWorker, startDispatchWorker } from './services/dispatch-worker.ts';
+import { loadOrCreateKeyFile } from './store/secret-key-file.ts';
 import { type DatabaseHandle, openDatabase } from './store/connection.ts';
 import { migrateToLatest } from './store/migrate.ts';
 
@@ -16,12 +20,41 @@ export function createLogger(config: Config): Logger {
   return pino({ level: config.logLevel, redact: ['req.headers.authorization', 'req.headers.cookie', '*.password', '*.token'] });
 }
 
-export function serviceDeps(config: Config, handle: DatabaseHandle): ServiceDeps {
-  return { db: handle.db, clock: () => new Date(), pendingTtlMs: config.pendingVerificationDays * 86_400_000 };
+/** The server's encryption key: ROLLCALL_SECRET_KEY, else DATA_DIR/secret.key (made on first use). */
+export function secretKeyOf(config: Config): Buffer {
+  return parseKey(config.secretKey ?? loadOrCreateKeyFile(config.dataDir));
+}
+
+export function serviceDeps(config: Config, handle: DatabaseHandle, notifyDue: () => void = () => {}): ServiceDeps {
+  return {
+    db: handle.db,
+    clock: () => new Date(),
+    pendingTtlMs: config.pendingVerificationDays * 86_400_000,
+    providers: createProviderRegistry({ db: handle.db }),
+    secrets: createSecretBox(secretKeyOf(config)),
+    messaging: {
+      maxAttempts: config.maxAttempts,
+      retryBaseMs: config.retryBaseMs,
+      staleMs: config.staleMs,
+      consentCountries: config.consentCountries,
+      publicUrl: config.publicUrl ?? `http://${config.host}:${config.port}`,
+    },
+    notifyDue,
+  };
 }
 
 export async function openConfiguredDatabase(config: Config): Promise<DatabaseHandle> {
   return openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: config.dbPoolSize });
+}
+
+/** A dispatch worker with the configured batch, lease and poll settings; errors are logged. */
+export function startWorker(config: Config, services: ServiceDeps, logger: Logger): DispatchWorker {
+  return startDispatchWorker(services, {
+    batchSize: config.dispatchBatch,
+    leaseMs: 60_000,
+    pollMs: config.dispatchPollMs,
+    onError: (err) => logger.error({ err }, 'dispatch failed; retrying'),
+  });
 }
 
 export interface RunningServer {
@@ -34,7 +67,8 @@ export async function startServer(config: Config, logger: Logger = createLogger(
   const handle = await openConfiguredDatabase(config);
   try {
     await migrateToLatest(handle.db);
-    const services = serviceDeps(config, handle);
+    let wake = () => {};
+    const services = serviceDeps(config, handle, () => wake());
     const boot = await bootstrapSuperuser(services, config.adminEmail, config.adminPassword);
     if (boot.created && boot.generatedPassword) {
       // Printed once, to the console only: it is not stored anywhere in clear.
@@ -55,6 +89,10 @@ export async function startServer(config: Config, logger: Logger = createLogger(
         }
       },
     });
+    const worker = config.runWorker ? startWorker(config, services, logger) : null;
+    if (worker) {
+      wake = worker.wake;
+    }
     const url = await app.listen({ port: config.port, host: config.host });
     logger.info({ url, database: handle.kind, location: handle.location }, 'rollcall listening');
     let closing: Promise<void> | null = null;
@@ -63,6 +101,7 @@ export async function startServer(config: Config, logger: Logger = createLogger(
       close() {
         closing ??= (async () => {
           await app.close();
+          await worker?.stop();
           await handle.close();
         })();
         return closing;

@@ -14,6 +14,8 @@ import type { ServiceDeps } from '../services/deps.ts';
 import { registerAdminRoutes } from './admin/admin.routes.tsx';
 import { registerAuthRoutes } from './api/auth.routes.ts';
 import { registerCaseRoutes } from './api/cases.routes.ts';
+import { registerGatewayRoutes } from './api/gateways.routes.ts';
+import { registerMessageRoutes } from './api/messages.routes.ts';
 import { registerMobileWorkerRoutes } from './api/mobile-workers.routes.ts';
 import { registerPhoneNumberRoutes } from './api/phone-numbers.routes.ts';
 import { registerProjectRoutes } from './api/projects.routes.ts';
@@ -66,6 +68,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerCaseRoutes(app, deps.services);
   registerMobileWorkerRoutes(app, deps.services);
   registerPhoneNumberRoutes(app, deps.services);
+  registerGatewayRoutes(app, deps.services);
+  registerMessageRoutes(app, deps.services);
   await registerAdminRoutes(app, { services: deps.services, config: deps.config });
 
   app.setNotFoundHandler((request, reply) => {

@@ -1,7 +1,22 @@
 /**
  * @module services/deps — what every service receives from the composition root.
  */
+import type { ProviderRegistry } from '../providers/provider.ts';
 import type { Db } from '../store/database.ts';
+import type { SecretBox } from './secret-box.ts';
+
+export interface MessagingSettings {
+  /** Send attempts before a transient error becomes GATEWAY_ERROR (Default: 3). */
+  maxAttempts: number;
+  /** First retry delay in ms, doubled each attempt (Default: 30000). */
+  retryBaseMs: number;
+  /** Messages due longer ago than this are not sent (Default: 7 days). */
+  staleMs: number;
+  /** Countries whose numbers need recorded consent (Default: ['US']). */
+  consentCountries: readonly string[];
+  /** Base of the webhook URLs shown for gateways. */
+  publicUrl: string;
+}
 
 export interface ServiceDeps {
   db: Db;
@@ -9,6 +24,11 @@ export interface ServiceDeps {
   clock: () => Date;
   /** How long a pending verification reserves its number, in ms (Default: 7 days). */
   pendingTtlMs: number;
+  providers: ProviderRegistry;
+  secrets: SecretBox;
+  messaging: MessagingSettings;
+  /** Wakes in-process dispatch workers when messages become due (no-op without one). */
+  notifyDue: () => void;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

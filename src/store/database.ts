@@ -101,6 +101,92 @@ export interface OptOutTable {
   updated_at: UpdatedAt;
 }
 
+export interface GatewayTable {
+  id: Generated<string>;
+  project_id: string | null;
+  name: string;
+  type: string;
+  channel: 'sms' | 'email';
+  config_encrypted: string;
+  reply_to_number: string | null;
+  opt_in_keywords: Json<string[]>;
+  opt_out_keywords: Json<string[]>;
+  rate_per_second: number | null;
+  inbound_key: string;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+}
+
+export interface GatewayRouteTable {
+  id: Generated<string>;
+  project_id: string | null;
+  prefix: string;
+  gateway_id: string;
+}
+
+export interface GatewayRateTable {
+  gateway_id: string;
+  tokens: number;
+  refilled_at: Date;
+}
+
+export interface BroadcastTable {
+  id: Generated<string>;
+  seq: Generated<string>;
+  project_id: string;
+  status: 'pending' | 'expanding' | 'done' | 'failed';
+  request: Json<Record<string, unknown>>;
+  total: Generated<number>;
+  created_by: string | null;
+  error: string | null;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+}
+
+export type MessageStatus = 'scheduled' | 'queued' | 'sending' | 'sent' | 'delivered' | 'failed' | 'received';
+
+export interface MessageTable {
+  id: Generated<string>;
+  seq: Generated<string>;
+  project_id: string;
+  direction: 'out' | 'in';
+  channel: 'sms' | 'email';
+  status: MessageStatus;
+  to_address: string | null;
+  from_address: string | null;
+  text: string | null;
+  subject: string | null;
+  language: string | null;
+  gateway_id: string | null;
+  gateway_name: string | null;
+  provider_message_id: string | null;
+  error_code: string | null;
+  error_detail: string | null;
+  contact_type: 'case' | 'mobile-worker' | null;
+  contact_id: string | null;
+  broadcast_id: string | null;
+  due_at: Date | null;
+  scheduled_local: string | null;
+  scheduled_zone: string | null;
+  attempts: Generated<number>;
+  lease_until: Date | null;
+  created_by: string | null;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+  sent_at: Date | null;
+}
+
+export interface TestOutboxTable {
+  message_id: string;
+  gateway_id: string;
+  seq: Generated<string>;
+  to_address: string;
+  text: string;
+  subject: string | null;
+  provider_message_id: string;
+  at: CreatedAt;
+}
+
 export interface Database {
   projects: ProjectTable;
   users: UserTable;
@@ -110,6 +196,12 @@ export interface Database {
   mobile_workers: MobileWorkerTable;
   phone_entries: PhoneEntryTable;
   opt_outs: OptOutTable;
+  gateways: GatewayTable;
+  gateway_routes: GatewayRouteTable;
+  gateway_rate: GatewayRateTable;
+  broadcasts: BroadcastTable;
+  messages: MessageTable;
+  test_outbox: TestOutboxTable;
 }
 
 export type Db = Kysely<Database>;

@@ -4,9 +4,11 @@
 import { type Kysely, type Migration, type MigrationProvider, Migrator } from 'kysely';
 
 import * as m0001 from './migrations/0001-foundation.ts';
+import * as m0002 from './migrations/0002-messaging.ts';
 
 const migrations: Record<string, Migration> = {
   '0001-foundation': m0001,
+  '0002-messaging': m0002,
 };
 
 const provider: MigrationProvider = {

@@ -2,6 +2,8 @@
  * A real app on a real test database, driven in-process with inject(). Helpers create a superuser,
  * projects and members, and send authenticated requests.
  */
+import { randomBytes } from 'node:crypto';
+
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import { pino } from 'pino';
 
@@ -9,6 +11,8 @@ import { makeConfig, type Config } from '../../src/config.ts';
 import { buildApp } from '../../src/http/app.ts';
 import { createWebUser, issueApiToken } from '../../src/services/auth.service.ts';
 import type { ServiceDeps } from '../../src/services/deps.ts';
+import { createProviderRegistry } from '../../src/providers/registry.ts';
+import { createSecretBox } from '../../src/services/secret-box.ts';
 import type { DatabaseHandle } from '../../src/store/connection.ts';
 import { upsertMembership } from '../../src/store/user.store.ts';
 import { findProjectByName } from '../../src/store/project.store.ts';
@@ -33,7 +37,21 @@ let counter = 0;
 export async function createTestApp(options: { config?: Partial<Config>; clock?: () => Date } = {}): Promise<TestApp> {
   const handle = await createTestDatabase();
   const config = makeConfig({ logLevel: 'silent', ...options.config });
-  const deps: ServiceDeps = { db: handle.db, clock: options.clock ?? (() => new Date()), pendingTtlMs: config.pendingVerificationDays * 86_400_000 };
+  const deps: ServiceDeps = {
+    db: handle.db,
+    clock: options.clock ?? (() => new Date()),
+    pendingTtlMs: config.pendingVerificationDays * 86_400_000,
+    providers: createProviderRegistry({ db: handle.db }),
+    secrets: createSecretBox(randomBytes(32)),
+    messaging: {
+      maxAttempts: config.maxAttempts,
+      retryBaseMs: config.retryBaseMs,
+      staleMs: config.staleMs,
+      consentCountries: config.consentCountries,
+      publicUrl: 'http://rollcall.test',
+    },
+    notifyDue: () => {},
+  };
   const app = await buildApp({ config, services: deps, logger: pino({ level: 'silent' }), isReady: async () => true });
   await createWebUser(deps, { email: 'root@example.org', password: 'root-password', isSuperuser: true });
   const adminToken = await issueApiToken(deps, 'root@example.org', 'root-password');

@@ -1,0 +1,71 @@
+/**
+ * @module domain/recipient — a message recipient as the send checks see it, and the checks
+ * themselves, in the order of the outbound issue: the first failing code is the message's error.
+ */
+import type { ErrorCode } from '../errors.ts';
+import type { Channel } from './gateway.ts';
+
+export type RecipientPhone = { kind: 'none' } | { kind: 'invalid' } | { kind: 'valid'; e164: string; country: string | null; twoWay: boolean };
+export type RecipientEmail = { kind: 'none' } | { kind: 'invalid' } | { kind: 'valid'; address: string };
+
+export interface Recipient {
+  contact: { type: 'case' | 'mobile-worker'; id: string } | null;
+  active: boolean;
+  phone: RecipientPhone;
+  email: RecipientEmail;
+  smsConsent: boolean;
+  language: string;
+  timeZone: string;
+  /** contact_backend_id, upper-cased. */
+  gatewayOverride: string | null;
+}
+
+export interface ContactCheckInput {
+  recipient: Recipient;
+  channel: Channel;
+  optedOut: boolean;
+  consentCountries: readonly string[];
+  /** A survey that asks for consent may go to a contact without it (DESIGN.md §6). */
+  asksConsent?: boolean;
+}
+
+/** Whether SMS to this number needs recorded consent (US by default; Canada is not the US). */
+export function needsConsent(country: string | null, consentCountries: readonly string[]): boolean {
+  return country !== null && consentCountries.includes(country);
+}
+
+/** Every contact-side reason the recipient cannot receive on the channel, in check order. */
+export function contactProblems(input: ContactCheckInput): ErrorCode[] {
+  const { recipient: r, channel } = input;
+  const out: ErrorCode[] = [];
+  if (!r.active) {
+    out.push('CONTACT_IS_INACTIVE');
+  }
+  if (channel === 'sms') {
+    if (r.phone.kind === 'none') {
+      out.push('NO_PHONE_NUMBER');
+    } else if (r.phone.kind === 'invalid') {
+      out.push('INVALID_PHONE_NUMBER');
+    } else {
+      if (input.optedOut) {
+        out.push('PHONE_NUMBER_OPTED_OUT');
+      }
+      if (!r.smsConsent && !input.asksConsent && needsConsent(r.phone.country, input.consentCountries)) {
+        out.push('NO_SMS_CONSENT');
+      }
+    }
+  } else if (r.email.kind === 'none') {
+    out.push('NO_EMAIL_ADDRESS');
+  } else if (r.email.kind === 'invalid') {
+    out.push('INVALID_EMAIL_ADDRESS');
+  }
+  return out;
+}
+
+/** The address a message goes to, when the recipient has a valid one. */
+export function addressOf(r: Recipient, channel: Channel): string | null {
+  if (channel === 'sms') {
+    return r.phone.kind === 'valid' ? r.phone.e164 : null;
+  }
+  return r.email.kind === 'valid' ? r.email.address : null;
+}

@@ -1,0 +1,87 @@
+/**
+ * @module http/api/gateways.routes — project gateways, global gateways (superuser), routes, outbox.
+ */
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+
+import { AppError } from '../../errors.ts';
+import type { ServiceDeps } from '../../services/deps.ts';
+import { createGateway, gatewayOutbox, getGateway, getRoutes, listGateways, putRoutes, removeGateway, updateGateway } from '../../services/gateways.service.ts';
+import { requireProject } from '../../services/projects.service.ts';
+import { actorOf, requireApiActor } from '../auth.ts';
+import { projectParams } from './schemas.ts';
+
+const keywordList = z.array(z.string().max(40)).max(30);
+const gatewayBody = z.strictObject({
+  name: z.string().max(50),
+  type: z.string().max(40),
+  config: z.record(z.string().max(100), z.unknown()).optional(),
+  replyToNumber: z.string().max(64).nullable().optional(),
+  optInKeywords: keywordList.optional(),
+  optOutKeywords: keywordList.optional(),
+  ratePerSecond: z.number().positive().max(10_000).nullable().optional(),
+});
+const gatewayPatch = gatewayBody.omit({ name: true, type: true });
+const routesBody = z.array(z.strictObject({ prefix: z.string().max(16), gateway: z.string().max(50) })).max(500);
+
+export function registerGatewayRoutes(app: FastifyInstance, deps: ServiceDeps): void {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  const auth = requireApiActor(deps);
+  const tags = ['gateways'];
+  const base = '/api/v1/projects/:project/gateways';
+  const named = projectParams.extend({ name: z.string().max(50) });
+
+  r.post(base, { preHandler: auth, schema: { tags, params: projectParams, body: gatewayBody } }, async (request, reply) => {
+    const project = await requireProject(deps, actorOf(request), request.params.project, 'admin');
+    return reply.code(201).send(await createGateway(deps, project.id, request.body));
+  });
+  r.get(base, { preHandler: auth, schema: { tags, params: projectParams } }, async (request) => {
+    const project = await requireProject(deps, actorOf(request), request.params.project);
+    return { items: await listGateways(deps, project.id), nextCursor: null };
+  });
+  r.get(`${base}/:name`, { preHandler: auth, schema: { tags, params: named } }, async (request) => {
+    const project = await requireProject(deps, actorOf(request), request.params.project);
+    return getGateway(deps, project.id, request.params.name);
+  });
+  r.patch(`${base}/:name`, { preHandler: auth, schema: { tags, params: named, body: gatewayPatch } }, async (request) => {
+    const project = await requireProject(deps, actorOf(request), request.params.project, 'admin');
+    return updateGateway(deps, project.id, request.params.name, request.body);
+  });
+  r.delete(`${base}/:name`, { preHandler: auth, schema: { tags, params: named } }, async (request, reply) => {
+    const project = await requireProject(deps, actorOf(request), request.params.project, 'admin');
+    await removeGateway(deps, project.id, request.params.name);
+    return reply.code(204).send();
+  });
+  r.get(`${base}/:name/outbox`, { preHandler: auth, schema: { tags, params: named, querystring: z.object({ limit: z.coerce.number().int().min(1).max(5000).default(500) }) } }, async (request) => {
+    const project = await requireProject(deps, actorOf(request), request.params.project);
+    return gatewayOutbox(deps, project, request.params.name, request.query.limit);
+  });
+  r.get('/api/v1/projects/:project/gateway-routes', { preHandler: auth, schema: { tags, params: projectParams } }, async (request) => {
+    const project = await requireProject(deps, actorOf(request), request.params.project);
+    return getRoutes(deps, project.id);
+  });
+  r.put('/api/v1/projects/:project/gateway-routes', { preHandler: auth, schema: { tags, params: projectParams, body: routesBody } }, async (request) => {
+    const project = await requireProject(deps, actorOf(request), request.params.project, 'admin');
+    return putRoutes(deps, project.id, request.body);
+  });
+
+  // Global gateways and routes: superusers only.
+  const superuser = async (request: Parameters<typeof auth>[0], reply: Parameters<typeof auth>[1]) => {
+    await auth(request, reply);
+    if (!actorOf(request).isSuperuser) {
+      throw new AppError('FORBIDDEN', 'Only a superuser can manage global gateways.');
+    }
+  };
+  const globalNamed = z.object({ name: z.string().max(50) });
+  r.post('/api/v1/gateways', { preHandler: superuser, schema: { tags, body: gatewayBody } }, async (request, reply) => reply.code(201).send(await createGateway(deps, null, request.body)));
+  r.get('/api/v1/gateways', { preHandler: superuser, schema: { tags } }, async () => ({ items: await listGateways(deps, null), nextCursor: null }));
+  r.get('/api/v1/gateways/:name', { preHandler: superuser, schema: { tags, params: globalNamed } }, async (request) => getGateway(deps, null, request.params.name));
+  r.patch('/api/v1/gateways/:name', { preHandler: superuser, schema: { tags, params: globalNamed, body: gatewayPatch } }, async (request) => updateGateway(deps, null, request.params.name, request.body));
+  r.delete('/api/v1/gateways/:name', { preHandler: superuser, schema: { tags, params: globalNamed } }, async (request, reply) => {
+    await removeGateway(deps, null, request.params.name);
+    return reply.code(204).send();
+  });
+  r.get('/api/v1/gateway-routes', { preHandler: superuser, schema: { tags } }, async () => getRoutes(deps, null));
+  r.put('/api/v1/gateway-routes', { preHandler: superuser, schema: { tags, body: routesBody } }, async (request) => putRoutes(deps, null, request.body));
+}

@@ -1,0 +1,59 @@
+/**
+ * @module providers/provider — the contract every gateway provider implements.
+ * A provider is code for one vendor; a gateway is a configured record naming a provider.
+ * Providers sort failures into retryable (network, 5xx, 429) and permanent (bad number, bad
+ * credentials, content refused), and always return the vendor's message id on success.
+ */
+import type { Channel } from '../domain/gateway.ts';
+import type { Db } from '../store/database.ts';
+
+export interface OutboundMessage {
+  /** Our message id; idempotent providers use it to recognise a resend. */
+  id: string;
+  to: string;
+  text: string;
+  subject: string | null;
+  /** 1 for the first try. */
+  attempt: number;
+}
+
+export type SendOutcome =
+  | { ok: true; providerMessageId: string }
+  | { ok: false; retryable: boolean; reason: string; retryAfterMs?: number | undefined };
+
+/** What a provider needs of the gateway record: its decrypted config and identity. */
+export interface GatewayRuntime {
+  id: string;
+  name: string;
+  type: string;
+  config: Record<string, unknown>;
+  replyToNumber: string | null;
+}
+
+export interface ProviderDeps {
+  db: Db;
+}
+
+export interface Provider {
+  readonly type: string;
+  readonly channel: Channel;
+  /**
+   * True when resending a message id the vendor already accepted cannot send it twice. Messages
+   * caught mid-send by a worker crash are resent only through idempotent providers; otherwise they
+   * fail with GATEWAY_ERROR ("outcome unknown") rather than risk a duplicate.
+   */
+  readonly idempotent: boolean;
+  /** Default messages per second when the gateway sets none (undefined: unlimited). */
+  readonly defaultRatePerSecond?: number | undefined;
+  /** Validates and normalises the config when a gateway is created or edited; throws a message. */
+  validateConfig(config: Record<string, unknown>): Record<string, unknown>;
+  /** Sends messages; one outcome per message, in order. Must not throw for a per-message failure. */
+  send(gateway: GatewayRuntime, messages: readonly OutboundMessage[]): Promise<SendOutcome[]>;
+}
+
+export type ProviderFactory = (deps: ProviderDeps) => Provider;
+
+export interface ProviderRegistry {
+  get(type: string): Provider | undefined;
+  types(): string[];
+}

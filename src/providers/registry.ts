@@ -1,0 +1,23 @@
+/**
+ * @module providers/registry — the only place that imports concrete providers.
+ */
+import type { Provider, ProviderDeps, ProviderFactory, ProviderRegistry } from './provider.ts';
+
+export type { ProviderRegistry } from './provider.ts';
+import { createTestEmailProvider, createTestSmsProvider } from './test/test.provider.ts';
+
+const factories: Record<string, ProviderFactory> = {
+  test: createTestSmsProvider,
+  'test-email': createTestEmailProvider,
+};
+
+export function createProviderRegistry(deps: ProviderDeps, extra: Record<string, ProviderFactory> = {}): ProviderRegistry {
+  const providers = new Map<string, Provider>();
+  for (const [type, factory] of Object.entries({ ...factories, ...extra })) {
+    providers.set(type, factory(deps));
+  }
+  return {
+    get: (type) => providers.get(type),
+    types: () => [...providers.keys()].sort(),
+  };
+}

@@ -1,0 +1,111 @@
+/**
+ * @module providers/test/test.provider — the `test` (SMS) and `test-email` providers. They "send" by
+ * recording each message in the test_outbox table, readable through GET …/gateways/{name}/outbox,
+ * and can be told to fail so retries are testable:
+ *   config.failure = { mode: 'transient' | 'permanent', times?: number, reason?: string }
+ *   (transient: the first `times` attempts of each message fail, default every attempt)
+ *   config.delayMs = wait before answering (to test slow gateways and crashes mid-batch).
+ * A message id already in the outbox is not recorded again: these providers are idempotent.
+ */
+import { randomUUID } from 'node:crypto';
+
+import { sql } from 'kysely';
+
+import type { Channel } from '../../domain/gateway.ts';
+import type { GatewayRuntime, OutboundMessage, Provider, ProviderDeps, SendOutcome } from '../provider.ts';
+
+interface TestConfig {
+  failure?: { mode: 'transient' | 'permanent'; times?: number; reason?: string };
+  delayMs?: number;
+}
+
+function readConfig(config: Record<string, unknown>): TestConfig {
+  const out: TestConfig = {};
+  const f = config.failure as Record<string, unknown> | undefined | null;
+  if (f !== undefined && f !== null) {
+    if (typeof f !== 'object' || (f.mode !== 'transient' && f.mode !== 'permanent')) {
+      throw new Error('config.failure.mode must be "transient" or "permanent".');
+    }
+    if (f.times !== undefined && (!Number.isInteger(f.times) || (f.times as number) < 0)) {
+      throw new Error('config.failure.times must be a whole number.');
+    }
+    if (f.reason !== undefined && typeof f.reason !== 'string') {
+      throw new Error('config.failure.reason must be text.');
+    }
+    out.failure = { mode: f.mode, ...(f.times === undefined ? {} : { times: f.times as number }), ...(f.reason === undefined ? {} : { reason: f.reason as string }) };
+  }
+  if (config.delayMs !== undefined) {
+    if (!Number.isInteger(config.delayMs) || (config.delayMs as number) < 0 || (config.delayMs as number) > 60_000) {
+      throw new Error('config.delayMs must be a whole number of milliseconds up to 60000.');
+    }
+    out.delayMs = config.delayMs as number;
+  }
+  const unknown = Object.keys(config).filter((k) => k !== 'failure' && k !== 'delayMs');
+  if (unknown.length) {
+    throw new Error(`Unknown config field for a test gateway: ${unknown.join(', ')}.`);
+  }
+  return out;
+}
+
+function failureFor(cfg: TestConfig, m: OutboundMessage): SendOutcome | null {
+  const f = cfg.failure;
+  if (!f) {
+    return null;
+  }
+  if (f.mode === 'permanent') {
+    return { ok: false, retryable: false, reason: f.reason ?? 'The test gateway refused the message (permanent failure).' };
+  }
+  if (f.times === undefined || m.attempt <= f.times) {
+    return { ok: false, retryable: true, reason: f.reason ?? 'The test gateway is temporarily unavailable (transient failure).' };
+  }
+  return null;
+}
+
+function createTestProvider(type: string, channel: Channel) {
+  return (deps: ProviderDeps): Provider => ({
+    type,
+    channel,
+    idempotent: true,
+    validateConfig: (config) => readConfig(config) as Record<string, unknown>,
+    async send(gateway: GatewayRuntime, messages: readonly OutboundMessage[]): Promise<SendOutcome[]> {
+      const cfg = readConfig(gateway.config);
+      if (cfg.delayMs) {
+        await new Promise((resolve) => setTimeout(resolve, cfg.delayMs));
+      }
+      const outcomes: SendOutcome[] = messages.map((m) => failureFor(cfg, m) ?? { ok: true, providerMessageId: `test-${randomUUID()}` });
+      const accepted = messages.flatMap((m, i) => {
+        const o = outcomes[i];
+        return o?.ok ? [{ m, providerMessageId: o.providerMessageId }] : [];
+      });
+      if (accepted.length === 0) {
+        return outcomes;
+      }
+      // One statement for the batch; a message already recorded keeps its first provider id.
+      const rows = await sql<{ message_id: string; provider_message_id: string }>`
+        with input as (
+          select * from unnest(${accepted.map((a) => a.m.id)}::uuid[], ${accepted.map((a) => a.m.to)}::text[],
+                               ${accepted.map((a) => a.m.text)}::text[], ${accepted.map((a) => a.m.subject)}::text[],
+                               ${accepted.map((a) => a.providerMessageId)}::text[])
+            as t(message_id, to_address, text, subject, provider_message_id)
+        ), inserted as (
+          insert into test_outbox (message_id, gateway_id, to_address, text, subject, provider_message_id, at)
+          select message_id, ${gateway.id}::uuid, to_address, text, subject, provider_message_id, clock_timestamp() from input
+          on conflict (message_id) do nothing
+          returning message_id, provider_message_id
+        )
+        select message_id, provider_message_id from inserted
+        union all
+        select o.message_id, o.provider_message_id from test_outbox o join input i using (message_id)
+        where not exists (select 1 from inserted x where x.message_id = o.message_id)
+      `.execute(deps.db);
+      const ids = new Map(rows.rows.map((r) => [r.message_id, r.provider_message_id]));
+      return messages.map((m, i) => {
+        const o = outcomes[i] as SendOutcome;
+        return o.ok ? { ok: true, providerMessageId: ids.get(m.id) ?? o.providerMessageId } : o;
+      });
+    },
+  });
+}
+
+export const createTestSmsProvider = createTestProvider('test', 'sms');
+export const createTestEmailProvider = createTestProvider('test-email', 'email');

@@ -1,0 +1,136 @@
+/**
+ * @module services/dispatch.service — sends due outbound messages. The message row is the job
+ * (DESIGN.md §9): a worker claims a batch with FOR UPDATE SKIP LOCKED and a lease, checks each
+ * message again right before the provider is called (opt-out, closed contact, staleness), takes
+ * tokens from the gateway's shared bucket, calls the provider, and records every outcome in one
+ * statement. Transient failures are retried with doubling delays; permanent ones fail at once with
+ * the provider's reason. A message whose worker died mid-send is resent only through an idempotent
+ * provider; otherwise it fails rather than risk a duplicate.
+ */
+import type { OutboundMessage, Provider, SendOutcome } from '../providers/provider.ts';
+import { findGatewaysByIds, type GatewayRecord } from '../store/gateway.store.ts';
+import { takeTokens } from '../store/gateway-rate.store.ts';
+import { type ClaimedMessage, claimDueMessages, findInactiveCases, findOptedOut, type MessageResult, recordResults } from '../store/message.store.ts';
+import type { ServiceDeps } from './deps.ts';
+
+export interface DispatchOptions {
+  /** Messages claimed at once (Default: 200). */
+  batchSize: number;
+  /** How long a claim lasts before another worker may take the message over (Default: 60 s). */
+  leaseMs: number;
+}
+
+function failed(id: string, code: string, detail: string | null = null): MessageResult {
+  return { id, status: 'failed', providerMessageId: null, errorCode: code, errorDetail: detail, dueAt: null, refundAttempt: false };
+}
+
+/** Outcome → result, with retry scheduling for transient failures. */
+function resultOf(deps: ServiceDeps, m: ClaimedMessage, o: SendOutcome, now: Date): MessageResult {
+  if (o.ok) {
+    return { id: m.id, status: 'sent', providerMessageId: o.providerMessageId, errorCode: null, errorDetail: null, dueAt: null, refundAttempt: false };
+  }
+  if (o.retryable && m.attempts < deps.messaging.maxAttempts) {
+    const delay = o.retryAfterMs ?? deps.messaging.retryBaseMs * 2 ** (m.attempts - 1);
+    return { id: m.id, status: 'queued', providerMessageId: null, errorCode: null, errorDetail: o.reason, dueAt: new Date(now.getTime() + delay), refundAttempt: false };
+  }
+  const detail = o.retryable ? `${o.reason} (gave up after ${m.attempts} attempts)` : o.reason;
+  return failed(m.id, 'GATEWAY_ERROR', detail);
+}
+
+async function safeSend(provider: Provider, g: GatewayRecord, config: Record<string, unknown>, batch: readonly OutboundMessage[]): Promise<SendOutcome[]> {
+  try {
+    const outcomes = await provider.send({ id: g.id, name: g.name, type: g.type, config, replyToNumber: g.replyToNumber }, batch);
+    if (outcomes.length !== batch.length) {
+      throw new Error(`provider ${g.type} answered ${outcomes.length} outcomes for ${batch.length} messages`);
+    }
+    return outcomes;
+  } catch (err) {
+    const reason = `The gateway call failed: ${(err as Error).message}`;
+    return batch.map(() => ({ ok: false, retryable: true, reason }));
+  }
+}
+
+/** Checks made again right before sending; returns a failure, or null to go ahead. */
+function lastChecks(deps: ServiceDeps, m: ClaimedMessage, now: Date, optedOut: Set<string>, inactive: Set<string>, provider: Provider | undefined): MessageResult | null {
+  if (m.contactType === 'case' && m.contactId && inactive.has(m.contactId)) {
+    return failed(m.id, 'CONTACT_IS_INACTIVE');
+  }
+  if (m.channel === 'sms' && m.to && optedOut.has(m.to)) {
+    return failed(m.id, 'PHONE_NUMBER_OPTED_OUT');
+  }
+  if (m.dueAt && now.getTime() - m.dueAt.getTime() > deps.messaging.staleMs) {
+    return failed(m.id, 'MESSAGE_IS_STALE');
+  }
+  if (!provider) {
+    return failed(m.id, 'GATEWAY_NOT_FOUND', 'The gateway was deleted or its type is no longer available.');
+  }
+  if (m.inDoubt && !provider.idempotent) {
+    return failed(m.id, 'GATEWAY_ERROR', 'The worker stopped while sending this message; the gateway may have sent it, so it was not sent again.');
+  }
+  return null;
+}
+
+/** Sends one gateway's share of a batch, within its rate limit. */
+async function sendThroughGateway(deps: ServiceDeps, g: GatewayRecord | undefined, messages: ClaimedMessage[], checks: { optedOut: Set<string>; inactive: Set<string> }): Promise<MessageResult[]> {
+  const now = deps.clock();
+  const provider = g ? deps.providers.get(g.type) : undefined;
+  const results: MessageResult[] = [];
+  let ready: ClaimedMessage[] = [];
+  for (const m of messages) {
+    const stop = lastChecks(deps, m, now, checks.optedOut, checks.inactive, provider);
+    if (stop) {
+      results.push(stop);
+    } else {
+      ready.push(m);
+    }
+  }
+  if (!g || !provider || ready.length === 0) {
+    return results;
+  }
+  const rate = g.ratePerSecond ?? provider.defaultRatePerSecond;
+  if (rate) {
+    const grant = await takeTokens(deps.db, g.id, rate, ready.length);
+    const later = new Date(now.getTime() + grant.waitMs);
+    for (const m of ready.slice(grant.granted)) {
+      results.push({ id: m.id, status: 'queued', providerMessageId: null, errorCode: null, errorDetail: null, dueAt: later, refundAttempt: true });
+    }
+    ready = ready.slice(0, grant.granted);
+    if (ready.length === 0) {
+      return results;
+    }
+  }
+  let config: Record<string, unknown>;
+  try {
+    config = JSON.parse(deps.secrets.open(g.configSealed)) as Record<string, unknown>;
+  } catch {
+    return [...results, ...ready.map((m) => failed(m.id, 'GATEWAY_ERROR', 'The gateway credentials cannot be decrypted with this server key.'))];
+  }
+  const batch: OutboundMessage[] = ready.map((m) => ({ id: m.id, to: m.to ?? '', text: m.text ?? '', subject: m.subject, attempt: m.attempts }));
+  const outcomes = await safeSend(provider, g, config, batch);
+  const after = deps.clock();
+  ready.forEach((m, i) => results.push(resultOf(deps, m, outcomes[i] as SendOutcome, after)));
+  return results;
+}
+
+/** Claims and sends one batch. Returns how many messages were claimed. */
+export async function dispatchOnce(deps: ServiceDeps, opts: DispatchOptions): Promise<number> {
+  const claimed = await claimDueMessages(deps.db, opts.batchSize, opts.leaseMs);
+  if (claimed.length === 0) {
+    return 0;
+  }
+  const [optedOut, inactive, gateways] = await Promise.all([
+    findOptedOut(deps.db, claimed.flatMap((m) => (m.channel === 'sms' && m.to ? [m.to] : []))),
+    findInactiveCases(deps.db, claimed.flatMap((m) => (m.contactType === 'case' && m.contactId ? [m.contactId] : []))),
+    findGatewaysByIds(deps.db, [...new Set(claimed.flatMap((m) => (m.gatewayId ? [m.gatewayId] : [])))]),
+  ]);
+  const byGateway = new Map<string, ClaimedMessage[]>();
+  for (const m of claimed) {
+    const key = m.gatewayId ?? '';
+    byGateway.set(key, [...(byGateway.get(key) ?? []), m]);
+  }
+  const perGateway = await Promise.all(
+    [...byGateway.entries()].map(([id, ms]) => sendThroughGateway(deps, gateways.find((g) => g.id === id), ms, { optedOut, inactive })),
+  );
+  await recordResults(deps.db, perGateway.flat());
+  return claimed.length;
+}

@@ -1,0 +1,225 @@
+/**
+ * @module services/gateways.service — gateways of a project (or global ones, project null), their
+ * routes, and the test gateways' outbox. Credentials are sealed with the server key and never
+ * returned.
+ */
+import { randomBytes } from 'node:crypto';
+
+import { type Channel, normaliseGatewayNameInput, type Route, routeProblem } from '../domain/gateway.ts';
+import { normaliseLookupNumber } from '../domain/phone-number.ts';
+import type { Project } from '../domain/project.ts';
+import { AppError } from '../errors.ts';
+import type { Provider } from '../providers/provider.ts';
+import {
+  deleteGatewayRow,
+  findGatewayByName,
+  type GatewayRecord,
+  insertGateway,
+  listOutbox,
+  listRoutes,
+  listUsableGateways,
+  replaceRoutes,
+  updateGatewayRow,
+} from '../store/gateway.store.ts';
+import type { ServiceDeps } from './deps.ts';
+
+export interface GatewayInput {
+  name: string;
+  type: string;
+  config?: Record<string, unknown> | undefined;
+  replyToNumber?: string | null | undefined;
+  optInKeywords?: string[] | undefined;
+  optOutKeywords?: string[] | undefined;
+  ratePerSecond?: number | null | undefined;
+}
+
+export type GatewayPatch = Omit<Partial<GatewayInput>, 'name' | 'type'>;
+
+export interface GatewayView {
+  id: string;
+  name: string;
+  type: string;
+  channel: Channel;
+  global: boolean;
+  inboundUrl: string;
+  statusUrl: string;
+  replyToNumber: string | null;
+  optInKeywords: string[];
+  optOutKeywords: string[];
+  ratePerSecond: number | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export function toGatewayView(deps: ServiceDeps, g: GatewayRecord): GatewayView {
+  return {
+    id: g.id,
+    name: g.name,
+    type: g.type,
+    channel: g.channel,
+    global: g.projectId === null,
+    inboundUrl: `${deps.messaging.publicUrl}/webhooks/${g.inboundKey}/inbound`,
+    statusUrl: `${deps.messaging.publicUrl}/webhooks/${g.inboundKey}/status`,
+    replyToNumber: g.replyToNumber,
+    optInKeywords: g.optInKeywords,
+    optOutKeywords: g.optOutKeywords,
+    ratePerSecond: g.ratePerSecond,
+    createdAt: g.createdAt.toISOString(),
+    updatedAt: g.updatedAt.toISOString(),
+  };
+}
+
+function invalid(field: string, message: string): AppError {
+  return new AppError('VALIDATION_ERROR', message, { details: { field } });
+}
+
+function provider(deps: ServiceDeps, type: string): Provider {
+  const p = deps.providers.get(type);
+  if (!p) {
+    throw invalid('type', `Unknown gateway type "${type}". Known types: ${deps.providers.types().join(', ')}.`);
+  }
+  return p;
+}
+
+function keywords(field: string, words: string[] | undefined): string[] {
+  const out = [...new Set((words ?? []).map((w) => w.trim().replace(/\s+/g, ' ').toUpperCase()))];
+  if (out.length > 30 || out.some((w) => w.length < 1 || w.length > 40)) {
+    throw invalid(field, `${field}: up to 30 words of 1–40 characters.`);
+  }
+  return out;
+}
+
+function validateConfig(p: Provider, config: Record<string, unknown>): Record<string, unknown> {
+  try {
+    return p.validateConfig(config);
+  } catch (err) {
+    throw invalid('config', (err as Error).message);
+  }
+}
+
+function replyTo(raw: string | null | undefined): string | null {
+  if (raw === undefined || raw === null || raw.trim() === '') {
+    return null;
+  }
+  const n = normaliseLookupNumber(raw);
+  if (!n) {
+    throw new AppError('INVALID_PHONE_NUMBER', `replyToNumber "${raw}" is not a phone number; give it with the country code.`, { details: { field: 'replyToNumber' } });
+  }
+  return n;
+}
+
+export async function createGateway(deps: ServiceDeps, projectId: string | null, input: GatewayInput): Promise<GatewayView> {
+  const name = normaliseGatewayNameInput(input.name);
+  if (!name) {
+    throw invalid('name', 'name must be 1–50 letters, digits, _ or - (no spaces); it is stored upper-cased.');
+  }
+  const p = provider(deps, input.type);
+  const config = validateConfig(p, input.config ?? {});
+  const created = await insertGateway(
+    deps.db,
+    projectId,
+    {
+      name,
+      type: p.type,
+      channel: p.channel,
+      configSealed: deps.secrets.seal(JSON.stringify(config)),
+      replyToNumber: replyTo(input.replyToNumber),
+      optInKeywords: keywords('optInKeywords', input.optInKeywords),
+      optOutKeywords: keywords('optOutKeywords', input.optOutKeywords),
+      ratePerSecond: input.ratePerSecond ?? p.defaultRatePerSecond ?? null,
+    },
+    randomBytes(24).toString('base64url'),
+  );
+  if (!created) {
+    throw new AppError('CONFLICT', `A gateway named ${name} already exists${projectId ? ' in this project' : ' among the global gateways'}.`, { details: { field: 'name' } });
+  }
+  return toGatewayView(deps, created);
+}
+
+async function requireGateway(deps: ServiceDeps, projectId: string | null, rawName: string): Promise<GatewayRecord> {
+  const name = normaliseGatewayNameInput(rawName);
+  const g = name ? await findGatewayByName(deps.db, projectId, name) : null;
+  if (!g) {
+    throw new AppError('NOT_FOUND', `No gateway named ${rawName}${projectId ? ' in this project' : ' among the global gateways'}.`);
+  }
+  return g;
+}
+
+export async function getGateway(deps: ServiceDeps, projectId: string | null, name: string): Promise<GatewayView> {
+  return toGatewayView(deps, await requireGateway(deps, projectId, name));
+}
+
+export async function updateGateway(deps: ServiceDeps, projectId: string | null, name: string, patch: GatewayPatch): Promise<GatewayView> {
+  const g = await requireGateway(deps, projectId, name);
+  const p = provider(deps, g.type);
+  const config = patch.config === undefined ? JSON.parse(deps.secrets.open(g.configSealed)) : validateConfig(p, patch.config);
+  const updated = await updateGatewayRow(deps.db, g.id, {
+    configSealed: deps.secrets.seal(JSON.stringify(config)),
+    replyToNumber: patch.replyToNumber === undefined ? g.replyToNumber : replyTo(patch.replyToNumber),
+    optInKeywords: patch.optInKeywords === undefined ? g.optInKeywords : keywords('optInKeywords', patch.optInKeywords),
+    optOutKeywords: patch.optOutKeywords === undefined ? g.optOutKeywords : keywords('optOutKeywords', patch.optOutKeywords),
+    ratePerSecond: patch.ratePerSecond === undefined ? g.ratePerSecond : patch.ratePerSecond,
+  });
+  return toGatewayView(deps, updated);
+}
+
+export async function removeGateway(deps: ServiceDeps, projectId: string | null, name: string): Promise<void> {
+  const g = await requireGateway(deps, projectId, name);
+  await deleteGatewayRow(deps.db, g.id);
+}
+
+/** The project's gateways and the global ones (global only when projectId is null). */
+export async function listGateways(deps: ServiceDeps, projectId: string | null): Promise<GatewayView[]> {
+  return (await listUsableGateways(deps.db, projectId)).map((g) => toGatewayView(deps, g));
+}
+
+export interface RouteView {
+  prefix: string;
+  gateway: string;
+}
+
+export async function getRoutes(deps: ServiceDeps, projectId: string | null): Promise<RouteView[]> {
+  const [routes, gateways] = await Promise.all([listRoutes(deps.db, projectId), listUsableGateways(deps.db, projectId)]);
+  const names = new Map(gateways.map((g) => [g.id, g.name]));
+  return routes.map((r) => ({ prefix: r.prefix, gateway: names.get(r.gatewayId) ?? '?' }));
+}
+
+/** Replaces the routes: prefixes are digits or `*`, no duplicates, each naming an SMS gateway usable here. */
+export async function putRoutes(deps: ServiceDeps, projectId: string | null, input: readonly RouteView[]): Promise<RouteView[]> {
+  const problem = routeProblem(input);
+  if (problem) {
+    throw invalid('prefix', problem);
+  }
+  const gateways = await listUsableGateways(deps.db, projectId);
+  const routes: Route[] = input.map((r) => {
+    const name = normaliseGatewayNameInput(r.gateway);
+    const own = gateways.find((g) => g.projectId !== null && g.name === name) ?? gateways.find((g) => g.projectId === null && g.name === name);
+    if (!own) {
+      throw new AppError('GATEWAY_NOT_FOUND', `Route ${r.prefix}: no gateway named ${r.gateway}.`, { details: { field: 'gateway' } });
+    }
+    if (own.channel !== 'sms') {
+      throw invalid('gateway', `Route ${r.prefix}: ${own.name} is an email gateway; routes choose SMS gateways.`);
+    }
+    return { prefix: r.prefix, gatewayId: own.id };
+  });
+  await deps.db.transaction().execute((trx) => replaceRoutes(trx, projectId, routes));
+  return getRoutes(deps, projectId);
+}
+
+export interface OutboxEntry {
+  to: string;
+  text: string;
+  subject?: string;
+  messageId: string;
+  providerMessageId: string;
+  at: string;
+}
+
+export async function gatewayOutbox(deps: ServiceDeps, project: Project, name: string, limit = 500): Promise<OutboxEntry[]> {
+  const g = await requireGateway(deps, project.id, name).catch(async () => requireGateway(deps, null, name));
+  if (g.type !== 'test' && g.type !== 'test-email') {
+    throw invalid('name', `${g.name} is a ${g.type} gateway; only test gateways keep an outbox.`);
+  }
+  const items = await listOutbox(deps.db, g.id, limit);
+  return items.map((i) => ({ to: i.to, text: i.text, ...(i.subject === null ? {} : { subject: i.subject }), messageId: i.messageId, providerMessageId: i.providerMessageId, at: i.at.toISOString() }));
+}

@@ -1,0 +1,285 @@
+/**
+ * @module store/message.store — the messages table: the log of every message, and for outbound
+ * rows also the queue (status queued/scheduled + due_at; claimed with FOR UPDATE SKIP LOCKED).
+ */
+import { type Selectable, sql } from 'kysely';
+
+import type { Db, MessageStatus, MessageTable, Trx } from './database.ts';
+
+export interface MessageRecord {
+  id: string;
+  seq: string;
+  projectId: string;
+  direction: 'out' | 'in';
+  channel: 'sms' | 'email';
+  status: MessageStatus;
+  to: string | null;
+  from: string | null;
+  text: string | null;
+  subject: string | null;
+  language: string | null;
+  gatewayId: string | null;
+  gatewayName: string | null;
+  providerMessageId: string | null;
+  errorCode: string | null;
+  errorDetail: string | null;
+  contactType: 'case' | 'mobile-worker' | null;
+  contactId: string | null;
+  broadcastId: string | null;
+  dueAt: Date | null;
+  scheduledLocal: string | null;
+  scheduledZone: string | null;
+  attempts: number;
+  createdBy: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+  sentAt: Date | null;
+}
+
+export function rowToMessage(row: Selectable<MessageTable>): MessageRecord {
+  return {
+    id: row.id,
+    seq: String(row.seq),
+    projectId: row.project_id,
+    direction: row.direction,
+    channel: row.channel,
+    status: row.status,
+    to: row.to_address,
+    from: row.from_address,
+    text: row.text,
+    subject: row.subject,
+    language: row.language,
+    gatewayId: row.gateway_id,
+    gatewayName: row.gateway_name,
+    providerMessageId: row.provider_message_id,
+    errorCode: row.error_code,
+    errorDetail: row.error_detail,
+    contactType: row.contact_type,
+    contactId: row.contact_id,
+    broadcastId: row.broadcast_id,
+    dueAt: row.due_at,
+    scheduledLocal: row.scheduled_local,
+    scheduledZone: row.scheduled_zone,
+    attempts: row.attempts,
+    createdBy: row.created_by,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    sentAt: row.sent_at,
+  };
+}
+
+export interface NewOutboundMessage {
+  projectId: string;
+  channel: 'sms' | 'email';
+  status: 'scheduled' | 'queued' | 'failed';
+  to: string | null;
+  text: string | null;
+  subject: string | null;
+  language: string | null;
+  gatewayId: string | null;
+  gatewayName: string | null;
+  errorCode: string | null;
+  errorDetail: string | null;
+  contactType: 'case' | 'mobile-worker' | null;
+  contactId: string | null;
+  broadcastId: string | null;
+  dueAt: Date | null;
+  scheduledLocal: string | null;
+  scheduledZone: string | null;
+  createdBy: string | null;
+}
+
+function toRow(m: NewOutboundMessage, now: Date) {
+  return {
+    project_id: m.projectId,
+    direction: 'out' as const,
+    channel: m.channel,
+    status: m.status,
+    to_address: m.to,
+    from_address: null,
+    text: m.text,
+    subject: m.subject,
+    language: m.language,
+    gateway_id: m.gatewayId,
+    gateway_name: m.gatewayName,
+    provider_message_id: null,
+    error_code: m.errorCode,
+    error_detail: m.errorDetail,
+    contact_type: m.contactType,
+    contact_id: m.contactId,
+    broadcast_id: m.broadcastId,
+    due_at: m.dueAt,
+    scheduled_local: m.scheduledLocal,
+    scheduled_zone: m.scheduledZone,
+    lease_until: null,
+    created_by: m.createdBy,
+    created_at: now,
+    updated_at: now,
+    sent_at: null,
+  };
+}
+
+export async function insertOutbound(db: Db | Trx, m: NewOutboundMessage, now: Date): Promise<MessageRecord> {
+  const row = await db.insertInto('messages').values(toRow(m, now)).returningAll().executeTakeFirstOrThrow();
+  return rowToMessage(row);
+}
+
+/** Inserts many outbound messages in one statement (broadcasts). */
+export async function insertOutboundMany(db: Db | Trx, ms: readonly NewOutboundMessage[], now: Date): Promise<void> {
+  if (ms.length) {
+    await db.insertInto('messages').values(ms.map((m) => toRow(m, now))).execute();
+  }
+}
+
+export async function findMessage(db: Db, projectId: string, id: string): Promise<MessageRecord | null> {
+  const row = await db.selectFrom('messages').selectAll().where('id', '=', id).where('project_id', '=', projectId).executeTakeFirst();
+  return row ? rowToMessage(row) : null;
+}
+
+export interface MessageListQuery {
+  direction?: 'in' | 'out' | undefined;
+  contactId?: string | undefined;
+  status?: MessageStatus[] | undefined;
+  errorCode?: string | undefined;
+  from?: Date | undefined;
+  to?: Date | undefined;
+  beforeSeq?: string | undefined;
+  limit: number;
+}
+
+/** Newest first. */
+export async function listMessages(db: Db, projectId: string, q: MessageListQuery): Promise<MessageRecord[]> {
+  let query = db.selectFrom('messages').selectAll().where('project_id', '=', projectId);
+  if (q.direction) {
+    query = query.where('direction', '=', q.direction);
+  }
+  if (q.contactId) {
+    query = query.where('contact_id', '=', q.contactId);
+  }
+  if (q.status?.length) {
+    query = query.where('status', 'in', q.status);
+  }
+  if (q.errorCode) {
+    query = query.where('error_code', '=', q.errorCode);
+  }
+  if (q.from) {
+    query = query.where('created_at', '>=', q.from);
+  }
+  if (q.to) {
+    query = query.where('created_at', '<', q.to);
+  }
+  if (q.beforeSeq) {
+    query = query.where('seq', '<', q.beforeSeq);
+  }
+  const rows = await query.orderBy('seq', 'desc').limit(q.limit).execute();
+  return rows.map(rowToMessage);
+}
+
+export interface ClaimedMessage extends MessageRecord {
+  /** The row was 'sending' under an expired lease: its worker died mid-send. */
+  inDoubt: boolean;
+}
+
+/**
+ * Claims up to `limit` due messages for this worker (status → sending, attempts + 1, leased), first
+ * any whose lease expired (a worker died mid-send), then due queued/scheduled ones.
+ */
+export async function claimDueMessages(db: Db, limit: number, leaseMs: number): Promise<ClaimedMessage[]> {
+  const lease = `${Math.ceil(leaseMs)} milliseconds`;
+  const expired = await sql<Selectable<MessageTable> & { prev_status: string }>`
+    with picked as (
+      select id, status as prev_status from messages
+      where status = 'sending' and lease_until < clock_timestamp()
+      order by lease_until limit ${limit} for update skip locked
+    )
+    update messages m set attempts = m.attempts + 1, lease_until = clock_timestamp() + ${lease}::interval, updated_at = clock_timestamp()
+    from picked where m.id = picked.id
+    returning m.*, picked.prev_status
+  `.execute(db);
+  const room = limit - expired.rows.length;
+  const due =
+    room > 0
+      ? await sql<Selectable<MessageTable> & { prev_status: string }>`
+    with picked as (
+      select id, status as prev_status from messages
+      where status in ('queued', 'scheduled') and due_at <= clock_timestamp()
+      order by due_at limit ${room} for update skip locked
+    )
+    update messages m set status = 'sending', attempts = m.attempts + 1, lease_until = clock_timestamp() + ${lease}::interval, updated_at = clock_timestamp()
+    from picked where m.id = picked.id
+    returning m.*, picked.prev_status
+  `.execute(db)
+      : { rows: [] };
+  return [...expired.rows, ...due.rows].map((r) => ({ ...rowToMessage(r), inDoubt: r.prev_status === 'sending' }));
+}
+
+export interface MessageResult {
+  id: string;
+  status: 'sent' | 'queued' | 'failed';
+  providerMessageId: string | null;
+  errorCode: string | null;
+  errorDetail: string | null;
+  /** For requeued messages: when to try again. */
+  dueAt: Date | null;
+  /** Give back the attempt (a message the rate limit held back was not tried). */
+  refundAttempt: boolean;
+}
+
+/** Records the outcome of a batch in one statement; only rows still 'sending' are touched. */
+export async function recordResults(db: Db, results: readonly MessageResult[]): Promise<void> {
+  if (results.length === 0) {
+    return;
+  }
+  await sql`
+    update messages m set
+      status = v.status,
+      provider_message_id = coalesce(v.provider_message_id, m.provider_message_id),
+      error_code = v.error_code,
+      error_detail = v.error_detail,
+      due_at = coalesce(v.due_at, m.due_at),
+      attempts = m.attempts - case when v.refund then 1 else 0 end,
+      sent_at = case when v.status = 'sent' then clock_timestamp() else m.sent_at end,
+      lease_until = null,
+      updated_at = clock_timestamp()
+    from unnest(
+      ${results.map((r) => r.id)}::uuid[], ${results.map((r) => r.status)}::text[], ${results.map((r) => r.providerMessageId)}::text[],
+      ${results.map((r) => r.errorCode)}::text[], ${results.map((r) => r.errorDetail)}::text[],
+      ${results.map((r) => (r.dueAt ? r.dueAt.toISOString() : null))}::timestamptz[], ${results.map((r) => r.refundAttempt)}::boolean[]
+    ) as v(id, status, provider_message_id, error_code, error_detail, due_at, refund)
+    where m.id = v.id and m.status = 'sending'
+  `.execute(db);
+}
+
+/** Numbers (of those given) that are opted out. */
+export async function findOptedOut(db: Db | Trx, numbers: readonly string[]): Promise<Set<string>> {
+  if (numbers.length === 0) {
+    return new Set();
+  }
+  const rows = await db.selectFrom('opt_outs').select('number').where('number', 'in', [...new Set(numbers)]).where('opted_out', '=', true).execute();
+  return new Set(rows.map((r) => r.number));
+}
+
+/** Cases (of those given) that are closed or deleted. */
+export async function findInactiveCases(db: Db, ids: readonly string[]): Promise<Set<string>> {
+  if (ids.length === 0) {
+    return new Set();
+  }
+  const rows = await db
+    .selectFrom('cases')
+    .select('id')
+    .where('id', 'in', [...new Set(ids)])
+    .where((eb) => eb.or([eb('closed', '=', true), eb('deleted_at', 'is not', null)]))
+    .execute();
+  return new Set(rows.map((r) => r.id));
+}
+
+export async function countByStatus(db: Db, broadcastId: string): Promise<Array<{ status: string; errorCode: string | null; n: number }>> {
+  const rows = await db
+    .selectFrom('messages')
+    .select(['status', 'error_code'])
+    .select((eb) => eb.fn.countAll<string>().as('n'))
+    .where('broadcast_id', '=', broadcastId)
+    .groupBy(['status', 'error_code'])
+    .execute();
+  return rows.map((r) => ({ status: r.status, errorCode: r.error_code, n: Number(r.n) }));
+}
