@@ -8,7 +8,9 @@ import { pino, type Logger } from 'pino';
 import type { Config } from './config.ts';
 import { buildApp } from './http/app.ts';
 import { bootstrapSuperuser } from './services/auth.service.ts';
-import type { ServiceDeps } from './services/deps.ts';
+import { type JobQueue, noQueue, type ServiceDeps } from './services/deps.ts';
+import { startQueue } from './jobs/queue.ts';
+import { startJobWorkers } from './jobs/task-list.ts';
 import { createProviderRegistry } from './providers/registry.ts';
 import { createSecretBox, parseKey } from './services/secret-box.ts';
 import { type DispatchWorker, startDispatchWorker } from './services/dispatch-worker.ts';
@@ -25,7 +27,7 @@ export function secretKeyOf(config: Config): Buffer {
   return parseKey(config.secretKey ?? loadOrCreateKeyFile(config.dataDir));
 }
 
-export function serviceDeps(config: Config, handle: DatabaseHandle, notifyDue: () => void = () => {}): ServiceDeps {
+export function serviceDeps(config: Config, handle: DatabaseHandle, options: { notifyDue?: () => void; queue?: JobQueue } = {}): ServiceDeps {
   return {
     db: handle.db,
     clock: () => new Date(),
@@ -39,7 +41,8 @@ export function serviceDeps(config: Config, handle: DatabaseHandle, notifyDue: (
       consentCountries: config.consentCountries,
       publicUrl: config.publicUrl ?? `http://${config.host}:${config.port}`,
     },
-    notifyDue,
+    notifyDue: options.notifyDue ?? (() => {}),
+    queue: options.queue ?? noQueue,
   };
 }
 
@@ -68,7 +71,11 @@ export async function startServer(config: Config, logger: Logger = createLogger(
   try {
     await migrateToLatest(handle.db);
     let wake = () => {};
-    const services = serviceDeps(config, handle, () => wake());
+    const queue = await startQueue(handle.db, logger);
+    const services = serviceDeps(config, handle, { notifyDue: () => wake(), queue });
+    if (config.runWorker) {
+      await startJobWorkers(services, queue);
+    }
     const boot = await bootstrapSuperuser(services, config.adminEmail, config.adminPassword);
     if (boot.created && boot.generatedPassword) {
       // Printed once, to the console only: it is not stored anywhere in clear.
@@ -102,6 +109,7 @@ export async function startServer(config: Config, logger: Logger = createLogger(
         closing ??= (async () => {
           await app.close();
           await worker?.stop();
+          await queue.stop();
           await handle.close();
         })();
         return closing;

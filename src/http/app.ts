@@ -13,6 +13,7 @@ import { errorCatalogue } from '../errors.ts';
 import type { ServiceDeps } from '../services/deps.ts';
 import { registerAdminRoutes } from './admin/admin.routes.tsx';
 import { registerAuthRoutes } from './api/auth.routes.ts';
+import { registerBroadcastRoutes } from './api/broadcasts.routes.ts';
 import { registerCaseRoutes } from './api/cases.routes.ts';
 import { registerGatewayRoutes } from './api/gateways.routes.ts';
 import { registerMessageRoutes } from './api/messages.routes.ts';
@@ -70,6 +71,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerPhoneNumberRoutes(app, deps.services);
   registerGatewayRoutes(app, deps.services);
   registerMessageRoutes(app, deps.services);
+  registerBroadcastRoutes(app, deps.services);
   await registerAdminRoutes(app, { services: deps.services, config: deps.config });
 
   app.setNotFoundHandler((request, reply) => {

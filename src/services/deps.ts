@@ -2,7 +2,7 @@
  * @module services/deps — what every service receives from the composition root.
  */
 import type { ProviderRegistry } from '../providers/provider.ts';
-import type { Db } from '../store/database.ts';
+import type { Db, Trx } from '../store/database.ts';
 import type { SecretBox } from './secret-box.ts';
 
 export interface MessagingSettings {
@@ -18,6 +18,17 @@ export interface MessagingSettings {
   publicUrl: string;
 }
 
+/** Coarse background work (pg-boss): job names and their payloads. */
+export interface JobPayloads {
+  'broadcast-expand': { broadcastId: string };
+}
+export type JobName = keyof JobPayloads;
+
+export interface JobQueue {
+  /** Enqueues inside the caller's transaction when given one (the job exists only if it commits). */
+  enqueue<N extends JobName>(db: Db | Trx, name: N, data: JobPayloads[N]): Promise<void>;
+}
+
 export interface ServiceDeps {
   db: Db;
   /** The current time; tests may pass a fixed clock. */
@@ -29,7 +40,15 @@ export interface ServiceDeps {
   messaging: MessagingSettings;
   /** Wakes in-process dispatch workers when messages become due (no-op without one). */
   notifyDue: () => void;
+  queue: JobQueue;
 }
+
+/** For tools that never enqueue (the CLI's admin commands): refuses clearly if used. */
+export const noQueue: JobQueue = {
+  enqueue() {
+    return Promise.reject(new Error('This command has no job queue.'));
+  },
+};
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 

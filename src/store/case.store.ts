@@ -1,7 +1,7 @@
 /**
  * @module store/case.store — cases (beneficiary records) with their free-form properties.
  */
-import type { Selectable } from 'kysely';
+import { type Selectable, sql } from 'kysely';
 
 import type { EntryState } from '../domain/case-contact.ts';
 import type { CaseTable, Db, Trx } from './database.ts';
@@ -128,6 +128,32 @@ export async function findCase(db: Db | Trx, projectId: string, caseId: string):
     .where('cases.deleted_at', 'is', null)
     .executeTakeFirst();
   return row ? { ...caseRowToCase(row), entryState: row.entry_state } : null;
+}
+
+/** Live cases of a type (optionally whose properties contain `where`), after `afterSeq`, by seq. */
+export async function listCasesForBroadcast(db: Db | Trx, projectId: string, q: { caseType: string; where: Record<string, string>; afterSeq: string | null; limit: number }): Promise<CaseWithEntry[]> {
+  let query = withEntry(db)
+    .where('cases.project_id', '=', projectId)
+    .where('cases.deleted_at', 'is', null)
+    .where('cases.closed', '=', false)
+    .where('cases.case_type', '=', q.caseType);
+  if (Object.keys(q.where).length) {
+    query = query.where(sql<boolean>`cases.properties @> ${JSON.stringify(q.where)}::jsonb`);
+  }
+  if (q.afterSeq !== null) {
+    query = query.where('cases.seq', '>', q.afterSeq);
+  }
+  const rows = await query.orderBy('cases.seq').limit(q.limit).execute();
+  return rows.map((row) => ({ ...caseRowToCase(row), entryState: row.entry_state }));
+}
+
+/** Live cases of the project among the ids given. */
+export async function findCasesByIds(db: Db | Trx, projectId: string, ids: readonly string[]): Promise<CaseWithEntry[]> {
+  if (ids.length === 0) {
+    return [];
+  }
+  const rows = await withEntry(db).where('cases.project_id', '=', projectId).where('cases.deleted_at', 'is', null).where('cases.id', 'in', ids).execute();
+  return rows.map((row) => ({ ...caseRowToCase(row), entryState: row.entry_state }));
 }
 
 export interface CaseListQuery {

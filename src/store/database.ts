@@ -137,6 +137,8 @@ export interface BroadcastTable {
   status: 'pending' | 'expanding' | 'done' | 'failed';
   request: Json<Record<string, unknown>>;
   total: Generated<number>;
+  missing: Generated<number>;
+  cursor: string | null;
   created_by: string | null;
   error: string | null;
   created_at: CreatedAt;

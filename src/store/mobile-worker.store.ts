@@ -114,3 +114,12 @@ export async function listMobileWorkers(db: Db, projectId: string, q: { afterSeq
 export async function markMobileWorkerDeleted(trx: Trx, id: string, now: Date): Promise<void> {
   await trx.updateTable('mobile_workers').set({ deleted_at: now, updated_at: now }).where('id', '=', id).execute();
 }
+
+/** Live workers of the project among the ids given. */
+export async function findMobileWorkersByIds(db: Db | Trx, projectId: string, ids: readonly string[]): Promise<MobileWorkerRecord[]> {
+  if (ids.length === 0) {
+    return [];
+  }
+  const rows = await db.selectFrom('mobile_workers').selectAll().where('project_id', '=', projectId).where('deleted_at', 'is', null).where('id', 'in', ids).execute();
+  return rows.map(rowToWorker);
+}

@@ -10,7 +10,9 @@ import { pino } from 'pino';
 import { makeConfig, type Config } from '../../src/config.ts';
 import { buildApp } from '../../src/http/app.ts';
 import { createWebUser, issueApiToken } from '../../src/services/auth.service.ts';
-import type { ServiceDeps } from '../../src/services/deps.ts';
+import { noQueue, type ServiceDeps } from '../../src/services/deps.ts';
+import { startQueue } from '../../src/jobs/queue.ts';
+import { startJobWorkers } from '../../src/jobs/task-list.ts';
 import { createProviderRegistry } from '../../src/providers/registry.ts';
 import { createSecretBox } from '../../src/services/secret-box.ts';
 import type { DatabaseHandle } from '../../src/store/connection.ts';
@@ -34,9 +36,17 @@ export interface TestApp {
 
 let counter = 0;
 
-export async function createTestApp(options: { config?: Partial<Config>; clock?: () => Date } = {}): Promise<TestApp> {
+export interface TestAppOptions {
+  config?: Partial<Config>;
+  clock?: () => Date;
+  /** Start the real pg-boss queue with the job workers (broadcasts); off by default for speed. */
+  jobs?: boolean;
+}
+
+export async function createTestApp(options: TestAppOptions = {}): Promise<TestApp> {
   const handle = await createTestDatabase();
   const config = makeConfig({ logLevel: 'silent', ...options.config });
+  const queue = options.jobs ? await startQueue(handle.db, pino({ level: 'silent' }), { supervise: false }) : null;
   const deps: ServiceDeps = {
     db: handle.db,
     clock: options.clock ?? (() => new Date()),
@@ -51,7 +61,11 @@ export async function createTestApp(options: { config?: Partial<Config>; clock?:
       publicUrl: 'http://rollcall.test',
     },
     notifyDue: () => {},
+    queue: queue ?? noQueue,
   };
+  if (queue) {
+    await startJobWorkers(deps, queue);
+  }
   const app = await buildApp({ config, services: deps, logger: pino({ level: 'silent' }), isReady: async () => true });
   await createWebUser(deps, { email: 'root@example.org', password: 'root-password', isSuperuser: true });
   const adminToken = await issueApiToken(deps, 'root@example.org', 'root-password');
@@ -101,6 +115,7 @@ export async function createTestApp(options: { config?: Partial<Config>; clock?:
     },
     async close() {
       await app.close();
+      await queue?.stop();
       await handle.close();
     },
   };

@@ -46,6 +46,10 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       status text not null check (status in ('pending', 'expanding', 'done', 'failed')),
       request jsonb not null,
       total integer not null default 0,
+      -- Recipients asked for that do not exist (unknown or deleted ids).
+      missing integer not null default 0,
+      -- Where expansion got to: resumes here after a crash, never inserting a chunk twice.
+      cursor text,
       created_by uuid,
       error text,
       created_at timestamptz not null default now(),
