@@ -36,6 +36,8 @@ const envSchema = z.object({
   ROLLCALL_STALE_HOURS: z.coerce.number().positive().default(168),
   /** Messages a worker claims at once (Default: 200). */
   ROLLCALL_DISPATCH_BATCH: z.coerce.number().int().min(1).max(5000).default(200),
+  /** How long a worker's claim on a message lasts before another may take it over, in ms (Default: 60000). */
+  ROLLCALL_DISPATCH_LEASE_MS: z.coerce.number().int().min(500).default(60_000),
   /** How often an idle worker looks for due messages, in ms (Default: 250). */
   ROLLCALL_DISPATCH_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(250),
 });
@@ -61,6 +63,7 @@ export interface Config {
   readonly staleMs: number;
   readonly dispatchBatch: number;
   readonly dispatchPollMs: number;
+  readonly dispatchLeaseMs: number;
 }
 
 /** Reads and validates the environment; throws naming the bad variable. */
@@ -94,6 +97,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     staleMs: e.ROLLCALL_STALE_HOURS * 3_600_000,
     dispatchBatch: e.ROLLCALL_DISPATCH_BATCH,
     dispatchPollMs: e.ROLLCALL_DISPATCH_POLL_MS,
+    dispatchLeaseMs: e.ROLLCALL_DISPATCH_LEASE_MS,
   });
 }
 

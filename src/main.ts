@@ -54,7 +54,7 @@ export async function openConfiguredDatabase(config: Config): Promise<DatabaseHa
 export function startWorker(config: Config, services: ServiceDeps, logger: Logger): DispatchWorker {
   return startDispatchWorker(services, {
     batchSize: config.dispatchBatch,
-    leaseMs: 60_000,
+    leaseMs: config.dispatchLeaseMs,
     pollMs: config.dispatchPollMs,
     onError: (err) => logger.error({ err }, 'dispatch failed; retrying'),
   });
@@ -109,6 +109,38 @@ export async function startServer(config: Config, logger: Logger = createLogger(
         closing ??= (async () => {
           await app.close();
           await worker?.stop();
+          await queue.stop();
+          await handle.close();
+        })();
+        return closing;
+      },
+    };
+  } catch (err) {
+    await handle.close();
+    throw err;
+  }
+}
+
+/**
+ * A worker without HTTP (`rollcall worker`): dispatch and background jobs against the configured
+ * database. Several may run on several machines against one PostgreSQL.
+ */
+export async function startWorkerProcess(config: Config, logger: Logger = createLogger(config)): Promise<{ close(): Promise<void> }> {
+  const handle = await openConfiguredDatabase(config);
+  try {
+    await migrateToLatest(handle.db);
+    let wake = () => {};
+    const queue = await startQueue(handle.db, logger);
+    const services = serviceDeps(config, handle, { notifyDue: () => wake(), queue });
+    await startJobWorkers(services, queue);
+    const worker = startWorker(config, services, logger);
+    wake = worker.wake;
+    logger.info({ database: handle.kind, location: handle.location }, 'rollcall worker running');
+    let closing: Promise<void> | null = null;
+    return {
+      close() {
+        closing ??= (async () => {
+          await worker.stop();
           await queue.stop();
           await handle.close();
         })();

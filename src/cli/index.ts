@@ -1,5 +1,5 @@
 /**
- * @module cli — `rollcall serve | migrate | create-admin | doctor`.
+ * @module cli — `rollcall serve | worker | migrate | create-admin | doctor`.
  * Commands that open the embedded database take the data-folder lock, so they refuse to run
  * while a server holds it (they would lose writes behind its back).
  */
@@ -7,12 +7,17 @@ import { Command } from 'commander';
 
 import { loadConfig } from '../config.ts';
 import { runCreateAdmin, runDoctor, runMigrate, runServe } from './commands.ts';
+import { runWorker } from './worker.command.ts';
 
 const program = new Command();
 program.name('rollcall').description('Rollcall: messaging contacts for health and development programs.');
 
 program.command('serve').description('Run the HTTP server (embedded database unless DATABASE_URL is set).').action(async () => {
   await runServe(loadConfig());
+});
+
+program.command('worker').description('Send due messages and run background jobs, without HTTP (several may share one PostgreSQL).').action(async () => {
+  await runWorker(loadConfig());
 });
 
 program.command('migrate').description('Apply database migrations, then exit.').action(async () => {

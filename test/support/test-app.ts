@@ -2,8 +2,6 @@
  * A real app on a real test database, driven in-process with inject(). Helpers create a superuser,
  * projects and members, and send authenticated requests.
  */
-import { randomBytes } from 'node:crypto';
-
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import { pino } from 'pino';
 
@@ -14,7 +12,11 @@ import { noQueue, type ServiceDeps } from '../../src/services/deps.ts';
 import { startQueue } from '../../src/jobs/queue.ts';
 import { startJobWorkers } from '../../src/jobs/task-list.ts';
 import { createProviderRegistry } from '../../src/providers/registry.ts';
-import { createSecretBox } from '../../src/services/secret-box.ts';
+import type { ProviderFactory } from '../../src/providers/provider.ts';
+import { createSecretBox, parseKey } from '../../src/services/secret-box.ts';
+
+/** The server key of test apps; child processes that share a test database use it too. */
+export const TEST_SECRET_KEY = '5e'.repeat(32);
 import type { DatabaseHandle } from '../../src/store/connection.ts';
 import { upsertMembership } from '../../src/store/user.store.ts';
 import { findProjectByName } from '../../src/store/project.store.ts';
@@ -24,6 +26,8 @@ export interface TestApp {
   app: FastifyInstance;
   deps: ServiceDeps;
   handle: DatabaseHandle;
+  /** The PostgreSQL URL of this test's database (null on the embedded database). */
+  databaseUrl: string | null;
   config: Config;
   /** Token of the superuser created at start. */
   adminToken: string;
@@ -41,6 +45,8 @@ export interface TestAppOptions {
   clock?: () => Date;
   /** Start the real pg-boss queue with the job workers (broadcasts); off by default for speed. */
   jobs?: boolean;
+  /** Extra providers (test-only vendors) added to the registry. */
+  providers?: Record<string, ProviderFactory>;
 }
 
 export async function createTestApp(options: TestAppOptions = {}): Promise<TestApp> {
@@ -51,8 +57,8 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     db: handle.db,
     clock: options.clock ?? (() => new Date()),
     pendingTtlMs: config.pendingVerificationDays * 86_400_000,
-    providers: createProviderRegistry({ db: handle.db }),
-    secrets: createSecretBox(randomBytes(32)),
+    providers: createProviderRegistry({ db: handle.db }, options.providers),
+    secrets: createSecretBox(parseKey(TEST_SECRET_KEY)),
     messaging: {
       maxAttempts: config.maxAttempts,
       retryBaseMs: config.retryBaseMs,
@@ -93,6 +99,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     app,
     deps,
     handle,
+    databaseUrl: handle.url,
     config,
     adminToken,
     request,

@@ -40,7 +40,7 @@ async function embeddedPglite(): Promise<PGlite> {
 }
 
 /** A migrated, empty database for one test file. */
-export async function createTestDatabase(): Promise<DatabaseHandle> {
+export async function createTestDatabase(): Promise<DatabaseHandle & { url: string | null }> {
   if (serverUrl) {
     const name = `rollcall_t_${process.pid}_${randomBytes(4).toString('hex')}`;
     await adminQuery(`create database ${name}`);
@@ -48,6 +48,7 @@ export async function createTestDatabase(): Promise<DatabaseHandle> {
     await migrateToLatest(handle.db);
     return {
       ...handle,
+      url: withDatabase(serverUrl, name),
       async close() {
         await handle.close();
         await adminQuery(`drop database if exists ${name} with (force)`);
@@ -56,5 +57,18 @@ export async function createTestDatabase(): Promise<DatabaseHandle> {
   }
   const handle = await openDatabase({ pglite: await embeddedPglite() });
   await migrateToLatest(handle.db);
-  return handle;
+  return { ...handle, url: null };
+}
+
+/**
+ * For tests that run the server as a child process: a fresh database on the PostgreSQL server
+ * (when ROLLCALL_TEST_DATABASE_URL is set), or null for the embedded database.
+ */
+export async function createServerDatabase(): Promise<{ url: string; drop(): Promise<void> } | null> {
+  if (!serverUrl) {
+    return null;
+  }
+  const name = `rollcall_p_${process.pid}_${randomBytes(4).toString('hex')}`;
+  await adminQuery(`create database ${name}`);
+  return { url: withDatabase(serverUrl, name), drop: () => adminQuery(`drop database if exists ${name} with (force)`) };
 }

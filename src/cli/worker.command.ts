@@ -1,0 +1,29 @@
+/**
+ * @module cli/worker.command — `rollcall worker`: dispatch and background jobs without HTTP.
+ * With the embedded database it refuses while a server holds the folder (the server already runs
+ * its own workers); with PostgreSQL, run as many as the gateways' rate limits and the CPUs allow.
+ */
+import type { Config } from '../config.ts';
+import { createLogger, startWorkerProcess } from '../main.ts';
+
+export async function runWorker(config: Config): Promise<void> {
+  const logger = createLogger(config);
+  const worker = await startWorkerProcess(config, logger);
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) {
+      return;
+    }
+    stopping = true;
+    logger.info({ signal }, 'worker shutting down');
+    worker.close().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        logger.error({ err }, 'worker shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+}

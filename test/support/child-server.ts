@@ -1,0 +1,82 @@
+/**
+ * Runs `rollcall serve` or `rollcall worker` as a real child process, for crash and multi-process
+ * tests. Every wait is bounded; stop() kills what is left.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+
+const root = path.resolve(import.meta.dirname, '../..');
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.listen(0, '127.0.0.1', () => {
+      const address = srv.address();
+      srv.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+export function tempDir(prefix: string): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+export interface Child {
+  proc: ChildProcess;
+  output(): string;
+  exited: Promise<number | null>;
+}
+
+export function spawnRollcall(command: 'serve' | 'worker', env: Record<string, string>): Child {
+  let out = '';
+  const proc = spawn(process.execPath, ['--import', 'tsx', 'src/cli/index.ts', command], {
+    cwd: root,
+    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  proc.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+  proc.stderr?.on('data', (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<number | null>((resolve) => proc.on('exit', (code) => resolve(code)));
+  return { proc, output: () => out, exited };
+}
+
+export async function waitFor<T>(what: string, fn: () => Promise<T | undefined | null | false>, timeoutMs = 30_000, everyMs = 100): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const v = await fn();
+      if (v) {
+        return v;
+      }
+    } catch (err) {
+      last = err;
+    }
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+  throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+}
+
+export async function waitHealthy(base: string, child: Child, timeoutMs = 30_000): Promise<void> {
+  await waitFor(`${base}/healthz (output: ${child.output().slice(-500)})`, async () => (await fetch(`${base}/healthz`)).ok, timeoutMs);
+}
+
+export async function kill(child: Child, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+  if (child.proc.exitCode === null && child.proc.signalCode === null) {
+    child.proc.kill(signal);
+  }
+  await Promise.race([child.exited, new Promise((r) => setTimeout(r, 10_000))]);
+}
+
+export async function api(base: string, token: string | null, method: string, url: string, body?: unknown): Promise<{ status: number; json: any }> {
+  const res = await fetch(base + url, {
+    method,
+    headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  return { status: res.status, json: text ? JSON.parse(text) : null };
+}
