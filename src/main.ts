@@ -14,6 +14,8 @@ import { startJobWorkers } from './jobs/task-list.ts';
 import { createProviderRegistry } from './providers/registry.ts';
 import { createSecretBox, parseKey } from './services/secret-box.ts';
 import { type DispatchWorker, startDispatchWorker } from './services/dispatch-worker.ts';
+import { processInbound } from './services/inbound.service.ts';
+import { type PollingLoop, startPollingLoop } from './services/polling-loop.ts';
 import { loadOrCreateKeyFile } from './store/secret-key-file.ts';
 import { type DatabaseHandle, openDatabase } from './store/connection.ts';
 import { migrateToLatest } from './store/migrate.ts';
@@ -27,7 +29,7 @@ export function secretKeyOf(config: Config): Buffer {
   return parseKey(config.secretKey ?? loadOrCreateKeyFile(config.dataDir));
 }
 
-export function serviceDeps(config: Config, handle: DatabaseHandle, options: { notifyDue?: () => void; queue?: JobQueue } = {}): ServiceDeps {
+export function serviceDeps(config: Config, handle: DatabaseHandle, options: { notifyDue?: () => void; notifyInbound?: () => void; queue?: JobQueue } = {}): ServiceDeps {
   return {
     db: handle.db,
     clock: () => new Date(),
@@ -42,6 +44,7 @@ export function serviceDeps(config: Config, handle: DatabaseHandle, options: { n
       publicUrl: config.publicUrl ?? `http://${config.host}:${config.port}`,
     },
     notifyDue: options.notifyDue ?? (() => {}),
+    notifyInbound: options.notifyInbound ?? (() => {}),
     queue: options.queue ?? noQueue,
   };
 }
@@ -60,6 +63,26 @@ export function startWorker(config: Config, services: ServiceDeps, logger: Logge
   });
 }
 
+/** Inbound messages handled per step; small so the HTTP loop stays responsive on PGlite (Default: 50). */
+const INBOUND_BATCH = 50;
+
+/** The background workers of one process: dispatch and inbound processing. */
+export function startWorkers(config: Config, services: ServiceDeps, logger: Logger): { dispatch: PollingLoop; inbound: PollingLoop; stop(): Promise<void> } {
+  const dispatch = startWorker(config, services, logger);
+  const inbound = startPollingLoop(() => processInbound(services, INBOUND_BATCH), {
+    fullBatch: INBOUND_BATCH,
+    pollMs: config.dispatchPollMs,
+    onError: (err) => logger.error({ err }, 'inbound processing failed; retrying'),
+  });
+  return {
+    dispatch,
+    inbound,
+    async stop() {
+      await Promise.all([dispatch.stop(), inbound.stop()]);
+    },
+  };
+}
+
 export interface RunningServer {
   url: string;
   close(): Promise<void>;
@@ -71,8 +94,9 @@ export async function startServer(config: Config, logger: Logger = createLogger(
   try {
     await migrateToLatest(handle.db);
     let wake = () => {};
+    let wakeInbound = () => {};
     const queue = await startQueue(handle.db, logger);
-    const services = serviceDeps(config, handle, { notifyDue: () => wake(), queue });
+    const services = serviceDeps(config, handle, { notifyDue: () => wake(), notifyInbound: () => wakeInbound(), queue });
     if (config.runWorker) {
       await startJobWorkers(services, queue);
     }
@@ -96,9 +120,10 @@ export async function startServer(config: Config, logger: Logger = createLogger(
         }
       },
     });
-    const worker = config.runWorker ? startWorker(config, services, logger) : null;
+    const worker = config.runWorker ? startWorkers(config, services, logger) : null;
     if (worker) {
-      wake = worker.wake;
+      wake = worker.dispatch.wake;
+      wakeInbound = worker.inbound.wake;
     }
     const url = await app.listen({ port: config.port, host: config.host });
     logger.info({ url, database: handle.kind, location: handle.location }, 'rollcall listening');
@@ -130,11 +155,13 @@ export async function startWorkerProcess(config: Config, logger: Logger = create
   try {
     await migrateToLatest(handle.db);
     let wake = () => {};
+    let wakeInbound = () => {};
     const queue = await startQueue(handle.db, logger);
-    const services = serviceDeps(config, handle, { notifyDue: () => wake(), queue });
+    const services = serviceDeps(config, handle, { notifyDue: () => wake(), notifyInbound: () => wakeInbound(), queue });
     await startJobWorkers(services, queue);
-    const worker = startWorker(config, services, logger);
-    wake = worker.wake;
+    const worker = startWorkers(config, services, logger);
+    wake = worker.dispatch.wake;
+    wakeInbound = worker.inbound.wake;
     logger.info({ database: handle.kind, location: handle.location }, 'rollcall worker running');
     let closing: Promise<void> | null = null;
     return {

@@ -2,6 +2,7 @@
  * @module domain/project — a project (tenant) and its settings.
  */
 import type { PhoneValidation } from './phone-number.ts';
+import type { SystemTextOverrides } from './system-texts.ts';
 
 export const PROJECT_NAME = /^[a-z][a-z0-9-]{1,62}$/;
 
@@ -29,6 +30,8 @@ export interface ProjectSettings {
   helpText: string | null;
   defaultSmsResponse: string | null;
   defaultEmailGateway: string | null;
+  /** Translations or rewordings of the texts Rollcall sends, per language. */
+  systemTexts: SystemTextOverrides;
 }
 
 export interface Project extends ProjectContactSettings {
@@ -53,4 +56,5 @@ export const defaultProjectSettings: ProjectSettings = Object.freeze({
   helpText: null,
   defaultSmsResponse: null,
   defaultEmailGateway: null,
+  systemTexts: {},
 }) as ProjectSettings;

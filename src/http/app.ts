@@ -15,6 +15,9 @@ import { registerAdminRoutes } from './admin/admin.routes.tsx';
 import { registerAuthRoutes } from './api/auth.routes.ts';
 import { registerBroadcastRoutes } from './api/broadcasts.routes.ts';
 import { registerCaseRoutes } from './api/cases.routes.ts';
+import { registerConsentRoutes } from './api/consent.routes.ts';
+import { registerInboundWebhook } from './webhooks/inbound.routes.ts';
+import { createInboundIntake } from '../services/inbound-intake.service.ts';
 import { registerGatewayRoutes } from './api/gateways.routes.ts';
 import { registerMessageRoutes } from './api/messages.routes.ts';
 import { registerMobileWorkerRoutes } from './api/mobile-workers.routes.ts';
@@ -72,6 +75,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerGatewayRoutes(app, deps.services);
   registerMessageRoutes(app, deps.services);
   registerBroadcastRoutes(app, deps.services);
+  registerConsentRoutes(app, deps.services);
+  registerInboundWebhook(app, deps.services, createInboundIntake(deps.services, () => deps.services.notifyInbound()), deps.services.messaging.publicUrl);
   await registerAdminRoutes(app, { services: deps.services, config: deps.config });
 
   app.setNotFoundHandler((request, reply) => {

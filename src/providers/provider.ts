@@ -34,6 +34,24 @@ export interface ProviderDeps {
   db: Db;
 }
 
+/** A webhook request as the provider sees it. */
+export interface WebhookRequest {
+  headers: Record<string, string | string[] | undefined>;
+  /** Parsed body (JSON object or form fields), as the HTTP layer understood it. */
+  body: unknown;
+  /** The full public URL the vendor called (for signature checks). */
+  url: string;
+}
+
+export interface InboundMessage {
+  from: string;
+  text: string;
+  /** The vendor's id for the message, used to accept a repeated delivery only once. */
+  gatewayMessageId: string | null;
+}
+
+export type InboundParse = { ok: true; messages: InboundMessage[] } | { ok: false; status: 400 | 403; reason: string };
+
 export interface Provider {
   readonly type: string;
   readonly channel: Channel;
@@ -49,6 +67,8 @@ export interface Provider {
   validateConfig(config: Record<string, unknown>): Record<string, unknown>;
   /** Sends messages; one outcome per message, in order. Must not throw for a per-message failure. */
   send(gateway: GatewayRuntime, messages: readonly OutboundMessage[]): Promise<SendOutcome[]>;
+  /** Reads an inbound webhook (authenticating it when the vendor signs requests). */
+  parseInbound?(gateway: GatewayRuntime, request: WebhookRequest): InboundParse;
 }
 
 export type ProviderFactory = (deps: ProviderDeps) => Provider;

@@ -6,7 +6,8 @@ import { type CaseContact, type CaseContactReading, readCaseContact, toCaseConta
 import type { Project } from '../domain/project.ts';
 import { AppError } from '../errors.ts';
 import { type CaseRecord, type CaseWithEntry, findCase, insertCase, listCases, lockCase, updateCaseRow } from '../store/case.store.ts';
-import type { Trx } from '../store/database.ts';
+import { appendConsentEvents } from '../store/consent.store.ts';
+import type { ConsentMethod, Db, Trx } from '../store/database.ts';
 import { isProjectMember } from '../store/user.store.ts';
 import { findMobileWorker } from '../store/mobile-worker.store.ts';
 import { type ServiceDeps, isUuid } from './deps.ts';
@@ -85,8 +86,8 @@ function registryOptions(deps: ServiceDeps): RegistryOptions {
   return { pendingTtlMs: deps.pendingTtlMs, now: deps.clock() };
 }
 
-async function checkOwner(deps: ServiceDeps, project: Project, ownerId: string): Promise<void> {
-  const exists = isUuid(ownerId) && ((await findMobileWorker(deps.db, project.id, ownerId)) !== null || (await isProjectMember(deps.db, project.id, ownerId)));
+async function checkOwner(db: Db | Trx, project: Project, ownerId: string): Promise<void> {
+  const exists = isUuid(ownerId) && ((await findMobileWorker(db, project.id, ownerId)) !== null || (await isProjectMember(db, project.id, ownerId)));
   if (!exists) {
     throw new AppError('VALIDATION_ERROR', 'ownerId must be the id of a mobile worker or web user of this project.', { details: { field: 'ownerId' } });
   }
@@ -99,14 +100,48 @@ async function syncEntry(trx: Trx, deps: ServiceDeps, c: CaseRecord, reading: Ca
   return syncCaseEntry(trx, { projectId: c.projectId, caseId: c.id, wish }, registryOptions(deps));
 }
 
-export async function createCase(deps: ServiceDeps, project: Project, input: NewCaseInput): Promise<CaseView> {
+/** Who changed a case, for the consent ledger (Default: the API, no source). */
+export interface ChangeContext {
+  method: ConsentMethod;
+  source: Record<string, unknown>;
+}
+
+const API_CHANGE: ChangeContext = { method: 'api', source: {} };
+
+/** Records consent granted or withdrawn when the consent property's meaning changed. */
+async function recordConsentChange(trx: Trx, c: CaseRecord, before: boolean, after: CaseContactReading, ctx: ChangeContext): Promise<void> {
+  if (before === after.smsConsent || after.phone.kind !== 'valid') {
+    return;
+  }
+  await appendConsentEvents(trx, [
+    {
+      number: after.phone.e164,
+      email: null,
+      projectId: c.projectId,
+      contactType: 'case',
+      contactId: c.id,
+      action: after.smsConsent ? 'consent-granted' : 'consent-withdrawn',
+      method: ctx.method,
+      source: ctx.source,
+      gatewayId: null,
+      gatewayName: null,
+    },
+  ]);
+}
+
+export async function createCase(deps: ServiceDeps, project: Project, input: NewCaseInput, ctx: ChangeContext = API_CHANGE): Promise<CaseView> {
+  return deps.db.transaction().execute((trx) => createCaseInTransaction(trx, deps, project, input, ctx));
+}
+
+/** createCase inside the caller's transaction (self-registration runs inside inbound processing). */
+export async function createCaseInTransaction(trx: Trx, deps: ServiceDeps, project: Project, input: NewCaseInput, ctx: ChangeContext = API_CHANGE): Promise<CaseView> {
   if (input.ownerId) {
-    await checkOwner(deps, project, input.ownerId);
+    await checkOwner(trx, project, input.ownerId);
   }
   const properties = mergeProperties({}, input.properties ?? {});
   const reading = readCaseContact(properties, project);
   const now = deps.clock();
-  return deps.db.transaction().execute(async (trx) => {
+  {
     const c = await insertCase(
       trx,
       project.id,
@@ -121,8 +156,9 @@ export async function createCase(deps: ServiceDeps, project: Project, input: New
       now,
     );
     const state = await syncEntry(trx, deps, c, reading);
+    await recordConsentChange(trx, c, false, reading, ctx);
     return toCaseView(c, state, project, reading);
-  });
+  }
 }
 
 export async function getCase(deps: ServiceDeps, project: Project, caseId: string): Promise<CaseView> {
@@ -161,7 +197,7 @@ export async function listProjectCases(deps: ServiceDeps, project: Project, f: C
 
 type CaseChange = { kind: 'update'; input: CaseUpdateInput } | { kind: 'close' } | { kind: 'delete' };
 
-async function changeCase(deps: ServiceDeps, project: Project, caseId: string, change: CaseChange): Promise<CaseView> {
+async function changeCase(deps: ServiceDeps, project: Project, caseId: string, change: CaseChange, ctx: ChangeContext = API_CHANGE): Promise<CaseView> {
   if (!isUuid(caseId)) {
     throw new AppError('NOT_FOUND', 'No such case in this project.');
   }
@@ -185,6 +221,7 @@ async function changeCase(deps: ServiceDeps, project: Project, caseId: string, c
       },
       now,
     );
+    await recordConsentChange(trx, updated, readCaseContact(current.properties, project).smsConsent, reading, ctx);
     let state: CaseWithEntry['entryState'];
     if (updated.closed || updated.deleted) {
       await releaseOwner(trx, 'case', caseId, registryOptions(deps));
@@ -197,8 +234,8 @@ async function changeCase(deps: ServiceDeps, project: Project, caseId: string, c
 }
 
 /** Merges properties (null or "" clears one) and re-evaluates the contact, even with no change. */
-export function updateCase(deps: ServiceDeps, project: Project, caseId: string, input: CaseUpdateInput): Promise<CaseView> {
-  return changeCase(deps, project, caseId, { kind: 'update', input });
+export function updateCase(deps: ServiceDeps, project: Project, caseId: string, input: CaseUpdateInput, ctx: ChangeContext = API_CHANGE): Promise<CaseView> {
+  return changeCase(deps, project, caseId, { kind: 'update', input }, ctx);
 }
 
 /** Closes the case; its number is released and the next eligible contact promoted. */

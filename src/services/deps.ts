@@ -40,6 +40,8 @@ export interface ServiceDeps {
   messaging: MessagingSettings;
   /** Wakes in-process dispatch workers when messages become due (no-op without one). */
   notifyDue: () => void;
+  /** Wakes the in-process inbound worker when messages were stored (no-op without one). */
+  notifyInbound: () => void;
   queue: JobQueue;
 }
 

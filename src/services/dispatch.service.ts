@@ -55,7 +55,7 @@ function lastChecks(deps: ServiceDeps, m: ClaimedMessage, now: Date, optedOut: S
   if (m.contactType === 'case' && m.contactId && inactive.has(m.contactId)) {
     return failed(m.id, 'CONTACT_IS_INACTIVE');
   }
-  if (m.channel === 'sms' && m.to && optedOut.has(m.to)) {
+  if (m.channel === 'sms' && m.to && optedOut.has(m.to) && !m.bypassOptOut) {
     return failed(m.id, 'PHONE_NUMBER_OPTED_OUT');
   }
   if (m.dueAt && now.getTime() - m.dueAt.getTime() > deps.messaging.staleMs) {
@@ -114,7 +114,7 @@ async function sendThroughGateway(deps: ServiceDeps, g: GatewayRecord | undefine
 
 /** Claims and sends one batch. Returns how many messages were claimed. */
 export async function dispatchOnce(deps: ServiceDeps, opts: DispatchOptions): Promise<number> {
-  const claimed = await claimDueMessages(deps.db, opts.batchSize, opts.leaseMs);
+  const claimed = await claimDueMessages(deps.db, opts.batchSize, opts.leaseMs, deps.clock());
   if (claimed.length === 0) {
     return 0;
   }

@@ -19,6 +19,7 @@ import {
   listRoutes,
   listUsableGateways,
   replaceRoutes,
+  setInboundKey,
   updateGatewayRow,
 } from '../store/gateway.store.ts';
 import type { ServiceDeps } from './deps.ts';
@@ -161,6 +162,12 @@ export async function updateGateway(deps: ServiceDeps, projectId: string | null,
     ratePerSecond: patch.ratePerSecond === undefined ? g.ratePerSecond : patch.ratePerSecond,
   });
   return toGatewayView(deps, updated);
+}
+
+/** Gives the gateway a new webhook address; the old one stops working at once. */
+export async function rotateInboundKey(deps: ServiceDeps, projectId: string | null, name: string): Promise<GatewayView> {
+  const g = await requireGateway(deps, projectId, name);
+  return toGatewayView(deps, await setInboundKey(deps.db, g.id, randomBytes(24).toString('base64url')));
 }
 
 export async function removeGateway(deps: ServiceDeps, projectId: string | null, name: string): Promise<void> {

@@ -171,3 +171,26 @@ export async function startWorkerVerification(trx: Trx, w: { workerId: string; n
   const state = await claim(trx, { ...entry, wantsTwoWay: true }, 'pending', opts);
   return state === 'pending' ? 'started' : 'already_in_use';
 }
+
+/**
+ * Makes a worker's number two-way: from pending (the `123` reply) or directly when the number is
+ * free (SMS self-registration, where the person texted from the phone). Returns false when another
+ * contact holds it.
+ */
+export async function verifyWorkerNumber(trx: Trx, w: { workerId: string; number: string }, opts: RegistryOptions): Promise<boolean> {
+  await lockNumbers(trx, [w.number]);
+  const entry = (await findEntriesByOwner(trx, 'mobile-worker', [w.workerId])).find((e) => e.number === w.number);
+  if (!entry) {
+    return false;
+  }
+  if (entry.state === 'two-way') {
+    return true;
+  }
+  await expirePending(trx, w.number, opts.now);
+  const holder = await findHolder(trx, w.number, opts.now);
+  if (holder && holder.id !== entry.id) {
+    return false;
+  }
+  await setEntryState(trx, entry.id, { state: 'two-way', verifiedAt: opts.now, now: opts.now });
+  return true;
+}

@@ -6,6 +6,7 @@
 import { isLanguageCode } from '../domain/language.ts';
 import { isSupportedCountryCode } from '../domain/phone-number.ts';
 import { defaultProjectSettings, PROJECT_NAME, type Project, type ProjectSettings, type SelfRegistrationSettings } from '../domain/project.ts';
+import type { SystemTextOverrides } from '../domain/system-texts.ts';
 import { canonicalTimeZone } from '../domain/time-zone.ts';
 import { AppError } from '../errors.ts';
 import { findProjectByName, insertProject, listProjectsForUser, updateProject } from '../store/project.store.ts';
@@ -33,6 +34,7 @@ export interface ProjectPatch {
   helpText?: string | null | undefined;
   defaultSmsResponse?: string | null | undefined;
   defaultEmailGateway?: string | null | undefined;
+  systemTexts?: SystemTextOverrides | undefined;
 }
 
 export interface ProjectView {
@@ -47,6 +49,7 @@ export interface ProjectView {
   helpText: string | null;
   defaultSmsResponse: string | null;
   defaultEmailGateway: string | null;
+  systemTexts: SystemTextOverrides;
   createdAt: string;
   updatedAt: string;
 }
@@ -64,6 +67,7 @@ export function toProjectView(p: Project): ProjectView {
     helpText: p.settings.helpText,
     defaultSmsResponse: p.settings.defaultSmsResponse,
     defaultEmailGateway: p.settings.defaultEmailGateway,
+    systemTexts: p.settings.systemTexts,
     createdAt: p.createdAt.toISOString(),
     updatedAt: p.updatedAt.toISOString(),
   };
@@ -176,6 +180,7 @@ export async function patchProject(deps: ServiceDeps, project: Project, patch: P
     helpText: patch.helpText === undefined ? project.settings.helpText : patch.helpText,
     defaultSmsResponse: patch.defaultSmsResponse === undefined ? project.settings.defaultSmsResponse : patch.defaultSmsResponse,
     defaultEmailGateway: patch.defaultEmailGateway === undefined ? project.settings.defaultEmailGateway : patch.defaultEmailGateway,
+    systemTexts: patch.systemTexts === undefined ? project.settings.systemTexts : patch.systemTexts,
   };
   return toProjectView(await updateProject(deps.db, project.id, { ...fields, settings }));
 }

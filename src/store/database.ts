@@ -150,7 +150,7 @@ export type MessageStatus = 'scheduled' | 'queued' | 'sending' | 'sent' | 'deliv
 export interface MessageTable {
   id: Generated<string>;
   seq: Generated<string>;
-  project_id: string;
+  project_id: string | null;
   direction: 'out' | 'in';
   channel: 'sms' | 'email';
   status: MessageStatus;
@@ -176,6 +176,29 @@ export interface MessageTable {
   created_at: CreatedAt;
   updated_at: UpdatedAt;
   sent_at: Date | null;
+  gateway_message_id: string | null;
+  processed_at: Date | null;
+  handling: string | null;
+  bypass_opt_out: Generated<boolean>;
+  in_reply_to: string | null;
+}
+
+export type ConsentAction = 'opt-in' | 'opt-out' | 'consent-granted' | 'consent-withdrawn';
+export type ConsentMethod = 'keyword' | 'case-property' | 'survey' | 'import' | 'api' | 'verification' | 'self-registration' | 'gateway' | 'email-unsubscribe';
+
+export interface ConsentEventTable {
+  id: Generated<string>;
+  at: CreatedAt;
+  number: string | null;
+  email: string | null;
+  project_id: string | null;
+  contact_type: 'case' | 'mobile-worker' | null;
+  contact_id: string | null;
+  action: ConsentAction;
+  method: ConsentMethod;
+  source: Json<Record<string, unknown>>;
+  gateway_id: string | null;
+  gateway_name: string | null;
 }
 
 export interface TestOutboxTable {
@@ -204,6 +227,7 @@ export interface Database {
   broadcasts: BroadcastTable;
   messages: MessageTable;
   test_outbox: TestOutboxTable;
+  consent_events: ConsentEventTable;
 }
 
 export type Db = Kysely<Database>;

@@ -90,6 +90,11 @@ export async function updateGatewayRow(db: Db, id: string, g: Omit<GatewayWrite,
   return rowToGateway(row);
 }
 
+export async function setInboundKey(db: Db, id: string, key: string): Promise<GatewayRecord> {
+  const row = await db.updateTable('gateways').set({ inbound_key: key, updated_at: new Date() }).where('id', '=', id).returningAll().executeTakeFirstOrThrow();
+  return rowToGateway(row);
+}
+
 export async function deleteGatewayRow(db: Db, id: string): Promise<void> {
   await db.deleteFrom('gateways').where('id', '=', id).execute();
 }

@@ -9,7 +9,7 @@ import type { Db, MessageStatus, MessageTable, Trx } from './database.ts';
 export interface MessageRecord {
   id: string;
   seq: string;
-  projectId: string;
+  projectId: string | null;
   direction: 'out' | 'in';
   channel: 'sms' | 'email';
   status: MessageStatus;
@@ -34,6 +34,11 @@ export interface MessageRecord {
   createdAt: Date;
   updatedAt: Date;
   sentAt: Date | null;
+  gatewayMessageId: string | null;
+  processedAt: Date | null;
+  handling: string | null;
+  bypassOptOut: boolean;
+  inReplyTo: string | null;
 }
 
 export function rowToMessage(row: Selectable<MessageTable>): MessageRecord {
@@ -65,11 +70,16 @@ export function rowToMessage(row: Selectable<MessageTable>): MessageRecord {
     createdAt: row.created_at,
     updatedAt: row.updated_at,
     sentAt: row.sent_at,
+    gatewayMessageId: row.gateway_message_id,
+    processedAt: row.processed_at,
+    handling: row.handling,
+    bypassOptOut: row.bypass_opt_out,
+    inReplyTo: row.in_reply_to,
   };
 }
 
 export interface NewOutboundMessage {
-  projectId: string;
+  projectId: string | null;
   channel: 'sms' | 'email';
   status: 'scheduled' | 'queued' | 'failed';
   to: string | null;
@@ -87,6 +97,9 @@ export interface NewOutboundMessage {
   scheduledLocal: string | null;
   scheduledZone: string | null;
   createdBy: string | null;
+  /** Only for the confirmation of an opt-out, which must reach the number that just opted out. */
+  bypassOptOut?: boolean;
+  inReplyTo?: string | null;
 }
 
 function toRow(m: NewOutboundMessage, now: Date) {
@@ -116,6 +129,8 @@ function toRow(m: NewOutboundMessage, now: Date) {
     created_at: now,
     updated_at: now,
     sent_at: null,
+    bypass_opt_out: m.bypassOptOut ?? false,
+    in_reply_to: m.inReplyTo ?? null,
   };
 }
 
@@ -182,9 +197,10 @@ export interface ClaimedMessage extends MessageRecord {
 
 /**
  * Claims up to `limit` due messages for this worker (status → sending, attempts + 1, leased), first
- * any whose lease expired (a worker died mid-send), then due queued/scheduled ones.
+ * any whose lease expired (a worker died mid-send), then queued/scheduled ones due at `now` (the
+ * application clock, which also set due_at). Leases use the database clock, shared by all workers.
  */
-export async function claimDueMessages(db: Db, limit: number, leaseMs: number): Promise<ClaimedMessage[]> {
+export async function claimDueMessages(db: Db, limit: number, leaseMs: number, now: Date): Promise<ClaimedMessage[]> {
   const lease = `${Math.ceil(leaseMs)} milliseconds`;
   const expired = await sql<Selectable<MessageTable> & { prev_status: string }>`
     with picked as (
@@ -202,7 +218,7 @@ export async function claimDueMessages(db: Db, limit: number, leaseMs: number): 
       ? await sql<Selectable<MessageTable> & { prev_status: string }>`
     with picked as (
       select id, status as prev_status from messages
-      where status in ('queued', 'scheduled') and due_at <= clock_timestamp()
+      where status in ('queued', 'scheduled') and due_at <= ${now.toISOString()}::timestamptz
       order by due_at limit ${room} for update skip locked
     )
     update messages m set status = 'sending', attempts = m.attempts + 1, lease_until = clock_timestamp() + ${lease}::interval, updated_at = clock_timestamp()

@@ -60,9 +60,11 @@ export async function insertMobileWorker(trx: Trx, projectId: string, w: WorkerW
       updated_at: now,
       deleted_at: null,
     })
+    // A concurrent insert of the same username (the unique index) makes this one a no-op.
+    .onConflict((oc) => oc.doNothing())
     .returningAll()
-    .executeTakeFirstOrThrow();
-  return rowToWorker(row);
+    .executeTakeFirst();
+  return row ? rowToWorker(row) : null;
 }
 
 export async function findMobileWorker(db: Db | Trx, projectId: string, id: string): Promise<MobileWorkerRecord | null> {

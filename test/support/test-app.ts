@@ -67,6 +67,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
       publicUrl: 'http://rollcall.test',
     },
     notifyDue: () => {},
+    notifyInbound: () => {},
     queue: queue ?? noQueue,
   };
   if (queue) {

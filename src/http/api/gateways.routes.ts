@@ -7,7 +7,7 @@ import { z } from 'zod';
 
 import { AppError } from '../../errors.ts';
 import type { ServiceDeps } from '../../services/deps.ts';
-import { createGateway, gatewayOutbox, getGateway, getRoutes, listGateways, putRoutes, removeGateway, updateGateway } from '../../services/gateways.service.ts';
+import { createGateway, gatewayOutbox, rotateInboundKey, getGateway, getRoutes, listGateways, putRoutes, removeGateway, updateGateway } from '../../services/gateways.service.ts';
 import { requireProject } from '../../services/projects.service.ts';
 import { actorOf, requireApiActor } from '../auth.ts';
 import { projectParams } from './schemas.ts';
@@ -52,6 +52,10 @@ export function registerGatewayRoutes(app: FastifyInstance, deps: ServiceDeps): 
     const project = await requireProject(deps, actorOf(request), request.params.project, 'admin');
     await removeGateway(deps, project.id, request.params.name);
     return reply.code(204).send();
+  });
+  r.post(`${base}/:name/rotate-inbound-url`, { preHandler: auth, schema: { tags, params: named } }, async (request) => {
+    const project = await requireProject(deps, actorOf(request), request.params.project, 'admin');
+    return rotateInboundKey(deps, project.id, request.params.name);
   });
   r.get(`${base}/:name/outbox`, { preHandler: auth, schema: { tags, params: named, querystring: z.object({ limit: z.coerce.number().int().min(1).max(5000).default(500) }) } }, async (request) => {
     const project = await requireProject(deps, actorOf(request), request.params.project);

@@ -5,6 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 
+import { SYSTEM_TEXTS, type SystemTextKey } from '../../domain/system-texts.ts';
 import type { ServiceDeps } from '../../services/deps.ts';
 import { addProjectUser, createProject, listProjectUsers, listVisibleProjects, patchProject, requireProject, toProjectView } from '../../services/projects.service.ts';
 import { actorOf, requireApiActor } from '../auth.ts';
@@ -71,6 +72,9 @@ export function registerProjectRoutes(app: FastifyInstance, deps: ServiceDeps): 
           helpText: z.string().max(1600).nullable().optional(),
           defaultSmsResponse: z.string().max(1600).nullable().optional(),
           defaultEmailGateway: z.string().max(64).nullable().optional(),
+          systemTexts: z
+            .record(z.string().regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/), z.partialRecord(z.enum(Object.keys(SYSTEM_TEXTS) as [SystemTextKey, ...SystemTextKey[]]), z.string().min(1).max(1600)))
+            .optional(),
         }),
       },
     },

@@ -12,7 +12,30 @@ import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 
 import type { Channel } from '../../domain/gateway.ts';
-import type { GatewayRuntime, OutboundMessage, Provider, ProviderDeps, SendOutcome } from '../provider.ts';
+import type { GatewayRuntime, InboundParse, OutboundMessage, Provider, ProviderDeps, SendOutcome, WebhookRequest } from '../provider.ts';
+
+/** Inbound for test gateways: JSON {"from": "+…", "text": "…", "messageId"?: "…"}. */
+export function parseTestInbound(_gateway: GatewayRuntime, request: WebhookRequest): InboundParse {
+  const body = request.body as Record<string, unknown> | null;
+  if (!body || typeof body !== 'object' || Array.isArray(body)) {
+    return { ok: false, status: 400, reason: 'Send a JSON object {"from", "text", "messageId"?}.' };
+  }
+  const { from, text, messageId } = body;
+  if (typeof from !== 'string' || from.trim() === '' || from.length > 64) {
+    return { ok: false, status: 400, reason: '"from" must be the sender number (text, up to 64 characters).' };
+  }
+  if (typeof text !== 'string' || text.length > 10_000) {
+    return { ok: false, status: 400, reason: '"text" must be text of up to 10,000 characters.' };
+  }
+  if (messageId !== undefined && messageId !== null && (typeof messageId !== 'string' || messageId.length > 200)) {
+    return { ok: false, status: 400, reason: '"messageId" must be text of up to 200 characters.' };
+  }
+  const unknown = Object.keys(body).filter((k) => !['from', 'text', 'messageId'].includes(k));
+  if (unknown.length) {
+    return { ok: false, status: 400, reason: `Unknown fields: ${unknown.join(', ')}.` };
+  }
+  return { ok: true, messages: [{ from: from.trim(), text, gatewayMessageId: typeof messageId === 'string' ? messageId : null }] };
+}
 
 interface TestConfig {
   failure?: { mode: 'transient' | 'permanent'; times?: number; reason?: string };
@@ -67,6 +90,7 @@ function createTestProvider(type: string, channel: Channel) {
     channel,
     idempotent: true,
     validateConfig: (config) => readConfig(config) as Record<string, unknown>,
+    parseInbound: parseTestInbound,
     async send(gateway: GatewayRuntime, messages: readonly OutboundMessage[]): Promise<SendOutcome[]> {
       const cfg = readConfig(gateway.config);
       if (cfg.delayMs) {

@@ -1,0 +1,29 @@
+/**
+ * @module domain/system-texts — the texts Rollcall itself sends (confirmations, verification,
+ * welcome), in English by default; a project may translate or reword them per language in its
+ * settings (`systemTexts: {"fr": {"optedOut": "…"}}`). Placeholders: {word}, {username}, {number},
+ * {project}.
+ */
+
+export const SYSTEM_TEXTS = {
+  optedOut: 'You will get no more messages from this number. To receive messages again, reply {word}.',
+  optedIn: 'You will receive messages from this number again. To stop them, reply {word}.',
+  help: 'Reply STOP to stop receiving messages, START to receive them again.',
+  verification: 'Is this phone used by {username}? If yes, reply 123 to start using SMS with {project}.',
+  verificationReplyTo: 'Is this phone used by {username}? If yes, reply 123 to {number} to start using SMS with {project}.',
+  verified: 'Thank you. This phone is now verified for SMS with {project}.',
+  welcomeCase: 'Thank you for registering with {project}.',
+  welcomeWorker: 'Thank you for registering with {project} as {username}.',
+  usernameTaken: 'The username {username} is already taken in {project}. Reply: join {project} worker <another name>',
+  usernameInvalid: 'The username {username} cannot be used: use 1-80 letters, digits, dots, dashes or underscores. Reply: join {project} worker <name>',
+  numberInUse: 'This phone number is already used by another contact, so it cannot be registered again.',
+} as const;
+
+export type SystemTextKey = keyof typeof SYSTEM_TEXTS;
+
+export type SystemTextOverrides = Readonly<Record<string, Readonly<Partial<Record<SystemTextKey, string>>>>>;
+
+export function systemText(key: SystemTextKey, language: string | null, overrides: SystemTextOverrides | null | undefined, values: Record<string, string> = {}): string {
+  const template = (language ? overrides?.[language]?.[key] : undefined) ?? overrides?.en?.[key] ?? SYSTEM_TEXTS[key];
+  return template.replace(/\{(\w+)\}/g, (whole, name: string) => values[name] ?? whole);
+}

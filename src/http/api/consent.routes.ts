@@ -1,0 +1,48 @@
+/**
+ * @module http/api/consent.routes — a number's consent history, the project's ledger as CSV, and
+ * starting a mobile worker's phone verification.
+ */
+import { Readable } from 'node:stream';
+
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+
+import { numberConsentHistory, projectConsentCsv } from '../../services/consent.service.ts';
+import type { ServiceDeps } from '../../services/deps.ts';
+import { requireProject } from '../../services/projects.service.ts';
+import { verifyWorkerPhone } from '../../services/verification.service.ts';
+import { actorOf, requireApiActor } from '../auth.ts';
+import { projectParams } from './schemas.ts';
+
+export function registerConsentRoutes(app: FastifyInstance, deps: ServiceDeps): void {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  const auth = requireApiActor(deps);
+
+  r.get(
+    '/api/v1/projects/:project/phone-numbers/:number/consent',
+    { preHandler: auth, schema: { tags: ['phone numbers'], params: projectParams.extend({ number: z.string().max(64) }) } },
+    async (request) => {
+      const project = await requireProject(deps, actorOf(request), request.params.project);
+      return numberConsentHistory(deps, project, request.params.number);
+    },
+  );
+
+  r.get('/api/v1/projects/:project/consent-events.csv', { preHandler: auth, schema: { tags: ['phone numbers'], params: projectParams } }, async (request, reply) => {
+    const project = await requireProject(deps, actorOf(request), request.params.project, 'admin');
+    return reply
+      .type('text/csv; charset=utf-8')
+      .header('content-disposition', `attachment; filename="${project.name}-consent.csv"`)
+      .send(Readable.from(projectConsentCsv(deps, project)));
+  });
+
+  r.post(
+    '/api/v1/projects/:project/mobile-workers/:id/phone-numbers/:number/verify',
+    { preHandler: auth, schema: { tags: ['mobile workers'], params: projectParams.extend({ id: z.string().max(64), number: z.string().max(64) }) } },
+    async (request) => {
+      const project = await requireProject(deps, actorOf(request), request.params.project);
+      const { result, message } = await verifyWorkerPhone(deps, project, request.params.id, request.params.number);
+      return { result, messageId: message?.id ?? null, messageStatus: message?.status ?? null, errorCode: message?.errorCode ?? null };
+    },
+  );
+}

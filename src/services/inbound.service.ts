@@ -1,0 +1,320 @@
+/**
+ * @module services/inbound.service — handles each stored inbound message once, in arrival order per
+ * sender (DESIGN.md §9): opt keywords → verification reply → (open survey: later) → `join` →
+ * default response / unrecognised. Each message is handled in one transaction with its effects
+ * (opt-out, ledger events, new contacts, replies), so a crash simply handles it again later.
+ */
+import { foldText, keywordMeaning, firstOptIn, firstOptOut, isVerificationReply, parseJoin, type JoinRequest } from '../domain/keywords.ts';
+import { parsePhoneNumber } from '../domain/phone-number.ts';
+import type { Project } from '../domain/project.ts';
+import { systemText, type SystemTextKey } from '../domain/system-texts.ts';
+import { appendConsentEvents, setOptOut } from '../store/consent.store.ts';
+import type { Trx } from '../store/database.ts';
+import { findGatewayById, type GatewayRecord } from '../store/gateway.store.ts';
+import { cancelPendingTo, countAutoReplies, findNextInbound, lockInboundForProcessing, markInboundProcessed, recordInboundFailure } from '../store/inbound.store.ts';
+import { insertOutbound, type MessageRecord } from '../store/message.store.ts';
+import { findMobileWorker, findMobileWorkerByUsername, insertMobileWorker } from '../store/mobile-worker.store.ts';
+import { findHolder, type PhoneEntry } from '../store/phone-entry.store.ts';
+import { findProjectById, findProjectByName } from '../store/project.store.ts';
+import { findCase } from '../store/case.store.ts';
+import { createCaseInTransaction } from './cases.service.ts';
+import type { ServiceDeps } from './deps.ts';
+import { USERNAME } from './mobile-workers.service.ts';
+import { addWorkerNumber, verifyWorkerNumber } from './phone-registry.service.ts';
+
+/** Automatic replies to one number in LOOP_WINDOW_MS before replies stop (Default: 5 in 30 min). */
+export const LOOP_LIMIT = 5;
+export const LOOP_WINDOW_MS = 30 * 60_000;
+const RESERVED_USERNAMES = new Set(['admin', 'administrator', 'root', 'system', 'demo_user', 'support']);
+
+interface Context {
+  deps: ServiceDeps;
+  trx: Trx;
+  message: MessageRecord;
+  gateway: GatewayRecord | null;
+  from: string;
+  now: Date;
+  holder: PhoneEntry | null;
+  project: Project | null;
+  replies: number;
+}
+
+interface Outcome {
+  handling: string;
+  project: Project | null;
+  contact: { type: 'case' | 'mobile-worker'; id: string } | null;
+}
+
+/** Numbers a reply may go to: a real phone number, not a short code or an alphanumeric sender. */
+function canReplyTo(from: string): boolean {
+  const parsed = parsePhoneNumber(from, { validation: 'possible' });
+  return parsed.kind === 'valid' && parsed.e164.length > 8;
+}
+
+async function contactLanguage(ctx: Context): Promise<string | null> {
+  const h = ctx.holder;
+  if (!h || !ctx.project || h.projectId !== ctx.project.id) {
+    return ctx.project?.defaultLanguage ?? null;
+  }
+  if (h.ownerType === 'mobile-worker') {
+    return (await findMobileWorker(ctx.trx, h.projectId, h.ownerId))?.language ?? ctx.project.defaultLanguage;
+  }
+  const c = await findCase(ctx.trx, h.projectId, h.ownerId);
+  const raw = c?.properties.language_code?.trim().toLowerCase();
+  return ctx.project.languages.find((l) => l.toLowerCase() === raw) ?? ctx.project.defaultLanguage;
+}
+
+/**
+ * Queues a reply through the gateway the message came in on, unless the loop guard says no.
+ * `bypassOptOut` only for the confirmation of an opt-out.
+ */
+async function reply(ctx: Context, key: SystemTextKey, values: Record<string, string>, opts: { bypassOptOut?: boolean; text?: string; project?: Project | null; language?: string | null } = {}): Promise<boolean> {
+  if (!ctx.gateway || !canReplyTo(ctx.from)) {
+    return false;
+  }
+  if ((await countAutoReplies(ctx.trx, ctx.from, new Date(ctx.now.getTime() - LOOP_WINDOW_MS))) + ctx.replies >= LOOP_LIMIT) {
+    return false;
+  }
+  const project = opts.project === undefined ? ctx.project : opts.project;
+  const language = opts.language === undefined ? await contactLanguage(ctx) : opts.language;
+  const text = opts.text ?? systemText(key, language, project?.settings.systemTexts, { project: project?.name ?? 'this service', ...values });
+  await insertOutbound(
+    ctx.trx,
+    {
+      projectId: project?.id ?? ctx.gateway.projectId,
+      channel: 'sms',
+      status: 'queued',
+      to: ctx.from,
+      text,
+      subject: null,
+      language,
+      gatewayId: ctx.gateway.id,
+      gatewayName: ctx.gateway.name,
+      errorCode: null,
+      errorDetail: null,
+      contactType: ctx.holder?.ownerType ?? null,
+      contactId: ctx.holder?.ownerId ?? null,
+      broadcastId: null,
+      dueAt: ctx.now,
+      scheduledLocal: null,
+      scheduledZone: null,
+      createdBy: null,
+      bypassOptOut: opts.bypassOptOut ?? false,
+      inReplyTo: ctx.message.id,
+    },
+    ctx.now,
+  );
+  ctx.replies += 1;
+  return true;
+}
+
+function holderContact(ctx: Context): Outcome['contact'] {
+  return ctx.holder ? { type: ctx.holder.ownerType, id: ctx.holder.ownerId } : null;
+}
+
+async function handleKeyword(ctx: Context, meaning: 'opt-out' | 'opt-in' | 'help'): Promise<Outcome> {
+  const words = { optIn: ctx.gateway?.optInKeywords ?? [], optOut: ctx.gateway?.optOutKeywords ?? [] };
+  if (meaning === 'help') {
+    const help = ctx.project?.settings.helpText ?? null;
+    await reply(ctx, 'help', {}, help ? { text: help } : {});
+    return { handling: 'help', project: ctx.project, contact: holderContact(ctx) };
+  }
+  const optOut = meaning === 'opt-out';
+  await setOptOut(ctx.trx, ctx.from, optOut, ctx.now);
+  await appendConsentEvents(ctx.trx, [
+    {
+      number: ctx.from,
+      email: null,
+      projectId: ctx.project?.id ?? null,
+      contactType: ctx.holder?.ownerType ?? null,
+      contactId: ctx.holder?.ownerId ?? null,
+      action: optOut ? 'opt-out' : 'opt-in',
+      method: 'keyword',
+      source: { messageId: ctx.message.id, text: foldText(ctx.message.text ?? '') },
+      gatewayId: ctx.gateway?.id ?? null,
+      gatewayName: ctx.gateway?.name ?? null,
+    },
+  ]);
+  if (optOut) {
+    await cancelPendingTo(ctx.trx, ctx.from, 'PHONE_NUMBER_OPTED_OUT', ctx.now);
+    await reply(ctx, 'optedOut', { word: firstOptIn(words) }, { bypassOptOut: true });
+  } else {
+    await reply(ctx, 'optedIn', { word: firstOptOut(words) });
+  }
+  return { handling: meaning, project: ctx.project, contact: holderContact(ctx) };
+}
+
+async function handleVerification(ctx: Context, entry: PhoneEntry): Promise<Outcome | null> {
+  if (!isVerificationReply(ctx.message.text ?? '')) {
+    return null;
+  }
+  const opts = { pendingTtlMs: ctx.deps.pendingTtlMs, now: ctx.now };
+  if (!(await verifyWorkerNumber(ctx.trx, { workerId: entry.ownerId, number: ctx.from }, opts))) {
+    return null;
+  }
+  const project = await findProjectById(ctx.trx, entry.projectId);
+  ctx.holder = { ...entry, state: 'two-way' };
+  ctx.project = project;
+  await appendConsentEvents(ctx.trx, [
+    { number: ctx.from, email: null, projectId: entry.projectId, contactType: 'mobile-worker', contactId: entry.ownerId, action: 'consent-granted', method: 'verification', source: { messageId: ctx.message.id }, gatewayId: ctx.gateway?.id ?? null, gatewayName: ctx.gateway?.name ?? null },
+  ]);
+  await reply(ctx, 'verified', {});
+  return { handling: 'verified', project, contact: { type: 'mobile-worker', id: entry.ownerId } };
+}
+
+async function registerCase(ctx: Context, project: Project): Promise<Outcome> {
+  const reg = project.settings.selfRegistration;
+  const view = await createCaseInTransaction(
+    ctx.trx,
+    ctx.deps,
+    project,
+    {
+      caseType: reg.caseType ?? 'contact',
+      name: ctx.from,
+      ownerId: reg.caseOwnerId,
+      properties: { contact_phone_number: ctx.from, contact_phone_number_is_verified: '1' },
+    },
+    { method: 'self-registration', source: { messageId: ctx.message.id, submitterId: reg.submitterId } },
+  );
+  ctx.project = project;
+  if (reg.welcomeMessageTo === 'cases' || reg.welcomeMessageTo === 'all') {
+    await reply(ctx, 'welcomeCase', {}, reg.welcomeMessage ? { text: reg.welcomeMessage, project } : { project });
+  }
+  return { handling: 'registered-case', project, contact: { type: 'case', id: view.id } };
+}
+
+async function registerWorker(ctx: Context, project: Project, requested: string | null): Promise<Outcome> {
+  const username = requested ?? ctx.from.replace(/\D/g, '');
+  const shown = { username, project: project.name };
+  if (!USERNAME.test(username) || RESERVED_USERNAMES.has(username.toLowerCase())) {
+    await reply(ctx, 'usernameInvalid', shown, { project });
+    return { handling: 'join-refused:username-invalid', project, contact: null };
+  }
+  if (await findMobileWorkerByUsername(ctx.trx, project.id, username)) {
+    await reply(ctx, 'usernameTaken', shown, { project });
+    return { handling: 'join-refused:username-taken', project, contact: null };
+  }
+  if (ctx.holder && ctx.holder.state !== 'one-way') {
+    await reply(ctx, 'numberInUse', shown, { project });
+    return { handling: 'join-refused:number-in-use', project, contact: null };
+  }
+  const worker = await insertMobileWorker(ctx.trx, project.id, { username, passwordHash: null, language: null, timeZone: null, email: null }, ctx.now);
+  if (!worker) {
+    await reply(ctx, 'usernameTaken', shown, { project });
+    return { handling: 'join-refused:username-taken', project, contact: null };
+  }
+  const opts = { pendingTtlMs: ctx.deps.pendingTtlMs, now: ctx.now };
+  await addWorkerNumber(ctx.trx, { projectId: project.id, workerId: worker.id, number: ctx.from }, opts);
+  await verifyWorkerNumber(ctx.trx, { workerId: worker.id, number: ctx.from }, opts);
+  await appendConsentEvents(ctx.trx, [
+    { number: ctx.from, email: null, projectId: project.id, contactType: 'mobile-worker', contactId: worker.id, action: 'consent-granted', method: 'self-registration', source: { messageId: ctx.message.id }, gatewayId: ctx.gateway?.id ?? null, gatewayName: ctx.gateway?.name ?? null },
+  ]);
+  ctx.project = project;
+  const reg = project.settings.selfRegistration;
+  if (reg.welcomeMessageTo === 'workers' || reg.welcomeMessageTo === 'all') {
+    await reply(ctx, 'welcomeWorker', shown, reg.welcomeMessage ? { text: reg.welcomeMessage, project } : { project });
+  }
+  return { handling: 'registered-worker', project, contact: { type: 'mobile-worker', id: worker.id } };
+}
+
+/** `join …`: only from a number that is not two-way; unknown project or disabled option → silent. */
+async function handleJoin(ctx: Context, join: JoinRequest): Promise<Outcome> {
+  const project = await findProjectByName(ctx.trx, join.project);
+  if (!project) {
+    return { handling: 'join-ignored:unknown-project', project: ctx.project, contact: null };
+  }
+  const reg = project.settings.selfRegistration;
+  if (join.kind === 'case') {
+    return reg.caseEnabled ? registerCase(ctx, project) : { handling: 'join-ignored:case-registration-disabled', project, contact: null };
+  }
+  return reg.workerEnabled ? registerWorker(ctx, project, join.username) : { handling: 'join-ignored:worker-registration-disabled', project, contact: null };
+}
+
+async function handle(ctx: Context): Promise<Outcome> {
+  const text = ctx.message.text ?? '';
+  const optedOut = (await ctx.trx.selectFrom('opt_outs').select('opted_out').where('number', '=', ctx.from).executeTakeFirst())?.opted_out ?? false;
+  const meaning = keywordMeaning(text, { optIn: ctx.gateway?.optInKeywords ?? [], optOut: ctx.gateway?.optOutKeywords ?? [] }, optedOut);
+  if (meaning) {
+    return handleKeyword(ctx, meaning);
+  }
+  if (ctx.holder?.state === 'pending' && ctx.holder.ownerType === 'mobile-worker') {
+    const verified = await handleVerification(ctx, ctx.holder);
+    if (verified) {
+      return verified;
+    }
+  }
+  const join = parseJoin(text);
+  if (join && ctx.holder?.state !== 'two-way') {
+    return handleJoin(ctx, join);
+  }
+  if (ctx.holder?.state === 'two-way') {
+    const fallback = ctx.project?.id === ctx.holder.projectId ? ctx.project?.settings.defaultSmsResponse : null;
+    if (fallback) {
+      await reply(ctx, 'help', {}, { text: fallback });
+      return { handling: 'default-response', project: ctx.project, contact: holderContact(ctx) };
+    }
+    return { handling: 'contact', project: ctx.project, contact: holderContact(ctx) };
+  }
+  return { handling: 'unrecognised', project: ctx.project, contact: null };
+}
+
+/** Handles one message if this worker can take its sender now. Returns whether it did. */
+async function processOne(deps: ServiceDeps, id: string, from: string): Promise<boolean> {
+  return deps.db.transaction().execute(async (trx) => {
+    const message = await lockInboundForProcessing(trx, id, from);
+    if (!message) {
+      return false;
+    }
+    const now = deps.clock();
+    const gateway = message.gatewayId ? await findGatewayById(trx, message.gatewayId) : null;
+    const holder = await findHolder(trx, from, now);
+    const projectId = gateway?.projectId ?? holder?.projectId ?? null;
+    const project = projectId ? await findProjectById(trx, projectId) : null;
+    const ctx: Context = { deps, trx, message, gateway, from, now, holder, project, replies: 0 };
+    const outcome = await handle(ctx);
+    await markInboundProcessed(trx, id, {
+      handling: outcome.handling,
+      projectId: outcome.project?.id ?? null,
+      contactType: outcome.contact?.type ?? null,
+      contactId: outcome.contact?.id ?? null,
+      now,
+    });
+    return true;
+  });
+}
+
+/** Tries at handling one inbound message before it is closed as failed (Default: 3). */
+const INBOUND_ATTEMPTS = 3;
+
+/** Senders handled at the same time by one worker (different numbers proceed in parallel). */
+const PARALLEL_SENDERS = 4;
+
+/** Handles up to `limit` waiting messages (one per sender per call). Returns how many. */
+export async function processInbound(deps: ServiceDeps, limit: number): Promise<number> {
+  const next = await findNextInbound(deps.db, limit);
+  let done = 0;
+  let index = 0;
+  const lane = async () => {
+    while (index < next.length) {
+      const m = next[index++];
+      if (!m) {
+        continue;
+      }
+      try {
+        if (await processOne(deps, m.id, m.from)) {
+          done++;
+        }
+      } catch (err) {
+        // The transaction rolled back; try again later, and give up after a few attempts so one
+        // bad message cannot hold up its sender's later messages for ever.
+        await recordInboundFailure(deps.db, m.id, (err as Error).message, INBOUND_ATTEMPTS, deps.clock());
+        done++;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(PARALLEL_SENDERS, next.length) }, lane));
+  if (done > 0) {
+    deps.notifyDue();
+  }
+  return done;
+}

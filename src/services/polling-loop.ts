@@ -1,0 +1,73 @@
+/**
+ * @module services/polling-loop — a background loop that calls `step` straight on while it reports
+ * a full batch, and otherwise sleeps for the poll interval or until woken. Used by the dispatch and
+ * inbound workers; several loops in one or many processes share work through SKIP LOCKED / locks.
+ */
+
+export interface PollingLoop {
+  wake(): void;
+  stop(): Promise<void>;
+}
+
+export interface LoopOptions {
+  /** A step that handled this many items or more is followed at once by the next. */
+  fullBatch: number;
+  pollMs: number;
+  onError?: (err: unknown) => void;
+}
+
+export function startPollingLoop(step: () => Promise<number>, opts: LoopOptions): PollingLoop {
+  let stopped = false;
+  let wakeUp: (() => void) | null = null;
+  let woken = false;
+  const sleep = (ms: number) =>
+    new Promise<void>((resolve) => {
+      if (woken) {
+        woken = false;
+        resolve();
+        return;
+      }
+      const timer = setTimeout(() => {
+        wakeUp = null;
+        resolve();
+      }, ms);
+      wakeUp = () => {
+        clearTimeout(timer);
+        wakeUp = null;
+        resolve();
+      };
+    });
+  const loop = (async () => {
+    while (!stopped) {
+      try {
+        const n = await step();
+        if (n < opts.fullBatch && !stopped) {
+          await sleep(opts.pollMs);
+        } else {
+          // Let HTTP requests run between full batches (PGlite shares this thread).
+          await new Promise<void>((resolve) => setImmediate(resolve));
+        }
+      } catch (err) {
+        opts.onError?.(err);
+        if (!stopped) {
+          await sleep(Math.max(1000, opts.pollMs));
+        }
+      }
+    }
+  })();
+  return {
+    wake() {
+      if (wakeUp) {
+        wakeUp();
+      } else {
+        // Woken while working: look again straight after this step.
+        woken = true;
+      }
+    },
+    async stop() {
+      stopped = true;
+      wakeUp?.();
+      await loop;
+    },
+  };
+}

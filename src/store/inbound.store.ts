@@ -1,0 +1,152 @@
+/**
+ * @module store/inbound.store — inbound messages: stored once per gateway message id, then
+ * processed in arrival order per sender number.
+ */
+import { type Selectable, sql } from 'kysely';
+
+import type { Db, MessageTable, Trx } from './database.ts';
+import { type MessageRecord, rowToMessage } from './message.store.ts';
+
+export interface NewInbound {
+  projectId: string | null;
+  channel: 'sms' | 'email';
+  from: string;
+  to: string | null;
+  text: string;
+  gatewayId: string;
+  gatewayName: string;
+  gatewayMessageId: string | null;
+}
+
+/** Inserts inbound rows in one statement; a repeated (gateway, message id) is skipped. Returns how many were new. */
+export async function insertInboundMany(trx: Trx, rows: readonly NewInbound[]): Promise<number> {
+  if (rows.length === 0) {
+    return 0;
+  }
+  const result = await trx
+    .insertInto('messages')
+    .values(
+      rows.map((r) => ({
+        project_id: r.projectId,
+        direction: 'in' as const,
+        channel: r.channel,
+        status: 'received' as const,
+        to_address: r.to,
+        from_address: r.from,
+        text: r.text,
+        subject: null,
+        language: null,
+        gateway_id: r.gatewayId,
+        gateway_name: r.gatewayName,
+        provider_message_id: r.gatewayMessageId,
+        gateway_message_id: r.gatewayMessageId,
+        error_code: null,
+        error_detail: null,
+        contact_type: null,
+        contact_id: null,
+        broadcast_id: null,
+        due_at: null,
+        scheduled_local: null,
+        scheduled_zone: null,
+        lease_until: null,
+        created_by: null,
+        sent_at: null,
+        processed_at: null,
+        handling: null,
+        in_reply_to: null,
+      })),
+    )
+    .onConflict((oc) => oc.columns(['gateway_id', 'gateway_message_id']).where('direction', '=', 'in').where('gateway_message_id', 'is not', null).doNothing())
+    .executeTakeFirst();
+  return Number(result.numInsertedOrUpdatedRows ?? 0);
+}
+
+/** The oldest unprocessed inbound message of each sender, up to `limit` senders. */
+export async function findNextInbound(db: Db, limit: number): Promise<Array<{ id: string; from: string }>> {
+  const rows = await sql<{ id: string; from_address: string }>`
+    select distinct on (from_address) id, from_address from (
+      select id, from_address, seq from messages
+      where direction = 'in' and processed_at is null
+      order by seq limit ${limit * 4}
+    ) pending
+    order by from_address, seq
+    limit ${limit}
+  `.execute(db);
+  return rows.rows.map((r) => ({ id: r.id, from: r.from_address }));
+}
+
+/**
+ * Takes the sender's lock for this transaction without waiting (another worker may be handling that
+ * sender), then re-reads the message. Null when locked elsewhere, already processed, or not the
+ * sender's oldest unprocessed message (order is kept per number).
+ */
+export async function lockInboundForProcessing(trx: Trx, id: string, from: string): Promise<MessageRecord | null> {
+  const locked = await sql<{ ok: boolean }>`select pg_try_advisory_xact_lock(hashtextextended(${'in:' + from}, 7219)) as ok`.execute(trx);
+  if (!locked.rows[0]?.ok) {
+    return null;
+  }
+  const row = await trx
+    .selectFrom('messages')
+    .selectAll()
+    .where('id', '=', id)
+    .where('processed_at', 'is', null)
+    .where(({ not, exists, selectFrom }) =>
+      not(exists(selectFrom('messages as earlier').select('earlier.id').where('earlier.direction', '=', 'in').where('earlier.from_address', '=', from).where('earlier.processed_at', 'is', null).where(sql<boolean>`earlier.seq < messages.seq`))),
+    )
+    .executeTakeFirst();
+  return row ? rowToMessage(row as Selectable<MessageTable>) : null;
+}
+
+export async function markInboundProcessed(
+  trx: Trx,
+  id: string,
+  outcome: { handling: string; projectId: string | null; contactType: 'case' | 'mobile-worker' | null; contactId: string | null; now: Date },
+): Promise<void> {
+  await trx
+    .updateTable('messages')
+    .set({ processed_at: outcome.now, handling: outcome.handling, project_id: outcome.projectId, contact_type: outcome.contactType, contact_id: outcome.contactId, updated_at: outcome.now })
+    .where('id', '=', id)
+    .execute();
+}
+
+/** Fails the number's queued and scheduled SMS (an opt-out takes effect before the next send). */
+export async function cancelPendingTo(trx: Trx, number: string, code: string, now: Date): Promise<number> {
+  const result = await trx
+    .updateTable('messages')
+    .set({ status: 'failed', error_code: code, error_detail: null, updated_at: now })
+    .where('to_address', '=', number)
+    .where('direction', '=', 'out')
+    .where('channel', '=', 'sms')
+    .where('status', 'in', ['queued', 'scheduled'])
+    .where('bypass_opt_out', '=', false)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}
+
+/** Automatic replies sent to a number since `since` (the loop guard). */
+export async function countAutoReplies(trx: Trx, number: string, since: Date): Promise<number> {
+  const row = await trx
+    .selectFrom('messages')
+    .select((eb) => eb.fn.countAll<string>().as('n'))
+    .where('to_address', '=', number)
+    .where('direction', '=', 'out')
+    .where('in_reply_to', 'is not', null)
+    .where('created_at', '>=', since)
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+/** Counts a failed attempt at handling; after `maxAttempts` the message is closed as failed. */
+export async function recordInboundFailure(db: Db, id: string, reason: string, maxAttempts: number, now: Date): Promise<void> {
+  await db
+    .updateTable('messages')
+    .set((eb) => ({
+      attempts: eb('attempts', '+', 1),
+      processed_at: sql<Date | null>`case when attempts + 1 >= ${maxAttempts} then ${now.toISOString()}::timestamptz else null end`,
+      handling: sql<string | null>`case when attempts + 1 >= ${maxAttempts} then ${'failed: ' + reason.slice(0, 500)} else handling end`,
+      updated_at: now,
+    }))
+    .where('id', '=', id)
+    .where('processed_at', 'is', null)
+    .execute();
+}
