@@ -35,14 +35,9 @@ export function keywordMeaning(text: string, gateway: GatewayKeywords, optedOut:
   return null;
 }
 
-/** The word to name in a confirmation: the first default (START / STOP). */
-export function firstOptIn(gateway: GatewayKeywords): string {
-  return DEFAULT_OPT_IN[0] ?? gateway.optIn[0] ?? 'START';
-}
-
-export function firstOptOut(gateway: GatewayKeywords): string {
-  return DEFAULT_OPT_OUT[0] ?? gateway.optOut[0] ?? 'STOP';
-}
+/** The words a confirmation names: the defaults, which work on every gateway. */
+export const OPT_IN_WORD = 'START';
+export const OPT_OUT_WORD = 'STOP';
 
 export type JoinRequest = { kind: 'case'; project: string } | { kind: 'worker'; project: string; username: string | null };
 

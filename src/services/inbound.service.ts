@@ -4,7 +4,7 @@
  * default response / unrecognised. Each message is handled in one transaction with its effects
  * (opt-out, ledger events, new contacts, replies), so a crash simply handles it again later.
  */
-import { foldText, keywordMeaning, firstOptIn, firstOptOut, isVerificationReply, parseJoin, type JoinRequest } from '../domain/keywords.ts';
+import { foldText, isVerificationReply, type JoinRequest, keywordMeaning, OPT_IN_WORD, OPT_OUT_WORD, parseJoin } from '../domain/keywords.ts';
 import { parsePhoneNumber } from '../domain/phone-number.ts';
 import type { Project } from '../domain/project.ts';
 import { systemText, type SystemTextKey } from '../domain/system-texts.ts';
@@ -113,7 +113,6 @@ function holderContact(ctx: Context): Outcome['contact'] {
 }
 
 async function handleKeyword(ctx: Context, meaning: 'opt-out' | 'opt-in' | 'help'): Promise<Outcome> {
-  const words = { optIn: ctx.gateway?.optInKeywords ?? [], optOut: ctx.gateway?.optOutKeywords ?? [] };
   if (meaning === 'help') {
     const help = ctx.project?.settings.helpText ?? null;
     await reply(ctx, 'help', {}, help ? { text: help } : {});
@@ -137,9 +136,9 @@ async function handleKeyword(ctx: Context, meaning: 'opt-out' | 'opt-in' | 'help
   ]);
   if (optOut) {
     await cancelPendingTo(ctx.trx, ctx.from, 'PHONE_NUMBER_OPTED_OUT', ctx.now);
-    await reply(ctx, 'optedOut', { word: firstOptIn(words) }, { bypassOptOut: true });
+    await reply(ctx, 'optedOut', { word: OPT_IN_WORD }, { bypassOptOut: true });
   } else {
-    await reply(ctx, 'optedIn', { word: firstOptOut(words) });
+    await reply(ctx, 'optedIn', { word: OPT_OUT_WORD });
   }
   return { handling: meaning, project: ctx.project, contact: holderContact(ctx) };
 }
