@@ -104,6 +104,11 @@ describe('opt-out and opt-in keywords', () => {
     const m = (await t.request('POST', '/api/v1/projects/beta/messages', { body: { recipient: { caseId: c.id }, text: 'hi' } })).json();
     assert.equal(m.errorCode, 'PHONE_NUMBER_OPTED_OUT');
     assert.equal(await optedOut(n, 'beta'), true);
+    // Both projects list it: beta holds the number, alpha's gateway carried the STOP.
+    for (const p of ['alpha', 'beta']) {
+      const list = (await t.request('GET', `/api/v1/projects/${p}/opt-outs`)).json().items;
+      assert.ok(list.some((o: Json) => o.number === n), p);
+    }
   });
 
   test('a gateway with extra keywords still honours STOP, and its own words work', async () => {

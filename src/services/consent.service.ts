@@ -4,7 +4,7 @@
  */
 import type { Project } from '../domain/project.ts';
 import { AppError } from '../errors.ts';
-import { type ConsentEvent, listConsentForNumber, listConsentForProject } from '../store/consent.store.ts';
+import { type ConsentEvent, listConsentForNumber, listConsentForProject, listProjectOptOuts } from '../store/consent.store.ts';
 import type { ServiceDeps } from './deps.ts';
 import { parsePathNumber } from './mobile-workers.service.ts';
 
@@ -60,4 +60,9 @@ export async function* projectConsentCsv(deps: ServiceDeps, project: Project): A
     }
     after = page.at(-1)?.id ?? null;
   }
+}
+
+/** Numbers that opted out and concern this project (its contacts' numbers or its gateways). */
+export async function projectOptOuts(deps: ServiceDeps, project: Project, limit = 500): Promise<Array<{ number: string; since: string }>> {
+  return (await listProjectOptOuts(deps.db, project.id, limit)).map((o) => ({ number: o.number, since: o.since.toISOString() }));
 }

@@ -96,8 +96,23 @@ export async function setOptOut(trx: Trx, number: string, optedOut: boolean, now
   return before?.opted_out ?? false;
 }
 
-/** Numbers opted out now, for the UI's opt-out list. */
-export async function listOptedOut(db: Db, limit: number): Promise<Array<{ number: string; since: Date }>> {
-  const rows = await db.selectFrom('opt_outs').select(['number', 'updated_at']).where('opted_out', '=', true).orderBy('updated_at', 'desc').limit(limit).execute();
+/**
+ * Numbers opted out now that concern a project: held by one of its contacts, or opted out through
+ * one of its gateways. Newest first.
+ */
+export async function listProjectOptOuts(db: Db, projectId: string, limit: number): Promise<Array<{ number: string; since: Date }>> {
+  const rows = await db
+    .selectFrom('opt_outs')
+    .select(['opt_outs.number', 'opt_outs.updated_at'])
+    .where('opt_outs.opted_out', '=', true)
+    .where((eb) =>
+      eb.or([
+        eb.exists(eb.selectFrom('phone_entries').select('phone_entries.id').whereRef('phone_entries.number', '=', 'opt_outs.number').where('phone_entries.project_id', '=', projectId)),
+        eb.exists(eb.selectFrom('consent_events').select('consent_events.id').whereRef('consent_events.number', '=', 'opt_outs.number').where('consent_events.project_id', '=', projectId)),
+      ]),
+    )
+    .orderBy('opt_outs.updated_at', 'desc')
+    .limit(limit)
+    .execute();
   return rows.map((r) => ({ number: r.number, since: r.updated_at }));
 }

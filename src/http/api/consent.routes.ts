@@ -8,7 +8,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 
-import { numberConsentHistory, projectConsentCsv } from '../../services/consent.service.ts';
+import { numberConsentHistory, projectConsentCsv, projectOptOuts } from '../../services/consent.service.ts';
 import type { ServiceDeps } from '../../services/deps.ts';
 import { requireProject } from '../../services/projects.service.ts';
 import { verifyWorkerPhone } from '../../services/verification.service.ts';
@@ -27,6 +27,11 @@ export function registerConsentRoutes(app: FastifyInstance, deps: ServiceDeps): 
       return numberConsentHistory(deps, project, request.params.number);
     },
   );
+
+  r.get('/api/v1/projects/:project/opt-outs', { preHandler: auth, schema: { tags: ['phone numbers'], params: projectParams } }, async (request) => {
+    const project = await requireProject(deps, actorOf(request), request.params.project);
+    return { items: await projectOptOuts(deps, project), nextCursor: null };
+  });
 
   r.get('/api/v1/projects/:project/consent-events.csv', { preHandler: auth, schema: { tags: ['phone numbers'], params: projectParams } }, async (request, reply) => {
     const project = await requireProject(deps, actorOf(request), request.params.project, 'admin');
