@@ -58,6 +58,8 @@ export function contactProblems(input: ContactCheckInput): ErrorCode[] {
     out.push('NO_EMAIL_ADDRESS');
   } else if (r.email.kind === 'invalid') {
     out.push('INVALID_EMAIL_ADDRESS');
+  } else if (input.optedOut) {
+    out.push('EMAIL_OPTED_OUT');
   }
   return out;
 }
@@ -68,4 +70,9 @@ export function addressOf(r: Recipient, channel: Channel): string | null {
     return r.phone.kind === 'valid' ? r.phone.e164 : null;
   }
   return r.email.kind === 'valid' ? r.email.address : null;
+}
+
+/** The key an address is opted out under: the E.164 number, or the lower-cased email address. */
+export function optOutKey(address: string, channel: Channel): string {
+  return channel === 'email' ? address.trim().toLowerCase() : address;
 }

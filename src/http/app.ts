@@ -16,7 +16,8 @@ import { registerAuthRoutes } from './api/auth.routes.ts';
 import { registerBroadcastRoutes } from './api/broadcasts.routes.ts';
 import { registerCaseRoutes } from './api/cases.routes.ts';
 import { registerConsentRoutes } from './api/consent.routes.ts';
-import { registerInboundWebhook } from './webhooks/inbound.routes.ts';
+import { registerGatewayWebhooks } from './webhooks/inbound.routes.ts';
+import { registerUnsubscribeRoutes } from './webhooks/unsubscribe.routes.ts';
 import { createInboundIntake } from '../services/inbound-intake.service.ts';
 import { registerGatewayRoutes } from './api/gateways.routes.ts';
 import { registerMessageRoutes } from './api/messages.routes.ts';
@@ -77,7 +78,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerMessageRoutes(app, deps.services);
   registerBroadcastRoutes(app, deps.services);
   registerConsentRoutes(app, deps.services);
-  registerInboundWebhook(app, deps.services, createInboundIntake(deps.services, () => deps.services.notifyInbound()), deps.services.messaging.publicUrl);
+  registerGatewayWebhooks(app, deps.services, createInboundIntake(deps.services, () => deps.services.notifyInbound()), deps.services.messaging.publicUrl);
+  registerUnsubscribeRoutes(app, deps.services);
   await registerAdminRoutes(app, { services: deps.services, config: deps.config });
 
   app.setNotFoundHandler((request, reply) => {

@@ -10,16 +10,29 @@ import type { Db } from '../store/database.ts';
 export interface OutboundMessage {
   /** Our message id; idempotent providers use it to recognise a resend. */
   id: string;
+  /** E.164 number for SMS, address for email. */
   to: string;
   text: string;
   subject: string | null;
   /** 1 for the first try. */
   attempt: number;
+  /** Email only: the one-click unsubscribe URL for the List-Unsubscribe header (RFC 8058). */
+  unsubscribeUrl?: string | null;
+  /** Where the vendor should post delivery reports for this message (our status webhook). */
+  statusCallbackUrl?: string | null;
 }
 
 export type SendOutcome =
   | { ok: true; providerMessageId: string }
-  | { ok: false; retryable: boolean; reason: string; retryAfterMs?: number | undefined };
+  | {
+      ok: false;
+      retryable: boolean;
+      /** The vendor's own words (code and message), kept on the message as errorDetail. */
+      reason: string;
+      retryAfterMs?: number | undefined;
+      /** The vendor says the person opted out there (e.g. Twilio 21610): recorded as an opt-out. */
+      optedOut?: boolean | undefined;
+    };
 
 /** What a provider needs of the gateway record: its decrypted config and identity. */
 export interface GatewayRuntime {
@@ -52,6 +65,31 @@ export interface InboundMessage {
 
 export type InboundParse = { ok: true; messages: InboundMessage[] } | { ok: false; status: 400 | 403; reason: string };
 
+/** A delivery report, mapped from the vendor's status through an exhaustive table. */
+export interface StatusUpdate {
+  providerMessageId: string;
+  status: 'sent' | 'delivered' | 'failed';
+  /** The vendor's reason for a failure (code and words). */
+  reason: string | null;
+  /** The status as the vendor wrote it. */
+  vendorStatus: string;
+}
+
+export type StatusParse =
+  | {
+      ok: true;
+      updates: StatusUpdate[];
+      /** Vendor statuses with no mapping: logged, never guessed. Also intermediate ones (queued, sending) the log ignores. */
+      ignored: string[];
+    }
+  | { ok: false; status: 400 | 403; reason: string };
+
+/** What the webhook answers a vendor that expects a particular body (Twilio: empty TwiML). */
+export interface WebhookAnswer {
+  contentType: string;
+  body: string;
+}
+
 export interface Provider {
   readonly type: string;
   readonly channel: Channel;
@@ -69,6 +107,10 @@ export interface Provider {
   send(gateway: GatewayRuntime, messages: readonly OutboundMessage[]): Promise<SendOutcome[]>;
   /** Reads an inbound webhook (authenticating it when the vendor signs requests). */
   parseInbound?(gateway: GatewayRuntime, request: WebhookRequest): InboundParse;
+  /** Reads a delivery-status webhook (authenticating it when the vendor signs requests). */
+  parseStatus?(gateway: GatewayRuntime, request: WebhookRequest): StatusParse;
+  /** The body to answer webhooks with (Default: JSON {"status":"ok"}). */
+  readonly webhookAnswer?: WebhookAnswer | undefined;
 }
 
 export type ProviderFactory = (deps: ProviderDeps) => Provider;

@@ -6,7 +6,7 @@
  */
 import type { Channel } from '../domain/gateway.ts';
 import type { Project } from '../domain/project.ts';
-import type { Recipient } from '../domain/recipient.ts';
+import { addressOf, optOutKey, type Recipient } from '../domain/recipient.ts';
 import { AppError } from '../errors.ts';
 import { advanceBroadcast, type BroadcastRecord, failBroadcast, findBroadcast, insertBroadcast, lockBroadcast } from '../store/broadcast.store.ts';
 import { findCasesByIds, listCasesForBroadcast } from '../store/case.store.ts';
@@ -137,8 +137,11 @@ export async function expandBroadcast(deps: ServiceDeps, broadcastId: string): P
           return true;
         }
         const chunk = await nextChunk(trx, project, input.recipients, b.cursor);
-        const numbers = chunk.recipients.flatMap((r) => (r.phone.kind === 'valid' ? [r.phone.e164] : []));
-        const optedOut = channel === 'sms' ? await findOptedOut(trx, numbers) : new Set<string>();
+        const addresses = chunk.recipients.flatMap((r) => {
+          const a = addressOf(r, channel);
+          return a ? [optOutKey(a, channel)] : [];
+        });
+        const optedOut = await findOptedOut(trx, addresses);
         const now = deps.clock();
         const ctx = { project, routing, consentCountries: deps.messaging.consentCountries, optedOut, now, createdBy: b.createdBy, broadcastId };
         const planned = chunk.recipients.map((r) =>

@@ -11,7 +11,11 @@ import type { OutboundMessage, Provider, SendOutcome } from '../providers/provid
 import { findGatewaysByIds, type GatewayRecord } from '../store/gateway.store.ts';
 import { takeTokens } from '../store/gateway-rate.store.ts';
 import { type ClaimedMessage, claimDueMessages, findInactiveCases, findOptedOut, type MessageResult, recordResults } from '../store/message.store.ts';
+import { optOutKey } from '../domain/recipient.ts';
+import { appendConsentEvents, setOptOut } from '../store/consent.store.ts';
+import { cancelPendingTo } from '../store/inbound.store.ts';
 import type { ServiceDeps } from './deps.ts';
+import { unsubscribeUrl } from './unsubscribe.service.ts';
 
 export interface DispatchOptions {
   /** Messages claimed at once (Default: 200). */
@@ -55,8 +59,8 @@ function lastChecks(deps: ServiceDeps, m: ClaimedMessage, now: Date, optedOut: S
   if (m.contactType === 'case' && m.contactId && inactive.has(m.contactId)) {
     return failed(m.id, 'CONTACT_IS_INACTIVE');
   }
-  if (m.channel === 'sms' && m.to && optedOut.has(m.to) && !m.bypassOptOut) {
-    return failed(m.id, 'PHONE_NUMBER_OPTED_OUT');
+  if (m.to && optedOut.has(optOutKey(m.to, m.channel)) && !m.bypassOptOut) {
+    return failed(m.id, m.channel === 'sms' ? 'PHONE_NUMBER_OPTED_OUT' : 'EMAIL_OPTED_OUT');
   }
   if (m.dueAt && now.getTime() - m.dueAt.getTime() > deps.messaging.staleMs) {
     return failed(m.id, 'MESSAGE_IS_STALE');
@@ -70,8 +74,52 @@ function lastChecks(deps: ServiceDeps, m: ClaimedMessage, now: Date, optedOut: S
   return null;
 }
 
+interface VendorOptOut {
+  message: ClaimedMessage;
+  gateway: GatewayRecord;
+  reason: string;
+}
+
+/** The vendor says these people opted out there: record it as ours too (method `gateway`). */
+async function recordVendorOptOuts(deps: ServiceDeps, optOuts: readonly VendorOptOut[]): Promise<void> {
+  if (optOuts.length === 0) {
+    return;
+  }
+  const now = deps.clock();
+  await deps.db.transaction().execute(async (trx) => {
+    for (const { message: m, gateway: g, reason } of optOuts) {
+      const key = optOutKey(m.to ?? '', m.channel);
+      if (!(await setOptOut(trx, key, true, now))) {
+        await appendConsentEvents(trx, [
+          {
+            number: m.channel === 'sms' ? key : null,
+            email: m.channel === 'email' ? key : null,
+            projectId: m.projectId,
+            contactType: m.contactType,
+            contactId: m.contactId,
+            action: 'opt-out',
+            method: 'gateway',
+            source: { messageId: m.id, reason },
+            gatewayId: g.id,
+            gatewayName: g.name,
+          },
+        ]);
+      }
+      if (m.channel === 'sms') {
+        await cancelPendingTo(trx, key, 'PHONE_NUMBER_OPTED_OUT', now);
+      }
+    }
+  });
+}
+
 /** Sends one gateway's share of a batch, within its rate limit. */
-async function sendThroughGateway(deps: ServiceDeps, g: GatewayRecord | undefined, messages: ClaimedMessage[], checks: { optedOut: Set<string>; inactive: Set<string> }): Promise<MessageResult[]> {
+async function sendThroughGateway(
+  deps: ServiceDeps,
+  g: GatewayRecord | undefined,
+  messages: ClaimedMessage[],
+  checks: { optedOut: Set<string>; inactive: Set<string> },
+  vendorOptOuts: VendorOptOut[],
+): Promise<MessageResult[]> {
   const now = deps.clock();
   const provider = g ? deps.providers.get(g.type) : undefined;
   const results: MessageResult[] = [];
@@ -105,10 +153,27 @@ async function sendThroughGateway(deps: ServiceDeps, g: GatewayRecord | undefine
   } catch {
     return [...results, ...ready.map((m) => failed(m.id, 'GATEWAY_ERROR', 'The gateway credentials cannot be decrypted with this server key.'))];
   }
-  const batch: OutboundMessage[] = ready.map((m) => ({ id: m.id, to: m.to ?? '', text: m.text ?? '', subject: m.subject, attempt: m.attempts }));
+  const statusCallbackUrl = `${deps.messaging.publicUrl}/webhooks/${g.inboundKey}/status`;
+  const batch: OutboundMessage[] = ready.map((m) => ({
+    id: m.id,
+    to: m.to ?? '',
+    text: m.text ?? '',
+    subject: m.subject,
+    attempt: m.attempts,
+    statusCallbackUrl,
+    unsubscribeUrl: m.channel === 'email' && m.to ? unsubscribeUrl(deps, m.to, m.projectId) : null,
+  }));
   const outcomes = await safeSend(provider, g, config, batch);
   const after = deps.clock();
-  ready.forEach((m, i) => results.push(resultOf(deps, m, outcomes[i] as SendOutcome, after)));
+  ready.forEach((m, i) => {
+    const o = outcomes[i] as SendOutcome;
+    if (!o.ok && o.optedOut && m.to) {
+      vendorOptOuts.push({ message: m, gateway: g, reason: o.reason });
+      results.push(failed(m.id, m.channel === 'sms' ? 'PHONE_NUMBER_OPTED_OUT' : 'EMAIL_OPTED_OUT', o.reason));
+    } else {
+      results.push(resultOf(deps, m, o, after));
+    }
+  });
   return results;
 }
 
@@ -119,7 +184,7 @@ export async function dispatchOnce(deps: ServiceDeps, opts: DispatchOptions): Pr
     return 0;
   }
   const [optedOut, inactive, gateways] = await Promise.all([
-    findOptedOut(deps.db, claimed.flatMap((m) => (m.channel === 'sms' && m.to ? [m.to] : []))),
+    findOptedOut(deps.db, claimed.flatMap((m) => (m.to ? [optOutKey(m.to, m.channel)] : []))),
     findInactiveCases(deps.db, claimed.flatMap((m) => (m.contactType === 'case' && m.contactId ? [m.contactId] : []))),
     findGatewaysByIds(deps.db, [...new Set(claimed.flatMap((m) => (m.gatewayId ? [m.gatewayId] : [])))]),
   ]);
@@ -128,9 +193,11 @@ export async function dispatchOnce(deps: ServiceDeps, opts: DispatchOptions): Pr
     const key = m.gatewayId ?? '';
     byGateway.set(key, [...(byGateway.get(key) ?? []), m]);
   }
+  const vendorOptOuts: VendorOptOut[] = [];
   const perGateway = await Promise.all(
-    [...byGateway.entries()].map(([id, ms]) => sendThroughGateway(deps, gateways.find((g) => g.id === id), ms, { optedOut, inactive })),
+    [...byGateway.entries()].map(([id, ms]) => sendThroughGateway(deps, gateways.find((g) => g.id === id), ms, { optedOut, inactive }, vendorOptOuts)),
   );
   await recordResults(deps.db, perGateway.flat());
+  await recordVendorOptOuts(deps, vendorOptOuts);
   return claimed.length;
 }

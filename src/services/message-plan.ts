@@ -6,7 +6,7 @@
 import { chooseEmailGateway, chooseSmsGateway, type Channel, type GatewayChoice, type GatewayRef, type Route } from '../domain/gateway.ts';
 import { chooseText, type MessageContent } from '../domain/message-content.ts';
 import type { Project } from '../domain/project.ts';
-import { addressOf, contactProblems, type Recipient } from '../domain/recipient.ts';
+import { addressOf, contactProblems, optOutKey, type Recipient } from '../domain/recipient.ts';
 import { resolveSendAt } from '../domain/schedule.ts';
 import type { ErrorCode } from '../errors.ts';
 import type { Db } from '../store/database.ts';
@@ -80,7 +80,7 @@ export function planMessage(ctx: PlanContext, r: Recipient, req: PlanRequest): N
     createdBy: ctx.createdBy,
   };
   const fail = (code: ErrorCode): NewOutboundMessage => ({ ...base, errorCode: code });
-  const optedOut = req.channel === 'sms' && to !== null && ctx.optedOut.has(to);
+  const optedOut = to !== null && ctx.optedOut.has(optOutKey(to, req.channel));
   const problem = contactProblems({ recipient: r, channel: req.channel, optedOut, consentCountries: ctx.consentCountries, asksConsent: ctx.asksConsent ?? false })[0];
   if (problem) {
     return fail(problem);

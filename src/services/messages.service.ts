@@ -5,7 +5,7 @@
  */
 import type { Channel } from '../domain/gateway.ts';
 import type { Project } from '../domain/project.ts';
-import { contactProblems, addressOf } from '../domain/recipient.ts';
+import { addressOf, contactProblems, optOutKey } from '../domain/recipient.ts';
 import { isSendAt } from '../domain/schedule.ts';
 import { AppError, type ErrorCode, errorCatalogue } from '../errors.ts';
 import type { MessageStatus } from '../store/database.ts';
@@ -95,7 +95,7 @@ export async function sendMessage(deps: ServiceDeps, project: Project, createdBy
   const recipient = await resolveRecipient(deps.db, project, input.recipient);
   const now = deps.clock();
   const to = addressOf(recipient, channel);
-  const [routing, optedOut] = await Promise.all([loadRouting(deps.db, project), channel === 'sms' && to ? findOptedOut(deps.db, [to]) : Promise.resolve(new Set<string>())]);
+  const [routing, optedOut] = await Promise.all([loadRouting(deps.db, project), to ? findOptedOut(deps.db, [optOutKey(to, channel)]) : Promise.resolve(new Set<string>())]);
   const planned = planMessage(
     { project, routing, consentCountries: deps.messaging.consentCountries, optedOut, now, createdBy, broadcastId: null },
     recipient,
@@ -161,7 +161,7 @@ export interface Reachability {
 export async function reachability(deps: ServiceDeps, project: Project, ref: RecipientRef, channel: Channel): Promise<Reachability> {
   const recipient = await resolveRecipient(deps.db, project, ref);
   const to = addressOf(recipient, channel);
-  const optedOut = channel === 'sms' && to ? (await findOptedOut(deps.db, [to])).has(to) : false;
+  const optedOut = to ? (await findOptedOut(deps.db, [optOutKey(to, channel)])).has(optOutKey(to, channel)) : false;
   const codes = contactProblems({ recipient, channel, optedOut, consentCountries: deps.messaging.consentCountries });
   const routing = await loadRouting(deps.db, project);
   const choice = chooseGateway(routing, recipient, channel);

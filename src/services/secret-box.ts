@@ -2,11 +2,13 @@
  * @module services/secret-box — AES-256-GCM for secrets at rest (gateway credentials).
  * Format: `v1.<iv>.<tag>.<ciphertext>` in base64url.
  */
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';
 
 export interface SecretBox {
   seal(plain: string): string;
   open(sealed: string): string;
+  /** A keyed MAC (HMAC-SHA256, base64url) for tokens the server hands out and checks later. */
+  mac(text: string): string;
 }
 
 /** Reads a 32-byte key given as 64 hex digits or base64/base64url. */
@@ -20,7 +22,12 @@ export function parseKey(text: string): Buffer {
 }
 
 export function createSecretBox(key: Buffer): SecretBox {
+  // A separate key for MACs, so a MAC never reuses the encryption key directly.
+  const macKey = createHmac('sha256', key).update('rollcall mac key v1').digest();
   return {
+    mac(text) {
+      return createHmac('sha256', macKey).update(text, 'utf8').digest('base64url');
+    },
     seal(plain) {
       const iv = randomBytes(12);
       const cipher = createCipheriv('aes-256-gcm', key, iv);

@@ -299,3 +299,35 @@ export async function countByStatus(db: Db, broadcastId: string): Promise<Array<
     .execute();
   return rows.map((r) => ({ status: r.status, errorCode: r.error_code, n: Number(r.n) }));
 }
+
+export interface DeliveryUpdate {
+  providerMessageId: string;
+  status: 'sent' | 'delivered' | 'failed';
+  reason: string | null;
+}
+
+/**
+ * Applies delivery reports of one gateway. A report never moves a message backwards: delivered is
+ * final, failed replaces sent, sent does not undo either. Returns how many messages matched.
+ */
+export async function applyDeliveryUpdates(db: Db, gatewayId: string, updates: readonly DeliveryUpdate[]): Promise<number> {
+  if (updates.length === 0) {
+    return 0;
+  }
+  const result = await sql`
+    update messages m set
+      status = v.status,
+      error_code = case when v.status = 'failed' then 'DELIVERY_FAILED' else m.error_code end,
+      error_detail = case when v.status = 'failed' then v.reason else m.error_detail end,
+      updated_at = clock_timestamp()
+    from unnest(${updates.map((u) => u.providerMessageId)}::text[], ${updates.map((u) => u.status)}::text[], ${updates.map((u) => u.reason)}::text[])
+      as v(provider_message_id, status, reason)
+    where m.gateway_id = ${gatewayId} and m.direction = 'out' and m.provider_message_id = v.provider_message_id
+      and (
+        (v.status = 'delivered' and m.status in ('sent', 'sending', 'queued'))
+        or (v.status = 'failed' and m.status in ('sent', 'sending', 'queued'))
+        or (v.status = 'sent' and m.status in ('sending', 'queued'))
+      )
+  `.execute(db);
+  return Number(result.numAffectedRows ?? 0);
+}

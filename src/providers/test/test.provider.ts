@@ -12,7 +12,7 @@ import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 
 import type { Channel } from '../../domain/gateway.ts';
-import type { GatewayRuntime, InboundParse, OutboundMessage, Provider, ProviderDeps, SendOutcome, WebhookRequest } from '../provider.ts';
+import type { GatewayRuntime, InboundParse, OutboundMessage, Provider, ProviderDeps, SendOutcome, StatusParse, WebhookRequest } from '../provider.ts';
 
 /** Inbound for test gateways: JSON {"from": "+…", "text": "…", "messageId"?: "…"}. */
 export function parseTestInbound(_gateway: GatewayRuntime, request: WebhookRequest): InboundParse {
@@ -70,6 +70,22 @@ function readConfig(config: Record<string, unknown>): TestConfig {
   return out;
 }
 
+const TEST_STATUSES: Record<string, 'sent' | 'delivered' | 'failed'> = { sent: 'sent', delivered: 'delivered', failed: 'failed', undelivered: 'failed' };
+
+/** Delivery reports for test gateways: JSON {"providerMessageId", "status", "reason"?}. */
+export function parseTestStatus(_gateway: GatewayRuntime, request: WebhookRequest): StatusParse {
+  const body = request.body as Record<string, unknown> | null;
+  if (!body || typeof body !== 'object' || typeof body.providerMessageId !== 'string' || typeof body.status !== 'string') {
+    return { ok: false, status: 400, reason: 'Send a JSON object {"providerMessageId", "status", "reason"?}.' };
+  }
+  const status = TEST_STATUSES[body.status];
+  if (!status) {
+    return { ok: true, updates: [], ignored: [body.status] };
+  }
+  const reason = typeof body.reason === 'string' ? body.reason : null;
+  return { ok: true, updates: [{ providerMessageId: body.providerMessageId, status, reason, vendorStatus: body.status }], ignored: [] };
+}
+
 function failureFor(cfg: TestConfig, m: OutboundMessage): SendOutcome | null {
   const f = cfg.failure;
   if (!f) {
@@ -91,6 +107,7 @@ function createTestProvider(type: string, channel: Channel) {
     idempotent: true,
     validateConfig: (config) => readConfig(config) as Record<string, unknown>,
     parseInbound: parseTestInbound,
+    parseStatus: parseTestStatus,
     async send(gateway: GatewayRuntime, messages: readonly OutboundMessage[]): Promise<SendOutcome[]> {
       const cfg = readConfig(gateway.config);
       if (cfg.delayMs) {
