@@ -1,16 +1,48 @@
 /**
- * @module http/admin/admin.routes — the server-rendered admin UI (filled in by the UI work).
+ * @module http/admin/admin.routes — the server-rendered admin UI under /ui (UI.md): sign-in,
+ * projects and settings, cases and the case page, mobile workers and their numbers. Plain forms
+ * that work without JavaScript; htmx is served for pages that enhance them.
  */
-import type { FastifyInstance } from 'fastify';
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
 import type { Config } from '../../config.ts';
 import type { ServiceDeps } from '../../services/deps.ts';
+import { registerAuthPages } from './auth.pages.tsx';
+import { registerCasePages } from './cases.pages.tsx';
+import { registerProjectPages } from './projects.pages.tsx';
+import { errorPage, sendHtml } from './ui.tsx';
+import { registerWorkerPages } from './workers.pages.tsx';
 
 export interface AdminDeps {
   services: ServiceDeps;
   config: Config;
 }
 
-export async function registerAdminRoutes(app: FastifyInstance, _deps: AdminDeps): Promise<void> {
+const css = fs.readFileSync(path.join(import.meta.dirname, 'admin.css'), 'utf8');
+const htmx = fs.readFileSync(createRequire(import.meta.url).resolve('htmx.org/dist/htmx.min.js'), 'utf8');
+
+export async function registerAdminRoutes(app: FastifyInstance, deps: AdminDeps): Promise<void> {
+  await app.register(async (ui) => {
+    // UI errors are pages in words, not JSON.
+    ui.setErrorHandler((err: unknown, request: FastifyRequest, reply: FastifyReply) => {
+      const page = errorPage(err);
+      if (page.status >= 500) {
+        request.log.error({ err }, 'ui request failed');
+      }
+      return sendHtml(reply, page.html, page.status);
+    });
+    ui.get('/ui/assets/admin.css', async (_request, reply) => reply.type('text/css; charset=utf-8').header('cache-control', 'public, max-age=3600').send(css));
+    ui.get('/ui/assets/htmx.min.js', async (_request, reply) => reply.type('text/javascript; charset=utf-8').header('cache-control', 'public, max-age=86400').send(htmx));
+    ui.get('/ui', async (_request, reply) => reply.redirect('/ui/projects'));
+    ui.get<{ Params: { project: string } }>('/ui/p/:project', async (request, reply) => reply.redirect(`/ui/p/${encodeURIComponent(request.params.project)}/cases`));
+    registerAuthPages(ui, deps);
+    registerProjectPages(ui, deps);
+    registerCasePages(ui, deps);
+    registerWorkerPages(ui, deps);
+  });
   app.get('/', async (_request, reply) => reply.redirect('/ui'));
 }

@@ -1,0 +1,219 @@
+/**
+ * @module http/admin/workers.pages — mobile workers: the list, creating one, and the worker page
+ * with phone numbers and their status (unverified, pending, verified, already in use), adding and
+ * removing numbers.
+ */
+import type { FastifyInstance } from 'fastify';
+
+import type { Project } from '../../domain/project.ts';
+import {
+  addMobileWorkerNumber,
+  createMobileWorker,
+  getMobileWorker,
+  listProjectMobileWorkers,
+  type MobileWorkerView,
+  removeMobileWorkerNumber,
+  type WorkerNumberStatus,
+} from '../../services/mobile-workers.service.ts';
+import { requireProject } from '../../services/projects.service.ts';
+import type { AdminDeps } from './admin.routes.tsx';
+import { Badge, type BadgeTone, Csrf, ErrorBox, Field, Layout, Notice, type PageContext, Time } from './layout.tsx';
+import { formError, formValue, requireUi, requireUiPost, sendHtml } from './ui.tsx';
+
+const STATUS: Record<WorkerNumberStatus, { tone: BadgeTone; label: string }> = {
+  unverified: { tone: 'none', label: 'unverified' },
+  pending: { tone: 'warn', label: 'pending' },
+  verified: { tone: 'ok', label: 'verified' },
+  'already-in-use': { tone: 'bad', label: 'already in use' },
+};
+
+function WorkersPage(props: { ctx: PageContext; project: Project; items: MobileWorkerView[]; next: string | null; error: string | null; form: Record<string, string> }): JSX.Element {
+  const base = `/ui/p/${props.project.name}/mobile-workers`;
+  return (
+    <Layout title="Mobile workers" ctx={props.ctx}>
+      <h1>Mobile workers</h1>
+      {props.items.length === 0 ? (
+        <div class="empty">No mobile workers yet — add the first one below.</div>
+      ) : (
+        <table>
+          <thead>
+            <tr>
+              <th>Username</th>
+              <th>Phone numbers</th>
+              <th>Created</th>
+            </tr>
+          </thead>
+          <tbody>
+            {props.items.map((w) => (
+              <tr>
+                <td>
+                  <a href={`${base}/${w.id}`} safe>
+                    {w.username}
+                  </a>
+                </td>
+                <td>
+                  {w.phoneNumbers.map((n) => (
+                    <div>
+                      <span safe>{n.number}</span> <Badge tone={STATUS[n.status].tone} label={STATUS[n.status].label} />
+                    </div>
+                  ))}
+                </td>
+                <td>
+                  <Time at={w.createdAt} zone={props.project.timeZone} />
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      {props.next ? (
+        <p class="pager">
+          <a href={`${base}?cursor=${encodeURIComponent(props.next)}`}>Next page →</a>
+        </p>
+      ) : (
+        ''
+      )}
+      <div class="card" style="margin-top:1rem">
+        <h2>New mobile worker</h2>
+        <ErrorBox text={props.error} />
+        <form class="stack" method="post" action={base}>
+          <Csrf ctx={props.ctx} />
+          <Field label="Username" name="username" value={props.form.username} required help="Letters, digits, dots, dashes or underscores." />
+          <Field label="Email" name="email" value={props.form.email} help="Optional." />
+          <p>
+            <button type="submit">Add mobile worker</button>
+          </p>
+        </form>
+      </div>
+    </Layout>
+  );
+}
+
+function WorkerPage(props: { ctx: PageContext; project: Project; w: MobileWorkerView; notice: string | null; error: string | null; typed: string }): JSX.Element {
+  const base = `/ui/p/${props.project.name}/mobile-workers/${props.w.id}`;
+  return (
+    <Layout title={props.w.username} ctx={props.ctx}>
+      <p>
+        <a href={`/ui/p/${props.project.name}/mobile-workers`}>← Mobile workers</a>
+      </p>
+      <h1 safe>{props.w.username}</h1>
+      <Notice text={props.notice} />
+      <section class="card" aria-labelledby="numbers">
+        <h2 id="numbers">Phone numbers</h2>
+        {props.w.phoneNumbers.length === 0 ? <p class="muted">No phone number yet — add one below.</p> : ''}
+        <table>
+          <tbody>
+            {props.w.phoneNumbers.map((n) => (
+              <tr>
+                <td safe>{n.number}</td>
+                <td>
+                  <Badge tone={STATUS[n.status].tone} label={STATUS[n.status].label} />
+                  {n.status === 'pending' ? (
+                    <div class="muted">
+                      Verification pending since <Time at={n.pendingSince} zone={props.project.timeZone} />; the worker must reply 123.
+                    </div>
+                  ) : (
+                    ''
+                  )}
+                  {n.status === 'already-in-use' ? (
+                    <div class="problem">
+                      This number already receives replies for another contact, possibly in another project. Messages can still be sent to it. To use it for replies here, remove it from the other mobile worker or close the case that uses it first.
+                    </div>
+                  ) : (
+                    ''
+                  )}
+                  {n.status === 'unverified' ? <div class="muted">Messages can be sent to it (one-way); replies need verification.</div> : ''}
+                </td>
+                <td>
+                  <form method="post" action={`${base}/phone-numbers/remove`} onsubmit="return confirm('Remove this number?')">
+                    <Csrf ctx={props.ctx} />
+                    <input type="hidden" name="number" value={n.number} />
+                    <button type="submit" class="danger" aria-label={`Remove ${n.number}`}>
+                      Remove
+                    </button>
+                  </form>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+        <form class="stack" method="post" action={`${base}/phone-numbers`}>
+          <Csrf ctx={props.ctx} />
+          <ErrorBox text={props.error} />
+          <Field label="Add a number" name="number" value={props.typed} required help="International format, country code first (for example 254712345678)." error={props.error} />
+          <p>
+            <button type="submit">Add Number</button>
+          </p>
+        </form>
+      </section>
+    </Layout>
+  );
+}
+
+export function registerWorkerPages(app: FastifyInstance, deps: AdminDeps): void {
+  const s = deps.services;
+  app.get<{ Params: { project: string }; Querystring: { cursor?: string } }>('/ui/p/:project/mobile-workers', async (request, reply) => {
+    const actor = await requireUi(s, request, reply);
+    if (!actor) {
+      return reply;
+    }
+    const project = await requireProject(s, actor, request.params.project);
+    const page = await listProjectMobileWorkers(s, project, { limit: 50, cursor: request.query.cursor || undefined });
+    return sendHtml(reply, <WorkersPage ctx={{ actor, project, section: 'mobile-workers' }} project={project} items={page.items} next={page.nextCursor} error={null} form={{}} />);
+  });
+
+  app.post<{ Params: { project: string } }>('/ui/p/:project/mobile-workers', async (request, reply) => {
+    const actor = await requireUiPost(s, request, reply);
+    if (!actor) {
+      return reply;
+    }
+    const project = await requireProject(s, actor, request.params.project);
+    const form = { username: formValue(request.body, 'username'), email: formValue(request.body, 'email') };
+    try {
+      const w = await createMobileWorker(s, project, { username: form.username.trim(), email: form.email.trim() || undefined });
+      return reply.redirect(`/ui/p/${project.name}/mobile-workers/${w.id}`);
+    } catch (err) {
+      const message = formError(err);
+      const page = await listProjectMobileWorkers(s, project, { limit: 50 });
+      return sendHtml(reply, <WorkersPage ctx={{ actor, project, section: 'mobile-workers' }} project={project} items={page.items} next={page.nextCursor} error={message} form={form} />, 422);
+    }
+  });
+
+  app.get<{ Params: { project: string; id: string }; Querystring: { notice?: string } }>('/ui/p/:project/mobile-workers/:id', async (request, reply) => {
+    const actor = await requireUi(s, request, reply);
+    if (!actor) {
+      return reply;
+    }
+    const project = await requireProject(s, actor, request.params.project);
+    const w = await getMobileWorker(s, project, request.params.id);
+    const notice = { added: 'Number added.', removed: 'Number removed.' }[request.query.notice ?? ''] ?? null;
+    return sendHtml(reply, <WorkerPage ctx={{ actor, project, section: 'mobile-workers' }} project={project} w={w} notice={notice} error={null} typed="" />);
+  });
+
+  app.post<{ Params: { project: string; id: string } }>('/ui/p/:project/mobile-workers/:id/phone-numbers', async (request, reply) => {
+    const actor = await requireUiPost(s, request, reply);
+    if (!actor) {
+      return reply;
+    }
+    const project = await requireProject(s, actor, request.params.project);
+    const typed = formValue(request.body, 'number');
+    try {
+      await addMobileWorkerNumber(s, project, request.params.id, typed);
+      return reply.redirect(`/ui/p/${project.name}/mobile-workers/${request.params.id}?notice=added`);
+    } catch (err) {
+      const message = formError(err);
+      const w = await getMobileWorker(s, project, request.params.id);
+      return sendHtml(reply, <WorkerPage ctx={{ actor, project, section: 'mobile-workers' }} project={project} w={w} notice={null} error={message} typed={typed} />, 422);
+    }
+  });
+
+  app.post<{ Params: { project: string; id: string } }>('/ui/p/:project/mobile-workers/:id/phone-numbers/remove', async (request, reply) => {
+    const actor = await requireUiPost(s, request, reply);
+    if (!actor) {
+      return reply;
+    }
+    const project = await requireProject(s, actor, request.params.project);
+    await removeMobileWorkerNumber(s, project, request.params.id, formValue(request.body, 'number'));
+    return reply.redirect(`/ui/p/${project.name}/mobile-workers/${request.params.id}?notice=removed`);
+  });
+}
