@@ -22,7 +22,7 @@ export function bearerToken(request: FastifyRequest): string | null {
   return match?.[1] ?? null;
 }
 
-/** A preHandler that requires a valid API token. */
+/** An onRequest hook that requires a valid API token (before the body is read or validated). */
 export function requireApiActor(deps: ServiceDeps) {
   return async (request: FastifyRequest, _reply: FastifyReply): Promise<void> => {
     const token = bearerToken(request);

@@ -19,11 +19,11 @@ export function registerAuthRoutes(app: FastifyInstance, deps: ServiceDeps): voi
       return reply.code(201).send({ token });
     },
   );
-  r.delete('/api/v1/auth/tokens/current', { schema: { tags: ['auth'] }, preHandler: requireApiActor(deps) }, async (request, reply) => {
+  r.delete('/api/v1/auth/tokens/current', { schema: { tags: ['auth'] }, onRequest: requireApiActor(deps) }, async (request, reply) => {
     await revokeActorToken(deps, actorOf(request));
     return reply.code(204).send();
   });
-  r.get('/api/v1/auth/me', { schema: { tags: ['auth'] }, preHandler: requireApiActor(deps) }, async (request) => {
+  r.get('/api/v1/auth/me', { schema: { tags: ['auth'] }, onRequest: requireApiActor(deps) }, async (request) => {
     const a = actorOf(request);
     return { id: a.userId, email: a.email, isSuperuser: a.isSuperuser };
   });

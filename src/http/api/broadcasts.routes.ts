@@ -22,12 +22,12 @@ export function registerBroadcastRoutes(app: FastifyInstance, deps: ServiceDeps)
   const r = app.withTypeProvider<ZodTypeProvider>();
   const auth = requireApiActor(deps);
   const tags = ['messages'];
-  r.post('/api/v1/projects/:project/broadcasts', { preHandler: auth, schema: { tags, params: projectParams, body: z.strictObject({ recipients, ...contentFields }) } }, async (request, reply) => {
+  r.post('/api/v1/projects/:project/broadcasts', { onRequest: auth, schema: { tags, params: projectParams, body: z.strictObject({ recipients, ...contentFields }) } }, async (request, reply) => {
     const actor = actorOf(request);
     const project = await requireProject(deps, actor, request.params.project);
     return reply.code(202).send(await createBroadcast(deps, project, actor.userId, request.body));
   });
-  r.get('/api/v1/projects/:project/broadcasts/:id', { preHandler: auth, schema: { tags, params: projectParams.extend({ id: z.string().max(64) }) } }, async (request) => {
+  r.get('/api/v1/projects/:project/broadcasts/:id', { onRequest: auth, schema: { tags, params: projectParams.extend({ id: z.string().max(64) }) } }, async (request) => {
     const project = await requireProject(deps, actorOf(request), request.params.project);
     return getBroadcast(deps, project, request.params.id);
   });

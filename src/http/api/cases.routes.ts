@@ -22,7 +22,7 @@ export function registerCaseRoutes(app: FastifyInstance, deps: ServiceDeps): voi
   r.post(
     '/api/v1/projects/:project/cases',
     {
-      preHandler: auth,
+      onRequest: auth,
       schema: {
         tags,
         params: projectParams,
@@ -44,7 +44,7 @@ export function registerCaseRoutes(app: FastifyInstance, deps: ServiceDeps): voi
   r.get(
     '/api/v1/projects/:project/cases',
     {
-      preHandler: auth,
+      onRequest: auth,
       schema: {
         tags,
         params: projectParams,
@@ -71,7 +71,7 @@ export function registerCaseRoutes(app: FastifyInstance, deps: ServiceDeps): voi
     },
   );
 
-  r.get('/api/v1/projects/:project/cases/:id', { preHandler: auth, schema: { tags, params: caseParams } }, async (request) => {
+  r.get('/api/v1/projects/:project/cases/:id', { onRequest: auth, schema: { tags, params: caseParams } }, async (request) => {
     const project = await requireProject(deps, actorOf(request), request.params.project);
     return getCase(deps, project, request.params.id);
   });
@@ -79,7 +79,7 @@ export function registerCaseRoutes(app: FastifyInstance, deps: ServiceDeps): voi
   r.patch(
     '/api/v1/projects/:project/cases/:id',
     {
-      preHandler: auth,
+      onRequest: auth,
       schema: { tags, params: caseParams, body: z.strictObject({ name: nonBlank(255).optional(), properties: properties.optional() }) },
     },
     async (request) => {
@@ -88,12 +88,12 @@ export function registerCaseRoutes(app: FastifyInstance, deps: ServiceDeps): voi
     },
   );
 
-  r.post('/api/v1/projects/:project/cases/:id/close', { preHandler: auth, schema: { tags, params: caseParams } }, async (request) => {
+  r.post('/api/v1/projects/:project/cases/:id/close', { onRequest: auth, schema: { tags, params: caseParams } }, async (request) => {
     const project = await requireProject(deps, actorOf(request), request.params.project);
     return closeCase(deps, project, request.params.id);
   });
 
-  r.delete('/api/v1/projects/:project/cases/:id', { preHandler: auth, schema: { tags, params: caseParams } }, async (request, reply) => {
+  r.delete('/api/v1/projects/:project/cases/:id', { onRequest: auth, schema: { tags, params: caseParams } }, async (request, reply) => {
     const project = await requireProject(deps, actorOf(request), request.params.project);
     await deleteCase(deps, project, request.params.id);
     return reply.code(204).send();

@@ -21,19 +21,19 @@ export function registerConsentRoutes(app: FastifyInstance, deps: ServiceDeps): 
 
   r.get(
     '/api/v1/projects/:project/phone-numbers/:number/consent',
-    { preHandler: auth, schema: { tags: ['phone numbers'], params: projectParams.extend({ number: z.string().max(64) }) } },
+    { onRequest: auth, schema: { tags: ['phone numbers'], params: projectParams.extend({ number: z.string().max(64) }) } },
     async (request) => {
       const project = await requireProject(deps, actorOf(request), request.params.project);
       return numberConsentHistory(deps, project, request.params.number);
     },
   );
 
-  r.get('/api/v1/projects/:project/opt-outs', { preHandler: auth, schema: { tags: ['phone numbers'], params: projectParams } }, async (request) => {
+  r.get('/api/v1/projects/:project/opt-outs', { onRequest: auth, schema: { tags: ['phone numbers'], params: projectParams } }, async (request) => {
     const project = await requireProject(deps, actorOf(request), request.params.project);
     return { items: await projectOptOuts(deps, project), nextCursor: null };
   });
 
-  r.get('/api/v1/projects/:project/consent-events.csv', { preHandler: auth, schema: { tags: ['phone numbers'], params: projectParams } }, async (request, reply) => {
+  r.get('/api/v1/projects/:project/consent-events.csv', { onRequest: auth, schema: { tags: ['phone numbers'], params: projectParams } }, async (request, reply) => {
     const project = await requireProject(deps, actorOf(request), request.params.project, 'admin');
     return reply
       .type('text/csv; charset=utf-8')
@@ -43,7 +43,7 @@ export function registerConsentRoutes(app: FastifyInstance, deps: ServiceDeps): 
 
   r.post(
     '/api/v1/projects/:project/mobile-workers/:id/phone-numbers/:number/verify',
-    { preHandler: auth, schema: { tags: ['mobile workers'], params: projectParams.extend({ id: z.string().max(64), number: z.string().max(64) }) } },
+    { onRequest: auth, schema: { tags: ['mobile workers'], params: projectParams.extend({ id: z.string().max(64), number: z.string().max(64) }) } },
     async (request) => {
       const project = await requireProject(deps, actorOf(request), request.params.project);
       const { result, message } = await verifyWorkerPhone(deps, project, request.params.id, request.params.number);

@@ -32,40 +32,40 @@ export function registerGatewayRoutes(app: FastifyInstance, deps: ServiceDeps): 
   const base = '/api/v1/projects/:project/gateways';
   const named = projectParams.extend({ name: z.string().max(50) });
 
-  r.post(base, { preHandler: auth, schema: { tags, params: projectParams, body: gatewayBody } }, async (request, reply) => {
+  r.post(base, { onRequest: auth, schema: { tags, params: projectParams, body: gatewayBody } }, async (request, reply) => {
     const project = await requireProject(deps, actorOf(request), request.params.project, 'admin');
     return reply.code(201).send(await createGateway(deps, project.id, request.body));
   });
-  r.get(base, { preHandler: auth, schema: { tags, params: projectParams } }, async (request) => {
+  r.get(base, { onRequest: auth, schema: { tags, params: projectParams } }, async (request) => {
     const project = await requireProject(deps, actorOf(request), request.params.project);
     return { items: await listGateways(deps, project.id), nextCursor: null };
   });
-  r.get(`${base}/:name`, { preHandler: auth, schema: { tags, params: named } }, async (request) => {
+  r.get(`${base}/:name`, { onRequest: auth, schema: { tags, params: named } }, async (request) => {
     const project = await requireProject(deps, actorOf(request), request.params.project);
     return getGateway(deps, project.id, request.params.name);
   });
-  r.patch(`${base}/:name`, { preHandler: auth, schema: { tags, params: named, body: gatewayPatch } }, async (request) => {
+  r.patch(`${base}/:name`, { onRequest: auth, schema: { tags, params: named, body: gatewayPatch } }, async (request) => {
     const project = await requireProject(deps, actorOf(request), request.params.project, 'admin');
     return updateGateway(deps, project.id, request.params.name, request.body);
   });
-  r.delete(`${base}/:name`, { preHandler: auth, schema: { tags, params: named } }, async (request, reply) => {
+  r.delete(`${base}/:name`, { onRequest: auth, schema: { tags, params: named } }, async (request, reply) => {
     const project = await requireProject(deps, actorOf(request), request.params.project, 'admin');
     await removeGateway(deps, project.id, request.params.name);
     return reply.code(204).send();
   });
-  r.post(`${base}/:name/rotate-inbound-url`, { preHandler: auth, schema: { tags, params: named } }, async (request) => {
+  r.post(`${base}/:name/rotate-inbound-url`, { onRequest: auth, schema: { tags, params: named } }, async (request) => {
     const project = await requireProject(deps, actorOf(request), request.params.project, 'admin');
     return rotateInboundKey(deps, project.id, request.params.name);
   });
-  r.get(`${base}/:name/outbox`, { preHandler: auth, schema: { tags, params: named, querystring: z.object({ limit: z.coerce.number().int().min(1).max(5000).default(500) }) } }, async (request) => {
+  r.get(`${base}/:name/outbox`, { onRequest: auth, schema: { tags, params: named, querystring: z.object({ limit: z.coerce.number().int().min(1).max(5000).default(500) }) } }, async (request) => {
     const project = await requireProject(deps, actorOf(request), request.params.project);
     return gatewayOutbox(deps, project, request.params.name, request.query.limit);
   });
-  r.get('/api/v1/projects/:project/gateway-routes', { preHandler: auth, schema: { tags, params: projectParams } }, async (request) => {
+  r.get('/api/v1/projects/:project/gateway-routes', { onRequest: auth, schema: { tags, params: projectParams } }, async (request) => {
     const project = await requireProject(deps, actorOf(request), request.params.project);
     return getRoutes(deps, project.id);
   });
-  r.put('/api/v1/projects/:project/gateway-routes', { preHandler: auth, schema: { tags, params: projectParams, body: routesBody } }, async (request) => {
+  r.put('/api/v1/projects/:project/gateway-routes', { onRequest: auth, schema: { tags, params: projectParams, body: routesBody } }, async (request) => {
     const project = await requireProject(deps, actorOf(request), request.params.project, 'admin');
     return putRoutes(deps, project.id, request.body);
   });
@@ -78,14 +78,14 @@ export function registerGatewayRoutes(app: FastifyInstance, deps: ServiceDeps): 
     }
   };
   const globalNamed = z.object({ name: z.string().max(50) });
-  r.post('/api/v1/gateways', { preHandler: superuser, schema: { tags, body: gatewayBody } }, async (request, reply) => reply.code(201).send(await createGateway(deps, null, request.body)));
-  r.get('/api/v1/gateways', { preHandler: superuser, schema: { tags } }, async () => ({ items: await listGateways(deps, null), nextCursor: null }));
-  r.get('/api/v1/gateways/:name', { preHandler: superuser, schema: { tags, params: globalNamed } }, async (request) => getGateway(deps, null, request.params.name));
-  r.patch('/api/v1/gateways/:name', { preHandler: superuser, schema: { tags, params: globalNamed, body: gatewayPatch } }, async (request) => updateGateway(deps, null, request.params.name, request.body));
-  r.delete('/api/v1/gateways/:name', { preHandler: superuser, schema: { tags, params: globalNamed } }, async (request, reply) => {
+  r.post('/api/v1/gateways', { onRequest: superuser, schema: { tags, body: gatewayBody } }, async (request, reply) => reply.code(201).send(await createGateway(deps, null, request.body)));
+  r.get('/api/v1/gateways', { onRequest: superuser, schema: { tags } }, async () => ({ items: await listGateways(deps, null), nextCursor: null }));
+  r.get('/api/v1/gateways/:name', { onRequest: superuser, schema: { tags, params: globalNamed } }, async (request) => getGateway(deps, null, request.params.name));
+  r.patch('/api/v1/gateways/:name', { onRequest: superuser, schema: { tags, params: globalNamed, body: gatewayPatch } }, async (request) => updateGateway(deps, null, request.params.name, request.body));
+  r.delete('/api/v1/gateways/:name', { onRequest: superuser, schema: { tags, params: globalNamed } }, async (request, reply) => {
     await removeGateway(deps, null, request.params.name);
     return reply.code(204).send();
   });
-  r.get('/api/v1/gateway-routes', { preHandler: superuser, schema: { tags } }, async () => getRoutes(deps, null));
-  r.put('/api/v1/gateway-routes', { preHandler: superuser, schema: { tags, body: routesBody } }, async (request) => putRoutes(deps, null, request.body));
+  r.get('/api/v1/gateway-routes', { onRequest: superuser, schema: { tags } }, async () => getRoutes(deps, null));
+  r.put('/api/v1/gateway-routes', { onRequest: superuser, schema: { tags, body: routesBody } }, async (request) => putRoutes(deps, null, request.body));
 }

@@ -30,7 +30,7 @@ export function registerMessageRoutes(app: FastifyInstance, deps: ServiceDeps): 
   const auth = requireApiActor(deps);
   const tags = ['messages'];
 
-  r.post('/api/v1/projects/:project/messages', { preHandler: auth, schema: { tags, params: projectParams, body: z.strictObject({ recipient, ...contentFields }) } }, async (request, reply) => {
+  r.post('/api/v1/projects/:project/messages', { onRequest: auth, schema: { tags, params: projectParams, body: z.strictObject({ recipient, ...contentFields }) } }, async (request, reply) => {
     const actor = actorOf(request);
     const project = await requireProject(deps, actor, request.params.project);
     return reply.code(201).send(await sendMessage(deps, project, actor.userId, request.body));
@@ -39,7 +39,7 @@ export function registerMessageRoutes(app: FastifyInstance, deps: ServiceDeps): 
   r.get(
     '/api/v1/projects/:project/messages',
     {
-      preHandler: auth,
+      onRequest: auth,
       schema: {
         tags,
         params: projectParams,
@@ -60,19 +60,19 @@ export function registerMessageRoutes(app: FastifyInstance, deps: ServiceDeps): 
     },
   );
 
-  r.get('/api/v1/projects/:project/messages/:id', { preHandler: auth, schema: { tags, params: projectParams.extend({ id: z.string().max(64) }) } }, async (request) => {
+  r.get('/api/v1/projects/:project/messages/:id', { onRequest: auth, schema: { tags, params: projectParams.extend({ id: z.string().max(64) }) } }, async (request) => {
     const project = await requireProject(deps, actorOf(request), request.params.project);
     return getMessage(deps, project, request.params.id);
   });
 
   const channelQuery = z.object({ channel: z.enum(['sms', 'email']).default('sms') });
-  r.get('/api/v1/projects/:project/cases/:id/reachability', { preHandler: auth, schema: { tags: ['cases'], params: projectParams.extend({ id: z.string().max(64) }), querystring: channelQuery } }, async (request) => {
+  r.get('/api/v1/projects/:project/cases/:id/reachability', { onRequest: auth, schema: { tags: ['cases'], params: projectParams.extend({ id: z.string().max(64) }), querystring: channelQuery } }, async (request) => {
     const project = await requireProject(deps, actorOf(request), request.params.project);
     return reachability(deps, project, { caseId: request.params.id }, request.query.channel);
   });
   r.get(
     '/api/v1/projects/:project/mobile-workers/:id/reachability',
-    { preHandler: auth, schema: { tags: ['mobile workers'], params: projectParams.extend({ id: z.string().max(64) }), querystring: channelQuery } },
+    { onRequest: auth, schema: { tags: ['mobile workers'], params: projectParams.extend({ id: z.string().max(64) }), querystring: channelQuery } },
     async (request) => {
       const project = await requireProject(deps, actorOf(request), request.params.project);
       return reachability(deps, project, { mobileWorkerId: request.params.id }, request.query.channel);

@@ -30,7 +30,7 @@ export function registerMobileWorkerRoutes(app: FastifyInstance, deps: ServiceDe
   r.post(
     base,
     {
-      preHandler: auth,
+      onRequest: auth,
       schema: {
         tags,
         params: projectParams,
@@ -49,17 +49,17 @@ export function registerMobileWorkerRoutes(app: FastifyInstance, deps: ServiceDe
     },
   );
 
-  r.get(base, { preHandler: auth, schema: { tags, params: projectParams, querystring: listQuery.extend({ search: z.string().max(80).optional() }) } }, async (request) => {
+  r.get(base, { onRequest: auth, schema: { tags, params: projectParams, querystring: listQuery.extend({ search: z.string().max(80).optional() }) } }, async (request) => {
     const project = await requireProject(deps, actorOf(request), request.params.project);
     return listProjectMobileWorkers(deps, project, request.query);
   });
 
-  r.get(`${base}/:id`, { preHandler: auth, schema: { tags, params: workerParams } }, async (request) => {
+  r.get(`${base}/:id`, { onRequest: auth, schema: { tags, params: workerParams } }, async (request) => {
     const project = await requireProject(deps, actorOf(request), request.params.project);
     return getMobileWorker(deps, project, request.params.id);
   });
 
-  r.delete(`${base}/:id`, { preHandler: auth, schema: { tags, params: workerParams } }, async (request, reply) => {
+  r.delete(`${base}/:id`, { onRequest: auth, schema: { tags, params: workerParams } }, async (request, reply) => {
     const project = await requireProject(deps, actorOf(request), request.params.project);
     await deleteMobileWorker(deps, project, request.params.id);
     return reply.code(204).send();
@@ -67,14 +67,14 @@ export function registerMobileWorkerRoutes(app: FastifyInstance, deps: ServiceDe
 
   r.post(
     `${base}/:id/phone-numbers`,
-    { preHandler: auth, schema: { tags, params: workerParams, body: z.strictObject({ number: z.union([z.string().max(64), z.number()]) }) } },
+    { onRequest: auth, schema: { tags, params: workerParams, body: z.strictObject({ number: z.union([z.string().max(64), z.number()]) }) } },
     async (request, reply) => {
       const project = await requireProject(deps, actorOf(request), request.params.project);
       return reply.code(201).send(await addMobileWorkerNumber(deps, project, request.params.id, String(request.body.number)));
     },
   );
 
-  r.delete(`${base}/:id/phone-numbers/:number`, { preHandler: auth, schema: { tags, params: numberParams } }, async (request, reply) => {
+  r.delete(`${base}/:id/phone-numbers/:number`, { onRequest: auth, schema: { tags, params: numberParams } }, async (request, reply) => {
     const project = await requireProject(deps, actorOf(request), request.params.project);
     await removeMobileWorkerNumber(deps, project, request.params.id, request.params.number);
     return reply.code(204).send();

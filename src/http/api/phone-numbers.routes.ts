@@ -15,7 +15,7 @@ export function registerPhoneNumberRoutes(app: FastifyInstance, deps: ServiceDep
   const r = app.withTypeProvider<ZodTypeProvider>();
   r.get(
     '/api/v1/projects/:project/phone-numbers/:number',
-    { preHandler: requireApiActor(deps), schema: { tags: ['phone numbers'], params: projectParams.extend({ number: z.string().max(64) }) } },
+    { onRequest: requireApiActor(deps), schema: { tags: ['phone numbers'], params: projectParams.extend({ number: z.string().max(64) }) } },
     async (request) => {
       const project = await requireProject(deps, actorOf(request), request.params.project);
       return lookupPhoneNumber(deps, project, request.params.number);

@@ -30,7 +30,7 @@ export function registerProjectRoutes(app: FastifyInstance, deps: ServiceDeps): 
   r.post(
     '/api/v1/projects',
     {
-      preHandler: auth,
+      onRequest: auth,
       schema: {
         tags: ['projects'],
         body: z.strictObject({
@@ -46,19 +46,19 @@ export function registerProjectRoutes(app: FastifyInstance, deps: ServiceDeps): 
     async (request, reply) => reply.code(201).send(await createProject(deps, actorOf(request), request.body)),
   );
 
-  r.get('/api/v1/projects', { preHandler: auth, schema: { tags: ['projects'] } }, async (request) => ({
+  r.get('/api/v1/projects', { onRequest: auth, schema: { tags: ['projects'] } }, async (request) => ({
     items: await listVisibleProjects(deps, actorOf(request)),
     nextCursor: null,
   }));
 
-  r.get('/api/v1/projects/:project', { preHandler: auth, schema: { tags: ['projects'], params: projectParams } }, async (request) =>
+  r.get('/api/v1/projects/:project', { onRequest: auth, schema: { tags: ['projects'], params: projectParams } }, async (request) =>
     toProjectView(await requireProject(deps, actorOf(request), request.params.project)),
   );
 
   r.patch(
     '/api/v1/projects/:project',
     {
-      preHandler: auth,
+      onRequest: auth,
       schema: {
         tags: ['projects'],
         params: projectParams,
@@ -87,7 +87,7 @@ export function registerProjectRoutes(app: FastifyInstance, deps: ServiceDeps): 
   r.post(
     '/api/v1/projects/:project/users',
     {
-      preHandler: auth,
+      onRequest: auth,
       schema: {
         tags: ['projects'],
         params: projectParams,
@@ -100,7 +100,7 @@ export function registerProjectRoutes(app: FastifyInstance, deps: ServiceDeps): 
     },
   );
 
-  r.get('/api/v1/projects/:project/users', { preHandler: auth, schema: { tags: ['projects'], params: projectParams } }, async (request) => {
+  r.get('/api/v1/projects/:project/users', { onRequest: auth, schema: { tags: ['projects'], params: projectParams } }, async (request) => {
     const project = await requireProject(deps, actorOf(request), request.params.project);
     return { items: await listProjectUsers(deps, project), nextCursor: null };
   });
