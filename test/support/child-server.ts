@@ -30,9 +30,9 @@ export interface Child {
   exited: Promise<number | null>;
 }
 
-export function spawnRollcall(command: 'serve' | 'worker', env: Record<string, string>): Child {
+export function spawnRollcall(command: string | string[], env: Record<string, string>): Child {
   let out = '';
-  const proc = spawn(process.execPath, ['--import', 'tsx', 'src/cli/index.ts', command], {
+  const proc = spawn(process.execPath, ['--import', 'tsx', 'src/cli/index.ts', ...(Array.isArray(command) ? command : [command])], {
     cwd: root,
     env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -79,4 +79,13 @@ export async function api(base: string, token: string | null, method: string, ur
   });
   const text = await res.text();
   return { status: res.status, json: text ? JSON.parse(text) : null };
+}
+
+/** Runs a CLI command to its end; resolves with its exit code and output. */
+export async function runRollcall(args: string[], env: Record<string, string>, timeoutMs = 60_000): Promise<{ code: number | null; output: string }> {
+  const child = spawnRollcall(args, env);
+  const timer = setTimeout(() => child.proc.kill('SIGKILL'), timeoutMs);
+  const code = await child.exited;
+  clearTimeout(timer);
+  return { code, output: child.output() };
 }
