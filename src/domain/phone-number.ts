@@ -57,51 +57,42 @@ function invalid(input: string, reason: PhoneInvalidReason, message: string): Ph
   return { kind: 'invalid', input, reason, message };
 }
 
+const regionNames = new Intl.DisplayNames(['en'], { type: 'region' });
+
 function countryName(code: string): string {
   try {
-    return new Intl.DisplayNames(['en'], { type: 'region' }).of(code) ?? code;
+    return regionNames.of(code) ?? code;
   } catch {
     return code;
   }
 }
 
-function isAcceptable(valid: boolean, possible: boolean, validation: PhoneValidation): boolean {
-  return validation === 'strict' ? valid : possible;
+type Parsed = NonNullable<ReturnType<typeof parsePhoneNumberFromString>>;
+
+function isAcceptable(parsed: Parsed | undefined, validation: PhoneValidation): parsed is Parsed {
+  return parsed !== undefined && (validation === 'strict' ? parsed.isValid() : parsed.isPossible());
 }
 
-function tryInternational(digits: string, validation: PhoneValidation): PhoneParseResult | null {
-  const parsed = parsePhoneNumberFromString('+' + digits);
-  if (parsed && isAcceptable(parsed.isValid(), parsed.isPossible(), validation)) {
-    return { kind: 'valid', e164: parsed.number, country: parsed.country ?? null, reading: 'international' };
-  }
-  return null;
-}
-
-function tryNational(digits: string, country: CountryCode, validation: PhoneValidation): PhoneParseResult | null {
-  const parsed = parsePhoneNumberFromString(digits, country);
-  if (parsed && isAcceptable(parsed.isValid(), parsed.isPossible(), validation)) {
-    return { kind: 'valid', e164: parsed.number, country: parsed.country ?? null, reading: 'national' };
-  }
-  return null;
+function valid(parsed: Parsed, reading: PhoneReading): PhoneParseResult {
+  return { kind: 'valid', e164: parsed.number, country: parsed.country ?? null, reading };
 }
 
 /** Explains why '+digits' is not a number, in words a program manager can act on. */
-function explainInternational(input: string, digits: string): PhoneParseResult {
+function explainInternational(input: string, digits: string, parsed: Parsed | undefined): PhoneParseResult {
+  const cc = parsed?.countryCallingCode;
+  const where = parsed?.country ? `${countryName(parsed.country)} (+${cc})` : cc ? `country code +${cc}` : 'its country code';
+  if (parsed?.isPossible()) {
+    return invalid(input, 'NOT_IN_USE', `"${input}" has the right length for ${where} but is not a number in use there (for example, its area code does not exist): check the digits.`);
+  }
   const lengthProblem = validatePhoneNumberLength('+' + digits);
   if (lengthProblem === 'INVALID_COUNTRY') {
     return invalid(input, 'UNKNOWN_COUNTRY_CODE', `"${input}" does not start with a known country code; enter the country code first (for example 254 for Kenya).`);
   }
-  const parsed = parsePhoneNumberFromString('+' + digits);
-  const cc = parsed?.countryCallingCode;
-  const where = parsed?.country ? `${countryName(parsed.country)} (+${cc})` : cc ? `country code +${cc}` : 'its country code';
   if (lengthProblem === 'TOO_SHORT') {
     return invalid(input, 'TOO_SHORT', `"${input}" is too short for ${where}: check the digits.`);
   }
   if (lengthProblem === 'TOO_LONG') {
     return invalid(input, 'TOO_LONG', `"${input}" is too long for ${where}: check the digits.`);
-  }
-  if (parsed?.isPossible()) {
-    return invalid(input, 'NOT_IN_USE', `"${input}" has the right length for ${where} but is not a number in use there (for example, its area code does not exist): check the digits.`);
   }
   return invalid(input, 'NOT_A_NUMBER', `"${input}" is not a valid phone number for ${where}: check the digits.`);
 }
@@ -166,26 +157,25 @@ export function parsePhoneNumber(raw: unknown, options: PhoneParseOptions = {}):
   if (digits === '') {
     return invalid(text, 'NOT_A_NUMBER', `"${text}" has no digits.`);
   }
-  if (international) {
-    return tryInternational(digits, validation) ?? explainInternational(text, digits);
+  // No country code starts with 0, so a leading 0 (the trunk prefix) means a national number.
+  const asInternational = international || !digits.startsWith('0') ? parsePhoneNumberFromString('+' + digits) : undefined;
+  if (isAcceptable(asInternational, validation)) {
+    return valid(asInternational, 'international');
   }
-  if (!digits.startsWith('0')) {
-    const asInternational = tryInternational(digits, validation);
-    if (asInternational) {
-      return asInternational;
-    }
+  if (international) {
+    return explainInternational(text, digits, asInternational);
   }
   if (country) {
-    const asNational = tryNational(digits, country, validation);
-    if (asNational) {
-      return asNational;
+    const asNational = parsePhoneNumberFromString(digits, country);
+    if (isAcceptable(asNational, validation)) {
+      return valid(asNational, 'national');
     }
-    return digits.startsWith('0') ? explainNational(text, digits, country) : explainInternational(text, digits);
+    return digits.startsWith('0') ? explainNational(text, digits, country) : explainInternational(text, digits, asInternational);
   }
   if (digits.startsWith('0')) {
     return invalid(text, 'NO_COUNTRY', `"${text}" is a national number (it starts with 0) and the project has no default country: enter it with the country code first, without the 0.`);
   }
-  return explainInternational(text, digits);
+  return explainInternational(text, digits, asInternational);
 }
 
 /** Reads a number given in a URL path or API field: E.164, digits, or national with the country. */
