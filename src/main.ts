@@ -8,7 +8,7 @@ import { pino, type Logger } from 'pino';
 import type { Config } from './config.ts';
 import { buildApp } from './http/app.ts';
 import { bootstrapSuperuser } from './services/auth.service.ts';
-import { type JobQueue, noQueue, type ServiceDeps } from './services/deps.ts';
+import { createLookupCaches, type JobQueue, noQueue, type ServiceDeps } from './services/deps.ts';
 import { startQueue } from './jobs/queue.ts';
 import { startJobWorkers } from './jobs/task-list.ts';
 import { createProviderRegistry } from './providers/registry.ts';
@@ -46,6 +46,7 @@ export function serviceDeps(config: Config, handle: DatabaseHandle, options: { n
     notifyDue: options.notifyDue ?? (() => {}),
     notifyInbound: options.notifyInbound ?? (() => {}),
     queue: options.queue ?? noQueue,
+    caches: createLookupCaches(),
   };
 }
 

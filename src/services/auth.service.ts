@@ -72,15 +72,25 @@ export async function resolveToken(deps: ServiceDeps, token: string): Promise<Ac
   if (token.length < 10 || token.length > 200) {
     return null;
   }
-  const found = await findLiveToken(deps.db, hashToken(token), deps.clock());
-  if (!found) {
-    return null;
+  const hash = hashToken(token);
+  const cached = deps.caches.actors.get(hash);
+  if (cached !== undefined) {
+    return cached;
   }
-  return { userId: found.userId, email: found.user.email, isSuperuser: found.user.isSuperuser, tokenId: found.id, kind: found.kind, csrfToken: found.csrfToken };
+  const found = await findLiveToken(deps.db, hash, deps.clock());
+  const actor: Actor | null = found
+    ? { userId: found.userId, email: found.user.email, isSuperuser: found.user.isSuperuser, tokenId: found.id, kind: found.kind, csrfToken: found.csrfToken }
+    : null;
+  // A session's expiry is honoured to the second: only tokens that outlive the cache are cached.
+  if (!found?.expiresAt || found.expiresAt.getTime() > deps.clock().getTime() + 60_000) {
+    deps.caches.actors.set(hash, actor);
+  }
+  return actor;
 }
 
 export async function revokeActorToken(deps: ServiceDeps, actor: Actor): Promise<void> {
   await revokeToken(deps.db, actor.tokenId, deps.clock());
+  deps.caches.actors.clear();
 }
 
 export interface BootstrapResult {

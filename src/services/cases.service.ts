@@ -94,10 +94,10 @@ async function checkOwner(db: Db | Trx, project: Project, ownerId: string): Prom
 }
 
 /** Saves the case's contact state to the registry inside the transaction. */
-async function syncEntry(trx: Trx, deps: ServiceDeps, c: CaseRecord, reading: CaseContactReading) {
+async function syncEntry(trx: Trx, deps: ServiceDeps, c: CaseRecord, reading: CaseContactReading, isNew = false) {
   const active = !c.closed && !c.deleted;
   const wish = active && reading.phone.kind === 'valid' ? { number: reading.phone.e164, wantsTwoWay: wantsTwoWay(reading) } : null;
-  return syncCaseEntry(trx, { projectId: c.projectId, caseId: c.id, wish }, registryOptions(deps));
+  return syncCaseEntry(trx, { projectId: c.projectId, caseId: c.id, wish, isNew }, registryOptions(deps));
 }
 
 /** Who changed a case, for the consent ledger (Default: the API, no source). */
@@ -155,7 +155,7 @@ export async function createCaseInTransaction(trx: Trx, deps: ServiceDeps, proje
       },
       now,
     );
-    const state = await syncEntry(trx, deps, c, reading);
+    const state = await syncEntry(trx, deps, c, reading, true);
     await recordConsentChange(trx, c, false, reading, ctx);
     return toCaseView(c, state, project, reading);
   }

@@ -3,7 +3,10 @@
  */
 import type { ProviderRegistry } from '../providers/provider.ts';
 import type { Db, Trx } from '../store/database.ts';
+import type { Project } from '../domain/project.ts';
+import type { Actor } from './auth.service.ts';
 import type { SecretBox } from './secret-box.ts';
+import { TtlCache } from './ttl-cache.ts';
 
 export interface MessagingSettings {
   /** Send attempts before a transient error becomes GATEWAY_ERROR (Default: 3). */
@@ -43,6 +46,17 @@ export interface ServiceDeps {
   /** Wakes the in-process inbound worker when messages were stored (no-op without one). */
   notifyInbound: () => void;
   queue: JobQueue;
+  /** Per-instance caches of per-request look-ups (tokens, projects); see ttl-cache.ts. */
+  caches: LookupCaches;
+}
+
+export interface LookupCaches {
+  actors: TtlCache<Actor | null>;
+  projects: TtlCache<Project | null>;
+}
+
+export function createLookupCaches(ttlMs = 5_000): LookupCaches {
+  return { actors: new TtlCache(ttlMs), projects: new TtlCache(ttlMs) };
 }
 
 /** For tools that never enqueue (the CLI's admin commands): refuses clearly if used. */

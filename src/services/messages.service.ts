@@ -50,6 +50,9 @@ export interface MessageView {
   sentAt: string | null;
   broadcastId: string | null;
   contact: { type: 'case' | 'mobile-worker'; id: string } | null;
+  /** Inbound only: when it was handled, and how (opt-out, verified, registered-case, unrecognised, …). */
+  processedAt: string | null;
+  handling: string | null;
 }
 
 export function toMessageView(m: MessageRecord): MessageView {
@@ -77,6 +80,8 @@ export function toMessageView(m: MessageRecord): MessageView {
     sentAt: m.sentAt ? m.sentAt.toISOString() : null,
     broadcastId: m.broadcastId,
     contact: m.contactType && m.contactId ? { type: m.contactType, id: m.contactId } : null,
+    processedAt: m.processedAt ? m.processedAt.toISOString() : null,
+    handling: m.handling,
   };
 }
 

@@ -10,6 +10,7 @@ import type { Trx } from '../store/database.ts';
 import {
   deleteEntry,
   expirePending,
+  findAnyHolder,
   findEntriesByOwner,
   findHolder,
   findNextEligible,
@@ -46,11 +47,22 @@ export async function promoteNext(trx: Trx, number: string, opts: RegistryOption
   return { ...next, state: 'pending', pendingExpiresAt: expires };
 }
 
+/** Whether another entry holds the number now; a pending hold whose time ran out is ended here. */
+async function heldByAnother(trx: Trx, number: string, entryId: string | null, opts: RegistryOptions): Promise<boolean> {
+  const holder = await findAnyHolder(trx, number);
+  if (!holder || holder.id === entryId) {
+    return false;
+  }
+  if (holder.state === 'pending' && holder.pendingExpiresAt && holder.pendingExpiresAt <= opts.now) {
+    await expirePending(trx, number, opts.now);
+    return false;
+  }
+  return true;
+}
+
 /** Tries to make the entry the number's holder in `target` state. Caller holds the lock. */
 async function claim(trx: Trx, entry: PhoneEntry, target: 'two-way' | 'pending', opts: RegistryOptions): Promise<EntryState> {
-  await expirePending(trx, entry.number, opts.now);
-  const holder = await findHolder(trx, entry.number, opts.now);
-  if (holder && holder.id !== entry.id) {
+  if (await heldByAnother(trx, entry.number, entry.id, opts)) {
     return entry.state;
   }
   if (target === 'pending') {
@@ -81,9 +93,12 @@ export interface CaseNumberWish {
  */
 export async function syncCaseEntry(
   trx: Trx,
-  c: { projectId: string; caseId: string; wish: CaseNumberWish | null },
+  c: { projectId: string; caseId: string; wish: CaseNumberWish | null; isNew?: boolean },
   opts: RegistryOptions,
 ): Promise<EntryState | null> {
+  if (c.isNew) {
+    return insertNewCaseEntry(trx, c, opts);
+  }
   const before = await findEntriesByOwner(trx, 'case', [c.caseId]);
   await lockNumbers(trx, [...before.map((e) => e.number), ...(c.wish ? [c.wish.number] : [])]);
   // Re-read under the locks: a promotion elsewhere may have changed our entry's state.
@@ -111,6 +126,17 @@ export async function syncCaseEntry(
   if (c.wish.wantsTwoWay && entry.state === 'one-way') {
     return claim(trx, entry, 'two-way', opts);
   }
+  return entry.state;
+}
+
+/** A case just created has no entry yet: one lock, one look at the holder, one insert. */
+async function insertNewCaseEntry(trx: Trx, c: { projectId: string; caseId: string; wish: CaseNumberWish | null }, opts: RegistryOptions): Promise<EntryState | null> {
+  if (!c.wish) {
+    return null;
+  }
+  await lockNumbers(trx, [c.wish.number]);
+  const twoWay = c.wish.wantsTwoWay && !(await heldByAnother(trx, c.wish.number, null, opts));
+  const entry = await insertEntry(trx, { number: c.wish.number, projectId: c.projectId, ownerType: 'case', ownerId: c.caseId, wantsTwoWay: c.wish.wantsTwoWay, now: opts.now, state: twoWay ? 'two-way' : 'one-way' });
   return entry.state;
 }
 

@@ -126,6 +126,7 @@ export async function createProject(deps: ServiceDeps, actor: Actor, input: Proj
     throw new AppError('CONFLICT', `A project named "${input.name}" already exists.`, { details: { field: 'name' } });
   }
   try {
+    deps.caches.projects.delete(input.name);
     return toProjectView(await insertProject(deps.db, { name: input.name, ...fields, settings: defaultProjectSettings }));
   } catch (err) {
     if ((err as { code?: string }).code === '23505') {
@@ -136,8 +137,17 @@ export async function createProject(deps: ServiceDeps, actor: Actor, input: Proj
 }
 
 /** The project named in the path, if the actor may use it with at least `role`. */
+async function projectByName(deps: ServiceDeps, name: string): Promise<Project | null> {
+  let project = deps.caches.projects.get(name);
+  if (project === undefined) {
+    project = await findProjectByName(deps.db, name);
+    deps.caches.projects.set(name, project);
+  }
+  return project;
+}
+
 export async function requireProject(deps: ServiceDeps, actor: Actor, name: string, role: ProjectRole = 'member'): Promise<Project> {
-  const project = PROJECT_NAME.test(name) ? await findProjectByName(deps.db, name) : null;
+  const project = PROJECT_NAME.test(name) ? await projectByName(deps, name) : null;
   if (!project) {
     throw new AppError('NOT_FOUND', 'No such project, or you are not a member of it.');
   }
@@ -182,7 +192,9 @@ export async function patchProject(deps: ServiceDeps, project: Project, patch: P
     defaultEmailGateway: patch.defaultEmailGateway === undefined ? project.settings.defaultEmailGateway : patch.defaultEmailGateway,
     systemTexts: patch.systemTexts === undefined ? project.settings.systemTexts : patch.systemTexts,
   };
-  return toProjectView(await updateProject(deps.db, project.id, { ...fields, settings }));
+  const updated = await updateProject(deps.db, project.id, { ...fields, settings });
+  deps.caches.projects.delete(updated.name);
+  return toProjectView(updated);
 }
 
 export interface MemberView {

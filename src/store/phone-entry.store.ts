@@ -106,9 +106,15 @@ export async function expirePending(trx: Trx, number: string, now: Date): Promis
     .execute();
 }
 
+/** The entry holding the number as two-way or pending, whether or not the pending time has run out. */
+export async function findAnyHolder(db: Db | Trx, number: string): Promise<PhoneEntry | null> {
+  const row = await db.selectFrom('phone_entries').selectAll().where('number', '=', number).where('state', 'in', ['two-way', 'pending']).executeTakeFirst();
+  return row ? rowToEntry(row) : null;
+}
+
 export async function insertEntry(
   trx: Trx,
-  e: { number: string; projectId: string; ownerType: OwnerType; ownerId: string; wantsTwoWay: boolean; now: Date },
+  e: { number: string; projectId: string; ownerType: OwnerType; ownerId: string; wantsTwoWay: boolean; now: Date; state?: 'one-way' | 'two-way' },
 ): Promise<PhoneEntry> {
   const row = await trx
     .insertInto('phone_entries')
@@ -117,11 +123,11 @@ export async function insertEntry(
       project_id: e.projectId,
       owner_type: e.ownerType,
       owner_id: e.ownerId,
-      state: 'one-way',
+      state: e.state ?? 'one-way',
       wants_two_way: e.wantsTwoWay,
       wanted_at: e.wantsTwoWay ? e.now : null,
       pending_expires_at: null,
-      verified_at: null,
+      verified_at: e.state === 'two-way' ? e.now : null,
       created_at: e.now,
       updated_at: e.now,
     })

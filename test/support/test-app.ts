@@ -8,7 +8,7 @@ import { pino } from 'pino';
 import { makeConfig, type Config } from '../../src/config.ts';
 import { buildApp } from '../../src/http/app.ts';
 import { createWebUser, issueApiToken } from '../../src/services/auth.service.ts';
-import { noQueue, type ServiceDeps } from '../../src/services/deps.ts';
+import { createLookupCaches, noQueue, type ServiceDeps } from '../../src/services/deps.ts';
 import { startQueue } from '../../src/jobs/queue.ts';
 import { startJobWorkers } from '../../src/jobs/task-list.ts';
 import { createProviderRegistry } from '../../src/providers/registry.ts';
@@ -45,6 +45,8 @@ export interface TestAppOptions {
   clock?: () => Date;
   /** Start the real pg-boss queue with the job workers (broadcasts); off by default for speed. */
   jobs?: boolean;
+  /** Lifetime of the token and project caches (Default: 0, no caching). */
+  cacheTtlMs?: number;
   /** Extra providers (test-only vendors) added to the registry. */
   providers?: Record<string, ProviderFactory>;
 }
@@ -69,6 +71,8 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     notifyDue: () => {},
     notifyInbound: () => {},
     queue: queue ?? noQueue,
+    // No caching unless a test asks: every request sees the database as it is.
+    caches: createLookupCaches(options.cacheTtlMs ?? 0),
   };
   if (queue) {
     await startJobWorkers(deps, queue);

@@ -1,0 +1,182 @@
+/**
+ * Outbound and inbound messaging figures:
+ * - dispatch through the test provider (PostgreSQL: two `rollcall worker` processes; embedded: the
+ *   worker loop in one process), from a preloaded queue until every message is sent;
+ * - queueing a 100,000-recipient broadcast (the expansion job's work, timed directly);
+ * - POST …/messages latency at 200 requests/s;
+ * - inbound webhooks handled end to end, webhook acknowledgement p99 at 300/s, and STOP-to-effect.
+ */
+import { sql } from 'kysely';
+
+import { makeConfig } from '../src/config.ts';
+import { serviceDeps } from '../src/main.ts';
+import { createBroadcast, expandBroadcast } from '../src/services/broadcasts.service.ts';
+import { startDispatchWorker } from '../src/services/dispatch-worker.ts';
+import { findProjectByName } from '../src/store/project.store.ts';
+import { type DatabaseHandle, openDatabase } from '../src/store/connection.ts';
+import { migrateToLatest } from '../src/store/migrate.ts';
+import { kill, spawnRollcall, tempDir } from '../test/support/child-server.ts';
+import type { BenchResult } from './support/result.ts';
+import { api, createBenchDatabase, runLoad, startBenchServer } from './support/server.ts';
+
+const KEY = 'be'.repeat(32);
+
+async function openBenchDb(engine: 'embedded' | 'postgres', pgUrl: string | null): Promise<{ handle: DatabaseHandle; url: string | null; dataDir: string; drop(): Promise<void> }> {
+  const dataDir = tempDir('rollcall-bench-db-');
+  if (engine === 'postgres' && pgUrl) {
+    const db = await createBenchDatabase(pgUrl);
+    const handle = await openDatabase({ databaseUrl: db.url, poolSize: 10 });
+    await migrateToLatest(handle.db);
+    return { handle, url: db.url, dataDir, drop: db.drop };
+  }
+  const handle = await openDatabase({ dataDir });
+  await migrateToLatest(handle.db);
+  return { handle, url: null, dataDir, drop: async () => {} };
+}
+
+/** A project with a test gateway routed for every number, created straight in the database. */
+async function setupProject(handle: DatabaseHandle, dataDir: string) {
+  const config = makeConfig({ dataDir, secretKey: KEY, logLevel: 'silent' });
+  const deps = serviceDeps(config, handle);
+  const project = await handle.db.insertInto('projects').values({ name: 'bench', time_zone: 'Africa/Nairobi', default_country: 'KE', languages: '["en"]', default_language: 'en', phone_validation: 'strict', settings: '{}' }).returning('id').executeTakeFirstOrThrow();
+  const gw = await handle.db
+    .insertInto('gateways')
+    .values({ project_id: project.id, name: 'TEST', type: 'test', channel: 'sms', config_encrypted: deps.secrets.seal('{}'), reply_to_number: null, opt_in_keywords: '[]', opt_out_keywords: '[]', rate_per_second: null, inbound_key: `bench-${Date.now()}` })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  await handle.db.insertInto('gateway_routes').values({ project_id: project.id, prefix: '*', gateway_id: gw.id }).execute();
+  return { deps, config, projectId: project.id, gatewayId: gw.id };
+}
+
+async function preloadMessages(handle: DatabaseHandle, projectId: string, gatewayId: string, n: number): Promise<void> {
+  await sql`
+    insert into messages (project_id, direction, channel, status, to_address, text, gateway_id, gateway_name, due_at)
+    select ${projectId}::uuid, 'out', 'sms', 'queued', '+254712' || lpad(g::text, 6, '0'), 'Clinic day is Monday', ${gatewayId}::uuid, 'TEST', now()
+    from generate_series(1, ${n}) g
+  `.execute(handle.db);
+}
+
+async function countSent(handle: DatabaseHandle): Promise<number> {
+  const row = await handle.db.selectFrom('messages').select((eb) => eb.fn.countAll<string>().as('n')).where('status', '=', 'sent').executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+async function benchDispatch(engine: 'embedded' | 'postgres', pgUrl: string | null): Promise<BenchResult> {
+  const n = engine === 'postgres' ? 30_000 : 10_000;
+  const { handle, url, dataDir, drop } = await openBenchDb(engine, pgUrl);
+  try {
+    const { deps, projectId, gatewayId } = await setupProject(handle, dataDir);
+    await preloadMessages(handle, projectId, gatewayId, n);
+    const t0 = performance.now();
+    const stops: Array<() => Promise<void>> = [];
+    if (url) {
+      for (let i = 0; i < 2; i++) {
+        const child = spawnRollcall('worker', { DATABASE_URL: url, DATA_DIR: tempDir('rollcall-bench-w-'), ROLLCALL_SECRET_KEY: KEY, LOG_LEVEL: 'warn', ROLLCALL_DISPATCH_BATCH: '500' });
+        stops.push(() => kill(child, 'SIGTERM'));
+      }
+    } else {
+      const loop = startDispatchWorker(deps, { batchSize: 500, leaseMs: 60_000, pollMs: 50 });
+      stops.push(() => loop.stop());
+    }
+    let sent = 0;
+    const deadline = Date.now() + 180_000;
+    while (sent < n && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 250));
+      sent = await countSent(handle);
+    }
+    const seconds = (performance.now() - t0) / 1000;
+    for (const stop of stops) {
+      await stop();
+    }
+    const rate = sent / seconds;
+    const target = engine === 'postgres' ? 1000 : 300;
+    const who = engine === 'postgres' ? 'two worker processes' : 'one process';
+    return { figure: `Dispatch through the test provider (${engine}, ${who})`, target: `>= ${target} messages/s`, measured: `${Math.round(rate)} messages/s (${sent} in ${seconds.toFixed(1)} s, including worker start-up)`, pass: sent === n && rate >= target };
+  } finally {
+    await handle.close();
+    await drop();
+  }
+}
+
+async function benchBroadcast(engine: 'embedded' | 'postgres', pgUrl: string | null): Promise<BenchResult> {
+  const n = 100_000;
+  const { handle, dataDir, drop } = await openBenchDb(engine, pgUrl);
+  try {
+    const { deps, projectId } = await setupProject(handle, dataDir);
+    await sql`
+      insert into cases (project_id, case_type, name, properties, phone_number)
+      select ${projectId}::uuid, 'mother', 'Case ' || g, jsonb_build_object('contact_phone_number', '+254712' || lpad(g::text, 6, '0')), '+254712' || lpad(g::text, 6, '0')
+      from generate_series(1, ${n}) g
+    `.execute(handle.db);
+    const project = await findProjectByName(handle.db, 'bench');
+    if (!project) {
+      throw new Error('no project');
+    }
+    const queued: string[] = [];
+    const t0 = performance.now();
+    const b = await createBroadcast({ ...deps, queue: { enqueue: async (_db, _name, data) => void queued.push((data as { broadcastId: string }).broadcastId) } }, project, null, { recipients: { caseType: 'mother' }, text: 'Clinic day', sendAt: '2031-01-15T09:00' });
+    await expandBroadcast(deps, b.id);
+    const seconds = (performance.now() - t0) / 1000;
+    const row = await handle.db.selectFrom('messages').select((eb) => eb.fn.countAll<string>().as('n')).where('broadcast_id', '=', b.id).executeTakeFirstOrThrow();
+    return { figure: `Queueing a 100,000-recipient broadcast (${engine})`, target: '< 30 s', measured: `${seconds.toFixed(1)} s (${Number(row.n)} messages)`, pass: seconds < 30 && Number(row.n) === n };
+  } finally {
+    await handle.close();
+    await drop();
+  }
+}
+
+async function benchHttpMessaging(engine: 'embedded' | 'postgres', pgUrl: string | null): Promise<BenchResult[]> {
+  const server = await startBenchServer({ pgUrl: engine === 'postgres' ? pgUrl : null });
+  try {
+    const { base, token } = server;
+    await api(base, token, 'POST', '/api/v1/projects', { name: 'bench', defaultCountry: 'KE' });
+    const gw = (await api(base, token, 'POST', '/api/v1/projects/bench/gateways', { name: 'test', type: 'test' })).json;
+    await api(base, token, 'PUT', '/api/v1/projects/bench/gateway-routes', [{ prefix: '*', gateway: 'TEST' }]);
+    const common = { base, token, project: 'bench' };
+    const send = await runLoad({ ...common, kind: 'send-messages', connections: 8, durationS: 15, rate: 200, numberBase: 0 });
+    const hook = new URL(gw.inboundUrl).pathname;
+    // Inbound end to end: as fast as 64 senders can post; then wait for every message to be handled.
+    const inboundTarget = engine === 'postgres' ? 1000 : 300;
+    const t0 = Date.now();
+    const flood = await runLoad({ base, token, project: 'bench', kind: 'inbound', hook, connections: 64, durationS: 15, numberBase: 100_000, senders: 5000 });
+    let handled = 0;
+    let lastProcessed = 0;
+    for (let waited = 0; waited < 120_000; waited += 500) {
+      const page = (await api(base, token, 'GET', '/api/v1/projects/bench/messages?direction=in&limit=1')).json.items[0];
+      const pending = (await api(base, token, 'GET', '/api/v1/projects/bench/messages?direction=in&limit=500')).json.items.filter((m: { processedAt: string | null }) => !m.processedAt).length;
+      if (page?.processedAt && pending === 0) {
+        lastProcessed = new Date(page.processedAt).getTime();
+        break;
+      }
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    handled = flood.requests - flood.non2xx;
+    const endToEnd = handled / ((lastProcessed - t0) / 1000);
+    // Acknowledgement latency at a steady 300/s, with STOPs mixed in from fresh senders.
+    const ack = await runLoad({ base, token, project: 'bench', kind: 'inbound', hook, connections: 16, durationS: 10, rate: 300, numberBase: 300_000, senders: 3000 });
+    const stopLatencies: number[] = [];
+    for (let i = 0; i < 20; i++) {
+      const from = `+254714${String(i).padStart(6, '0')}`;
+      await api(base, null, 'POST', hook, { from, text: 'STOP', messageId: `stop-${i}` });
+    }
+    await new Promise((r) => setTimeout(r, 3000));
+    const inbound = (await api(base, token, 'GET', '/api/v1/projects/bench/messages?direction=in&limit=100')).json.items as Array<{ text: string; createdAt: string; processedAt: string | null }>;
+    for (const m of inbound.filter((x) => x.text === 'STOP')) {
+      stopLatencies.push(m.processedAt ? new Date(m.processedAt).getTime() - new Date(m.createdAt).getTime() : Infinity);
+    }
+    stopLatencies.sort((a, b) => a - b);
+    const stopP99 = stopLatencies[Math.min(stopLatencies.length - 1, Math.floor(stopLatencies.length * 0.99))] ?? Infinity;
+    return [
+      { figure: `POST …/messages at 200 requests/s (${engine})`, target: 'p99 < 25 ms', measured: `p99 ${send.p99} ms (p50 ${send.p50} ms, ${Math.round(send.rps)} req/s, ${send.non2xx} non-2xx)`, pass: send.p99 < 25 && send.non2xx === 0 },
+      { figure: `Inbound webhooks handled end to end (${engine})`, target: `>= ${inboundTarget}/s`, measured: `${Math.round(endToEnd)}/s (${handled} messages; webhooks accepted at ${Math.round(flood.rps)}/s, p99 ${flood.p99} ms)`, pass: endToEnd >= inboundTarget },
+      { figure: `Webhook acknowledgement at 300/s (${engine})`, target: 'p99 < 50 ms', measured: `p99 ${ack.p99} ms (p50 ${ack.p50} ms, ${ack.non2xx} non-2xx)`, pass: ack.p99 < 50 && ack.non2xx === 0 },
+      { figure: `STOP to opt-out in effect (${engine})`, target: 'p99 < 1 s', measured: `p99 ${Number.isFinite(stopP99) ? stopP99 : 'never'} ms over ${stopLatencies.length} STOPs`, pass: stopP99 < 1000 },
+    ];
+  } finally {
+    await server.stop();
+  }
+}
+
+export async function benchMessaging(engine: 'embedded' | 'postgres', pgUrl: string | null): Promise<BenchResult[]> {
+  return [await benchDispatch(engine, pgUrl), await benchBroadcast(engine, pgUrl), ...(await benchHttpMessaging(engine, pgUrl))];
+}
