@@ -89,18 +89,48 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-/** Opens the database, migrates, creates the first superuser if needed, and listens. */
-export async function startServer(config: Config, logger: Logger = createLogger(config)): Promise<RunningServer> {
+/** The database with everything that runs beside HTTP: the job queue and, if asked, the workers. */
+interface Runtime {
+  handle: DatabaseHandle;
+  services: ServiceDeps;
+  close(): Promise<void>;
+}
+
+async function startRuntime(config: Config, logger: Logger, runWorkers: boolean): Promise<Runtime> {
   const handle = await openConfiguredDatabase(config);
   try {
     await migrateToLatest(handle.db);
-    let wake = () => {};
-    let wakeInbound = () => {};
+    let workers: ReturnType<typeof startWorkers> | null = null;
     const queue = await startQueue(handle.db, logger);
-    const services = serviceDeps(config, handle, { notifyDue: () => wake(), notifyInbound: () => wakeInbound(), queue });
-    if (config.runWorker) {
+    const services = serviceDeps(config, handle, { notifyDue: () => workers?.dispatch.wake(), notifyInbound: () => workers?.inbound.wake(), queue });
+    if (runWorkers) {
       await startJobWorkers(services, queue);
+      workers = startWorkers(config, services, logger);
     }
+    let closing: Promise<void> | null = null;
+    return {
+      handle,
+      services,
+      close() {
+        closing ??= (async () => {
+          await workers?.stop();
+          await queue.stop();
+          await handle.close();
+        })();
+        return closing;
+      },
+    };
+  } catch (err) {
+    await handle.close();
+    throw err;
+  }
+}
+
+/** Opens the database, migrates, creates the first superuser if needed, and listens. */
+export async function startServer(config: Config, logger: Logger = createLogger(config)): Promise<RunningServer> {
+  const runtime = await startRuntime(config, logger, config.runWorker);
+  const { handle, services } = runtime;
+  try {
     const boot = await bootstrapSuperuser(services, config.adminEmail, config.adminPassword);
     if (boot.created && boot.generatedPassword) {
       // Printed once, to the console only: it is not stored anywhere in clear.
@@ -121,11 +151,6 @@ export async function startServer(config: Config, logger: Logger = createLogger(
         }
       },
     });
-    const worker = config.runWorker ? startWorkers(config, services, logger) : null;
-    if (worker) {
-      wake = worker.dispatch.wake;
-      wakeInbound = worker.inbound.wake;
-    }
     const url = await app.listen({ port: config.port, host: config.host });
     logger.info({ url, database: handle.kind, location: handle.location }, 'rollcall listening');
     let closing: Promise<void> | null = null;
@@ -134,49 +159,23 @@ export async function startServer(config: Config, logger: Logger = createLogger(
       close() {
         closing ??= (async () => {
           await app.close();
-          await worker?.stop();
-          await queue.stop();
-          await handle.close();
+          await runtime.close();
         })();
         return closing;
       },
     };
   } catch (err) {
-    await handle.close();
+    await runtime.close();
     throw err;
   }
 }
 
 /**
- * A worker without HTTP (`rollcall worker`): dispatch and background jobs against the configured
- * database. Several may run on several machines against one PostgreSQL.
+ * A worker without HTTP (`rollcall worker`): dispatch, inbound handling and background jobs against
+ * the configured database. Several may run on several machines against one PostgreSQL.
  */
 export async function startWorkerProcess(config: Config, logger: Logger = createLogger(config)): Promise<{ close(): Promise<void> }> {
-  const handle = await openConfiguredDatabase(config);
-  try {
-    await migrateToLatest(handle.db);
-    let wake = () => {};
-    let wakeInbound = () => {};
-    const queue = await startQueue(handle.db, logger);
-    const services = serviceDeps(config, handle, { notifyDue: () => wake(), notifyInbound: () => wakeInbound(), queue });
-    await startJobWorkers(services, queue);
-    const worker = startWorkers(config, services, logger);
-    wake = worker.dispatch.wake;
-    wakeInbound = worker.inbound.wake;
-    logger.info({ database: handle.kind, location: handle.location }, 'rollcall worker running');
-    let closing: Promise<void> | null = null;
-    return {
-      close() {
-        closing ??= (async () => {
-          await worker.stop();
-          await queue.stop();
-          await handle.close();
-        })();
-        return closing;
-      },
-    };
-  } catch (err) {
-    await handle.close();
-    throw err;
-  }
+  const runtime = await startRuntime(config, logger, true);
+  logger.info({ database: runtime.handle.kind, location: runtime.handle.location }, 'rollcall worker running');
+  return runtime;
 }

@@ -9,6 +9,7 @@ import { createLogger, openConfiguredDatabase, serviceDeps, startServer } from '
 import { upsertSuperuser } from '../services/auth.service.ts';
 import { generatePassword } from '../services/passwords.ts';
 import { lockHolder } from '../store/data-dir-lock.ts';
+import { stopOnSignals } from './stop-on-signals.ts';
 import { migrateToLatest, pendingMigrations } from '../store/migrate.ts';
 
 function say(line: string): void {
@@ -23,23 +24,7 @@ function fail(line: string): number {
 export async function runServe(config: Config): Promise<void> {
   const logger = createLogger(config);
   const server = await startServer(config, logger);
-  let stopping = false;
-  const stop = (signal: string) => {
-    if (stopping) {
-      return;
-    }
-    stopping = true;
-    logger.info({ signal }, 'shutting down');
-    server.close().then(
-      () => process.exit(0),
-      (err: unknown) => {
-        logger.error({ err }, 'shutdown failed');
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGINT', () => stop('SIGINT'));
-  process.on('SIGTERM', () => stop('SIGTERM'));
+  stopOnSignals(logger, 'server', () => server.close());
 }
 
 export async function runMigrate(config: Config): Promise<number> {

@@ -5,25 +5,10 @@
  */
 import type { Config } from '../config.ts';
 import { createLogger, startWorkerProcess } from '../main.ts';
+import { stopOnSignals } from './stop-on-signals.ts';
 
 export async function runWorker(config: Config): Promise<void> {
   const logger = createLogger(config);
   const worker = await startWorkerProcess(config, logger);
-  let stopping = false;
-  const stop = (signal: string) => {
-    if (stopping) {
-      return;
-    }
-    stopping = true;
-    logger.info({ signal }, 'worker shutting down');
-    worker.close().then(
-      () => process.exit(0),
-      (err: unknown) => {
-        logger.error({ err }, 'worker shutdown failed');
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGINT', () => stop('SIGINT'));
-  process.on('SIGTERM', () => stop('SIGTERM'));
+  stopOnSignals(logger, 'worker', () => worker.close());
 }
