@@ -75,7 +75,8 @@ describe('admin UI', () => {
     assert.match(card, /\+254712345678/);
     assert.match(card, /Kenya/);
     assert.match(card, /two-way/);
-    assert.equal(await page.locator('.problem').count(), 0);
+    assert.equal(await page.locator('section[aria-labelledby=problems]').count(), 0, 'no contact problems left');
+    assert.match(await page.locator('section[aria-labelledby=reach]').innerText(), /No gateway is set up/);
     await page.goto(`${base}/ui/p/kenya/cases?search=0712345678`);
     assert.equal(await page.locator('tbody tr').count(), 1);
     await page.screenshot({ path: path.join(shots, 'cases-list.png'), fullPage: true });

@@ -13,6 +13,8 @@ import type { Config } from '../../config.ts';
 import type { ServiceDeps } from '../../services/deps.ts';
 import { registerAuthPages } from './auth.pages.tsx';
 import { registerCasePages } from './cases.pages.tsx';
+import { registerGatewayPages } from './gateways.pages.tsx';
+import { registerMessagePages } from './messages.pages.tsx';
 import { registerProjectPages } from './projects.pages.tsx';
 import { errorPage, sendHtml } from './ui.tsx';
 import { registerWorkerPages } from './workers.pages.tsx';
@@ -43,6 +45,8 @@ export async function registerAdminRoutes(app: FastifyInstance, deps: AdminDeps)
     registerProjectPages(ui, deps);
     registerCasePages(ui, deps);
     registerWorkerPages(ui, deps);
+    registerMessagePages(ui, deps);
+    registerGatewayPages(ui, deps);
   });
   app.get('/', async (_request, reply) => reply.redirect('/ui'));
 }

@@ -8,7 +8,9 @@ import type { FastifyInstance } from 'fastify';
 import type { Project } from '../../domain/project.ts';
 import { normaliseLookupNumber } from '../../domain/phone-number.ts';
 import { type CaseView, closeCase, createCase, getCase, listProjectCases, type PropertyValue, updateCase } from '../../services/cases.service.ts';
+import { listProjectMessages, type MessageView, type Reachability, reachability } from '../../services/messages.service.ts';
 import { requireProject } from '../../services/projects.service.ts';
+import { MessageRow, ReachabilityBox, SendForm } from './messages.pages.tsx';
 import type { AdminDeps } from './admin.routes.tsx';
 import { Badge, type BadgeTone, countryName, Csrf, ErrorBox, Field, Layout, Notice, type PageContext, Time } from './layout.tsx';
 import { formError, formValue, requireUi, requireUiPost, sendHtml } from './ui.tsx';
@@ -206,7 +208,16 @@ function CasesPage(props: { ctx: PageContext; project: Project; items: CaseView[
   );
 }
 
-function CasePage(props: { ctx: PageContext; project: Project; c: CaseView; notice: string | null; error: string | null; form: Record<string, string> }): JSX.Element {
+interface CaseMessaging {
+  /** Shown as an alert: the last send could not go out. */
+  alert?: string | null;
+  reach: Reachability;
+  messages: MessageView[];
+  sendError: string | null;
+  text: string;
+}
+
+function CasePage(props: { ctx: PageContext; project: Project; c: CaseView; notice: string | null; error: string | null; form: Record<string, string>; messaging: CaseMessaging }): JSX.Element {
   const { c } = props;
   const base = `/ui/p/${props.project.name}/cases/${c.id}`;
   return (
@@ -218,8 +229,33 @@ function CasePage(props: { ctx: PageContext; project: Project; c: CaseView; noti
         <span safe>{c.name}</span> <span class="muted" safe>{`· ${c.caseType}`}</span> {c.closed ? <Badge tone="none" label="closed" /> : ''}
       </h1>
       <Notice text={props.notice} />
+      <ErrorBox text={props.messaging.alert} />
       <ContactCard c={c} project={props.project} />
       <Problems c={c} />
+      <section class="card" aria-labelledby="reach">
+        <h2 id="reach">Reachability</h2>
+        <ReachabilityBox r={props.messaging.reach} />
+      </section>
+      <section class="card" id="conversation" aria-labelledby="conversation-title">
+        <h2 id="conversation-title">Conversation</h2>
+        {props.messaging.messages.length === 0 ? (
+          <p class="muted">No messages yet.</p>
+        ) : (
+          <table>
+            <tbody>
+              {props.messaging.messages.map((m) => (
+                <MessageRow m={m} zone={props.project.timeZone} />
+              ))}
+            </tbody>
+          </table>
+        )}
+        {c.closed ? '' : (
+          <div id="send">
+            <h3>Send a message</h3>
+            <SendForm ctx={props.ctx} action={`${base}/messages`} error={props.messaging.sendError} text={props.messaging.text} sendAt="" />
+          </div>
+        )}
+      </section>
       <section class="card" aria-labelledby="props">
         <h2 id="props">Properties</h2>
         <table>
@@ -301,15 +337,23 @@ export function registerCasePages(app: FastifyInstance, deps: AdminDeps): void {
     }
   });
 
-  app.get<{ Params: { project: string; id: string }; Querystring: { notice?: string } }>('/ui/p/:project/cases/:id', async (request, reply) => {
+  async function messaging(project: Project, caseId: string, sendError: string | null, text: string): Promise<CaseMessaging> {
+    const [reach, log] = await Promise.all([reachability(s, project, { caseId }, 'sms'), listProjectMessages(s, project, { caseId, limit: 50 })]);
+    return { reach, messages: log.items, sendError, text };
+  }
+
+  app.get<{ Params: { project: string; id: string }; Querystring: { notice?: string; sendError?: string; text?: string } }>('/ui/p/:project/cases/:id', async (request, reply) => {
     const actor = await requireUi(s, request, reply);
     if (!actor) {
       return reply;
     }
     const project = await requireProject(s, actor, request.params.project);
     const c = await getCase(s, project, request.params.id);
-    const notice = { created: 'Case created.', saved: 'Changes saved.', closed: 'Case closed.' }[request.query.notice ?? ''] ?? null;
-    return sendHtml(reply, <CasePage ctx={{ actor, project, section: 'cases' }} project={project} c={c} notice={notice} error={null} form={caseFormValues(c)} />);
+    const notices: Record<string, string> = { created: 'Case created.', saved: 'Changes saved.', closed: 'Case closed.', sent: 'Message queued.' };
+    const notice = notices[request.query.notice ?? ''] ?? null;
+    const m = await messaging(project, c.id, request.query.sendError ?? null, request.query.text ?? '');
+    m.alert = request.query.notice === 'send-failed' ? 'The message could not go out; the reason is in the conversation below.' : null;
+    return sendHtml(reply, <CasePage ctx={{ actor, project, section: 'cases' }} project={project} c={c} notice={notice} error={null} form={caseFormValues(c)} messaging={m} />);
   });
 
   app.post<{ Params: { project: string; id: string } }>('/ui/p/:project/cases/:id', async (request, reply) => {
@@ -324,7 +368,7 @@ export function registerCasePages(app: FastifyInstance, deps: AdminDeps): void {
     } catch (err) {
       const message = formError(err);
       const c = await getCase(s, project, request.params.id);
-      return sendHtml(reply, <CasePage ctx={{ actor, project, section: 'cases' }} project={project} c={c} notice={null} error={message} form={formValues(request.body)} />, 422);
+      return sendHtml(reply, <CasePage ctx={{ actor, project, section: 'cases' }} project={project} c={c} notice={null} error={message} form={formValues(request.body)} messaging={await messaging(project, c.id, null, '')} />, 422);
     }
   });
 

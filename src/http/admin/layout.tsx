@@ -11,7 +11,7 @@ export interface PageContext {
   actor: Actor;
   project?: { name: string; timeZone: string } | null;
   /** Which navigation entry is current. */
-  section?: 'projects' | 'cases' | 'mobile-workers' | 'settings';
+  section?: 'projects' | 'cases' | 'mobile-workers' | 'settings' | 'messages' | 'gateways';
 }
 
 export function Layout(props: PropsWithChildren<{ title: string; ctx: PageContext | null }>): JSX.Element {
@@ -59,9 +59,16 @@ export function Layout(props: PropsWithChildren<{ title: string; ctx: PageContex
                 <a href={`/ui/p/${p.name}/mobile-workers`} aria-current={current('mobile-workers')}>
                   Mobile workers
                 </a>
+                <h2>Messaging</h2>
+                <a href={`/ui/p/${p.name}/messages`} aria-current={current('messages')}>
+                  Message log
+                </a>
                 <h2>Settings</h2>
                 <a href={`/ui/p/${p.name}/settings`} aria-current={current('settings')}>
                   Project
+                </a>
+                <a href={`/ui/p/${p.name}/gateways`} aria-current={current('gateways')}>
+                  Gateways and routes
                 </a>
                 <h2>Server</h2>
                 <a href="/ui/projects" aria-current={current('projects')}>
