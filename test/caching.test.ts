@@ -23,3 +23,11 @@ test('revocation and settings changes are seen at once despite the caches', asyn
   assert.equal((await t.request('DELETE', '/api/v1/auth/tokens/current', { token })).statusCode, 204);
   assert.equal((await t.request('GET', '/api/v1/projects/cached', { token })).statusCode, 401);
 });
+
+test('a new gateway route applies to the next message despite the routing cache', async () => {
+  const c = (await t.request('POST', '/api/v1/projects/cached/cases', { body: { caseType: 'p', name: 'y', properties: { contact_phone_number: '+254712000777' } } })).json();
+  assert.equal((await t.request('POST', '/api/v1/projects/cached/messages', { body: { recipient: { caseId: c.id }, text: 'x' } })).json().errorCode, 'NO_SUITABLE_GATEWAY');
+  await t.request('POST', '/api/v1/projects/cached/gateways', { body: { name: 'one', type: 'test' } });
+  await t.request('PUT', '/api/v1/projects/cached/gateway-routes', { body: [{ prefix: '*', gateway: 'ONE' }] });
+  assert.equal((await t.request('POST', '/api/v1/projects/cached/messages', { body: { recipient: { caseId: c.id }, text: 'x' } })).json().gateway, 'ONE');
+});

@@ -3,6 +3,7 @@
  */
 import type { ProviderRegistry } from '../providers/provider.ts';
 import type { Db, Trx } from '../store/database.ts';
+import type { GatewayRef, Route } from '../domain/gateway.ts';
 import type { Project } from '../domain/project.ts';
 import type { Actor } from './auth.service.ts';
 import type { SecretBox } from './secret-box.ts';
@@ -53,10 +54,12 @@ export interface ServiceDeps {
 export interface LookupCaches {
   actors: TtlCache<Actor | null>;
   projects: TtlCache<Project | null>;
+  /** Gateways and routes usable by a project (key: project id). */
+  routing: TtlCache<RoutingTable>;
 }
 
 export function createLookupCaches(ttlMs = 5_000): LookupCaches {
-  return { actors: new TtlCache(ttlMs), projects: new TtlCache(ttlMs) };
+  return { actors: new TtlCache(ttlMs), projects: new TtlCache(ttlMs), routing: new TtlCache(ttlMs) };
 }
 
 /** For tools that never enqueue (the CLI's admin commands): refuses clearly if used. */
@@ -71,4 +74,12 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** Ids in paths are checked before they reach a uuid column (a bad one is "not found", not a 500). */
 export function isUuid(value: string): boolean {
   return UUID.test(value);
+}
+
+/** The gateways and routes a project's messages choose from. */
+export interface RoutingTable {
+  gateways: GatewayRef[];
+  projectRoutes: Route[];
+  globalRoutes: Route[];
+  defaultEmailGateway: string | null;
 }

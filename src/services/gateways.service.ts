@@ -134,6 +134,7 @@ export async function createGateway(deps: ServiceDeps, projectId: string | null,
   if (!created) {
     throw new AppError('CONFLICT', `A gateway named ${name} already exists${projectId ? ' in this project' : ' among the global gateways'}.`, { details: { field: 'name' } });
   }
+  deps.caches.routing.clear();
   return toGatewayView(deps, created);
 }
 
@@ -161,6 +162,7 @@ export async function updateGateway(deps: ServiceDeps, projectId: string | null,
     optOutKeywords: patch.optOutKeywords === undefined ? g.optOutKeywords : keywords('optOutKeywords', patch.optOutKeywords),
     ratePerSecond: patch.ratePerSecond === undefined ? g.ratePerSecond : patch.ratePerSecond,
   });
+  deps.caches.routing.clear();
   return toGatewayView(deps, updated);
 }
 
@@ -173,6 +175,7 @@ export async function rotateInboundKey(deps: ServiceDeps, projectId: string | nu
 export async function removeGateway(deps: ServiceDeps, projectId: string | null, name: string): Promise<void> {
   const g = await requireGateway(deps, projectId, name);
   await deleteGatewayRow(deps.db, g.id);
+  deps.caches.routing.clear();
 }
 
 /** The project's gateways and the global ones (global only when projectId is null). */
@@ -210,6 +213,7 @@ export async function putRoutes(deps: ServiceDeps, projectId: string | null, inp
     return { prefix: r.prefix, gatewayId: own.id };
   });
   await deps.db.transaction().execute((trx) => replaceRoutes(trx, projectId, routes));
+  deps.caches.routing.clear();
   return getRoutes(deps, projectId);
 }
 

@@ -3,23 +3,20 @@
  * its text (by language), gateway (by routing), due time (by the recipient's zone), or the first
  * reason it cannot go out. Used by single sends and broadcasts alike.
  */
-import { chooseEmailGateway, chooseSmsGateway, type Channel, type GatewayChoice, type GatewayRef, type Route } from '../domain/gateway.ts';
+import { chooseEmailGateway, chooseSmsGateway, type Channel, type GatewayChoice } from '../domain/gateway.ts';
 import { chooseText, type MessageContent } from '../domain/message-content.ts';
 import type { Project } from '../domain/project.ts';
 import { addressOf, contactProblems, optOutKey, type Recipient } from '../domain/recipient.ts';
 import { resolveSendAt } from '../domain/schedule.ts';
 import type { ErrorCode } from '../errors.ts';
 import type { Db } from '../store/database.ts';
+import type { RoutingTable, ServiceDeps } from './deps.ts';
 import { listRoutes, listUsableGateways } from '../store/gateway.store.ts';
 import type { NewOutboundMessage } from '../store/message.store.ts';
 
-export interface RoutingTable {
-  gateways: GatewayRef[];
-  projectRoutes: Route[];
-  globalRoutes: Route[];
-  defaultEmailGateway: string | null;
-}
+export type { RoutingTable };
 
+/** Reads the routing from the database (uncached: broadcasts and verification use it once). */
 export async function loadRouting(db: Db, project: Project): Promise<RoutingTable> {
   const [gateways, projectRoutes, globalRoutes] = await Promise.all([listUsableGateways(db, project.id), listRoutes(db, project.id), listRoutes(db, null)]);
   return {
@@ -28,6 +25,17 @@ export async function loadRouting(db: Db, project: Project): Promise<RoutingTabl
     globalRoutes,
     defaultEmailGateway: project.settings.defaultEmailGateway,
   };
+}
+
+/** The routing for single sends, cached per project for a few seconds (changes here clear it). */
+export async function cachedRouting(deps: ServiceDeps, project: Project): Promise<RoutingTable> {
+  const key = `${project.id}:${project.settings.defaultEmailGateway ?? ''}`;
+  let routing = deps.caches.routing.get(key);
+  if (!routing) {
+    routing = await loadRouting(deps.db, project);
+    deps.caches.routing.set(key, routing);
+  }
+  return routing;
 }
 
 export function chooseGateway(routing: RoutingTable, r: Recipient, channel: Channel): GatewayChoice | null {

@@ -11,7 +11,7 @@ import { AppError, type ErrorCode, errorCatalogue } from '../errors.ts';
 import type { MessageStatus } from '../store/database.ts';
 import { findMessage, findOptedOut, insertOutbound, listMessages, type MessageRecord } from '../store/message.store.ts';
 import { type ServiceDeps, isUuid } from './deps.ts';
-import { chooseGateway, loadRouting, planMessage } from './message-plan.ts';
+import { cachedRouting, chooseGateway, loadRouting, planMessage } from './message-plan.ts';
 import { decodeCursor, encodeCursor, type Page } from './pagination.ts';
 import { type RecipientRef, resolveRecipient } from './recipients.service.ts';
 
@@ -100,7 +100,7 @@ export async function sendMessage(deps: ServiceDeps, project: Project, createdBy
   const recipient = await resolveRecipient(deps.db, project, input.recipient);
   const now = deps.clock();
   const to = addressOf(recipient, channel);
-  const [routing, optedOut] = await Promise.all([loadRouting(deps.db, project), to ? findOptedOut(deps.db, [optOutKey(to, channel)]) : Promise.resolve(new Set<string>())]);
+  const [routing, optedOut] = await Promise.all([cachedRouting(deps, project), to ? findOptedOut(deps.db, [optOutKey(to, channel)]) : Promise.resolve(new Set<string>())]);
   const planned = planMessage(
     { project, routing, consentCountries: deps.messaging.consentCountries, optedOut, now, createdBy, broadcastId: null },
     recipient,
