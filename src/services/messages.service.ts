@@ -9,6 +9,7 @@ import { addressOf, contactProblems, optOutKey } from '../domain/recipient.ts';
 import { isSendAt } from '../domain/schedule.ts';
 import { AppError, type ErrorCode, errorCatalogue } from '../errors.ts';
 import type { MessageStatus } from '../store/database.ts';
+import { listConversation } from '../store/conversation.store.ts';
 import { findMessage, findOptedOut, insertOutbound, listMessages, type MessageRecord } from '../store/message.store.ts';
 import { type ServiceDeps, isUuid } from './deps.ts';
 import { cachedRouting, chooseGateway, loadRouting, planMessage } from './message-plan.ts';
@@ -177,4 +178,9 @@ export async function reachability(deps: ServiceDeps, project: Project, ref: Rec
     codes.push(choice.code);
   }
   return { canSend: codes.length === 0, reasons: codes.map((code) => ({ code, description: errorCatalogue[code] })), gateway, to };
+}
+
+/** The messages exchanged with one number in this project (and unassigned inbound), oldest first. */
+export async function numberConversation(deps: ServiceDeps, project: Project, number: string, limit = 100): Promise<MessageView[]> {
+  return (await listConversation(deps.db, project.id, number, limit)).map(toMessageView);
 }

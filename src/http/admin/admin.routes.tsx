@@ -14,6 +14,7 @@ import type { ServiceDeps } from '../../services/deps.ts';
 import { registerAuthPages } from './auth.pages.tsx';
 import { registerCasePages } from './cases.pages.tsx';
 import { registerGatewayPages } from './gateways.pages.tsx';
+import { registerInboundPages } from './inbound.pages.tsx';
 import { registerMessagePages } from './messages.pages.tsx';
 import { registerProjectPages } from './projects.pages.tsx';
 import { errorPage, sendHtml } from './ui.tsx';
@@ -47,6 +48,7 @@ export async function registerAdminRoutes(app: FastifyInstance, deps: AdminDeps)
     registerWorkerPages(ui, deps);
     registerMessagePages(ui, deps);
     registerGatewayPages(ui, deps);
+    registerInboundPages(ui, app, deps);
   });
   app.get('/', async (_request, reply) => reply.redirect('/ui'));
 }

@@ -11,7 +11,7 @@ export interface PageContext {
   actor: Actor;
   project?: { name: string; timeZone: string } | null;
   /** Which navigation entry is current. */
-  section?: 'projects' | 'cases' | 'mobile-workers' | 'settings' | 'messages' | 'gateways';
+  section?: 'projects' | 'cases' | 'mobile-workers' | 'settings' | 'messages' | 'gateways' | 'tester' | 'opt-outs';
 }
 
 export function Layout(props: PropsWithChildren<{ title: string; ctx: PageContext | null }>): JSX.Element {
@@ -62,6 +62,12 @@ export function Layout(props: PropsWithChildren<{ title: string; ctx: PageContex
                 <h2>Messaging</h2>
                 <a href={`/ui/p/${p.name}/messages`} aria-current={current('messages')}>
                   Message log
+                </a>
+                <a href={`/ui/p/${p.name}/tester`} aria-current={current('tester')}>
+                  SMS tester
+                </a>
+                <a href={`/ui/p/${p.name}/opt-outs`} aria-current={current('opt-outs')}>
+                  Opt-outs and consent
                 </a>
                 <h2>Settings</h2>
                 <a href={`/ui/p/${p.name}/settings`} aria-current={current('settings')}>

@@ -4,7 +4,9 @@
  */
 import type { FastifyInstance } from 'fastify';
 
+import type { Project } from '../../domain/project.ts';
 import type { Actor } from '../../services/auth.service.ts';
+import { listProjectMobileWorkers } from '../../services/mobile-workers.service.ts';
 import { createProject, listVisibleProjects, patchProject, requireProject, toProjectView, type ProjectView } from '../../services/projects.service.ts';
 import { findMembershipRole } from '../../store/user.store.ts';
 import type { AdminDeps } from './admin.routes.tsx';
@@ -64,7 +66,7 @@ function ProjectsPage(props: { ctx: PageContext; projects: ProjectView[]; error:
   );
 }
 
-function SettingsPage(props: { ctx: PageContext; project: ProjectView; canEdit: boolean; error: string | null; notice: string | null; form: Record<string, string> }): JSX.Element {
+function SettingsPage(props: { ctx: PageContext; project: ProjectView; canEdit: boolean; error: string | null; notice: string | null; form: Record<string, string>; workers: Array<{ id: string; username: string }> }): JSX.Element {
   const f = props.form;
   return (
     <Layout title="Project settings" ctx={props.ctx}>
@@ -97,7 +99,61 @@ function SettingsPage(props: { ctx: PageContext; project: ProjectView; canEdit: 
           )}
         </fieldset>
       </form>
+      <MessagingSettings ctx={props.ctx} project={props.project} canEdit={props.canEdit} workers={props.workers} />
     </Layout>
+  );
+}
+
+const WELCOME_TO = [
+  ['none', 'nobody'],
+  ['cases', 'cases only'],
+  ['workers', 'mobile workers only'],
+  ['all', 'cases and mobile workers'],
+] as const;
+
+function MessagingSettings(props: { ctx: PageContext; project: ProjectView; canEdit: boolean; workers: Array<{ id: string; username: string }> }): JSX.Element {
+  const reg = props.project.selfRegistration;
+  return (
+    <form class="stack card" method="post" action={`/ui/p/${props.project.name}/settings/messaging`}>
+      <Csrf ctx={props.ctx} />
+      <h2>Replies and self-registration</h2>
+      <fieldset disabled={!props.canEdit} style="border:0;padding:0;margin:0">
+        <Field label="Help text" name="helpText" value={props.project.helpText} help="Sent when someone texts HELP or INFO." />
+        <Field label="Default SMS response" name="defaultSmsResponse" value={props.project.defaultSmsResponse} help="Sent to a registered (two-way) contact whose message nothing else handled. Blank: no reply." />
+        <label>
+          <input type="checkbox" name="caseEnabled" value="1" checked={reg.caseEnabled} /> Case self-registration: texting <code safe>{`join ${props.project.name}`}</code> creates a case
+        </label>
+        <Field label="Case type for self-registered cases" name="caseType" value={reg.caseType} />
+        <label for="f-caseOwnerId">Owner of self-registered cases</label>
+        <select id="f-caseOwnerId" name="caseOwnerId">
+          <option value="">nobody</option>
+          {props.workers.map((w) => (
+            <option value={w.id} selected={reg.caseOwnerId === w.id} safe>
+              {w.username}
+            </option>
+          ))}
+        </select>
+        <label>
+          <input type="checkbox" name="workerEnabled" value="1" checked={reg.workerEnabled} /> Mobile worker self-registration: texting <code safe>{`join ${props.project.name} worker <username>`}</code> adds a mobile worker
+        </label>
+        <label for="f-welcomeMessageTo">Send a welcome message to</label>
+        <select id="f-welcomeMessageTo" name="welcomeMessageTo">
+          {WELCOME_TO.map(([v, label]) => (
+            <option value={v} selected={reg.welcomeMessageTo === v}>
+              {label}
+            </option>
+          ))}
+        </select>
+        <Field label="Welcome message" name="welcomeMessage" value={reg.welcomeMessage} help="Blank: a standard thank-you naming the project." />
+        {props.canEdit ? (
+          <p>
+            <button type="submit">Save</button>
+          </p>
+        ) : (
+          ''
+        )}
+      </fieldset>
+    </form>
   );
 }
 
@@ -111,6 +167,7 @@ async function canAdmin(deps: AdminDeps, actor: Actor, projectId: string): Promi
 
 export function registerProjectPages(app: FastifyInstance, deps: AdminDeps): void {
   const s = deps.services;
+  const workerChoices = async (project: Project) => (await listProjectMobileWorkers(s, project, { limit: 500 })).items.map((w) => ({ id: w.id, username: w.username }));
   app.get('/ui/projects', async (request, reply) => {
     const actor = await requireUi(s, request, reply);
     if (!actor) {
@@ -142,7 +199,15 @@ export function registerProjectPages(app: FastifyInstance, deps: AdminDeps): voi
     const view = toProjectView(project);
     return sendHtml(
       reply,
-      <SettingsPage ctx={{ actor, project, section: 'settings' }} project={view} canEdit={await canAdmin(deps, actor, project.id)} error={null} notice={request.query.notice === 'saved' ? 'Settings saved.' : null} form={settingsForm(view)} />,
+      <SettingsPage
+        ctx={{ actor, project, section: 'settings' }}
+        project={view}
+        canEdit={await canAdmin(deps, actor, project.id)}
+        error={null}
+        notice={request.query.notice === 'saved' ? 'Settings saved.' : null}
+        form={settingsForm(view)}
+        workers={await workerChoices(project)}
+      />,
     );
   });
 
@@ -169,7 +234,35 @@ export function registerProjectPages(app: FastifyInstance, deps: AdminDeps): voi
       });
       return reply.redirect(`/ui/p/${project.name}/settings?notice=saved`);
     } catch (err) {
-      return sendHtml(reply, <SettingsPage ctx={{ actor, project, section: 'settings' }} project={toProjectView(project)} canEdit error={formError(err)} notice={null} form={form} />, 422);
+      return sendHtml(reply, <SettingsPage ctx={{ actor, project, section: 'settings' }} project={toProjectView(project)} canEdit error={formError(err)} notice={null} form={form} workers={await workerChoices(project)} />, 422);
+    }
+  });
+
+  app.post<{ Params: { project: string } }>('/ui/p/:project/settings/messaging', async (request, reply) => {
+    const actor = await requireUiPost(s, request, reply);
+    if (!actor) {
+      return reply;
+    }
+    const project = await requireProject(s, actor, request.params.project, 'admin');
+    const v = (name: string) => formValue(request.body, name).trim();
+    const to = v('welcomeMessageTo');
+    try {
+      await patchProject(s, project, {
+        helpText: v('helpText') || null,
+        defaultSmsResponse: v('defaultSmsResponse') || null,
+        selfRegistration: {
+          caseEnabled: v('caseEnabled') === '1',
+          caseType: v('caseType') || null,
+          caseOwnerId: v('caseOwnerId') || null,
+          workerEnabled: v('workerEnabled') === '1',
+          welcomeMessageTo: to === 'cases' || to === 'workers' || to === 'all' ? to : 'none',
+          welcomeMessage: v('welcomeMessage') || null,
+        },
+      });
+      return reply.redirect(`/ui/p/${project.name}/settings?notice=saved`);
+    } catch (err) {
+      const view = toProjectView(project);
+      return sendHtml(reply, <SettingsPage ctx={{ actor, project, section: 'settings' }} project={view} canEdit error={formError(err)} notice={null} form={settingsForm(view)} workers={await workerChoices(project)} />, 422);
     }
   });
 }

@@ -16,6 +16,7 @@ import {
   type WorkerNumberStatus,
 } from '../../services/mobile-workers.service.ts';
 import { requireProject } from '../../services/projects.service.ts';
+import { verifyWorkerPhone } from '../../services/verification.service.ts';
 import type { AdminDeps } from './admin.routes.tsx';
 import { Badge, type BadgeTone, Csrf, ErrorBox, Field, Layout, Notice, type PageContext, Time } from './layout.tsx';
 import { formError, formValue, requireUi, requireUiPost, sendHtml } from './ui.tsx';
@@ -110,8 +111,19 @@ function WorkerPage(props: { ctx: PageContext; project: Project; w: MobileWorker
                   <Badge tone={STATUS[n.status].tone} label={STATUS[n.status].label} />
                   {n.status === 'pending' ? (
                     <div class="muted">
-                      Verification pending since <Time at={n.pendingSince} zone={props.project.timeZone} />; the worker must reply 123.
+                      Verification SMS sent at <Time at={n.pendingSince} zone={props.project.timeZone} />; the worker must reply 123.
                     </div>
+                  ) : (
+                    ''
+                  )}
+                  {n.status !== 'verified' && n.status !== 'already-in-use' ? (
+                    <form method="post" action={`${base}/phone-numbers/verify`}>
+                      <Csrf ctx={props.ctx} />
+                      <input type="hidden" name="number" value={n.number} />
+                      <button type="submit" class="secondary" aria-label={`${n.status === 'pending' ? 'Resend' : 'Verify'} ${n.number}`}>
+                        {n.status === 'pending' ? 'Resend' : 'Verify'}
+                      </button>
+                    </form>
                   ) : (
                     ''
                   )}
@@ -186,7 +198,15 @@ export function registerWorkerPages(app: FastifyInstance, deps: AdminDeps): void
     }
     const project = await requireProject(s, actor, request.params.project);
     const w = await getMobileWorker(s, project, request.params.id);
-    const notice = { added: 'Number added.', removed: 'Number removed.' }[request.query.notice ?? ''] ?? null;
+    const notices: Record<string, string> = {
+      added: 'Number added.',
+      removed: 'Number removed.',
+      started: 'Verification started: an SMS asks the worker to reply 123.',
+      resent: 'Verification message resent.',
+      already_verified: 'This number is already verified.',
+      already_in_use: 'Cannot start verification: the number already receives replies for another contact (possibly in another project). Remove it there first.',
+    };
+    const notice = notices[request.query.notice ?? ''] ?? null;
     return sendHtml(reply, <WorkerPage ctx={{ actor, project, section: 'mobile-workers' }} project={project} w={w} notice={notice} error={null} typed="" />);
   });
 
@@ -205,6 +225,16 @@ export function registerWorkerPages(app: FastifyInstance, deps: AdminDeps): void
       const w = await getMobileWorker(s, project, request.params.id);
       return sendHtml(reply, <WorkerPage ctx={{ actor, project, section: 'mobile-workers' }} project={project} w={w} notice={null} error={message} typed={typed} />, 422);
     }
+  });
+
+  app.post<{ Params: { project: string; id: string } }>('/ui/p/:project/mobile-workers/:id/phone-numbers/verify', async (request, reply) => {
+    const actor = await requireUiPost(s, request, reply);
+    if (!actor) {
+      return reply;
+    }
+    const project = await requireProject(s, actor, request.params.project);
+    const { result } = await verifyWorkerPhone(s, project, request.params.id, formValue(request.body, 'number'));
+    return reply.redirect(`/ui/p/${project.name}/mobile-workers/${request.params.id}?notice=${result}`);
   });
 
   app.post<{ Params: { project: string; id: string } }>('/ui/p/:project/mobile-workers/:id/phone-numbers/remove', async (request, reply) => {

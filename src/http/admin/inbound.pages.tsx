@@ -1,0 +1,221 @@
+/**
+ * @module http/admin/inbound.pages — the SMS tester (type a number and a text as if a phone sent it
+ * to a test gateway, and see the replies: how a program manager tries STOP, 123, join and surveys
+ * before going live), the opt-out list, and one number's page with its consent history.
+ */
+import type { FastifyInstance } from 'fastify';
+
+import { normaliseLookupNumber } from '../../domain/phone-number.ts';
+import type { Project } from '../../domain/project.ts';
+import { type ConsentEventView, numberConsentHistory, projectOptOuts } from '../../services/consent.service.ts';
+import { type GatewayView, listGateways } from '../../services/gateways.service.ts';
+import { type MessageView, numberConversation } from '../../services/messages.service.ts';
+import { lookupPhoneNumber, type PhoneNumberView } from '../../services/phone-numbers.service.ts';
+import { requireProject } from '../../services/projects.service.ts';
+import type { AdminDeps } from './admin.routes.tsx';
+import { Badge, Csrf, ErrorBox, Layout, type PageContext, Time } from './layout.tsx';
+import { MessageRow } from './messages.pages.tsx';
+import { formValue, requireUi, requireUiPost, sendHtml } from './ui.tsx';
+
+function TesterPage(props: { ctx: PageContext; project: Project; gateways: GatewayView[]; chosen: string; number: string; conversation: MessageView[]; error: string | null }): JSX.Element {
+  const base = `/ui/p/${props.project.name}/tester`;
+  return (
+    <Layout title="SMS tester" ctx={props.ctx}>
+      <h1>SMS tester</h1>
+      <p class="muted">Pretend to be a phone: the text goes in through a test gateway exactly as a real SMS would (keywords, 123, join, replies), and the replies show below.</p>
+      {props.gateways.length === 0 ? (
+        <div class="empty">No test gateway yet — add one of type “test” under Gateways and routes.</div>
+      ) : (
+        <form class="stack card" method="post" action={base}>
+          <Csrf ctx={props.ctx} />
+          <ErrorBox text={props.error} />
+          <label for="f-gateway">Test gateway</label>
+          <select id="f-gateway" name="gateway">
+            {props.gateways.map((g) => (
+              <option value={g.name} selected={g.name === props.chosen} safe>
+                {g.name}
+              </option>
+            ))}
+          </select>
+          <label for="f-from">From number</label>
+          <input id="f-from" name="from" type="text" value={props.number} required />
+          <label for="f-text">Text</label>
+          <input id="f-text" name="text" type="text" value="" autocomplete="off" />
+          <p>
+            <button type="submit">Send as this phone</button>{' '}
+            <a href={`${base}?gateway=${encodeURIComponent(props.chosen)}&number=${encodeURIComponent(props.number)}`}>Refresh</a>
+          </p>
+        </form>
+      )}
+      {props.number ? (
+        <section class="card" aria-labelledby="thread">
+          <h2 id="thread">
+            Conversation with <span safe>{props.number}</span>
+          </h2>
+          {props.conversation.length === 0 ? (
+            <p class="muted">Nothing yet.</p>
+          ) : (
+            <table>
+              <tbody>
+                {props.conversation.map((m) => (
+                  <MessageRow m={m} zone={props.project.timeZone} />
+                ))}
+              </tbody>
+            </table>
+          )}
+        </section>
+      ) : (
+        ''
+      )}
+    </Layout>
+  );
+}
+
+function OptOutsPage(props: { ctx: PageContext; project: Project; items: Array<{ number: string; since: string }> }): JSX.Element {
+  return (
+    <Layout title="Opt-outs" ctx={props.ctx}>
+      <h1>Opted-out numbers</h1>
+      <p class="muted">Numbers that replied STOP (or another opt-out word) and concern this project. Nothing is sent to them until they reply START.</p>
+      {props.items.length === 0 ? (
+        <div class="empty">No opt-outs.</div>
+      ) : (
+        <table>
+          <thead>
+            <tr>
+              <th>Number</th>
+              <th>Opted out</th>
+            </tr>
+          </thead>
+          <tbody>
+            {props.items.map((o) => (
+              <tr>
+                <td>
+                  <a href={`/ui/p/${props.project.name}/numbers/${encodeURIComponent(o.number)}`} safe>
+                    {o.number}
+                  </a>
+                </td>
+                <td>
+                  <Time at={o.since} zone={props.project.timeZone} />
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      <p>
+        <a href={`/api/v1/projects/${props.project.name}/consent-events.csv`}>Export the consent ledger (CSV, with an API token)</a>
+      </p>
+    </Layout>
+  );
+}
+
+function NumberPage(props: { ctx: PageContext; project: Project; info: PhoneNumberView; history: ConsentEventView[] }): JSX.Element {
+  const { info } = props;
+  return (
+    <Layout title={info.number} ctx={props.ctx}>
+      <h1 safe>{info.number}</h1>
+      <section class="card">
+        <p>{info.optedOut ? <Badge tone="bad" label="opted out" /> : <Badge tone="ok" label="can receive" />} {info.twoWayElsewhere ? <span class="muted">Replies from this number go to a contact in another project.</span> : ''}</p>
+        <table>
+          <tbody>
+            {info.entries.map((e) => (
+              <tr>
+                <td>
+                  <a href={`/ui/p/${props.project.name}/${e.ownerType === 'case' ? 'cases' : 'mobile-workers'}/${e.ownerId}`}>{e.ownerType}</a>
+                </td>
+                <td>{e.state}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </section>
+      <section class="card" aria-labelledby="consent">
+        <h2 id="consent">Consent history</h2>
+        {props.history.length === 0 ? (
+          <p class="muted">No consent events.</p>
+        ) : (
+          <table>
+            <thead>
+              <tr>
+                <th>When</th>
+                <th>What</th>
+                <th>How</th>
+                <th>Gateway</th>
+              </tr>
+            </thead>
+            <tbody>
+              {props.history.map((e) => (
+                <tr>
+                  <td>
+                    <Time at={e.at} zone={props.project.timeZone} />
+                  </td>
+                  <td>{e.action}</td>
+                  <td>{e.method}</td>
+                  <td safe>{e.gateway ?? '—'}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </section>
+    </Layout>
+  );
+}
+
+export function registerInboundPages(app: FastifyInstance, root: FastifyInstance, deps: AdminDeps): void {
+  const s = deps.services;
+  const testGateways = async (project: Project) => (await listGateways(s, project.id)).filter((g) => g.type === 'test');
+
+  app.get<{ Params: { project: string }; Querystring: { gateway?: string; number?: string } }>('/ui/p/:project/tester', async (request, reply) => {
+    const actor = await requireUi(s, request, reply);
+    if (!actor) {
+      return reply;
+    }
+    const project = await requireProject(s, actor, request.params.project);
+    const gateways = await testGateways(project);
+    const number = request.query.number ? (normaliseLookupNumber(request.query.number, project.defaultCountry) ?? request.query.number) : '';
+    const conversation = number ? await numberConversation(s, project, number) : [];
+    return sendHtml(reply, <TesterPage ctx={{ actor, project, section: 'tester' }} project={project} gateways={gateways} chosen={request.query.gateway ?? gateways[0]?.name ?? ''} number={number} conversation={conversation} error={null} />);
+  });
+
+  app.post<{ Params: { project: string } }>('/ui/p/:project/tester', async (request, reply) => {
+    const actor = await requireUiPost(s, request, reply);
+    if (!actor) {
+      return reply;
+    }
+    const project = await requireProject(s, actor, request.params.project);
+    const gateways = await testGateways(project);
+    const gateway = gateways.find((g) => g.name === formValue(request.body, 'gateway'));
+    const rawFrom = formValue(request.body, 'from').trim();
+    const from = normaliseLookupNumber(rawFrom, project.defaultCountry) ?? rawFrom;
+    if (!gateway || !from) {
+      return sendHtml(reply, <TesterPage ctx={{ actor, project, section: 'tester' }} project={project} gateways={gateways} chosen={gateways[0]?.name ?? ''} number={from} conversation={[]} error="Choose a test gateway and give a number." />, 422);
+    }
+    // Through the gateway's own webhook, exactly as a real SMS arrives.
+    const res = await root.inject({ method: 'POST', url: new URL(gateway.inboundUrl).pathname, payload: { from, text: formValue(request.body, 'text') } });
+    if (res.statusCode !== 200) {
+      const conversation = await numberConversation(s, project, from);
+      return sendHtml(reply, <TesterPage ctx={{ actor, project, section: 'tester' }} project={project} gateways={gateways} chosen={gateway.name} number={from} conversation={conversation} error={`The gateway refused the message: ${res.body}`} />, 422);
+    }
+    return reply.redirect(`/ui/p/${project.name}/tester?gateway=${encodeURIComponent(gateway.name)}&number=${encodeURIComponent(from)}`);
+  });
+
+  app.get<{ Params: { project: string } }>('/ui/p/:project/opt-outs', async (request, reply) => {
+    const actor = await requireUi(s, request, reply);
+    if (!actor) {
+      return reply;
+    }
+    const project = await requireProject(s, actor, request.params.project);
+    return sendHtml(reply, <OptOutsPage ctx={{ actor, project, section: 'opt-outs' }} project={project} items={await projectOptOuts(s, project)} />);
+  });
+
+  app.get<{ Params: { project: string; number: string } }>('/ui/p/:project/numbers/:number', async (request, reply) => {
+    const actor = await requireUi(s, request, reply);
+    if (!actor) {
+      return reply;
+    }
+    const project = await requireProject(s, actor, request.params.project);
+    const [info, history] = await Promise.all([lookupPhoneNumber(s, project, request.params.number), numberConsentHistory(s, project, request.params.number)]);
+    return sendHtml(reply, <NumberPage ctx={{ actor, project, section: 'opt-outs' }} project={project} info={info} history={history} />);
+  });
+}

@@ -1,0 +1,111 @@
+/**
+ * Inbound flows in the admin UI (Chromium), tried the way a program manager would before going live:
+ * verify a worker's number by replying 123 from the SMS tester, and self-register with "join".
+ */
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+
+import { type Browser, chromium, type Page } from 'playwright-core';
+
+import { startDispatchWorker } from '../../src/services/dispatch-worker.ts';
+import { processInbound } from '../../src/services/inbound.service.ts';
+import { type PollingLoop, startPollingLoop } from '../../src/services/polling-loop.ts';
+import { createTestApp, type TestApp } from '../support/test-app.ts';
+
+let t: TestApp;
+let browser: Browser;
+let base = '';
+const loops: PollingLoop[] = [];
+const shots = path.resolve(import.meta.dirname, '../../docs/screenshots');
+
+before(async () => {
+  t = await createTestApp();
+  await t.createProject('clinic', { defaultCountry: 'KE', timeZone: 'Africa/Nairobi' });
+  await t.request('POST', '/api/v1/projects/clinic/gateways', { body: { name: 'test', type: 'test', replyToNumber: '+254700100100' } });
+  await t.request('PUT', '/api/v1/projects/clinic/gateway-routes', { body: [{ prefix: '*', gateway: 'TEST' }] });
+  // The workers a server runs: handle inbound and send replies.
+  loops.push(startPollingLoop(() => processInbound(t.deps, 50), { fullBatch: 50, pollMs: 50 }));
+  loops.push(startDispatchWorker(t.deps, { batchSize: 50, leaseMs: 60_000, pollMs: 50 }));
+  base = await t.app.listen({ port: 0, host: '127.0.0.1' });
+  browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+  });
+});
+after(async () => {
+  await browser?.close();
+  for (const l of loops) {
+    await l.stop();
+  }
+  await t.close();
+});
+
+async function signedIn(): Promise<Page> {
+  const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+  await page.goto(`${base}/ui/sign-in`);
+  await page.fill('#email', 'root@example.org');
+  await page.fill('#password', 'root-password');
+  await Promise.all([page.waitForURL(/\/ui\/projects/), page.click('button[type=submit]')]);
+  return page;
+}
+
+async function textFromTester(page: Page, from: string, text: string): Promise<void> {
+  await page.goto(`${base}/ui/p/clinic/tester`);
+  await page.fill('#f-from', from);
+  await page.fill('#f-text', text);
+  await Promise.all([page.waitForURL(/tester\?gateway=/), page.click('text=Send as this phone')]);
+}
+
+async function waitForText(page: Page, selector: string, pattern: RegExp): Promise<string> {
+  for (let i = 0; i < 50; i++) {
+    const text = await page.locator(selector).innerText();
+    if (pattern.test(text)) {
+      return text;
+    }
+    await page.waitForTimeout(100);
+    await page.reload();
+  }
+  throw new Error(`"${pattern}" never appeared in ${selector}`);
+}
+
+test('verify a worker number by replying 123 from the SMS tester', async () => {
+  const page = await signedIn();
+  const w = (await t.request('POST', '/api/v1/projects/clinic/mobile-workers', { body: { username: 'wanjiru' } })).json();
+  await t.request('POST', `/api/v1/projects/clinic/mobile-workers/${w.id}/phone-numbers`, { body: { number: '+254712000321' } });
+  await page.goto(`${base}/ui/p/clinic/mobile-workers/${w.id}`);
+  await Promise.all([page.waitForURL(/notice=started/), page.click('button:has-text("Verify")')]);
+  assert.match(await page.locator('[role=status]').innerText(), /reply 123/);
+  assert.match(await page.locator('tbody').innerText(), /pending/);
+  await textFromTester(page, '0712000321', '123');
+  const thread = await waitForText(page, 'section[aria-labelledby=thread]', /verified/);
+  assert.match(thread, /reply 123 to \+254700100100/);
+  await page.screenshot({ path: path.join(shots, 'sms-tester.png'), fullPage: true });
+  await page.goto(`${base}/ui/p/clinic/mobile-workers/${w.id}`);
+  assert.match(await page.locator('tbody').innerText(), /\+254712000321\s+verified/);
+  await page.close();
+});
+
+test('turn on self-registration, then "join clinic" from the tester creates a two-way case', async () => {
+  const page = await signedIn();
+  await page.goto(`${base}/ui/p/clinic/settings`);
+  await page.check('input[name=caseEnabled]');
+  await page.fill('#f-caseType', 'participant');
+  await page.selectOption('#f-welcomeMessageTo', 'cases');
+  await Promise.all([page.waitForURL(/notice=saved/), page.click('form[action$="/settings/messaging"] button[type=submit]')]);
+  await textFromTester(page, '+254712000654', 'JOIN CLINIC');
+  await waitForText(page, 'section[aria-labelledby=thread]', /Thank you for registering with clinic/);
+  await page.goto(`${base}/ui/p/clinic/cases?search=%2B254712000654`);
+  await page.click('tbody a');
+  const card = await page.locator('section[aria-labelledby=contact]').innerText();
+  assert.match(card, /two-way/);
+  assert.match(card, /yes/);
+  await textFromTester(page, '+254712000654', 'STOP');
+  await waitForText(page, 'section[aria-labelledby=thread]', /reply START/);
+  await page.goto(`${base}/ui/p/clinic/opt-outs`);
+  await page.click('text=+254712000654');
+  const history = await page.locator('section[aria-labelledby=consent]').innerText();
+  assert.match(history, /consent-granted\s+self-registration/);
+  assert.match(history, /opt-out\s+keyword/);
+  await page.close();
+});
