@@ -257,18 +257,34 @@ async function handle(ctx: Context): Promise<Outcome> {
   return { handling: 'unrecognised', project: ctx.project, contact: null };
 }
 
+/** Gateways and projects read once per batch: every message of a batch usually shares them. */
+interface BatchMemo {
+  gateways: Map<string, Promise<GatewayRecord | null>>;
+  projects: Map<string, Promise<Project | null>>;
+}
+
+function memo<T>(map: Map<string, Promise<T>>, key: string, load: () => Promise<T>): Promise<T> {
+  let p = map.get(key);
+  if (!p) {
+    p = load();
+    map.set(key, p);
+  }
+  return p;
+}
+
 /** Handles one message if this worker can take its sender now. Returns whether it did. */
-async function processOne(deps: ServiceDeps, id: string, from: string): Promise<boolean> {
+async function processOne(deps: ServiceDeps, id: string, from: string, batch: BatchMemo): Promise<boolean> {
   return deps.db.transaction().execute(async (trx) => {
     const message = await lockInboundForProcessing(trx, id, from);
     if (!message) {
       return false;
     }
     const now = deps.clock();
-    const gateway = message.gatewayId ? await findGatewayById(trx, message.gatewayId) : null;
+    const gatewayId = message.gatewayId;
+    const gateway = gatewayId ? await memo(batch.gateways, gatewayId, () => findGatewayById(trx, gatewayId)) : null;
     const holder = await findHolder(trx, from, now);
     const projectId = gateway?.projectId ?? holder?.projectId ?? null;
-    const project = projectId ? await findProjectById(trx, projectId) : null;
+    const project = projectId ? await memo(batch.projects, projectId, () => findProjectById(trx, projectId)) : null;
     const ctx: Context = { deps, trx, message, gateway, from, now, holder, project, replies: 0 };
     const outcome = await handle(ctx);
     await markInboundProcessed(trx, id, {
@@ -286,11 +302,12 @@ async function processOne(deps: ServiceDeps, id: string, from: string): Promise<
 const INBOUND_ATTEMPTS = 3;
 
 /** Senders handled at the same time by one worker (different numbers proceed in parallel). */
-const PARALLEL_SENDERS = 4;
+const PARALLEL_SENDERS = 8;
 
 /** Handles up to `limit` waiting messages (one per sender per call). Returns how many. */
 export async function processInbound(deps: ServiceDeps, limit: number): Promise<number> {
   const next = await findNextInbound(deps.db, limit);
+  const batch: BatchMemo = { gateways: new Map(), projects: new Map() };
   let done = 0;
   let index = 0;
   const lane = async () => {
@@ -300,7 +317,7 @@ export async function processInbound(deps: ServiceDeps, limit: number): Promise<
         continue;
       }
       try {
-        if (await processOne(deps, m.id, m.from)) {
+        if (await processOne(deps, m.id, m.from, batch)) {
           done++;
         }
       } catch (err) {

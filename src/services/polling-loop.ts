@@ -13,6 +13,8 @@ export interface LoopOptions {
   /** A step that handled this many items or more is followed at once by the next. */
   fullBatch: number;
   pollMs: number;
+  /** After a wake-up, wait this long so that work arriving together is done in one step (Default: 20 ms). */
+  coalesceMs?: number;
   onError?: (err: unknown) => void;
 }
 
@@ -34,7 +36,7 @@ export function startPollingLoop(step: () => Promise<number>, opts: LoopOptions)
       wakeUp = () => {
         clearTimeout(timer);
         wakeUp = null;
-        resolve();
+        setTimeout(resolve, opts.coalesceMs ?? 20);
       };
     });
   const loop = (async () => {
