@@ -64,14 +64,20 @@ export function startWorker(config: Config, services: ServiceDeps, logger: Logge
   });
 }
 
-/** Inbound messages handled per step; small so the HTTP loop stays responsive on PGlite (Default: 50). */
-const INBOUND_BATCH = 50;
+/**
+ * Inbound messages taken per step: small on PGlite, which shares this thread with HTTP, larger on
+ * PostgreSQL where the database works in its own processes.
+ */
+function inboundBatch(config: Config): number {
+  return config.databaseUrl ? 500 : 50;
+}
 
 /** The background workers of one process: dispatch and inbound processing. */
 export function startWorkers(config: Config, services: ServiceDeps, logger: Logger): { dispatch: PollingLoop; inbound: PollingLoop; stop(): Promise<void> } {
   const dispatch = startWorker(config, services, logger);
-  const inbound = startPollingLoop(() => processInbound(services, INBOUND_BATCH), {
-    fullBatch: INBOUND_BATCH,
+  const batch = inboundBatch(config);
+  const inbound = startPollingLoop(() => processInbound(services, batch), {
+    fullBatch: batch,
     pollMs: config.dispatchPollMs,
     onError: (err) => logger.error({ err }, 'inbound processing failed; retrying'),
   });

@@ -19,6 +19,7 @@ import { findProjectById, findProjectByName } from '../store/project.store.ts';
 import { findCase } from '../store/case.store.ts';
 import { createCaseInTransaction } from './cases.service.ts';
 import type { ServiceDeps } from './deps.ts';
+import { settlePassive } from './inbound-batch.service.ts';
 import { USERNAME } from './mobile-workers.service.ts';
 import { addWorkerNumber, verifyWorkerNumber } from './phone-registry.service.ts';
 
@@ -306,7 +307,8 @@ const PARALLEL_SENDERS = 8;
 
 /** Handles up to `limit` waiting messages (one per sender per call). Returns how many. */
 export async function processInbound(deps: ServiceDeps, limit: number): Promise<number> {
-  const next = await findNextInbound(deps.db, limit);
+  const passive = await settlePassive(deps, await findNextInbound(deps.db, limit));
+  const next = passive.act;
   const batch: BatchMemo = { gateways: new Map(), projects: new Map() };
   let done = 0;
   let index = 0;
@@ -329,6 +331,7 @@ export async function processInbound(deps: ServiceDeps, limit: number): Promise<
     }
   };
   await Promise.all(Array.from({ length: Math.min(PARALLEL_SENDERS, next.length) }, lane));
+  done += passive.done;
   if (done > 0) {
     deps.notifyDue();
   }

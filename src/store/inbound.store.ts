@@ -150,3 +150,55 @@ export async function recordInboundFailure(db: Db, id: string, reason: string, m
     .where('processed_at', 'is', null)
     .execute();
 }
+
+/** Takes, without waiting, the per-sender locks it can get; returns the senders locked. */
+export async function tryLockSenders(trx: Trx, senders: readonly string[]): Promise<Set<string>> {
+  if (senders.length === 0) {
+    return new Set();
+  }
+  const rows = await sql<{ sender: string; ok: boolean }>`
+    select sender, pg_try_advisory_xact_lock(hashtextextended('in:' || sender, 7219)) as ok
+    from unnest(${[...new Set(senders)]}::text[]) as s(sender)
+  `.execute(trx);
+  return new Set(rows.rows.filter((r) => r.ok).map((r) => r.sender));
+}
+
+/** Of the ids given, the messages still unprocessed and oldest for their sender. */
+export async function findProcessable(trx: Trx, ids: readonly string[]): Promise<MessageRecord[]> {
+  if (ids.length === 0) {
+    return [];
+  }
+  const rows = await trx
+    .selectFrom('messages')
+    .selectAll()
+    .where('id', 'in', ids)
+    .where('processed_at', 'is', null)
+    .where(({ not, exists, selectFrom }) =>
+      not(exists(selectFrom('messages as earlier').select('earlier.id').where('earlier.direction', '=', 'in').whereRef('earlier.from_address', '=', 'messages.from_address').where('earlier.processed_at', 'is', null).where(sql<boolean>`earlier.seq < messages.seq`))),
+    )
+    .execute();
+  return rows.map((r) => rowToMessage(r as Selectable<MessageTable>));
+}
+
+export interface InboundOutcomeRow {
+  id: string;
+  handling: string;
+  projectId: string | null;
+  contactType: 'case' | 'mobile-worker' | null;
+  contactId: string | null;
+}
+
+/** Marks many messages handled in one statement. */
+export async function markInboundProcessedMany(trx: Trx, rows: readonly InboundOutcomeRow[], now: Date): Promise<void> {
+  if (rows.length === 0) {
+    return;
+  }
+  await sql`
+    update messages m set processed_at = ${now.toISOString()}::timestamptz, handling = v.handling, project_id = v.project_id,
+      contact_type = v.contact_type, contact_id = v.contact_id, updated_at = ${now.toISOString()}::timestamptz
+    from unnest(${rows.map((r) => r.id)}::uuid[], ${rows.map((r) => r.handling)}::text[], ${rows.map((r) => r.projectId)}::uuid[],
+                ${rows.map((r) => r.contactType)}::text[], ${rows.map((r) => r.contactId)}::uuid[])
+      as v(id, handling, project_id, contact_type, contact_id)
+    where m.id = v.id and m.processed_at is null
+  `.execute(trx);
+}

@@ -184,3 +184,17 @@ export async function isOptedOut(db: Db | Trx, number: string): Promise<boolean>
   const row = await db.selectFrom('opt_outs').select('opted_out').where('number', '=', number).executeTakeFirst();
   return row?.opted_out ?? false;
 }
+
+/** The current holders (two-way, or pending not yet expired) of the numbers given, by number. */
+export async function findHoldersByNumbers(db: Db | Trx, numbers: readonly string[], now: Date): Promise<Map<string, PhoneEntry>> {
+  if (numbers.length === 0) {
+    return new Map();
+  }
+  const rows = await db
+    .selectFrom('phone_entries')
+    .selectAll()
+    .where('number', 'in', [...new Set(numbers)])
+    .where((eb) => eb.or([eb('state', '=', 'two-way'), eb.and([eb('state', '=', 'pending'), eb('pending_expires_at', '>', now)])]))
+    .execute();
+  return new Map(rows.map((r) => [r.number, rowToEntry(r)]));
+}

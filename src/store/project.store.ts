@@ -99,3 +99,11 @@ export async function listProjectsForUser(db: Db, userId: string, isSuperuser: b
     .execute();
   return rows.map((r) => ({ ...projectRowToProject(r), role: r.role }));
 }
+
+export async function findProjectsByIds(db: Db, ids: readonly string[]): Promise<Map<string, Project>> {
+  if (ids.length === 0) {
+    return new Map();
+  }
+  const rows = await db.selectFrom('projects').selectAll().where('id', 'in', [...new Set(ids)]).execute();
+  return new Map(rows.map((r) => [r.id, projectRowToProject(r)]));
+}

@@ -1,0 +1,36 @@
+/**
+ * @module domain/inbound-route — what an inbound message needs, decided from what is already known
+ * (its text, the sender's holder entry, the gateway's words, the opt-out state, the project's
+ * default response): either an action with effects (keyword, 123, join, a default reply), or a
+ * passive outcome that only records the message (logged against its contact, or unrecognised).
+ * DESIGN.md §9 order: opt keywords → verification → (survey) → join → default response.
+ */
+import { isVerificationReply, keywordMeaning, parseJoin } from './keywords.ts';
+
+export interface RouteInput {
+  text: string;
+  optedOut: boolean;
+  gatewayWords: { optIn: readonly string[]; optOut: readonly string[] };
+  holder: { state: 'one-way' | 'pending' | 'two-way'; ownerType: 'case' | 'mobile-worker'; projectId: string } | null;
+  /** The project the message is handled in (the gateway's, else the holder's). */
+  projectId: string | null;
+  defaultSmsResponse: string | null;
+}
+
+export type InboundRoute = { kind: 'act' } | { kind: 'passive'; handling: 'contact' | 'unrecognised' };
+
+export function routeInbound(i: RouteInput): InboundRoute {
+  if (keywordMeaning(i.text, i.gatewayWords, i.optedOut)) {
+    return { kind: 'act' };
+  }
+  if (i.holder?.state === 'pending' && i.holder.ownerType === 'mobile-worker' && isVerificationReply(i.text)) {
+    return { kind: 'act' };
+  }
+  if (parseJoin(i.text) && i.holder?.state !== 'two-way') {
+    return { kind: 'act' };
+  }
+  if (i.holder?.state === 'two-way') {
+    return i.projectId === i.holder.projectId && i.defaultSmsResponse ? { kind: 'act' } : { kind: 'passive', handling: 'contact' };
+  }
+  return { kind: 'passive', handling: 'unrecognised' };
+}

@@ -1,0 +1,70 @@
+/**
+ * @module services/inbound-batch.service — the common case in one transaction: messages that only
+ * need recording (logged against their contact, or unrecognised) are marked handled together, with
+ * one statement each to lock the senders, read the messages, holders, opt-outs, gateways and
+ * projects, and one update. Messages that act (keywords, 123, join, a default reply) are returned
+ * to be handled one by one. Order per sender is kept: only each sender's oldest message is taken,
+ * under the same per-sender lock the one-by-one path uses.
+ */
+import { routeInbound } from '../domain/inbound-route.ts';
+import { findGatewaysByIds } from '../store/gateway.store.ts';
+import { findProcessable, type InboundOutcomeRow, markInboundProcessedMany, tryLockSenders } from '../store/inbound.store.ts';
+import { findOptedOut } from '../store/message.store.ts';
+import { findHoldersByNumbers } from '../store/phone-entry.store.ts';
+import { findProjectsByIds } from '../store/project.store.ts';
+import type { ServiceDeps } from './deps.ts';
+
+export interface PassiveResult {
+  done: number;
+  /** Messages that need the one-by-one path. */
+  act: Array<{ id: string; from: string }>;
+}
+
+export async function settlePassive(deps: ServiceDeps, next: ReadonlyArray<{ id: string; from: string }>): Promise<PassiveResult> {
+  if (next.length === 0) {
+    return { done: 0, act: [] };
+  }
+  const now = deps.clock();
+  return deps.db.transaction().execute(async (trx) => {
+    const locked = await tryLockSenders(trx, next.map((m) => m.from));
+    const messages = await findProcessable(trx, next.filter((m) => locked.has(m.from)).map((m) => m.id));
+    const senders = messages.map((m) => m.from ?? '');
+    const [gateways, holders, optedOut] = await Promise.all([
+      findGatewaysByIds(trx, [...new Set(messages.flatMap((m) => (m.gatewayId ? [m.gatewayId] : [])))]),
+      findHoldersByNumbers(trx, senders, now),
+      findOptedOut(trx, senders),
+    ]);
+    const gatewayById = new Map(gateways.map((g) => [g.id, g]));
+    const projectIds = messages.flatMap((m) => {
+      const g = m.gatewayId ? gatewayById.get(m.gatewayId) : undefined;
+      const p = g?.projectId ?? holders.get(m.from ?? '')?.projectId;
+      return p ? [p] : [];
+    });
+    const projects = await findProjectsByIds(trx, projectIds);
+    const passive: InboundOutcomeRow[] = [];
+    const act: PassiveResult['act'] = [];
+    for (const m of messages) {
+      const from = m.from ?? '';
+      const g = m.gatewayId ? gatewayById.get(m.gatewayId) : undefined;
+      const holder = holders.get(from) ?? null;
+      const projectId = g?.projectId ?? holder?.projectId ?? null;
+      const project = projectId ? projects.get(projectId) : undefined;
+      const route = routeInbound({
+        text: m.text ?? '',
+        optedOut: optedOut.has(from),
+        gatewayWords: { optIn: g?.optInKeywords ?? [], optOut: g?.optOutKeywords ?? [] },
+        holder,
+        projectId,
+        defaultSmsResponse: project?.settings.defaultSmsResponse ?? null,
+      });
+      if (route.kind === 'act') {
+        act.push({ id: m.id, from });
+      } else {
+        const contact = route.handling === 'contact' && holder ? holder : null;
+        passive.push({ id: m.id, handling: route.handling, projectId, contactType: contact?.ownerType ?? null, contactId: contact?.ownerId ?? null });
+      }
+    }
+    await markInboundProcessedMany(trx, passive, now);
+    return { done: passive.length, act };
+  });
+}
