@@ -13,5 +13,7 @@ export interface WorkerOptions extends DispatchOptions {
 }
 
 export function startDispatchWorker(deps: ServiceDeps, opts: WorkerOptions): DispatchWorker {
-  return startPollingLoop(() => dispatchOnce(deps, opts), { fullBatch: opts.batchSize, pollMs: opts.pollMs, ...(opts.onError ? { onError: opts.onError } : {}) });
+  // Woken by each new message, the worker waits 100 ms so that messages created together go out
+  // in one batch (one claim, one provider call, one update) instead of one by one.
+  return startPollingLoop(() => dispatchOnce(deps, opts), { fullBatch: opts.batchSize, pollMs: opts.pollMs, coalesceMs: 100, ...(opts.onError ? { onError: opts.onError } : {}) });
 }
