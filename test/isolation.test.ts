@@ -1,143 +1,308 @@
 /**
- * Project isolation across every endpoint, not one: the routes are read from the OpenAPI document,
- * so an endpoint added later is covered without editing this test. A member (and an admin) of
- * project A gets 403 or 404 on every resource of project B, and nothing in B changes.
+ * Project isolation across every endpoint, not one. The routes are recorded as the app registers
+ * them (test/support/routes.ts), so an endpoint added later under /api/v1/projects/:project is
+ * covered without editing this test. A member (and an admin) of project alpha gets 403 or 404 with
+ * an error code on every resource of project bravo, and nothing in bravo changes; alpha's own name
+ * with bravo's ids finds nothing. Tokens: none, garbage and revoked are 401 everywhere. Roles:
+ * admin-only actions are 403 FORBIDDEN for a member; only a superuser creates projects or manages
+ * the global gateways.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
+import { type RecordedRoute, openApiPath, recordRoutes, sampleOf } from './support/routes.ts';
 import { createTestApp, type TestApp } from './support/test-app.ts';
 
 type Json = Record<string, any>;
+type Ids = Record<string, string>;
 let t: TestApp;
-const b: Record<string, string> = {};
-const a: Record<string, string> = {};
+let doc: Json;
+let catalogue: Set<string>;
+let allRoutes: RecordedRoute[] = [];
+/** Every route under /api/v1/projects/:project (HEAD included: Fastify adds one per GET). */
+let projectRoutes: RecordedRoute[] = [];
+const a: Ids = {};
+const b: Ids = {};
 
-/** A body that passes validation, so the request reaches the access check. */
+/** Bodies that pass validation, so a request reaches the access check. Other routes get a body made from their OpenAPI schema. */
 const BODIES: Record<string, unknown> = {
-  'POST /api/v1/projects/{project}/cases': { caseType: 'intruder', name: 'Intruder' },
-  'PATCH /api/v1/projects/{project}/cases/{id}': { name: 'Changed' },
-  'POST /api/v1/projects/{project}/mobile-workers': { username: 'intruder' },
-  'POST /api/v1/projects/{project}/mobile-workers/{id}/phone-numbers': { number: '+254712000999' },
-  'PATCH /api/v1/projects/{project}': { helpText: 'changed' },
-  'POST /api/v1/projects/{project}/users': { email: 'intruder@example.org', password: 'intruder-password', role: 'admin' },
-  'POST /api/v1/projects/{project}/gateways': { name: 'intruder', type: 'test' },
-  'PATCH /api/v1/projects/{project}/gateways/{name}': { ratePerSecond: 1 },
-  'PUT /api/v1/projects/{project}/gateway-routes': [],
-  'POST /api/v1/projects/{project}/messages': { recipient: { phoneNumber: '+254712000999' }, text: 'x' },
-  'POST /api/v1/projects/{project}/broadcasts': { recipients: { caseType: 'patient' }, text: 'x' },
+  'POST /api/v1/projects/:project/cases': { caseType: 'intruder', name: 'Intruder' },
+  'PATCH /api/v1/projects/:project/cases/:id': { name: 'Changed', properties: { hacked: 'yes' } },
+  'POST /api/v1/projects/:project/mobile-workers': { username: 'intruder' },
+  'POST /api/v1/projects/:project/mobile-workers/:id/phone-numbers': { number: '+254712000999' },
+  'PATCH /api/v1/projects/:project': { helpText: 'changed' },
+  'POST /api/v1/projects/:project/users': { email: 'intruder@example.org', password: 'intruder-password', role: 'admin' },
+  'POST /api/v1/projects/:project/gateways': { name: 'intruder', type: 'test' },
+  'PATCH /api/v1/projects/:project/gateways/:name': { ratePerSecond: 1 },
+  'PUT /api/v1/projects/:project/gateway-routes': [],
+  'POST /api/v1/projects/:project/messages': { recipient: { phoneNumber: '+254712000999' }, text: 'x' },
+  'POST /api/v1/projects/:project/broadcasts': { recipients: { caseType: 'patient' }, text: 'x' },
 };
 
-async function snapshot(projectId: string): Promise<string> {
-  const db = t.deps.db;
-  const [project, cases, workers, gateways, routes, messages, entries, members, broadcasts] = await Promise.all([
-    db.selectFrom('projects').select(['name', 'settings', 'time_zone', 'languages']).where('id', '=', projectId).execute(),
-    db.selectFrom('cases').select(['id', 'name', 'properties', 'closed', 'deleted_at']).where('project_id', '=', projectId).orderBy('id').execute(),
-    db.selectFrom('mobile_workers').select(['id', 'username', 'deleted_at']).where('project_id', '=', projectId).orderBy('id').execute(),
-    db.selectFrom('gateways').select(['id', 'name', 'rate_per_second', 'inbound_key']).where('project_id', '=', projectId).orderBy('id').execute(),
-    db.selectFrom('gateway_routes').select(['prefix', 'gateway_id']).where('project_id', '=', projectId).orderBy('prefix').execute(),
-    db.selectFrom('messages').select(['id', 'status']).where('project_id', '=', projectId).orderBy('id').execute(),
-    db.selectFrom('phone_entries').select(['number', 'owner_id', 'state']).where('project_id', '=', projectId).orderBy('id').execute(),
-    db.selectFrom('memberships').select(['user_id', 'role']).where('project_id', '=', projectId).orderBy('user_id').execute(),
-    db.selectFrom('broadcasts').select('id').where('project_id', '=', projectId).execute(),
-  ]);
-  return JSON.stringify({ project, cases, workers, gateways, routes, messages, entries, members, broadcasts });
+function bodyFor(route: RecordedRoute): unknown {
+  const key = `${route.method} ${route.url}`;
+  if (key in BODIES) {
+    return BODIES[key];
+  }
+  if (!route.hasBody) {
+    return undefined;
+  }
+  const op = doc.paths[openApiPath(route.url)]?.[route.method.toLowerCase()];
+  return sampleOf(op?.requestBody?.content?.['application/json']?.schema);
 }
 
-async function seed(name: string, ids: Record<string, string>): Promise<void> {
+/** The route's path with ids: `:id` is the id of the collection it follows (cases, mobile-workers, …). */
+function fill(url: string, ids: Ids): string {
+  return url.replace(/:([A-Za-z0-9_]+)/g, (_match, param: string, offset: number) => {
+    if (param === 'project') {
+      return ids.project as string;
+    }
+    if (param === 'number') {
+      return ids.number as string;
+    }
+    if (param === 'name') {
+      return ids.gateway as string;
+    }
+    const collection = url.slice(0, offset).split('/').filter(Boolean).at(-1) ?? '';
+    return ids[collection] ?? (ids.cases as string);
+  });
+}
+
+function send(route: RecordedRoute, ids: Ids, token: string | null) {
+  const body = bodyFor(route);
+  return t.request(route.method as 'GET', fill(route.url, ids), { token, ...(body === undefined ? {} : { body }) });
+}
+
+function label(route: RecordedRoute): string {
+  return `${route.method} ${route.url}`;
+}
+
+/** Asserts an error response with a catalogue code (HEAD answers have no body). */
+function assertError(route: RecordedRoute, res: { statusCode: number; body: string }, statuses: number[], code?: string): void {
+  assert.ok(statuses.includes(res.statusCode), `${label(route)} answered ${res.statusCode}: ${res.body.slice(0, 300)}`);
+  if (route.method === 'HEAD') {
+    return;
+  }
+  const body = JSON.parse(res.body) as Json;
+  assert.ok(catalogue.has(body.error?.code), `${label(route)}: error code ${body.error?.code} is in the catalogue`);
+  assert.equal(typeof body.error.message, 'string', label(route));
+  if (code) {
+    assert.equal(body.error.code, code, label(route));
+  }
+}
+
+/** Everything a project holds, to compare before and after. */
+async function snapshot(projectId: string): Promise<string> {
+  const db = t.deps.db;
+  const [project, cases, workers, gateways, routes, messages, entries, members, broadcasts, consent] = await Promise.all([
+    db.selectFrom('projects').selectAll().where('id', '=', projectId).execute(),
+    db.selectFrom('cases').selectAll().where('project_id', '=', projectId).orderBy('id').execute(),
+    db.selectFrom('mobile_workers').selectAll().where('project_id', '=', projectId).orderBy('id').execute(),
+    db.selectFrom('gateways').selectAll().where('project_id', '=', projectId).orderBy('id').execute(),
+    db.selectFrom('gateway_routes').selectAll().where('project_id', '=', projectId).orderBy('prefix').execute(),
+    db.selectFrom('messages').selectAll().where('project_id', '=', projectId).orderBy('id').execute(),
+    db.selectFrom('phone_entries').selectAll().where('project_id', '=', projectId).orderBy('id').execute(),
+    db.selectFrom('memberships').selectAll().where('project_id', '=', projectId).orderBy('user_id').execute(),
+    db.selectFrom('broadcasts').selectAll().where('project_id', '=', projectId).orderBy('id').execute(),
+    db.selectFrom('consent_events').selectAll().where('project_id', '=', projectId).orderBy('id').execute(),
+  ]);
+  return JSON.stringify({ project, cases, workers, gateways, routes, messages, entries, members, broadcasts, consent });
+}
+
+/** A project with a case (with a number), a mobile worker with a number, a gateway and route, a message and a broadcast. */
+async function seed(name: string, ids: Ids, n: string): Promise<void> {
+  const ok = async (method: 'POST' | 'PUT', url: string, body: unknown, status = 201): Promise<Json> => {
+    const res = await t.request(method, url, { body });
+    assert.equal(res.statusCode, status, `${method} ${url}: ${res.body}`);
+    return res.json();
+  };
   const p = await t.createProject(name, { defaultCountry: 'KE' });
   ids.projectId = p.id as string;
   ids.project = name;
-  const c = (await t.request('POST', `/api/v1/projects/${name}/cases`, { body: { caseType: 'patient', name: 'C', properties: { contact_phone_number: name === 'bravo' ? '+254712111111' : '+254712222222' } } })).json();
-  ids.caseId = c.id;
-  const w = (await t.request('POST', `/api/v1/projects/${name}/mobile-workers`, { body: { username: 'worker' } })).json();
-  ids.workerId = w.id;
-  ids.number = name === 'bravo' ? '254712333333' : '254712444444';
-  await t.request('POST', `/api/v1/projects/${name}/mobile-workers/${w.id}/phone-numbers`, { body: { number: ids.number } });
-  await t.request('POST', `/api/v1/projects/${name}/gateways`, { body: { name: 'gw', type: 'test' } });
-  await t.request('PUT', `/api/v1/projects/${name}/gateway-routes`, { body: [{ prefix: '*', gateway: 'GW' }] });
-  const m = (await t.request('POST', `/api/v1/projects/${name}/messages`, { body: { recipient: { caseId: c.id }, text: 'hello' } })).json();
-  ids.messageId = m.id;
-  const bc = (await t.request('POST', `/api/v1/projects/${name}/broadcasts`, { body: { recipients: { caseIds: [c.id] }, text: 'x' } })).json();
-  ids.broadcastId = bc.id;
+  const c = await ok('POST', `/api/v1/projects/${name}/cases`, { caseType: 'patient', name: `Case of ${name}`, properties: { contact_phone_number: `+25471211${n}`, colour: 'blue' } });
+  ids.cases = c.id;
+  const w = await ok('POST', `/api/v1/projects/${name}/mobile-workers`, { username: 'worker' });
+  ids['mobile-workers'] = w.id;
+  ids.number = `25471233${n}`;
+  await ok('POST', `/api/v1/projects/${name}/mobile-workers/${w.id}/phone-numbers`, { number: ids.number });
+  await ok('POST', `/api/v1/projects/${name}/gateways`, { name: 'gw', type: 'test' });
+  ids.gateway = 'GW';
+  await ok('PUT', `/api/v1/projects/${name}/gateway-routes`, [{ prefix: '*', gateway: 'GW' }], 200);
+  ids.messages = (await ok('POST', `/api/v1/projects/${name}/messages`, { recipient: { caseId: c.id }, text: 'hello' })).id;
+  ids.broadcasts = (await ok('POST', `/api/v1/projects/${name}/broadcasts`, { recipients: { caseIds: [c.id] }, text: 'x' }, 202)).id;
 }
-
-function fill(path: string, ids: Record<string, string>): string {
-  const id = path.includes('/mobile-workers/') ? ids.workerId : path.includes('/messages/') ? ids.messageId : path.includes('/broadcasts/') ? ids.broadcastId : ids.caseId;
-  return path
-    .replace('{project}', ids.project ?? '')
-    .replace('{id}', id ?? '')
-    .replace('{number}', ids.number ?? '')
-    .replace('{name}', 'GW');
-}
-
-let routes: Array<{ method: string; path: string }> = [];
 
 before(async () => {
-  t = await createTestApp();
-  await seed('alpha', a);
-  await seed('bravo', b);
-  const doc = (await t.request('GET', '/openapi.json')).json();
-  routes = Object.entries(doc.paths as Record<string, Record<string, unknown>>)
-    .filter(([path]) => path.startsWith('/api/v1/projects/{project}'))
-    .flatMap(([path, ops]) => Object.keys(ops).map((method) => ({ method: method.toUpperCase(), path })));
+  const recorded = await recordRoutes(() => createTestApp());
+  t = recorded.value;
+  // Broadcasts are expanded by a job; here the job is only accepted (nothing runs in the background).
+  t.deps.queue = { enqueue: async () => undefined };
+  allRoutes = recorded.routes;
+  projectRoutes = allRoutes.filter((r) => r.url === '/api/v1/projects/:project' || r.url.startsWith('/api/v1/projects/:project/'));
+  doc = (await t.request('GET', '/openapi.json', { token: null })).json();
+  catalogue = new Set(((await t.request('GET', '/api/v1/errors', { token: null })).json() as Json[]).map((e) => e.code));
+  await seed('alpha', a, '1111');
+  await seed('bravo', b, '2222');
 });
 after(() => t.close());
 
-describe('project isolation', () => {
-  test('the OpenAPI document lists the project endpoints this test walks', () => {
-    assert.ok(routes.length >= 30, `found ${routes.length} routes`);
-    for (const must of ['GET /api/v1/projects/{project}/cases/{id}', 'POST /api/v1/projects/{project}/messages', 'DELETE /api/v1/projects/{project}/mobile-workers/{id}/phone-numbers/{number}']) {
-      assert.ok(routes.some((r) => `${r.method} ${r.path}` === must), must);
+describe('the routes under test', () => {
+  test('every project route the app registers is walked, and each is in the OpenAPI document', () => {
+    assert.ok(projectRoutes.filter((r) => r.method !== 'HEAD').length >= 30, `found ${projectRoutes.length} routes`);
+    const keys = new Set(projectRoutes.map(label));
+    for (const must of [
+      'GET /api/v1/projects/:project',
+      'PATCH /api/v1/projects/:project',
+      'GET /api/v1/projects/:project/cases/:id',
+      'POST /api/v1/projects/:project/cases/:id/close',
+      'POST /api/v1/projects/:project/messages',
+      'DELETE /api/v1/projects/:project/mobile-workers/:id/phone-numbers/:number',
+      'POST /api/v1/projects/:project/mobile-workers/:id/phone-numbers/:number/verify',
+      'GET /api/v1/projects/:project/phone-numbers/:number',
+    ]) {
+      assert.ok(keys.has(must), must);
+    }
+    // A route missing from the OpenAPI document (for example one without tags) is not documented.
+    for (const r of projectRoutes.filter((x) => x.method !== 'HEAD')) {
+      assert.ok(doc.paths[openApiPath(r.url)]?.[r.method.toLowerCase()], `${label(r)} is in /openapi.json`);
     }
   });
+});
 
-  for (const role of ['member', 'admin'] as const) {
-    test(`a ${role} of alpha gets 403/404 on every bravo endpoint, and bravo does not change`, async () => {
+describe('project isolation', () => {
+  for (const [article, role] of [['a', 'member'], ['an', 'admin']] as const) {
+    test(`${article} ${role} of alpha gets 403/404 with a code on every bravo endpoint, and bravo does not change`, async () => {
       const token = await t.createMember('alpha', role);
       const before = await snapshot(b.projectId as string);
-      const seen: string[] = [];
-      for (const r of routes) {
-        const key = `${r.method} ${r.path}`;
-        const res = await t.request(r.method as 'GET', fill(r.path, b), { token, ...(BODIES[key] !== undefined ? { body: BODIES[key] } : r.method === 'POST' ? { body: {} } : {}) });
-        assert.ok(res.statusCode === 403 || res.statusCode === 404, `${key} answered ${res.statusCode}: ${res.body.slice(0, 200)}`);
-        assert.ok(res.json().error.code, key);
-        seen.push(key);
+      const alphaBefore = await snapshot(a.projectId as string);
+      for (const r of projectRoutes) {
+        const res = await send(r, b, token);
+        assertError(r, res, [403, 404]);
+        assert.ok(!res.body.includes('Case of bravo') && !res.body.includes('blue'), `${label(r)} shows nothing of bravo's case`);
       }
       assert.equal(await snapshot(b.projectId as string), before, 'bravo unchanged');
-      assert.equal(seen.length, routes.length);
+      assert.equal(await snapshot(a.projectId as string), alphaBefore, 'alpha unchanged too');
+      const bravoCase = (await t.request('GET', `/api/v1/projects/bravo/cases/${b.cases}`)).json();
+      assert.deepEqual([bravoCase.name, bravoCase.closed, bravoCase.properties.colour], ['Case of bravo', false, 'blue']);
+      const bravoWorker = (await t.request('GET', `/api/v1/projects/bravo/mobile-workers/${b['mobile-workers']}`)).json();
+      assert.deepEqual(bravoWorker.phoneNumbers.map((p: Json) => p.number), [`+${b.number}`]);
+    });
+
+    test(`${article} ${role} of alpha using alpha's name with bravo's ids gets 404 NOT_FOUND`, async () => {
+      const token = await t.createMember('alpha', role);
+      const before = await snapshot(b.projectId as string);
+      const mixed = { ...b, project: 'alpha', gateway: a.gateway as string };
+      const withIds = projectRoutes.filter((r) => r.url.includes('/:id'));
+      assert.ok(withIds.length >= 10);
+      for (const r of withIds) {
+        assertError(r, await send(r, mixed, token), [404], 'NOT_FOUND');
+      }
+      assert.equal(await snapshot(b.projectId as string), before);
+      // A number held only in bravo: alpha's lookup shows no bravo entry.
+      const lookup = (await t.request('GET', `/api/v1/projects/alpha/phone-numbers/%2B${b.number}`, { token })).json();
+      assert.deepEqual(lookup.entries, []);
+      const alphaCases = (await t.request('GET', '/api/v1/projects/alpha/cases?limit=500', { token })).json();
+      assert.ok(alphaCases.items.every((c: Json) => c.id !== b.cases));
     });
   }
+});
 
-  test("alpha's own name with bravo's ids finds nothing", async () => {
-    const token = await t.createMember('alpha', 'admin');
-    const before = await snapshot(b.projectId as string);
-    const mixed = { ...b, project: 'alpha' };
-    for (const r of routes.filter((x) => x.path.includes('{id}'))) {
-      const key = `${r.method} ${r.path}`;
-      const res = await t.request(r.method as 'GET', fill(r.path, mixed), { token, ...(BODIES[key] !== undefined ? { body: BODIES[key] } : r.method === 'POST' ? { body: {} } : {}) });
-      assert.equal(res.statusCode, 404, `${key}: ${res.statusCode} ${res.body.slice(0, 200)}`);
-    }
-    assert.equal(await snapshot(b.projectId as string), before);
+describe('references to another project', () => {
+  test("a case cannot be owned by bravo's worker", async () => {
+    const res = await t.request('POST', '/api/v1/projects/alpha/cases', { body: { caseType: 'x', name: 'n', ownerId: b['mobile-workers'] } });
+    assert.equal(res.statusCode, 400, res.body);
+    assert.equal(res.json().error.code, 'VALIDATION_ERROR');
   });
 
-  test('no token, a garbage token and a revoked token get 401; roles are enforced', async () => {
-    assert.equal((await t.request('GET', '/api/v1/projects/alpha', { token: null })).statusCode, 401);
-    assert.equal((await t.request('GET', '/api/v1/projects/alpha', { token: 'rc_garbage-garbage-garbage' })).statusCode, 401);
-    const token = await t.createMember('alpha', 'member');
-    assert.equal((await t.request('DELETE', '/api/v1/auth/tokens/current', { token })).statusCode, 204);
-    const revoked = await t.request('GET', '/api/v1/projects/alpha', { token });
-    assert.equal(revoked.statusCode, 401);
-    assert.equal(revoked.json().error.code, 'UNAUTHORIZED');
-    const member = await t.createMember('alpha', 'member');
-    assert.equal((await t.request('PATCH', '/api/v1/projects/alpha', { token: member, body: { helpText: 'x' } })).statusCode, 403);
-    assert.equal((await t.request('POST', '/api/v1/projects/alpha/users', { token: member, body: { email: 'x@example.org', password: 'password1', role: 'member' } })).statusCode, 403);
-    assert.equal((await t.request('POST', '/api/v1/projects', { token: member, body: { name: 'newproj' } })).statusCode, 403);
+  test("self-registration cannot make bravo's worker the owner of alpha's new cases", { todo: 'services/projects.service.ts mergeSelfRegistration does not check caseOwnerId (reported)' }, async () => {
     const admin = await t.createMember('alpha', 'admin');
-    assert.equal((await t.request('PATCH', '/api/v1/projects/alpha', { token: admin, body: { helpText: 'hello' } })).statusCode, 200);
-    assert.equal((await t.request('POST', '/api/v1/projects/alpha/users', { token: admin, body: { email: 'new@example.org', password: 'password1', role: 'member' } })).statusCode, 201);
-    assert.equal((await t.request('POST', '/api/v1/projects', { token: admin, body: { name: 'newproj' } })).statusCode, 403);
+    const res = await t.request('PATCH', '/api/v1/projects/alpha', { token: admin, body: { selfRegistration: { caseEnabled: true, caseType: 'patient', caseOwnerId: b['mobile-workers'] } } });
+    try {
+      assert.ok(res.statusCode >= 400 && res.statusCode < 500, `${res.statusCode} ${res.body.slice(0, 200)}`);
+    } finally {
+      await t.request('PATCH', '/api/v1/projects/alpha', { body: { selfRegistration: { caseEnabled: false, caseOwnerId: null } } });
+    }
+  });
+});
+
+describe('tokens', () => {
+  test('no token, a garbage token and a revoked token are 401 UNAUTHORIZED on every project route', async () => {
+    const revoked = await t.createMember('alpha', 'admin');
+    const out = await t.request('DELETE', '/api/v1/auth/tokens/current', { token: revoked });
+    assert.equal(out.statusCode, 204);
+    const again = await t.request('DELETE', '/api/v1/auth/tokens/current', { token: revoked });
+    assert.equal(again.statusCode, 401);
+    const before = await snapshot(a.projectId as string);
+    for (const token of [null, 'garbage', 'rc_garbage-garbage-garbage-garbage', revoked]) {
+      for (const r of projectRoutes) {
+        assertError(r, await send(r, a, token), [401], 'UNAUTHORIZED');
+      }
+    }
+    assert.equal(await snapshot(a.projectId as string), before);
+    for (const header of ['Basic cm9vdDpyb290', 'Bearer', `Token ${t.adminToken}`, `Bearer ${t.adminToken} extra`]) {
+      const res = await t.request('GET', '/api/v1/projects/alpha', { token: null, headers: { authorization: header } });
+      assert.equal(res.statusCode, 401, header);
+      assert.equal(res.json().error.code, 'UNAUTHORIZED');
+    }
+  });
+});
+
+describe('roles', () => {
+  test('a member cannot change the project, add users or use admin-only endpoints: 403 FORBIDDEN', async () => {
+    const member = await t.createMember('alpha', 'member');
+    const before = await snapshot(a.projectId as string);
+    const adminOnly = [
+      'PATCH /api/v1/projects/:project',
+      'POST /api/v1/projects/:project/users',
+      'POST /api/v1/projects/:project/gateways',
+      'PATCH /api/v1/projects/:project/gateways/:name',
+      'DELETE /api/v1/projects/:project/gateways/:name',
+      'POST /api/v1/projects/:project/gateways/:name/rotate-inbound-url',
+      'PUT /api/v1/projects/:project/gateway-routes',
+      'GET /api/v1/projects/:project/consent-events.csv',
+    ];
+    for (const key of adminOnly) {
+      const r = projectRoutes.find((x) => label(x) === key);
+      assert.ok(r, key);
+      assertError(r, await send(r, a, member), [403], 'FORBIDDEN');
+    }
+    assert.equal(await snapshot(a.projectId as string), before);
+    // What a member may do still works.
+    assert.equal((await t.request('GET', '/api/v1/projects/alpha', { token: member })).statusCode, 200);
+    assert.equal((await t.request('GET', `/api/v1/projects/alpha/cases/${a.cases}`, { token: member })).statusCode, 200);
+  });
+
+  test('an admin can change the project and add users', async () => {
+    const admin = await t.createMember('alpha', 'admin');
+    const patched = await t.request('PATCH', '/api/v1/projects/alpha', { token: admin, body: { helpText: 'Reply HELP' } });
+    assert.equal(patched.statusCode, 200, patched.body);
+    assert.equal((await t.request('GET', '/api/v1/projects/alpha', { token: admin })).json().helpText, 'Reply HELP');
+    const added = await t.request('POST', '/api/v1/projects/alpha/users', { token: admin, body: { email: 'added@example.org', password: 'added-password', role: 'member' } });
+    assert.equal(added.statusCode, 201, added.body);
     const list = (await t.request('GET', '/api/v1/projects', { token: admin })).json();
-    assert.deepEqual(list.items.map((p: Json) => p.name), ['alpha']);
+    assert.deepEqual(list.items.map((p: Json) => p.name), ['alpha'], 'an admin of alpha sees only alpha');
+  });
+
+  test('only a superuser creates projects', async () => {
+    for (const role of ['member', 'admin'] as const) {
+      const token = await t.createMember('alpha', role);
+      const res = await t.request('POST', '/api/v1/projects', { token, body: { name: `by-${role}` } });
+      assert.equal(res.statusCode, 403, res.body);
+      assert.equal(res.json().error.code, 'FORBIDDEN');
+    }
+    assert.equal((await t.deps.db.selectFrom('projects').select('name').where('name', 'like', 'by-%').execute()).length, 0);
+    assert.equal((await t.request('POST', '/api/v1/projects', { body: { name: 'by-root' } })).statusCode, 201);
+  });
+
+  test('the global gateways and routes are for superusers only: a project admin gets 403 FORBIDDEN', async () => {
+    const admin = await t.createMember('alpha', 'admin');
+    const open = new Set(['POST /api/v1/auth/tokens', 'DELETE /api/v1/auth/tokens/current', 'GET /api/v1/auth/me', 'HEAD /api/v1/auth/me', 'GET /api/v1/errors', 'HEAD /api/v1/errors', 'GET /api/v1/projects', 'HEAD /api/v1/projects', 'POST /api/v1/projects']);
+    const global = allRoutes.filter((r) => r.url.startsWith('/api/v1/') && !r.url.startsWith('/api/v1/projects') && !open.has(label(r)));
+    assert.ok(global.length >= 6, global.map(label).join(', '));
+    const before = await t.deps.db.selectFrom('gateways').selectAll().where('project_id', 'is', null).execute();
+    for (const r of global) {
+      assertError(r, await send(r, { gateway: 'ANY' }, admin), [403], 'FORBIDDEN');
+    }
+    assert.deepEqual(await t.deps.db.selectFrom('gateways').selectAll().where('project_id', 'is', null).execute(), before);
   });
 });

@@ -1,104 +1,152 @@
 /**
- * The server as a real process on the embedded database: first start prints a generated admin
- * password once; the data folder is locked against a second process; SIGTERM shuts down cleanly and
- * releases the lock; after kill -9 a new server starts at once and the data is still there. And the
- * CLI: migrate, create-admin, doctor, their refusal while a server holds the folder, bad settings.
+ * `rollcall serve` as a real process on a fresh embedded data folder (always embedded, whatever
+ * ROLLCALL_TEST_DATABASE_URL says): it starts and answers /healthz; with no admin password it prints
+ * a generated one once, and that password works; a second server on the same folder fails fast
+ * naming the folder; SIGTERM exits 0 and releases the lock; after kill -9 a new server takes the
+ * stale lock over at once and the data written before is still there; SIGTERM during start-up
+ * still ends in a clean exit 0. Plus the lock's own rules
+ * within one process.
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { after, describe, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 
-import { api, type Child, freePort, kill, runRollcall, spawnRollcall, tempDir, waitHealthy } from './support/child-server.ts';
+import { LOCK_FILE, lockDataDir, lockHolder } from '../src/store/data-dir-lock.ts';
+import { api, freePort, killAll, removeTempDirs, type Served, serve, spawnCli, stop, tempDir, tokenFor, waitExit, waitFor } from './support/process.ts';
 
-const children: Child[] = [];
 after(async () => {
-  for (const c of children) {
-    await kill(c);
-  }
+  await killAll();
+  removeTempDirs();
 });
 
-function start(env: Record<string, string>): Child {
-  const c = spawnRollcall('serve', env);
-  children.push(c);
-  return c;
-}
+const PASSWORD_LINE = /Created superuser (\S+) with password: (\S+)/g;
 
-describe('server process', { timeout: 180_000 }, () => {
-  test('generated password, lock, clean shutdown, crash restart', async () => {
-    const dataDir = tempDir('rollcall-proc-');
-    const port = await freePort();
-    const base = `http://127.0.0.1:${port}`;
-    const env = { PORT: String(port), DATA_DIR: dataDir };
-    const first = start(env);
-    await waitHealthy(base, first, 60_000);
-    const printed = /Created superuser (\S+) with password: (\S+)/.exec(first.output());
-    assert.ok(printed, `the generated password is printed: ${first.output().slice(0, 300)}`);
-    const [, email = '', password = ''] = printed;
-    const login = await api(base, null, 'POST', '/api/v1/auth/tokens', { email, password });
-    assert.equal(login.status, 201);
-    const token = login.json.token as string;
-    assert.equal((await api(base, token, 'POST', '/api/v1/projects', { name: 'kept' })).status, 201);
+describe('rollcall serve on a fresh data folder', { timeout: 240_000 }, () => {
+  let dataDir = '';
+  let lockFile = '';
+  let server: Served;
+  let email = '';
+  let password = '';
+  let token = '';
 
-    // A second server on the same folder refuses, naming the folder.
-    const second = spawnRollcall('serve', { PORT: String(await freePort()), DATA_DIR: dataDir });
-    children.push(second);
-    const code = await Promise.race([second.exited, new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 30_000))]);
-    assert.notEqual(code, 'timeout');
-    assert.notEqual(code, 0);
-    assert.match(second.output(), /Another Rollcall process \(pid \d+\) is using the data folder/);
-    assert.ok(second.output().includes(dataDir));
-
-    // While it runs, the CLI does not open the database behind its back.
-    const migrate = await runRollcall(['migrate'], { DATA_DIR: dataDir });
-    assert.notEqual(migrate.code, 0);
-    assert.match(migrate.output, /Another Rollcall process/);
-    const admin = await runRollcall(['create-admin', '--email', 'x@example.org', '--password', 'long-password'], { DATA_DIR: dataDir });
-    assert.notEqual(admin.code, 0);
-    const doctor = await runRollcall(['doctor'], { DATA_DIR: dataDir });
-    assert.equal(doctor.code, 0, doctor.output);
-    assert.match(doctor.output, /in use by a running server \(pid \d+\)/);
-
-    // SIGTERM: exit 0, lock released.
-    first.proc.kill('SIGTERM');
-    assert.equal(await first.exited, 0);
-    assert.equal(fs.existsSync(path.join(dataDir, 'rollcall.lock')), false);
-
-    // Start again, then kill -9: the next start takes the stale lock over and the data is there.
-    const third = start(env);
-    await waitHealthy(base, third, 60_000);
-    assert.doesNotMatch(third.output(), /Created superuser/, 'the password is printed only once');
-    await kill(third, 'SIGKILL');
-    assert.equal(fs.existsSync(path.join(dataDir, 'rollcall.lock')), true);
-    const fourth = start(env);
-    await waitHealthy(base, fourth, 60_000);
-    const token2 = (await api(base, null, 'POST', '/api/v1/auth/tokens', { email, password })).json.token;
-    assert.equal((await api(base, token2, 'GET', '/api/v1/projects/kept')).status, 200);
-    fourth.proc.kill('SIGTERM');
-    assert.equal(await fourth.exited, 0);
+  before(() => {
+    dataDir = tempDir('rollcall-serve-');
+    lockFile = path.join(dataDir, LOCK_FILE);
   });
 
-  test('CLI on a stopped folder: migrate, create-admin, doctor; bad settings name the variable', async () => {
-    const dataDir = tempDir('rollcall-cli-');
-    const migrate = await runRollcall(['migrate'], { DATA_DIR: dataDir });
-    assert.equal(migrate.code, 0, migrate.output);
-    assert.match(migrate.output, /Applied: 0001-foundation/);
-    assert.match((await runRollcall(['migrate'], { DATA_DIR: dataDir })).output, /up to date/);
-    const admin = await runRollcall(['create-admin', '--email', 'ops@example.org', '--password', 'ops-password'], { DATA_DIR: dataDir });
-    assert.equal(admin.code, 0, admin.output);
-    assert.match(admin.output, /Created superuser ops@example.org/);
-    const doctor = await runRollcall(['doctor'], { DATA_DIR: dataDir });
-    assert.equal(doctor.code, 0, doctor.output);
-    assert.match(doctor.output, /ok\s+database reachable/);
-    assert.match(doctor.output, /ok\s+migrations up to date/);
-    // The admin works once a server starts.
+  test('starts, answers /healthz, and prints a generated admin password once that works', async () => {
+    server = await serve({ DATA_DIR: dataDir });
+    const health = await api(server.base, null, 'GET', '/healthz');
+    assert.equal(health.status, 200);
+    assert.deepEqual(health.json, { status: 'ok' });
+    const printed = [...server.child.stdout().matchAll(PASSWORD_LINE)];
+    assert.equal(printed.length, 1, `one password line on stdout: ${server.child.stdout()}`);
+    [, email = '', password = ''] = printed[0] ?? [];
+    assert.ok(password.length >= 12, 'a long generated password');
+    assert.ok(!server.child.stderr().includes(password), 'the password goes to stdout only');
+    token = await tokenFor(server.base, email, password);
+    const wrong = await api(server.base, null, 'POST', '/api/v1/auth/tokens', { email, password: 'wrong-password' });
+    assert.ok(wrong.status >= 400 && wrong.status < 500, `a wrong password is refused: ${wrong.status}`);
+    const project = await api(server.base, token, 'POST', '/api/v1/projects', { name: 'kept', defaultCountry: 'KE' });
+    assert.equal(project.status, 201, JSON.stringify(project.json));
+    assert.equal(fs.readFileSync(lockFile, 'utf8').trim(), String(server.child.pid));
+  });
+
+  test('a second serve on the same folder fails fast, naming the folder and the holder', async () => {
+    const started = Date.now();
+    const second = spawnCli(['serve'], { DATA_DIR: dataDir, PORT: String(await freePort()) });
+    const code = await waitExit(second, 30_000);
+    assert.notEqual(code, 'timeout', 'the second server exits by itself');
+    assert.notEqual(code, 0);
+    assert.ok(Date.now() - started < 30_000);
+    assert.match(second.stderr(), new RegExp(`Another Rollcall process \\(pid ${server.child.pid}\\) is using the data folder`));
+    assert.ok(second.stderr().includes(dataDir), second.stderr());
+    // The first server is untouched and still holds the folder.
+    assert.equal((await api(server.base, null, 'GET', '/healthz')).status, 200);
+    assert.equal(fs.readFileSync(lockFile, 'utf8').trim(), String(server.child.pid));
+  });
+
+  test('SIGTERM: exit 0, lock released, a new serve starts and does not print a password again', async () => {
+    assert.equal(await stop(server.child, 'SIGTERM', 30_000), 0, server.child.stderr());
+    assert.equal(fs.existsSync(lockFile), false, 'the lock file is gone');
+    server = await serve({ DATA_DIR: dataDir });
+    assert.doesNotMatch(server.child.stdout(), PASSWORD_LINE);
+    assert.equal((await api(server.base, await tokenFor(server.base, email, password), 'GET', '/api/v1/projects/kept')).status, 200);
+  });
+
+  test('after kill -9 a new serve takes the stale lock over at once, and the data is still there', async () => {
+    const token2 = await tokenFor(server.base, email, password);
+    const project = await api(server.base, token2, 'POST', '/api/v1/projects', { name: 'written-before-crash', defaultCountry: 'KE' });
+    assert.equal(project.status, 201);
+    const created = await api(server.base, token2, 'POST', '/api/v1/projects/written-before-crash/cases', {
+      caseType: 'patient',
+      name: 'Amina',
+      properties: { contact_phone_number: '0712 345 678' },
+    });
+    assert.equal(created.status, 201, JSON.stringify(created.json));
+    const deadPid = server.child.pid;
+    assert.equal(await stop(server.child, 'SIGKILL'), null);
+    assert.equal(fs.readFileSync(lockFile, 'utf8').trim(), String(deadPid), 'the dead server left its lock file');
+    assert.equal(lockHolder(dataDir), null, 'a lock of a dead process holds nothing');
+
+    server = await serve({ DATA_DIR: dataDir }, 30_000);
+    assert.equal(fs.readFileSync(lockFile, 'utf8').trim(), String(server.child.pid));
+    const token3 = await tokenFor(server.base, email, password);
+    assert.equal((await api(server.base, token3, 'GET', '/api/v1/projects/written-before-crash')).status, 200);
+    const again = await api(server.base, token3, 'GET', `/api/v1/projects/written-before-crash/cases/${created.json.id}`);
+    assert.equal(again.status, 200);
+    assert.equal(again.json.name, 'Amina');
+    assert.equal(await stop(server.child, 'SIGTERM', 30_000), 0);
+    assert.equal(fs.existsSync(lockFile), false);
+  });
+
+  test('SIGTERM during start-up: the server finishes opening, closes cleanly, exits 0 and releases the lock', async () => {
     const port = await freePort();
-    const server = start({ PORT: String(port), DATA_DIR: dataDir });
-    await waitHealthy(`http://127.0.0.1:${port}`, server, 60_000);
-    assert.equal((await api(`http://127.0.0.1:${port}`, null, 'POST', '/api/v1/auth/tokens', { email: 'ops@example.org', password: 'ops-password' })).status, 201);
-    await kill(server, 'SIGTERM');
-    const bad = await runRollcall(['serve'], { PORT: 'notaport', DATA_DIR: dataDir });
-    assert.equal(bad.code, 1);
-    assert.match(bad.output, /PORT/);
+    const starting = spawnCli(['serve'], { DATA_DIR: dataDir, PORT: String(port) });
+    await waitFor('the lock of the starting server', async () => fs.existsSync(lockFile) && fs.readFileSync(lockFile, 'utf8').trim() === String(starting.pid), 30_000, 10);
+    starting.proc.kill('SIGTERM');
+    assert.equal(await waitExit(starting, 30_000), 0, starting.stderr());
+    assert.equal(fs.existsSync(lockFile), false, 'the lock file is gone');
+  });
+});
+
+describe('data folder lock within one process', () => {
+  test('a second lock of a folder this process holds is refused; release frees it', () => {
+    const dir = tempDir('rollcall-lock-');
+    const lock = lockDataDir(dir);
+    assert.throws(() => lockDataDir(dir), (err: Error & { code?: string }) => err.code === 'DATA_DIR_LOCKED' && err.message.includes(dir));
+    lock.release();
+    assert.equal(fs.existsSync(path.join(dir, LOCK_FILE)), false);
+    lockDataDir(dir).release();
+  });
+
+  test('a lock left by a dead process, or by an earlier process with this pid, is taken over', () => {
+    const dir = tempDir('rollcall-lock-');
+    const file = path.join(dir, LOCK_FILE);
+    const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
+    fs.writeFileSync(file, dead.stdout);
+    const lock = lockDataDir(dir);
+    assert.equal(fs.readFileSync(file, 'utf8'), String(process.pid));
+    lock.release();
+    fs.writeFileSync(file, String(process.pid));
+    lockDataDir(dir).release();
+    fs.writeFileSync(file, '');
+    lockDataDir(dir).release();
+    assert.deepEqual(fs.readdirSync(dir), [], 'no temporary or stale files left behind');
+  });
+
+  test('a live process holding the lock makes lockDataDir fail with its pid; release never removes a lock it does not own', () => {
+    const dir = tempDir('rollcall-lock-');
+    const file = path.join(dir, LOCK_FILE);
+    fs.writeFileSync(file, String(process.ppid));
+    assert.throws(() => lockDataDir(dir), new RegExp(`pid ${process.ppid}\\) is using the data folder`));
+    assert.equal(lockHolder(dir), process.ppid);
+    fs.rmSync(file);
+    const lock = lockDataDir(dir);
+    fs.writeFileSync(file, String(process.ppid)); // as if taken over behind our back
+    lock.release();
+    assert.equal(fs.readFileSync(file, 'utf8'), String(process.ppid));
   });
 });

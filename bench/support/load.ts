@@ -1,6 +1,7 @@
 /**
- * A load generator in its own process (so it does not share the server's event loop): autocannon
- * against a running server, bounded by duration. Usage: load.ts '<json spec>'; prints one JSON line.
+ * A load generator in its own process (so it never shares the server's event loop): autocannon's
+ * programmatic API against a running server, bounded both in time (durationS) and in count
+ * (maxRequests). Usage: `load.ts '<json spec>'`; prints one JSON line (LoadResult).
  * Kinds: create-cases, read-cases, send-messages, inbound.
  */
 import fs from 'node:fs';
@@ -14,9 +15,11 @@ interface Spec {
   project: string;
   connections: number;
   durationS: number;
-  /** Requests per second over all connections (default: as fast as possible). */
+  /** Stop after this many requests even if time is left (Default: 1,000,000). */
+  maxRequests?: number;
+  /** Requests per second over all connections (Default: as fast as possible). */
   rate?: number;
-  /** First number of the range this run uses (distinct per run). */
+  /** First number of the range this run uses (distinct per run, so every request has its own number). */
   numberBase?: number;
   /** read-cases: a file with one case id per line. */
   idsFile?: string;
@@ -28,7 +31,10 @@ interface Spec {
 
 const spec = JSON.parse(process.argv[2] ?? '{}') as Spec;
 let counter = 0;
-const number = () => `+254712${String((spec.numberBase ?? 0) + counter++).padStart(6, '0')}`;
+const base = spec.numberBase ?? 0;
+/** Distinct valid Kenyan mobile numbers in the national form people type: 07 + 8 digits. */
+const nationalNumber = (i: number) => `07${String(base + i).padStart(8, '0')}`;
+const e164Number = (i: number) => `+254712${String(base + i).padStart(6, '0')}`;
 const ids = spec.idsFile ? fs.readFileSync(spec.idsFile, 'utf8').split('\n').filter(Boolean) : [];
 const auth = { authorization: `Bearer ${spec.token}`, 'content-type': 'application/json' };
 
@@ -39,7 +45,11 @@ function request(): autocannon.Request {
         method: 'POST',
         path: `/api/v1/projects/${spec.project}/cases`,
         headers: auth,
-        setupRequest: (req) => ({ ...req, body: JSON.stringify({ caseType: 'patient', name: `Bench ${counter}`, properties: { contact_phone_number: number(), contact_phone_number_is_verified: '1' } }) }),
+        setupRequest: (req) => {
+          const i = counter++;
+          const body = { caseType: 'patient', name: `Bench patient ${base + i}`, properties: { contact_phone_number: nationalNumber(i), contact_phone_number_is_verified: '1' } };
+          return { ...req, body: JSON.stringify(body) };
+        },
       };
     case 'read-cases':
       return { method: 'GET', headers: auth, setupRequest: (req) => ({ ...req, path: `/api/v1/projects/${spec.project}/cases/${ids[counter++ % ids.length]}` }) };
@@ -48,7 +58,7 @@ function request(): autocannon.Request {
         method: 'POST',
         path: `/api/v1/projects/${spec.project}/messages`,
         headers: auth,
-        setupRequest: (req) => ({ ...req, body: JSON.stringify({ recipient: { phoneNumber: number() }, text: 'Clinic day is Monday' }) }),
+        setupRequest: (req) => ({ ...req, body: JSON.stringify({ recipient: { phoneNumber: e164Number(counter++) }, text: 'Clinic day is Monday' }) }),
       };
     case 'inbound':
       return {
@@ -57,8 +67,8 @@ function request(): autocannon.Request {
         headers: { 'content-type': 'application/json' },
         setupRequest: (req) => {
           const i = counter++;
-          const from = `+254713${String((spec.numberBase ?? 0) + (i % (spec.senders ?? 1000))).padStart(6, '0')}`;
-          return { ...req, body: JSON.stringify({ from, text: `hello ${i}`, messageId: `${spec.numberBase ?? 0}-${i}` }) };
+          const from = `+254713${String(base + (i % (spec.senders ?? 1000))).padStart(6, '0')}`;
+          return { ...req, body: JSON.stringify({ from, text: `hello ${i}`, messageId: `${base}-${i}` }) };
         },
       };
   }
@@ -68,15 +78,21 @@ const result = await autocannon({
   url: spec.base,
   connections: spec.connections,
   duration: spec.durationS,
+  maxOverallRequests: spec.maxRequests ?? 1_000_000,
   ...(spec.rate ? { overallRate: spec.rate } : {}),
   requests: [request()],
 });
+const ok = result['2xx'];
 process.stdout.write(
   JSON.stringify({
     requests: result.requests.total,
-    rps: result.requests.average,
+    ok,
+    seconds: result.duration,
+    rps: ok / result.duration,
     p50: result.latency.p50,
+    p90: result.latency.p90,
     p99: result.latency.p99,
+    max: result.latency.max,
     non2xx: result.non2xx,
     errors: result.errors,
     timeouts: result.timeouts,

@@ -1,9 +1,11 @@
 /**
  * Benchmark fixtures: a real `rollcall serve` child process on the embedded database (a temporary
- * folder) or on a fresh PostgreSQL database, and load runs in separate processes.
+ * folder) or on a fresh PostgreSQL database (created here, dropped by stop()), and load runs in
+ * separate processes with a hard time limit.
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
 import path from 'node:path';
 
 import pg from 'pg';
@@ -11,6 +13,8 @@ import pg from 'pg';
 import { api, type Child, freePort, kill, spawnRollcall, tempDir, waitHealthy } from '../../test/support/child-server.ts';
 
 const root = path.resolve(import.meta.dirname, '../..');
+
+export const ADMIN = { email: 'bench@example.org', password: 'bench-password' };
 
 export interface BenchServer {
   base: string;
@@ -23,7 +27,7 @@ export interface BenchServer {
 }
 
 async function adminQuery(url: string, text: string): Promise<void> {
-  const client = new pg.Client({ connectionString: url });
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5_000 });
   await client.connect();
   try {
     await client.query(text);
@@ -32,6 +36,7 @@ async function adminQuery(url: string, text: string): Promise<void> {
   }
 }
 
+/** A fresh database rollcall_bench_<pid>_<random> on the server of `serverUrl`. */
 export async function createBenchDatabase(serverUrl: string): Promise<{ url: string; drop(): Promise<void> }> {
   const name = `rollcall_bench_${process.pid}_${randomBytes(3).toString('hex')}`;
   await adminQuery(serverUrl, `create database ${name}`);
@@ -40,60 +45,83 @@ export async function createBenchDatabase(serverUrl: string): Promise<{ url: str
   return { url: u.toString(), drop: () => adminQuery(serverUrl, `drop database if exists ${name} with (force)`) };
 }
 
-export async function startBenchServer(opts: { pgUrl: string | null; env?: Record<string, string>; dataDir?: string }): Promise<BenchServer> {
-  const port = await freePort();
-  const base = `http://127.0.0.1:${port}`;
-  const db = opts.pgUrl ? await createBenchDatabase(opts.pgUrl) : null;
-  const dataDir = opts.dataDir ?? tempDir('rollcall-bench-');
-  const env: Record<string, string> = {
+/** The environment of a bench server: fixed admin, fixed key, warnings only. */
+export function serverEnv(port: number, dataDir: string, databaseUrl: string | null, extra: Record<string, string> = {}): Record<string, string> {
+  return {
     PORT: String(port),
     DATA_DIR: dataDir,
-    ROLLCALL_ADMIN_EMAIL: 'bench@example.org',
-    ROLLCALL_ADMIN_PASSWORD: 'bench-password',
+    ROLLCALL_ADMIN_EMAIL: ADMIN.email,
+    ROLLCALL_ADMIN_PASSWORD: ADMIN.password,
     ROLLCALL_SECRET_KEY: 'be'.repeat(32),
     LOG_LEVEL: 'warn',
-    ...(db ? { DATABASE_URL: db.url } : {}),
-    ...opts.env,
+    ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
+    ...extra,
   };
+}
+
+/**
+ * Starts `rollcall serve` and logs in. On any failure the child is killed, the database dropped
+ * and the temporary folder removed before the error is rethrown.
+ */
+export async function startBenchServer(opts: { pgUrl: string | null; env?: Record<string, string> }): Promise<BenchServer> {
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const dataDir = tempDir('rollcall-bench-');
+  const db = opts.pgUrl ? await createBenchDatabase(opts.pgUrl) : null;
+  const env = serverEnv(port, dataDir, db?.url ?? null, opts.env);
   const child = spawnRollcall('serve', env);
-  await waitHealthy(base, child, 120_000);
-  const token = (await api(base, null, 'POST', '/api/v1/auth/tokens', { email: 'bench@example.org', password: 'bench-password' })).json.token as string;
-  return {
-    base,
-    token,
-    child,
-    dataDir,
-    databaseUrl: db?.url ?? null,
-    env,
-    async stop() {
-      await kill(child, 'SIGTERM');
-      await db?.drop();
-    },
+  const cleanUp = async () => {
+    await kill(child, 'SIGTERM');
+    await kill(child, 'SIGKILL');
+    await db?.drop();
+    fs.rmSync(dataDir, { recursive: true, force: true });
   };
+  try {
+    await waitHealthy(base, child, 120_000);
+    const login = await api(base, null, 'POST', '/api/v1/auth/tokens', ADMIN);
+    if (login.status !== 201) {
+      throw new Error(`login failed: ${login.status} ${JSON.stringify(login.json)}`);
+    }
+    return { base, token: login.json.token as string, child, dataDir, databaseUrl: db?.url ?? null, env, stop: cleanUp };
+  } catch (err) {
+    await cleanUp();
+    throw err;
+  }
 }
 
 export interface LoadResult {
   requests: number;
+  /** 2xx responses. */
+  ok: number;
+  seconds: number;
+  /** 2xx responses per second over the whole run. */
   rps: number;
   p50: number;
+  p90: number;
   p99: number;
+  max: number;
   non2xx: number;
   errors: number;
   timeouts: number;
 }
 
-/** Runs bench/support/load.ts in its own process and returns its summary. */
-export function runLoad(spec: Record<string, unknown>): Promise<LoadResult> {
+/**
+ * Runs bench/support/load.ts in its own process and returns its summary. The process is killed if
+ * it outlives its duration by 30 s.
+ */
+export function runLoad(spec: Record<string, unknown> & { durationS: number }): Promise<LoadResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'bench/support/load.ts'), JSON.stringify(spec)], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+    const timer = setTimeout(() => child.kill('SIGKILL'), (spec.durationS + 30) * 1000);
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.on('exit', (code) => {
+    child.on('exit', (code, signal) => {
+      clearTimeout(timer);
       const line = out.trim().split('\n').at(-1);
       if (code === 0 && line) {
         resolve(JSON.parse(line) as LoadResult);
       } else {
-        reject(new Error(`load run failed (${code}): ${out}`));
+        reject(new Error(`load run failed (${signal ?? code}): ${out.slice(-500)}`));
       }
     });
   });

@@ -1,16 +1,19 @@
 /**
  * @module cli/commands — what each CLI command does.
  */
+import fs from 'node:fs';
+import path from 'node:path';
+
 import { sql } from 'kysely';
 
 import type { Config } from '../config.ts';
 import { AppError } from '../errors.ts';
 import { createLogger, openConfiguredDatabase, serviceDeps, startServer } from '../main.ts';
-import { upsertSuperuser } from '../services/auth.service.ts';
+import { upsertSuperuser, validateCredentials } from '../services/auth.service.ts';
 import { generatePassword } from '../services/passwords.ts';
 import { lockHolder } from '../store/data-dir-lock.ts';
-import { stopOnSignals } from './stop-on-signals.ts';
 import { migrateToLatest, pendingMigrations } from '../store/migrate.ts';
+import { runUntilSignalled } from './stop-on-signals.ts';
 
 function say(line: string): void {
   process.stdout.write(line + '\n');
@@ -23,8 +26,7 @@ function fail(line: string): number {
 
 export async function runServe(config: Config): Promise<void> {
   const logger = createLogger(config);
-  const server = await startServer(config, logger);
-  stopOnSignals(logger, 'server', () => server.close());
+  await runUntilSignalled(logger, 'server', () => startServer(config, logger));
 }
 
 export async function runMigrate(config: Config): Promise<number> {
@@ -44,10 +46,11 @@ export async function runMigrate(config: Config): Promise<number> {
 
 export async function runCreateAdmin(config: Config, email: string, password: string | undefined): Promise<number> {
   try {
+    const chosen = password ?? config.adminPassword ?? generatePassword();
+    validateCredentials(email, chosen); // before opening (and perhaps creating) the database
     const handle = await openConfiguredDatabase(config);
     try {
       await migrateToLatest(handle.db);
-      const chosen = password ?? config.adminPassword ?? generatePassword();
       const result = await upsertSuperuser(serviceDeps(config, handle), email, chosen);
       say(`${result === 'created' ? 'Created' : 'Updated'} superuser ${email}.`);
       if (!password && !config.adminPassword) {
@@ -81,6 +84,11 @@ export async function runDoctor(config: Config): Promise<number> {
     const holder = lockHolder(config.dataDir);
     if (holder !== null) {
       ok(`embedded database ${config.dataDir} is in use by a running server (pid ${holder}); not opening it`);
+      return failures ? 1 : 0;
+    }
+    if (!fs.existsSync(path.join(config.dataDir, 'pgdata', 'PG_VERSION'))) {
+      // Opening it would create a database (initdb): leave that to serve or migrate.
+      say(`note  no embedded database in ${config.dataDir} yet: \`rollcall serve\` or \`rollcall migrate\` creates it`);
       return failures ? 1 : 0;
     }
     say(`note  embedded database in ${config.dataDir}: fine for trials and small programs; use PostgreSQL (DATABASE_URL) for production data`);

@@ -5,10 +5,9 @@
  */
 import type { Config } from '../config.ts';
 import { createLogger, startWorkerProcess } from '../main.ts';
-import { stopOnSignals } from './stop-on-signals.ts';
+import { runUntilSignalled } from './stop-on-signals.ts';
 
 export async function runWorker(config: Config): Promise<void> {
   const logger = createLogger(config);
-  const worker = await startWorkerProcess(config, logger);
-  stopOnSignals(logger, 'worker', () => worker.close());
+  await runUntilSignalled(logger, 'worker', () => startWorkerProcess(config, logger));
 }

@@ -90,8 +90,29 @@ export interface WebhookAnswer {
   body: string;
 }
 
+/**
+ * One field of a provider's config, as the admin UI's gateway form shows it. `secret` fields are
+ * write-only: the form never shows their value back, and leaving them blank on edit keeps them.
+ */
+export interface ConfigField {
+  key: string;
+  label: string;
+  /** One sentence: where to find the value in the vendor's console, or what it changes. */
+  help: string;
+  required: boolean;
+  secret: boolean;
+  kind: 'text' | 'url' | 'number' | 'boolean' | 'select' | 'textarea';
+  /** For kind 'select'. */
+  options?: readonly string[];
+  placeholder?: string;
+}
+
 export interface Provider {
   readonly type: string;
+  /** The vendor's name as people know it (e.g. "Africa's Talking"). */
+  readonly label?: string;
+  /** The config fields, in form order; validateConfig stays the authority on what is valid. */
+  readonly configFields?: readonly ConfigField[];
   readonly channel: Channel;
   /**
    * True when resending a message id the vendor already accepted cannot send it twice. Messages

@@ -77,8 +77,19 @@ describe('admin UI', () => {
     assert.match(card, /two-way/);
     assert.equal(await page.locator('section[aria-labelledby=problems]').count(), 0, 'no contact problems left');
     assert.match(await page.locator('section[aria-labelledby=reach]').innerText(), /No gateway is set up/);
+    // Digits that are too few for any country: the case is kept, the problem says so.
+    await page.goto(`${base}/ui/p/kenya/cases`);
+    await page.fill('#f-name', 'Baraka Mwangi');
+    await page.fill('#f-caseType', 'patient');
+    await page.fill('#f-contact_phone_number', '12345');
+    await Promise.all([page.waitForURL(/\/cases\/[0-9a-f-]{36}/), page.click('text=Create case')]);
+    const short = await page.locator('.problem').first().innerText();
+    assert.match(short, /"12345" is too short/);
+    assert.match(short, /Check the digits/);
     await page.goto(`${base}/ui/p/kenya/cases?search=0712345678`);
     assert.equal(await page.locator('tbody tr').count(), 1);
+    await page.goto(`${base}/ui/p/kenya/cases`);
+    assert.match(await page.locator('tbody').innerText(), /Baraka Mwangi[\s\S]*number not valid/);
     await page.screenshot({ path: path.join(shots, 'cases-list.png'), fullPage: true });
     await page.close();
   });

@@ -6,6 +6,8 @@
 import type { FastifyInstance } from 'fastify';
 
 import type { Project } from '../../domain/project.ts';
+import { AppError } from '../../errors.ts';
+import { PROPERTY_NAME } from '../api/schemas.ts';
 import { normaliseLookupNumber } from '../../domain/phone-number.ts';
 import { type CaseView, closeCase, createCase, getCase, listProjectCases, type PropertyValue, updateCase } from '../../services/cases.service.ts';
 import { listProjectMessages, type MessageView, type Reachability, reachability } from '../../services/messages.service.ts';
@@ -25,6 +27,15 @@ const FIXES: Record<string, string> = {
 };
 
 const STATUS_TONE: Record<string, BadgeTone> = { 'two-way': 'ok', 'one-way': 'warn', invalid: 'bad', none: 'none' };
+
+/** Short words for a problem in the cases list; the case page gives the whole story. */
+const PROBLEM_WORDS: Record<string, string> = {
+  INVALID_PHONE_NUMBER: 'number not valid',
+  PHONE_NUMBER_IN_USE: 'number used by another contact',
+  INVALID_TIME_ZONE: 'time zone not known',
+  UNKNOWN_LANGUAGE: 'language not in the project',
+  INVALID_EMAIL_ADDRESS: 'email not valid',
+};
 
 function Problems(props: { c: CaseView }): JSX.Element {
   const problems = props.c.contact.problems;
@@ -116,6 +127,32 @@ function CaseForm(props: { ctx: PageContext; action: string; values: Record<stri
   );
 }
 
+/**
+ * The checks the API's schema makes (cases.routes.ts), for the UI which calls the service directly:
+ * a name and case type that are not blank, property names the API accepts (never `__proto__`).
+ */
+function checkCaseForm(body: unknown, isNew: boolean): void {
+  const name = formValue(body, 'name').trim();
+  const fail = (field: string, message: string): never => {
+    throw new AppError('VALIDATION_ERROR', message, { details: { field } });
+  };
+  if (!name || name.length > 255) {
+    fail('name', 'Give the case a name (up to 255 characters).');
+  }
+  const caseType = formValue(body, 'caseType').trim();
+  if (isNew && (!caseType || caseType.length > 255)) {
+    fail('caseType', 'Give the case type, for example patient (up to 255 characters).');
+  }
+  const extra = formValue(body, 'extraName').trim();
+  if (extra && !PROPERTY_NAME.test(extra)) {
+    fail('extraName', `"${extra}" cannot be a property name: use 1–100 letters, digits, _ or -, starting with a letter.`);
+  }
+  const values = [...CONTACT_FIELDS.map((f) => f.name), 'extraValue'].map((n) => formValue(body, n));
+  if (values.some((v) => v.length > 10_000)) {
+    fail('properties', 'A property value is longer than 10,000 characters.');
+  }
+}
+
 function formToProperties(body: unknown, keepBlank: boolean): Record<string, PropertyValue> {
   const out: Record<string, PropertyValue> = {};
   for (const f of CONTACT_FIELDS) {
@@ -137,9 +174,11 @@ function formValues(body: unknown): Record<string, string> {
   return Object.fromEntries(names.map((n) => [n, formValue(body, n)]));
 }
 
-function CasesPage(props: { ctx: PageContext; project: Project; items: CaseView[]; next: string | null; q: Record<string, string>; form: Record<string, string>; error: string | null }): JSX.Element {
+function CasesPage(props: { ctx: PageContext; project: Project; items: CaseView[]; next: string | null; paged?: boolean; q: Record<string, string>; form: Record<string, string>; error: string | null }): JSX.Element {
   const base = `/ui/p/${props.project.name}/cases`;
   const nextHref = props.next ? `${base}?${new URLSearchParams({ ...props.q, cursor: props.next }).toString()}` : null;
+  const firstHref = props.paged ? `${base}?${new URLSearchParams(props.q).toString()}` : null;
+  const filtered = Object.keys(props.q).length > 0;
   return (
     <Layout title="Cases" ctx={props.ctx}>
       <h1>Cases</h1>
@@ -157,7 +196,13 @@ function CasesPage(props: { ctx: PageContext; project: Project; items: CaseView[
         </button>
       </form>
       {props.items.length === 0 ? (
-        <div class="empty">No cases here yet — create one below, or import them from a spreadsheet.</div>
+        filtered ? (
+          <div class="empty">
+            No case matches these filters — check the spelling, search by part of the name or the number, or <a href={base}>show all cases</a>.
+          </div>
+        ) : (
+          <div class="empty">No cases here yet — create one below, or import them from a spreadsheet.</div>
+        )
       ) : (
         <table>
           <thead>
@@ -184,7 +229,13 @@ function CasesPage(props: { ctx: PageContext; project: Project; items: CaseView[
                 <td>
                   <Badge tone={STATUS_TONE[c.contact.phoneStatus] ?? 'none'} label={c.contact.phoneStatus} />
                 </td>
-                <td safe>{c.contact.problems.map((p) => p.code.toLowerCase().replace(/_/g, ' ')).join(', ')}</td>
+                <td>
+                  {c.contact.problems.map((p) => (
+                    <div title={p.message} safe>
+                      {PROBLEM_WORDS[p.code] ?? p.code}
+                    </div>
+                  ))}
+                </td>
                 <td>
                   <Time at={c.createdAt} zone={props.project.timeZone} />
                 </td>
@@ -193,9 +244,9 @@ function CasesPage(props: { ctx: PageContext; project: Project; items: CaseView[
           </tbody>
         </table>
       )}
-      {nextHref ? (
+      {nextHref || firstHref ? (
         <p class="pager">
-          <a href={nextHref}>Next page →</a>
+          {firstHref ? <a href={firstHref}>← First page</a> : ''} {nextHref ? <a href={nextHref}>Next page →</a> : ''}
         </p>
       ) : (
         ''
@@ -318,7 +369,7 @@ export function registerCasePages(app: FastifyInstance, deps: AdminDeps): void {
     const project = await requireProject(s, actor, request.params.project);
     const page = await list(project, request.query);
     const q = Object.fromEntries(Object.entries({ caseType: request.query.caseType ?? '', search: request.query.search ?? '' }).filter(([, v]) => v));
-    return sendHtml(reply, <CasesPage ctx={{ actor, project, section: 'cases' }} project={project} items={page.items} next={page.nextCursor} q={q} form={{}} error={null} />);
+    return sendHtml(reply, <CasesPage ctx={{ actor, project, section: 'cases' }} project={project} items={page.items} next={page.nextCursor} paged={Boolean(request.query.cursor)} q={q} form={{}} error={null} />);
   });
 
   app.post<{ Params: { project: string } }>('/ui/p/:project/cases', async (request, reply) => {
@@ -328,6 +379,7 @@ export function registerCasePages(app: FastifyInstance, deps: AdminDeps): void {
     }
     const project = await requireProject(s, actor, request.params.project);
     try {
+      checkCaseForm(request.body, true);
       const c = await createCase(s, project, { caseType: formValue(request.body, 'caseType').trim(), name: formValue(request.body, 'name').trim(), properties: formToProperties(request.body, false) }, { method: 'api', source: { userId: actor.userId, via: 'ui' } });
       return reply.redirect(`/ui/p/${project.name}/cases/${c.id}?notice=created`);
     } catch (err) {
@@ -363,7 +415,8 @@ export function registerCasePages(app: FastifyInstance, deps: AdminDeps): void {
     }
     const project = await requireProject(s, actor, request.params.project);
     try {
-      await updateCase(s, project, request.params.id, { name: formValue(request.body, 'name').trim() || undefined, properties: formToProperties(request.body, true) }, { method: 'api', source: { userId: actor.userId, via: 'ui' } });
+      checkCaseForm(request.body, false);
+      await updateCase(s, project, request.params.id, { name: formValue(request.body, 'name').trim(), properties: formToProperties(request.body, true) }, { method: 'api', source: { userId: actor.userId, via: 'ui' } });
       return reply.redirect(`/ui/p/${project.name}/cases/${request.params.id}?notice=saved`);
     } catch (err) {
       const message = formError(err);

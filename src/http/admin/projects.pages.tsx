@@ -5,6 +5,7 @@
 import type { FastifyInstance } from 'fastify';
 
 import type { Project } from '../../domain/project.ts';
+import { AppError } from '../../errors.ts';
 import type { Actor } from '../../services/auth.service.ts';
 import { listProjectMobileWorkers } from '../../services/mobile-workers.service.ts';
 import { createProject, listVisibleProjects, patchProject, requireProject, toProjectView, type ProjectView } from '../../services/projects.service.ts';
@@ -247,6 +248,11 @@ export function registerProjectPages(app: FastifyInstance, deps: AdminDeps): voi
     const v = (name: string) => formValue(request.body, name).trim();
     const to = v('welcomeMessageTo');
     try {
+      // Only this project's workers may own its self-registered cases (the service does not check yet).
+      const owner = v('caseOwnerId');
+      if (owner && !(await workerChoices(project)).some((w) => w.id === owner)) {
+        throw new AppError('VALIDATION_ERROR', 'The owner must be one of this project’s mobile workers.', { details: { field: 'caseOwnerId' } });
+      }
       await patchProject(s, project, {
         helpText: v('helpText') || null,
         defaultSmsResponse: v('defaultSmsResponse') || null,

@@ -10,7 +10,7 @@ import type { ServiceDeps } from '../../services/deps.ts';
 import { normaliseLookupNumber } from '../../domain/phone-number.ts';
 import { requireProject } from '../../services/projects.service.ts';
 import { actorOf, requireApiActor } from '../auth.ts';
-import { listQuery, nonBlank, projectParams, properties } from './schemas.ts';
+import { listQuery, noBody, nonBlank, projectParams, properties } from './schemas.ts';
 
 const caseParams = projectParams.extend({ id: z.string().max(64) });
 
@@ -88,7 +88,7 @@ export function registerCaseRoutes(app: FastifyInstance, deps: ServiceDeps): voi
     },
   );
 
-  r.post('/api/v1/projects/:project/cases/:id/close', { onRequest: auth, schema: { tags, params: caseParams } }, async (request) => {
+  r.post('/api/v1/projects/:project/cases/:id/close', { onRequest: auth, schema: { tags, params: caseParams, body: noBody } }, async (request) => {
     const project = await requireProject(deps, actorOf(request), request.params.project);
     return closeCase(deps, project, request.params.id);
   });

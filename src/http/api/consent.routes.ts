@@ -13,7 +13,7 @@ import type { ServiceDeps } from '../../services/deps.ts';
 import { requireProject } from '../../services/projects.service.ts';
 import { verifyWorkerPhone } from '../../services/verification.service.ts';
 import { actorOf, requireApiActor } from '../auth.ts';
-import { projectParams } from './schemas.ts';
+import { noBody, projectParams } from './schemas.ts';
 
 export function registerConsentRoutes(app: FastifyInstance, deps: ServiceDeps): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
@@ -43,7 +43,7 @@ export function registerConsentRoutes(app: FastifyInstance, deps: ServiceDeps): 
 
   r.post(
     '/api/v1/projects/:project/mobile-workers/:id/phone-numbers/:number/verify',
-    { onRequest: auth, schema: { tags: ['mobile workers'], params: projectParams.extend({ id: z.string().max(64), number: z.string().max(64) }) } },
+    { onRequest: auth, schema: { tags: ['mobile workers'], params: projectParams.extend({ id: z.string().max(64), number: z.string().max(64) }), body: noBody } },
     async (request) => {
       const project = await requireProject(deps, actorOf(request), request.params.project);
       const { result, message } = await verifyWorkerPhone(deps, project, request.params.id, request.params.number);

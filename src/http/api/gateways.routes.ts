@@ -10,7 +10,7 @@ import type { ServiceDeps } from '../../services/deps.ts';
 import { createGateway, gatewayOutbox, rotateInboundKey, getGateway, getRoutes, listGateways, putRoutes, removeGateway, updateGateway } from '../../services/gateways.service.ts';
 import { requireProject } from '../../services/projects.service.ts';
 import { actorOf, requireApiActor } from '../auth.ts';
-import { projectParams } from './schemas.ts';
+import { noBody, projectParams } from './schemas.ts';
 
 const keywordList = z.array(z.string().max(40)).max(30);
 const gatewayBody = z.strictObject({
@@ -53,7 +53,7 @@ export function registerGatewayRoutes(app: FastifyInstance, deps: ServiceDeps): 
     await removeGateway(deps, project.id, request.params.name);
     return reply.code(204).send();
   });
-  r.post(`${base}/:name/rotate-inbound-url`, { onRequest: auth, schema: { tags, params: named } }, async (request) => {
+  r.post(`${base}/:name/rotate-inbound-url`, { onRequest: auth, schema: { tags, params: named, body: noBody } }, async (request) => {
     const project = await requireProject(deps, actorOf(request), request.params.project, 'admin');
     return rotateInboundKey(deps, project.id, request.params.name);
   });

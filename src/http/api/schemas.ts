@@ -6,6 +6,12 @@ import { z } from 'zod';
 export const text = (max: number) => z.string().max(max);
 export const nonBlank = (max: number) => z.string().trim().min(1).max(max);
 
+/**
+ * The body of an action that takes none: nothing, or an empty object (anything else is a mistake).
+ * Fastify passes a missing body as null; a JSON `null` body never gets here (json-body.ts refuses it).
+ */
+export const noBody = z.strictObject({}).nullish();
+
 export const projectParams = z.object({ project: z.string().max(63) });
 
 export const listQuery = z.object({
