@@ -214,13 +214,21 @@ describe('references to another project', () => {
     assert.equal(res.json().error.code, 'VALIDATION_ERROR');
   });
 
-  test("self-registration cannot make bravo's worker the owner of alpha's new cases", { todo: 'services/projects.service.ts mergeSelfRegistration does not check caseOwnerId (reported)' }, async () => {
+  test("self-registration cannot make bravo's worker the owner or submitter of alpha's new cases", async () => {
     const admin = await t.createMember('alpha', 'admin');
-    const res = await t.request('PATCH', '/api/v1/projects/alpha', { token: admin, body: { selfRegistration: { caseEnabled: true, caseType: 'patient', caseOwnerId: b['mobile-workers'] } } });
     try {
-      assert.ok(res.statusCode >= 400 && res.statusCode < 500, `${res.statusCode} ${res.body.slice(0, 200)}`);
+      for (const field of ['caseOwnerId', 'submitterId']) {
+        const res = await t.request('PATCH', '/api/v1/projects/alpha', { token: admin, body: { selfRegistration: { caseEnabled: true, caseType: 'patient', [field]: b['mobile-workers'] } } });
+        assert.equal(res.statusCode, 400, `${field}: ${res.statusCode} ${res.body.slice(0, 200)}`);
+        assert.equal(res.json().error.code, 'VALIDATION_ERROR');
+        assert.equal(res.json().error.details.field, `selfRegistration.${field}`);
+      }
+      // Alpha's own worker is accepted as both.
+      const own = await t.request('PATCH', '/api/v1/projects/alpha', { token: admin, body: { selfRegistration: { caseEnabled: true, caseType: 'patient', caseOwnerId: a['mobile-workers'], submitterId: a['mobile-workers'] } } });
+      assert.equal(own.statusCode, 200, own.body);
+      assert.equal(own.json().selfRegistration.caseOwnerId, a['mobile-workers']);
     } finally {
-      await t.request('PATCH', '/api/v1/projects/alpha', { body: { selfRegistration: { caseEnabled: false, caseOwnerId: null } } });
+      await t.request('PATCH', '/api/v1/projects/alpha', { body: { selfRegistration: { caseEnabled: false, caseOwnerId: null, submitterId: null } } });
     }
   });
 });

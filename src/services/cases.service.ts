@@ -86,10 +86,11 @@ function registryOptions(deps: ServiceDeps): RegistryOptions {
   return { pendingTtlMs: deps.pendingTtlMs, now: deps.clock() };
 }
 
-async function checkOwner(db: Db | Trx, project: Project, ownerId: string): Promise<void> {
+/** Refuses an owner (or submitter) that is not a mobile worker or web user of this project. */
+export async function checkOwner(db: Db | Trx, project: Project, ownerId: string, field = 'ownerId'): Promise<void> {
   const exists = isUuid(ownerId) && ((await findMobileWorker(db, project.id, ownerId)) !== null || (await isProjectMember(db, project.id, ownerId)));
   if (!exists) {
-    throw new AppError('VALIDATION_ERROR', 'ownerId must be the id of a mobile worker or web user of this project.', { details: { field: 'ownerId' } });
+    throw new AppError('VALIDATION_ERROR', `${field} must be the id of a mobile worker or web user of this project.`, { details: { field } });
   }
 }
 

@@ -13,6 +13,7 @@ import { findProjectByName, insertProject, listProjectsForUser, updateProject } 
 import { findMembershipRole, findUserByEmail, listMembers, type ProjectRole, upsertMembership } from '../store/user.store.ts';
 import type { Actor } from './auth.service.ts';
 import { createWebUser } from './auth.service.ts';
+import { checkOwner } from './cases.service.ts';
 import type { ServiceDeps } from './deps.ts';
 
 export interface ProjectInput {
@@ -169,10 +170,17 @@ export async function listVisibleProjects(deps: ServiceDeps, actor: Actor): Prom
   return rows.map((p) => ({ ...toProjectView(p), role: p.role }));
 }
 
-function mergeSelfRegistration(current: SelfRegistrationSettings, patch: Partial<SelfRegistrationSettings> | undefined): SelfRegistrationSettings {
-  const merged = { ...current, ...(patch ?? {}) };
+async function mergeSelfRegistration(deps: ServiceDeps, project: Project, patch: Partial<SelfRegistrationSettings> | undefined): Promise<SelfRegistrationSettings> {
+  const merged = { ...project.settings.selfRegistration, ...(patch ?? {}) };
   if (merged.caseEnabled && !merged.caseType) {
     throw invalid('selfRegistration.caseType', 'Case self-registration needs a caseType.');
+  }
+  // The owner and submitter of self-registered cases must belong to this project (isolation).
+  if (patch?.caseOwnerId) {
+    await checkOwner(deps.db, project, patch.caseOwnerId, 'selfRegistration.caseOwnerId');
+  }
+  if (patch?.submitterId) {
+    await checkOwner(deps.db, project, patch.submitterId, 'selfRegistration.submitterId');
   }
   return merged;
 }
@@ -186,7 +194,7 @@ export async function patchProject(deps: ServiceDeps, project: Project, patch: P
     phoneValidation: patch.phoneValidation ?? project.phoneValidation,
   });
   const settings: ProjectSettings = {
-    selfRegistration: mergeSelfRegistration(project.settings.selfRegistration, patch.selfRegistration),
+    selfRegistration: await mergeSelfRegistration(deps, project, patch.selfRegistration),
     helpText: patch.helpText === undefined ? project.settings.helpText : patch.helpText,
     defaultSmsResponse: patch.defaultSmsResponse === undefined ? project.settings.defaultSmsResponse : patch.defaultSmsResponse,
     defaultEmailGateway: patch.defaultEmailGateway === undefined ? project.settings.defaultEmailGateway : patch.defaultEmailGateway,
