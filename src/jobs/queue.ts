@@ -9,6 +9,7 @@ import type { Logger } from 'pino';
 
 import type { JobName, JobPayloads, JobQueue } from '../services/deps.ts';
 import type { Db, Trx } from '../store/database.ts';
+import { runInBackground } from '../store/priority-dialect.ts';
 
 function executorOf(db: Db | Trx): PgBoss.Db {
   return {
@@ -43,7 +44,7 @@ export async function startQueue(db: Db, logger: Logger, options: { supervise: b
     async work(name, handler) {
       await boss.work<JobPayloads[typeof name]>(name, { batchSize: 1, pollingIntervalSeconds: 0.5 }, async (jobs) => {
         for (const job of jobs) {
-          await handler(job.data);
+          await runInBackground(() => handler(job.data));
         }
       });
     },

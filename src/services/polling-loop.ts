@@ -4,6 +4,8 @@
  * inbound workers; several loops in one or many processes share work through SKIP LOCKED / locks.
  */
 
+import { runInBackground } from '../store/priority-dialect.ts';
+
 export interface PollingLoop {
   wake(): void;
   stop(): Promise<void>;
@@ -42,7 +44,8 @@ export function startPollingLoop(step: () => Promise<number>, opts: LoopOptions)
   const loop = (async () => {
     while (!stopped) {
       try {
-        const n = await step();
+        // Background work: on the embedded database, requests get the connection first.
+        const n = await runInBackground(step);
         if (n < opts.fullBatch && !stopped) {
           await sleep(opts.pollMs);
         } else {

@@ -9,6 +9,7 @@ import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 
 import { type DataDirLock, lockDataDir } from './data-dir-lock.ts';
+import { PriorityPostgresDialect } from './priority-dialect.ts';
 import type { Database, Db } from './database.ts';
 
 export type DatabaseKind = 'embedded' | 'postgres';
@@ -42,7 +43,9 @@ function redactUrl(url: string): string {
 }
 
 function wrap(pool: pg.Pool, kind: DatabaseKind, location: string, onClose: () => Promise<void>): DatabaseHandle {
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  // The embedded database's one connection goes to the most urgent waiter (priority-dialect.ts).
+  const dialect = kind === 'embedded' ? new PriorityPostgresDialect({ pool }) : new PostgresDialect({ pool });
+  const db = new Kysely<Database>({ dialect });
   let closing: Promise<void> | null = null;
   return {
     db,
