@@ -13,6 +13,7 @@ import { startQueue } from './jobs/queue.ts';
 import { startJobWorkers } from './jobs/task-list.ts';
 import { createProviderRegistry } from './providers/registry.ts';
 import { createSecretBox, parseKey } from './services/secret-box.ts';
+import { SignInThrottle } from './services/sign-in-throttle.ts';
 import { type DispatchWorker, startDispatchWorker } from './services/dispatch-worker.ts';
 import { processInbound } from './services/inbound.service.ts';
 import { type PollingLoop, startPollingLoop } from './services/polling-loop.ts';
@@ -47,6 +48,7 @@ export function serviceDeps(config: Config, handle: DatabaseHandle, options: { n
     notifyInbound: options.notifyInbound ?? (() => {}),
     queue: options.queue ?? noQueue,
     caches: createLookupCaches(),
+    signInThrottle: new SignInThrottle(),
   };
 }
 

@@ -86,6 +86,10 @@ export function installErrorHandler(app: FastifyInstance): void {
     if (status >= 500) {
       request.log.error({ err }, 'request failed');
     }
+    const retryAfter = (details as { retryAfterSeconds?: unknown } | undefined)?.retryAfterSeconds;
+    if (status === 429 && typeof retryAfter === 'number') {
+      void reply.header('retry-after', String(retryAfter));
+    }
     return reply.code(status).type('application/json; charset=utf-8').send(errorBody(code, message, details));
   });
 }

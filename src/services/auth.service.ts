@@ -43,18 +43,28 @@ export async function createWebUser(deps: ServiceDeps, input: { email: string; p
 }
 
 /** Checks email and password; the same error whether the email or the password is wrong. */
-export async function authenticate(deps: ServiceDeps, email: string, password: string): Promise<WebUser> {
+export async function authenticate(deps: ServiceDeps, email: string, password: string, clientAddress: string | null = null): Promise<WebUser> {
+  const now = deps.clock().getTime();
+  const waitMs = deps.signInThrottle.retryAfterMs(email, clientAddress, now);
+  if (waitMs > 0) {
+    const minutes = Math.ceil(waitMs / 60_000);
+    throw new AppError('RATE_LIMITED', `Too many failed sign-ins for this account or from this address; try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`, {
+      details: { retryAfterSeconds: Math.ceil(waitMs / 1000) },
+    });
+  }
   const user = await findUserByEmail(deps.db, email);
   dummyHash ??= hashPassword(randomBytes(8).toString('hex'));
   const ok = await verifyPassword(password, user?.passwordHash ?? (await dummyHash));
   if (!user || !ok || user.disabled) {
+    deps.signInThrottle.recordFailure(email, clientAddress, now);
     throw new AppError('UNAUTHORIZED', 'The email or password is not right.');
   }
+  deps.signInThrottle.recordSuccess(email);
   return user;
 }
 
-export async function issueApiToken(deps: ServiceDeps, email: string, password: string, label: string | null = null): Promise<string> {
-  const user = await authenticate(deps, email, password);
+export async function issueApiToken(deps: ServiceDeps, email: string, password: string, label: string | null = null, clientAddress: string | null = null): Promise<string> {
+  const user = await authenticate(deps, email, password, clientAddress);
   const token = newToken();
   await insertToken(deps.db, { userId: user.id, kind: 'api', tokenHash: hashToken(token), csrfToken: null, label, expiresAt: null });
   return token;

@@ -7,6 +7,7 @@ import type { GatewayRef, Route } from '../domain/gateway.ts';
 import type { Project } from '../domain/project.ts';
 import type { Actor } from './auth.service.ts';
 import type { SecretBox } from './secret-box.ts';
+import type { SignInThrottle } from './sign-in-throttle.ts';
 import { TtlCache } from './ttl-cache.ts';
 
 export interface MessagingSettings {
@@ -49,6 +50,8 @@ export interface ServiceDeps {
   queue: JobQueue;
   /** Per-instance caches of per-request look-ups (tokens, projects); see ttl-cache.ts. */
   caches: LookupCaches;
+  /** Failed sign-in counts per account and address (this process). */
+  signInThrottle: SignInThrottle;
 }
 
 export interface LookupCaches {

@@ -3,6 +3,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 
+import { AppError } from '../../errors.ts';
 import { authenticate, issueSession, revokeActorToken } from '../../services/auth.service.ts';
 import type { AdminDeps } from './admin.routes.tsx';
 import { ErrorBox, Layout } from './layout.tsx';
@@ -53,12 +54,15 @@ export function registerAuthPages(app: FastifyInstance, deps: AdminDeps): void {
       return sendHtml(reply, <SignIn csrf={csrf} email={email} next={next} error="This form expired. Please sign in again." />, 403);
     }
     try {
-      const user = await authenticate(deps.services, email, formValue(request.body, 'password'));
+      const user = await authenticate(deps.services, email, formValue(request.body, 'password'), request.ip);
       const session = await issueSession(deps.services, user.id, deps.config.sessionHours);
       setSessionCookie(reply, session.token, deps.config.sessionHours, secure);
       return reply.redirect(next);
-    } catch {
+    } catch (err) {
       const csrf = preSignInToken(reply, secure);
+      if (err instanceof AppError && err.code === 'RATE_LIMITED') {
+        return sendHtml(reply, <SignIn csrf={csrf} email={email} next={next} error={err.message} />, 429);
+      }
       return sendHtml(reply, <SignIn csrf={csrf} email={email} next={next} error="The email or password is not right." />, 401);
     }
   });

@@ -15,7 +15,7 @@ export function registerAuthRoutes(app: FastifyInstance, deps: ServiceDeps): voi
     '/api/v1/auth/tokens',
     { schema: { tags: ['auth'], body: z.strictObject({ email: z.string().max(254), password: z.string().max(1024), label: z.string().max(200).optional() }) } },
     async (request, reply) => {
-      const token = await issueApiToken(deps, request.body.email, request.body.password, request.body.label ?? null);
+      const token = await issueApiToken(deps, request.body.email, request.body.password, request.body.label ?? null, request.ip);
       return reply.code(201).send({ token });
     },
   );
