@@ -26,6 +26,8 @@ const envSchema = z.object({
   ROLLCALL_SECRET_KEY: z.string().min(32).optional(),
   /** Public base URL of the server, used in webhook URLs (Default: http://HOST:PORT). */
   ROLLCALL_PUBLIC_URL: z.string().url().optional(),
+  /** Bearer token a Prometheus scraper may use for GET /metrics (Default: none; superusers' tokens always work). */
+  ROLLCALL_METRICS_TOKEN: z.string().min(16).optional(),
   /** Run dispatch workers inside the server process (Default: true). */
   ROLLCALL_RUN_WORKER: z.enum(['true', 'false']).default('true'),
   /** Send attempts before a transient gateway error becomes GATEWAY_ERROR (Default: 3). */
@@ -57,6 +59,7 @@ export interface Config {
   readonly dbPoolSize: number;
   readonly secretKey: string | undefined;
   readonly publicUrl: string | undefined;
+  readonly metricsToken: string | undefined;
   readonly runWorker: boolean;
   readonly maxAttempts: number;
   readonly retryBaseMs: number;
@@ -91,6 +94,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dbPoolSize: e.ROLLCALL_DB_POOL_SIZE,
     secretKey: e.ROLLCALL_SECRET_KEY,
     publicUrl: e.ROLLCALL_PUBLIC_URL?.replace(/\/+$/, ''),
+    metricsToken: e.ROLLCALL_METRICS_TOKEN,
     runWorker: e.ROLLCALL_RUN_WORKER === 'true',
     maxAttempts: e.ROLLCALL_MAX_ATTEMPTS,
     retryBaseMs: e.ROLLCALL_RETRY_BASE_MS,

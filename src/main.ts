@@ -13,6 +13,7 @@ import { startQueue } from './jobs/queue.ts';
 import { startJobWorkers } from './jobs/task-list.ts';
 import { createProviderRegistry } from './providers/registry.ts';
 import { createSecretBox, parseKey } from './services/secret-box.ts';
+import { ProcessMetrics } from './services/metrics.ts';
 import { SignInThrottle } from './services/sign-in-throttle.ts';
 import { type DispatchWorker, startDispatchWorker } from './services/dispatch-worker.ts';
 import { processInbound } from './services/inbound.service.ts';
@@ -49,6 +50,7 @@ export function serviceDeps(config: Config, handle: DatabaseHandle, options: { n
     queue: options.queue ?? noQueue,
     caches: createLookupCaches(),
     signInThrottle: new SignInThrottle(),
+    metrics: new ProcessMetrics(),
   };
 }
 

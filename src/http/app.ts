@@ -21,6 +21,7 @@ import { registerUnsubscribeRoutes } from './webhooks/unsubscribe.routes.ts';
 import { createInboundIntake } from '../services/inbound-intake.service.ts';
 import { registerGatewayRoutes } from './api/gateways.routes.ts';
 import { registerMessageRoutes } from './api/messages.routes.ts';
+import { registerMetricsRoutes } from './api/metrics.routes.ts';
 import { registerMobileWorkerRoutes } from './api/mobile-workers.routes.ts';
 import { registerPhoneNumberRoutes } from './api/phone-numbers.routes.ts';
 import { registerProjectRoutes } from './api/projects.routes.ts';
@@ -78,6 +79,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerMessageRoutes(app, deps.services);
   registerBroadcastRoutes(app, deps.services);
   registerConsentRoutes(app, deps.services);
+  registerMetricsRoutes(app, deps.services, deps.config.metricsToken);
   registerGatewayWebhooks(app, deps.services, createInboundIntake(deps.services, () => deps.services.notifyInbound()), deps.services.messaging.publicUrl);
   registerUnsubscribeRoutes(app, deps.services);
   await registerAdminRoutes(app, { services: deps.services, config: deps.config });

@@ -7,6 +7,7 @@ import type { GatewayRef, Route } from '../domain/gateway.ts';
 import type { Project } from '../domain/project.ts';
 import type { Actor } from './auth.service.ts';
 import type { SecretBox } from './secret-box.ts';
+import type { ProcessMetrics } from './metrics.ts';
 import type { SignInThrottle } from './sign-in-throttle.ts';
 import { TtlCache } from './ttl-cache.ts';
 
@@ -52,6 +53,8 @@ export interface ServiceDeps {
   caches: LookupCaches;
   /** Failed sign-in counts per account and address (this process). */
   signInThrottle: SignInThrottle;
+  /** Counters and histograms of this process for GET /metrics. */
+  metrics: ProcessMetrics;
 }
 
 export interface LookupCaches {

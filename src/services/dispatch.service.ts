@@ -197,7 +197,14 @@ export async function dispatchOnce(deps: ServiceDeps, opts: DispatchOptions): Pr
   const perGateway = await Promise.all(
     [...byGateway.entries()].map(([id, ms]) => sendThroughGateway(deps, gateways.find((g) => g.id === id), ms, { optedOut, inactive }, vendorOptOuts)),
   );
-  await recordResults(deps.db, perGateway.flat());
+  const results = perGateway.flat();
+  await recordResults(deps.db, results);
   await recordVendorOptOuts(deps, vendorOptOuts);
+  for (const r of results) {
+    // A requeued message (retry or rate limit) is counted when it finally ends.
+    if (r.status !== 'queued') {
+      deps.metrics.dispatched.inc({ status: r.status, code: r.errorCode ?? '' });
+    }
+  }
   return claimed.length;
 }

@@ -14,6 +14,7 @@ import { startJobWorkers } from '../../src/jobs/task-list.ts';
 import { createProviderRegistry } from '../../src/providers/registry.ts';
 import type { ProviderFactory } from '../../src/providers/provider.ts';
 import { createSecretBox, parseKey } from '../../src/services/secret-box.ts';
+import { ProcessMetrics } from '../../src/services/metrics.ts';
 import { SignInThrottle } from '../../src/services/sign-in-throttle.ts';
 
 /** The server key of test apps; child processes that share a test database use it too. */
@@ -75,6 +76,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     // No caching unless a test asks: every request sees the database as it is.
     caches: createLookupCaches(options.cacheTtlMs ?? 0),
     signInThrottle: new SignInThrottle(),
+    metrics: new ProcessMetrics(),
   };
   if (queue) {
     await startJobWorkers(deps, queue);

@@ -6,7 +6,7 @@
  * Inbound is answered 200 only once the messages are committed; a repeated vendor message id is
  * acknowledged and stored once.
  */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
 import { AppError } from '../../errors.ts';
 import type { ServiceDeps } from '../../services/deps.ts';
@@ -16,7 +16,13 @@ import { errorBody } from '../error-handler.ts';
 import { answer, webhookTarget } from './webhook-gateway.ts';
 
 export function registerGatewayWebhooks(app: FastifyInstance, deps: ServiceDeps, intake: InboundIntake, publicUrl: string): void {
-  app.post('/webhooks/:key/inbound', async (request, reply) => {
+  const measured = (kind: 'inbound' | 'status') => ({
+    onResponse: async (_request: FastifyRequest, reply: FastifyReply) => {
+      deps.metrics.webhookRequests.inc({ kind, status: String(reply.statusCode) });
+      deps.metrics.webhookSeconds.observe(reply.elapsedTime / 1000, { kind });
+    },
+  });
+  app.post('/webhooks/:key/inbound', measured('inbound'), async (request, reply) => {
     const target = await webhookTarget(deps, request, publicUrl);
     if (!target.provider.parseInbound) {
       throw new AppError('NOT_FOUND', `Gateways of type ${target.gateway.type} do not receive messages.`);
@@ -31,7 +37,7 @@ export function registerGatewayWebhooks(app: FastifyInstance, deps: ServiceDeps,
     return answer(reply, target.provider, { status: 'ok', received: result.messages.length });
   });
 
-  app.post('/webhooks/:key/status', async (request, reply) => {
+  app.post('/webhooks/:key/status', measured('status'), async (request, reply) => {
     const target = await webhookTarget(deps, request, publicUrl);
     if (!target.provider.parseStatus) {
       throw new AppError('NOT_FOUND', `Gateways of type ${target.gateway.type} send no delivery reports.`);

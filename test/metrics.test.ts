@@ -1,0 +1,66 @@
+/**
+ * GET /metrics: Prometheus text with the queue gauges from the database and this process's
+ * counters; superusers or the metrics token only.
+ */
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+
+import { dispatchOnce } from '../src/services/dispatch.service.ts';
+import { createTestApp, type TestApp } from './support/test-app.ts';
+
+const METRICS_TOKEN = 'scraper-token-0123456789';
+let t: TestApp;
+let inbound = '';
+before(async () => {
+  t = await createTestApp({ config: { metricsToken: METRICS_TOKEN } });
+  await t.createProject('metrics', { defaultCountry: 'KE' });
+  const gw = await t.request('POST', '/api/v1/projects/metrics/gateways', { body: { name: 'sms', type: 'test' } });
+  inbound = new URL(gw.json().inboundUrl).pathname;
+  await t.request('PUT', '/api/v1/projects/metrics/gateway-routes', { body: [{ prefix: '*', gateway: 'SMS' }] });
+});
+after(() => t.close());
+
+/** The value of one sample line, e.g. value(body, 'rollcall_messages_waiting{status="queued"}'). */
+function value(body: string, series: string): number | null {
+  const line = body.split('\n').find((l) => l.startsWith(`${series} `));
+  return line ? Number(line.slice(series.length + 1)) : null;
+}
+
+test('only a superuser token or the metrics token may read it', async () => {
+  assert.equal((await t.request('GET', '/metrics', { token: null })).statusCode, 401);
+  assert.equal((await t.request('GET', '/metrics', { token: 'not-the-token-at-all' })).statusCode, 401);
+  const member = await t.createMember('metrics', 'admin');
+  const forbidden = await t.request('GET', '/metrics', { token: member });
+  assert.equal(forbidden.statusCode, 403);
+  assert.equal(forbidden.json().error.code, 'FORBIDDEN');
+  const scraper = await t.request('GET', '/metrics', { token: METRICS_TOKEN });
+  assert.equal(scraper.statusCode, 200);
+  assert.match(String(scraper.headers['content-type']), /^text\/plain; version=0\.0\.4/);
+  assert.equal((await t.request('GET', '/metrics')).statusCode, 200);
+});
+
+test('queue depth, unhandled inbound, dispatch results by code and webhook latency', async () => {
+  const send = (body: Record<string, unknown>) => t.request('POST', '/api/v1/projects/metrics/messages', { body: { recipient: { phoneNumber: '+254712000001' }, text: 'hello', ...body } });
+  assert.equal((await send({})).statusCode, 201);
+  assert.equal((await send({ sendAt: '2099-01-01T09:00' })).statusCode, 201);
+  let body = (await t.request('GET', '/metrics')).body;
+  assert.equal(value(body, 'rollcall_messages_waiting{status="queued"}'), 1);
+  assert.equal(value(body, 'rollcall_messages_waiting{status="scheduled"}'), 1);
+  assert.ok((value(body, 'rollcall_messages_oldest_due_seconds') ?? -1) >= 0);
+  assert.match(body, /# TYPE rollcall_messages_waiting gauge/);
+
+  await dispatchOnce(t.deps, { batchSize: 10, leaseMs: 60_000 });
+  const hook = await t.request('POST', inbound, { token: null, body: { from: '+254712000002', text: 'hi', messageId: 'm-1' } });
+  assert.equal(hook.statusCode, 200);
+  body = (await t.request('GET', '/metrics')).body;
+  assert.equal(value(body, 'rollcall_messages_waiting{status="queued"}'), 0);
+  assert.equal(value(body, 'rollcall_dispatch_results_total{status="sent",code=""}'), 1);
+  assert.equal(value(body, 'rollcall_inbound_unhandled'), 1);
+  assert.equal(value(body, 'rollcall_webhook_requests_total{kind="inbound",status="200"}'), 1);
+  assert.equal(value(body, 'rollcall_webhook_duration_seconds_count{kind="inbound"}'), 1);
+  assert.equal(value(body, 'rollcall_webhook_duration_seconds_bucket{kind="inbound",le="+Inf"}'), 1);
+  // Every sample line is `name{labels} number`.
+  for (const line of body.split('\n').filter((l) => l && !l.startsWith('#'))) {
+    assert.match(line, /^[a-z_]+(\{[^}]*\})? -?[0-9.e+-]+$/, line);
+  }
+});
