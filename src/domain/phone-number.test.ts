@@ -70,3 +70,11 @@ test('never throws on odd input', () => {
     assert.doesNotThrow(() => parsePhoneNumber(raw as unknown, { defaultCountry: 'KE' }));
   }
 });
+
+test('a result is stable: its E.164 form reads back as itself (a trunk 0 is dropped once, never twice)', () => {
+  assert.equal(e164('630021239398047', { validation: 'possible' }), null);
+  assert.equal(e164('+63 (0) 2 8123 4567'), '+63281234567');
+  // Italian numbers keep their leading 0 after the country code.
+  assert.equal(e164('+39 06 1234 5678'), '+390612345678');
+  assert.equal(e164('+390612345678'), '+390612345678');
+});

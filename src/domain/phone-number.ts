@@ -70,7 +70,14 @@ function countryName(code: string): string {
 type Parsed = NonNullable<ReturnType<typeof parsePhoneNumberFromString>>;
 
 function isAcceptable(parsed: Parsed | undefined, validation: PhoneValidation): parsed is Parsed {
-  return parsed !== undefined && (validation === 'strict' ? parsed.isValid() : parsed.isPossible());
+  if (parsed === undefined || !(validation === 'strict' ? parsed.isValid() : parsed.isPossible())) {
+    return false;
+  }
+  // libphonenumber drops one trunk 0 after the country code ('+63 0 2…' → '+632…'). A result whose
+  // E.164 form would lose another digit when read again (found by fuzzing: '630021239398047' in
+  // 'possible' mode) is not a stable number: stored, it would never match itself. Only numbers
+  // whose national part starts with 0 can do this, so only they are read twice.
+  return !parsed.nationalNumber.startsWith('0') || parsePhoneNumberFromString(parsed.number)?.number === parsed.number;
 }
 
 function valid(parsed: Parsed, reading: PhoneReading): PhoneParseResult {
