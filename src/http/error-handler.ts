@@ -19,6 +19,7 @@ export const statusOf: Partial<Record<ErrorCode, number>> = {
   INTERNAL_ERROR: 500,
   SERVICE_UNAVAILABLE: 503,
   DATA_DIR_LOCKED: 503,
+  STORAGE_FULL: 507,
 };
 
 /** Codes not in the table are contact or message problems in a request: 422. */
@@ -70,6 +71,16 @@ export function classifyError(err: unknown): { code: ErrorCode; message: string;
     return { code: 'UNSUPPORTED_MEDIA_TYPE', message: errorCatalogue.UNSUPPORTED_MEDIA_TYPE };
   }
   const pgCode = (err as { code?: unknown }).code;
+  if (pgCode === '53100') {
+    return { code: 'STORAGE_FULL', message: errorCatalogue.STORAGE_FULL };
+  }
+  // The database went away (restart, network): the request did nothing; the caller may retry.
+  if (
+    (typeof pgCode === 'string' && (pgCode.startsWith('08') || pgCode === '57P01' || pgCode === '57P02' || pgCode === '57P03' || pgCode === 'ECONNREFUSED' || pgCode === 'ECONNRESET')) ||
+    /Connection terminated|connection timeout|Client has encountered a connection error/i.test((err as Error | null)?.message ?? '')
+  ) {
+    return { code: 'SERVICE_UNAVAILABLE', message: 'The database is unreachable right now (it may be restarting); nothing was saved. Try again shortly.', details: { retryAfterSeconds: 2 } };
+  }
   if (pgCode === '23505') {
     return { code: 'CONFLICT', message: 'This conflicts with an existing record.' };
   }
@@ -87,7 +98,7 @@ export function installErrorHandler(app: FastifyInstance): void {
       request.log.error({ err }, 'request failed');
     }
     const retryAfter = (details as { retryAfterSeconds?: unknown } | undefined)?.retryAfterSeconds;
-    if (status === 429 && typeof retryAfter === 'number') {
+    if ((status === 429 || status === 503) && typeof retryAfter === 'number') {
       void reply.header('retry-after', String(retryAfter));
     }
     return reply.code(status).type('application/json; charset=utf-8').send(errorBody(code, message, details));

@@ -10,6 +10,7 @@ import pg from 'pg';
 
 import { type DataDirLock, lockDataDir } from './data-dir-lock.ts';
 import { PriorityPostgresDialect } from './priority-dialect.ts';
+import { createStorageGuard, type StorageGuard } from './storage-guard.ts';
 import type { Database, Db } from './database.ts';
 
 export type DatabaseKind = 'embedded' | 'postgres';
@@ -19,6 +20,8 @@ export interface DatabaseHandle {
   readonly kind: DatabaseKind;
   /** Where the data lives: the folder or the server URL without its password. */
   readonly location: string;
+  /** Embedded database in a folder: stops writes before its disk is full (storage-guard.ts). */
+  readonly storage: StorageGuard | null;
   close(): Promise<void>;
 }
 
@@ -28,6 +31,8 @@ export interface OpenOptions {
   poolSize?: number;
   /** An already-created PGlite (tests load a migrated dump into memory). */
   pglite?: PGlite;
+  /** Free space the embedded data folder keeps (Default: 64 MiB). */
+  minFreeBytes?: number;
 }
 
 function redactUrl(url: string): string {
@@ -42,7 +47,7 @@ function redactUrl(url: string): string {
   }
 }
 
-function wrap(pool: pg.Pool, kind: DatabaseKind, location: string, onClose: () => Promise<void>): DatabaseHandle {
+function wrap(pool: pg.Pool, kind: DatabaseKind, location: string, onClose: () => Promise<void>, storage: StorageGuard | null = null): DatabaseHandle {
   // The embedded database's one connection goes to the most urgent waiter (priority-dialect.ts).
   const dialect = kind === 'embedded' ? new PriorityPostgresDialect({ pool }) : new PostgresDialect({ pool });
   const db = new Kysely<Database>({ dialect });
@@ -51,6 +56,7 @@ function wrap(pool: pg.Pool, kind: DatabaseKind, location: string, onClose: () =
     db,
     kind,
     location,
+    storage,
     close() {
       closing ??= (async () => {
         await db.destroy();
@@ -68,6 +74,13 @@ export async function openDatabase(options: OpenOptions): Promise<DatabaseHandle
     pool.on('error', () => {
       // An idle client lost its connection; the pool replaces it on next use.
     });
+    // A client lent out (between the statements of a transaction) whose server connection ends —
+    // the server restarted — emits 'error' with nobody listening, which would end the process.
+    // Its next statement fails instead, and the pool discards it on release (fault test:
+    // test/faults/postgres-restart).
+    pool.on('connect', (client) => {
+      client.on('error', () => {});
+    });
     return wrap(pool, 'postgres', redactUrl(options.databaseUrl), async () => {});
   }
   if (options.pglite) {
@@ -84,13 +97,20 @@ export async function openDatabase(options: OpenOptions): Promise<DatabaseHandle
     // max 1 is mandatory: the config holds one connection object. The timeout turns a nested
     // connection request (a deadlock with max 1) into an error instead of a hang.
     const pool = new pg.Pool({ ...createPgConfig(pglite), max: 1, connectionTimeoutMillis: 30_000 });
-    return wrap(pool, 'embedded', dataDir, async () => {
-      try {
-        await pglite.close();
-      } finally {
-        lock.release();
-      }
-    });
+    const storage = createStorageGuard(dataDir, options.minFreeBytes ?? 64 * 1024 * 1024);
+    return wrap(
+      pool,
+      'embedded',
+      dataDir,
+      async () => {
+        try {
+          await pglite.close();
+        } finally {
+          lock.release();
+        }
+      },
+      storage,
+    );
   } catch (err) {
     lock.release();
     throw err;
