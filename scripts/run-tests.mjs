@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Runs test suites with node:test: `unit` (src/**/*.test.ts), `integration` (test/**/*.test.ts
-// outside test/browser) and `browser` (test/browser/*.test.ts). For the embedded database it first
+// outside test/browser and test/faults), `browser` (test/browser/*.test.ts) and `faults`
+// (test/faults/*.test.ts: fault injection that needs root and PostgreSQL's binaries, run by .ci/run). For the embedded database it first
 // makes one migrated PGlite template that every test file loads. Set ROLLCALL_TEST_DATABASE_URL to
 // run the same suites against a PostgreSQL server (each file gets its own fresh database).
 import { spawnSync } from 'node:child_process';
@@ -23,8 +24,10 @@ function walk(dir) {
 
 const files = [];
 if (suites.includes('unit')) {files.push(...walk(path.join(root, 'src')));}
-if (suites.includes('integration')) {files.push(...walk(path.join(root, 'test')).filter((f) => !f.includes(`${path.sep}browser${path.sep}`)));}
+const inFolder = (f, name) => f.includes(`${path.sep}test${path.sep}${name}${path.sep}`);
+if (suites.includes('integration')) {files.push(...walk(path.join(root, 'test')).filter((f) => !inFolder(f, 'browser') && !inFolder(f, 'faults')));}
 if (suites.includes('browser')) {files.push(...walk(path.join(root, 'test', 'browser')));}
+if (suites.includes('faults')) {files.push(...walk(path.join(root, 'test', 'faults')));}
 const selected = only.length ? files.filter((f) => only.some((o) => f.includes(o))) : files;
 if (selected.length === 0) {
   console.error(`no test files for: ${suites.join(' ')}`);

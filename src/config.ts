@@ -28,6 +28,8 @@ const envSchema = z.object({
   ROLLCALL_PUBLIC_URL: z.string().url().optional(),
   /** Bearer token a Prometheus scraper may use for GET /metrics (Default: none; superusers' tokens always work). */
   ROLLCALL_METRICS_TOKEN: z.string().min(16).optional(),
+  /** Free space the embedded data folder keeps; below it writes stop with STORAGE_FULL, in MB (Default: 64). */
+  ROLLCALL_MIN_FREE_MB: z.coerce.number().int().min(0).max(1_000_000).default(64),
   /** Run dispatch workers inside the server process (Default: true). */
   ROLLCALL_RUN_WORKER: z.enum(['true', 'false']).default('true'),
   /** Send attempts before a transient gateway error becomes GATEWAY_ERROR (Default: 3). */
@@ -60,6 +62,7 @@ export interface Config {
   readonly secretKey: string | undefined;
   readonly publicUrl: string | undefined;
   readonly metricsToken: string | undefined;
+  readonly minFreeBytes: number;
   readonly runWorker: boolean;
   readonly maxAttempts: number;
   readonly retryBaseMs: number;
@@ -95,6 +98,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     secretKey: e.ROLLCALL_SECRET_KEY,
     publicUrl: e.ROLLCALL_PUBLIC_URL?.replace(/\/+$/, ''),
     metricsToken: e.ROLLCALL_METRICS_TOKEN,
+    minFreeBytes: e.ROLLCALL_MIN_FREE_MB * 1024 * 1024,
     runWorker: e.ROLLCALL_RUN_WORKER === 'true',
     maxAttempts: e.ROLLCALL_MAX_ATTEMPTS,
     retryBaseMs: e.ROLLCALL_RETRY_BASE_MS,

@@ -41,6 +41,7 @@ export const errorCatalogue = {
   MESSAGE_IS_STALE: 'The message waited longer than the staleness limit and was not sent.',
   // Server operations
   DATA_DIR_LOCKED: 'Another Rollcall process is using this data folder; stop it first (or talk to it over HTTP).',
+  STORAGE_FULL: 'The database disk is full, so nothing more can be saved; free space on it (the data folder or the PostgreSQL server), then try again. Nothing was half-saved.',
 } as const satisfies Record<string, string>;
 
 export type ErrorCode = keyof typeof errorCatalogue;

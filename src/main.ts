@@ -55,12 +55,13 @@ export function serviceDeps(config: Config, handle: DatabaseHandle, options: { n
 }
 
 export async function openConfiguredDatabase(config: Config): Promise<DatabaseHandle> {
-  return openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: config.dbPoolSize });
+  return openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: config.dbPoolSize, minFreeBytes: config.minFreeBytes });
 }
 
 /** A dispatch worker with the configured batch, lease and poll settings; errors are logged. */
-export function startWorker(config: Config, services: ServiceDeps, logger: Logger): DispatchWorker {
+export function startWorker(config: Config, services: ServiceDeps, logger: Logger, paused?: () => boolean): DispatchWorker {
   return startDispatchWorker(services, {
+    ...(paused ? { paused } : {}),
     batchSize: config.dispatchBatch,
     leaseMs: config.dispatchLeaseMs,
     pollMs: config.dispatchPollMs,
@@ -77,10 +78,11 @@ function inboundBatch(config: Config): number {
 }
 
 /** The background workers of one process: dispatch and inbound processing. */
-export function startWorkers(config: Config, services: ServiceDeps, logger: Logger): { dispatch: PollingLoop; inbound: PollingLoop; stop(): Promise<void> } {
-  const dispatch = startWorker(config, services, logger);
+export function startWorkers(config: Config, services: ServiceDeps, logger: Logger, paused?: () => boolean): { dispatch: PollingLoop; inbound: PollingLoop; stop(): Promise<void> } {
+  const dispatch = startWorker(config, services, logger, paused);
   const batch = inboundBatch(config);
   const inbound = startPollingLoop(() => processInbound(services, batch), {
+    ...(paused ? { paused } : {}),
     fullBatch: batch,
     pollMs: config.dispatchPollMs,
     onError: (err) => logger.error({ err }, 'inbound processing failed; retrying'),
@@ -115,7 +117,8 @@ async function startRuntime(config: Config, logger: Logger, runWorkers: boolean)
     const services = serviceDeps(config, handle, { notifyDue: () => workers?.dispatch.wake(), notifyInbound: () => workers?.inbound.wake(), queue });
     if (runWorkers) {
       await startJobWorkers(services, queue);
-      workers = startWorkers(config, services, logger);
+      // Workers pause while the embedded data folder is nearly full (storage-guard.ts).
+      workers = startWorkers(config, services, logger, handle.storage ? () => handle.storage?.low() !== null : undefined);
     }
     let closing: Promise<void> | null = null;
     return {
@@ -152,6 +155,7 @@ export async function startServer(config: Config, logger: Logger = createLogger(
       config,
       services,
       logger,
+      storage: handle.storage,
       isReady: async () => {
         try {
           await sql`select 1`.execute(handle.db);

@@ -9,8 +9,9 @@ import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fast
 import type { Logger } from 'pino';
 
 import type { Config } from '../config.ts';
-import { errorCatalogue } from '../errors.ts';
+import { AppError, errorCatalogue } from '../errors.ts';
 import type { ServiceDeps } from '../services/deps.ts';
+import type { StorageGuard } from '../store/storage-guard.ts';
 import { registerAdminRoutes } from './admin/admin.routes.tsx';
 import { registerAuthRoutes } from './api/auth.routes.ts';
 import { registerBroadcastRoutes } from './api/broadcasts.routes.ts';
@@ -34,6 +35,8 @@ export interface AppDeps {
   logger: Logger;
   /** Whether the database answers (for /healthz). */
   isReady: () => Promise<boolean>;
+  /** The embedded data folder's free-space guard: writes are refused while it is low. */
+  storage?: StorageGuard | null;
 }
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
@@ -49,6 +52,19 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.setSerializerCompiler(serializerCompiler);
   installJsonParser(app);
   installErrorHandler(app);
+  const storage = deps.storage;
+  if (storage) {
+    app.addHook('onRequest', async (request) => {
+      const low = request.method === 'GET' || request.method === 'HEAD' || request.method === 'OPTIONS' ? null : storage.low();
+      if (low) {
+        const mb = (bytes: number) => Math.floor(bytes / 1048576);
+        throw new AppError(
+          'STORAGE_FULL',
+          `The data folder's disk is nearly full (${mb(low.freeBytes)} MB free; Rollcall keeps at least ${mb(low.minFreeBytes)} MB so the embedded database is never left half-written). Free space on it, then try again. Nothing was saved.`,
+        );
+      }
+    });
+  }
   await app.register(fastifyCookie);
   await app.register(fastifyFormbody, { bodyLimit: deps.config.bodyLimit });
   await app.register(fastifySwagger, {

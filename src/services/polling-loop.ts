@@ -18,6 +18,8 @@ export interface LoopOptions {
   /** After a wake-up, wait this long so that work arriving together is done in one step (Default: 20 ms). */
   coalesceMs?: number;
   onError?: (err: unknown) => void;
+  /** While this answers true, steps are skipped and the loop just polls (Default: never). */
+  paused?: () => boolean;
 }
 
 export function startPollingLoop(step: () => Promise<number>, opts: LoopOptions): PollingLoop {
@@ -44,6 +46,10 @@ export function startPollingLoop(step: () => Promise<number>, opts: LoopOptions)
   const loop = (async () => {
     while (!stopped) {
       try {
+        if (opts.paused?.()) {
+          await sleep(opts.pollMs);
+          continue;
+        }
         // Background work: on the embedded database, requests get the connection first.
         const n = await runInBackground(step);
         if (n < opts.fullBatch && !stopped) {

@@ -60,7 +60,7 @@ export async function waitFor<T>(what: string, fn: () => Promise<T | undefined |
   throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
 }
 
-export async function waitHealthy(base: string, child: Child, timeoutMs = 30_000): Promise<void> {
+export async function waitHealthy(base: string, child: Child, timeoutMs = 120_000): Promise<void> {
   await waitFor(`${base}/healthz (output: ${child.output().slice(-500)})`, async () => (await fetch(`${base}/healthz`)).ok, timeoutMs);
 }
 
