@@ -138,6 +138,24 @@ test('an undelivered callback fails the message with Twilio’s code and words',
   assert.deepEqual([m.status, m.errorCode, m.errorDetail], ['failed', 'DELIVERY_FAILED', 'Twilio 30003: Unreachable destination handset']);
 });
 
+test('a 21610 in a status callback (Messaging Service) opts the number out, as at send time', async () => {
+  const caseId = await newCase('Eshe', '0712345682');
+  const sent = await sendToCase(caseId, 'Reminder');
+  const body = { SmsSid: sent.providerMessageId, SmsStatus: 'undelivered', MessageStatus: 'undelivered', ErrorCode: '21610', To: '+254712345682', MessageSid: sent.providerMessageId, AccountSid: ACCOUNT, MessagingServiceSid: 'MG' + '12'.repeat(16), ApiVersion: '2010-04-01' };
+  for (let i = 0; i < 2; i++) {
+    // Twilio may repeat a callback: the opt-out is recorded once.
+    assert.equal((await postForm(gw.statusUrl, body, twilioSignature(TOKEN, gw.statusUrl, body))).statusCode, 200);
+  }
+  const m = (await t.request('GET', `/api/v1/projects/tw/messages/${sent.id}`)).json();
+  assert.deepEqual([m.status, m.errorDetail], ['failed', 'Twilio 21610: Attempt to send to unsubscribed recipient']);
+  const number = (await t.request('GET', '/api/v1/projects/tw/phone-numbers/%2B254712345682')).json();
+  assert.equal(number.optedOut, true);
+  const history = (await t.request('GET', '/api/v1/projects/tw/phone-numbers/%2B254712345682/consent')).json() as Json[];
+  assert.deepEqual(history.map((e) => [e.action, e.method, e.gateway]), [['consent-granted', 'api', null], ['opt-out', 'gateway', 'TWILIO']]);
+  const next = (await t.request('POST', '/api/v1/projects/tw/messages', { body: { recipient: { caseId }, text: 'More' } })).json();
+  assert.equal(next.errorCode, 'PHONE_NUMBER_OPTED_OUT');
+});
+
 test('webhooks failing the signature are refused with 403 and stored nowhere: tampered body, URL, no signature', async () => {
   const reply = { MessageSid: 'SM' + 'cd'.repeat(16), AccountSid: ACCOUNT, From: NUMBER, To: FROM, Body: 'forged', NumMedia: '0' };
   const valid = twilioSignature(TOKEN, gw.inboundUrl, reply);

@@ -262,6 +262,12 @@ describe('status callbacks', () => {
     const filtered = parse(statusBody('failed', { ErrorCode: '30007', ErrorMessage: 'Carrier violation' }));
     assert.deepEqual(filtered.ok && filtered.updates[0]?.reason, 'Twilio 30007: Carrier violation');
   });
+  test('an undelivered report with 21610 says the person opted out; other codes do not', () => {
+    const result = parse(statusBody('undelivered', { ErrorCode: '21610' }));
+    assert.deepEqual(result.ok && result.updates[0], { providerMessageId: 'SM' + '2e'.repeat(16), status: 'failed', reason: 'Twilio 21610: Attempt to send to unsubscribed recipient', vendorStatus: 'undelivered', optedOut: true });
+    const other = parse(statusBody('undelivered', { ErrorCode: '30005' }));
+    assert.equal(other.ok && other.updates[0]?.optedOut, undefined);
+  });
   test('an unknown status is ignored, never guessed', () => {
     assert.deepEqual(parse(statusBody('teleported')), { ok: true, updates: [], ignored: ['teleported'] });
   });

@@ -125,8 +125,11 @@ export function parseTwilioStatus(gateway: GatewayRuntime, request: WebhookReque
   if (mapped === undefined || mapped === 'ignored') {
     return { ok: true, updates: [], ignored: [status] };
   }
-  const reason = mapped === 'failed' ? twilioErrorReason(formField(v.body, 'ErrorCode'), formField(v.body, 'ErrorMessage'), status) : null;
-  return { ok: true, updates: [{ providerMessageId: sid, status: mapped, reason, vendorStatus: status }], ignored: [] };
+  const code = formField(v.body, 'ErrorCode');
+  const reason = mapped === 'failed' ? twilioErrorReason(code, formField(v.body, 'ErrorMessage'), status) : null;
+  // With a Messaging Service, Twilio accepts the message and reports 21610 in the callback instead.
+  const optedOut = mapped === 'failed' && code === OPTED_OUT ? { optedOut: true } : {};
+  return { ok: true, updates: [{ providerMessageId: sid, status: mapped, reason, vendorStatus: status, ...optedOut }], ignored: [] };
 }
 
 /** Twilio expects TwiML back; an empty Response sends no reply (Rollcall replies through the API). */
