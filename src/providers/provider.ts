@@ -73,6 +73,8 @@ export interface StatusUpdate {
   reason: string | null;
   /** The status as the vendor wrote it. */
   vendorStatus: string;
+  /** The vendor says the person opted out there (e.g. Twilio 21610 on an undelivered report): recorded as an opt-out. */
+  optedOut?: boolean | undefined;
 }
 
 export type StatusParse =

@@ -5,10 +5,14 @@ import type { Provider, ProviderDeps, ProviderFactory, ProviderRegistry } from '
 
 export type { ProviderRegistry } from './provider.ts';
 import { createTestEmailProvider, createTestSmsProvider } from './test/test.provider.ts';
+import { createTwilioProvider } from './twilio/twilio.provider.ts';
+import { createTelerivetProvider } from './telerivet/telerivet.provider.ts';
 
 const factories: Record<string, ProviderFactory> = {
   test: createTestSmsProvider,
   'test-email': createTestEmailProvider,
+  twilio: createTwilioProvider,
+  telerivet: createTelerivetProvider,
 };
 
 export function createProviderRegistry(deps: ProviderDeps, extra: Record<string, ProviderFactory> = {}): ProviderRegistry {

@@ -10,7 +10,7 @@
 import type { OutboundMessage, Provider, SendOutcome } from '../providers/provider.ts';
 import { findGatewaysByIds, type GatewayRecord } from '../store/gateway.store.ts';
 import { takeTokens } from '../store/gateway-rate.store.ts';
-import { type ClaimedMessage, claimDueMessages, findInactiveCases, findOptedOut, type MessageResult, recordResults } from '../store/message.store.ts';
+import { type ClaimedMessage, claimDueMessages, findInactiveCases, findOptedOut, type MessageRecord, type MessageResult, recordResults } from '../store/message.store.ts';
 import { optOutKey } from '../domain/recipient.ts';
 import { appendConsentEvents, setOptOut } from '../store/consent.store.ts';
 import { cancelPendingTo } from '../store/inbound.store.ts';
@@ -74,14 +74,14 @@ function lastChecks(deps: ServiceDeps, m: ClaimedMessage, now: Date, optedOut: S
   return null;
 }
 
-interface VendorOptOut {
-  message: ClaimedMessage;
-  gateway: GatewayRecord;
+export interface VendorOptOut {
+  message: Pick<MessageRecord, 'id' | 'to' | 'channel' | 'projectId' | 'contactType' | 'contactId'>;
+  gateway: Pick<GatewayRecord, 'id' | 'name'>;
   reason: string;
 }
 
 /** The vendor says these people opted out there: record it as ours too (method `gateway`). */
-async function recordVendorOptOuts(deps: ServiceDeps, optOuts: readonly VendorOptOut[]): Promise<void> {
+export async function recordVendorOptOuts(deps: ServiceDeps, optOuts: readonly VendorOptOut[]): Promise<void> {
   if (optOuts.length === 0) {
     return;
   }

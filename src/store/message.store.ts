@@ -331,3 +331,12 @@ export async function applyDeliveryUpdates(db: Db, gatewayId: string, updates: r
   `.execute(db);
   return Number(result.numAffectedRows ?? 0);
 }
+
+/** Outbound messages of one gateway with these vendor ids (for delivery reports that need the recipient). */
+export async function findOutboundByProviderIds(db: Db, gatewayId: string, providerIds: readonly string[]): Promise<MessageRecord[]> {
+  if (providerIds.length === 0) {
+    return [];
+  }
+  const rows = await db.selectFrom('messages').selectAll().where('gateway_id', '=', gatewayId).where('direction', '=', 'out').where('provider_message_id', 'in', [...providerIds]).execute();
+  return rows.map(rowToMessage);
+}

@@ -9,9 +9,9 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
 import { AppError } from '../../errors.ts';
+import { applyDeliveryReports } from '../../services/delivery-reports.service.ts';
 import type { ServiceDeps } from '../../services/deps.ts';
 import type { InboundIntake } from '../../services/inbound-intake.service.ts';
-import { applyDeliveryUpdates } from '../../store/message.store.ts';
 import { errorBody } from '../error-handler.ts';
 import { answer, webhookTarget } from './webhook-gateway.ts';
 
@@ -50,7 +50,7 @@ export function registerGatewayWebhooks(app: FastifyInstance, deps: ServiceDeps,
     if (result.ignored.length) {
       request.log.info({ gateway: target.gateway.name, vendorStatuses: result.ignored }, 'delivery report statuses not mapped; left unchanged');
     }
-    const matched = await applyDeliveryUpdates(deps.db, target.gateway.id, result.updates);
+    const matched = await applyDeliveryReports(deps, target.gateway, result.updates);
     return answer(reply, target.provider, { status: 'ok', updated: matched });
   });
 }
