@@ -132,6 +132,10 @@ export interface Provider {
   parseStatus?(gateway: GatewayRuntime, request: WebhookRequest): StatusParse;
   /** The body to answer webhooks with (Default: JSON {"status":"ok"}). */
   readonly webhookAnswer?: WebhookAnswer | undefined;
+  /** Where to paste each webhook URL in the vendor's console (one sentence each), for the gateways page. */
+  readonly webhookHelp?: { inbound?: string; status?: string } | undefined;
+  /** Releases what the provider holds open (connection pools); called once at shutdown. */
+  close?(): Promise<void>;
 }
 
 export type ProviderFactory = (deps: ProviderDeps) => Provider;
@@ -139,4 +143,6 @@ export type ProviderFactory = (deps: ProviderDeps) => Provider;
 export interface ProviderRegistry {
   get(type: string): Provider | undefined;
   types(): string[];
+  /** Closes every provider's open connections (at shutdown). */
+  close(): Promise<void>;
 }

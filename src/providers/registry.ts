@@ -5,10 +5,12 @@ import type { Provider, ProviderDeps, ProviderFactory, ProviderRegistry } from '
 
 export type { ProviderRegistry } from './provider.ts';
 import { createTestEmailProvider, createTestSmsProvider } from './test/test.provider.ts';
+import { createSmtpProvider } from './smtp/smtp.provider.ts';
 
 const factories: Record<string, ProviderFactory> = {
   test: createTestSmsProvider,
   'test-email': createTestEmailProvider,
+  smtp: createSmtpProvider,
 };
 
 export function createProviderRegistry(deps: ProviderDeps, extra: Record<string, ProviderFactory> = {}): ProviderRegistry {
@@ -19,5 +21,8 @@ export function createProviderRegistry(deps: ProviderDeps, extra: Record<string,
   return {
     get: (type) => providers.get(type),
     types: () => [...providers.keys()].sort(),
+    async close() {
+      await Promise.all([...providers.values()].map((p) => p.close?.()));
+    },
   };
 }
