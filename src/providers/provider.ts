@@ -105,6 +105,8 @@ export interface ConfigField {
   /** For kind 'select'. */
   options?: readonly string[];
   placeholder?: string;
+  /** What the create form starts with (Default: blank; booleans unchecked). */
+  default?: string | number | boolean;
 }
 
 export interface Provider {
