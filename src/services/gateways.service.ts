@@ -181,11 +181,11 @@ export async function gatewayFormValues(deps: ServiceDeps, projectId: string | n
   const g = await requireGateway(deps, projectId, name);
   const p = provider(deps, g.type);
   const stored = JSON.parse(deps.secrets.open(g.configSealed)) as Record<string, unknown>;
-  const out: Record<string, unknown> = {};
+  let out: Record<string, unknown> = {};
   for (const field of p.configFields ?? []) {
     const v = configValue(stored, field.key);
     if (!field.secret && v !== undefined) {
-      out[field.key] = v;
+      out = withConfigValue(out, field.key, v);
     }
   }
   return out;
