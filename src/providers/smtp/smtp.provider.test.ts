@@ -122,6 +122,22 @@ describe('failures are classified', () => {
     assert.match(!outcome.ok ? outcome.reason : '', /ECONNREFUSED|ECONNECTION|ESOCKET/);
   });
 
+  test('a server that never greets → timeout, retryable', async () => {
+    const sockets: net.Socket[] = [];
+    const silent = net.createServer((socket) => sockets.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', () => resolve()));
+    try {
+      const port = (silent.address() as net.AddressInfo).port;
+      const outcome = await sendOne({ ...base(), port, greetingTimeoutMs: 300 }, message(), 'gw-silent');
+      assert.equal(outcome.ok, false);
+      assert.equal(!outcome.ok && outcome.retryable, true);
+      assert.match(!outcome.ok ? outcome.reason : '', /ETIMEDOUT|timeout/i);
+    } finally {
+      sockets.forEach((s) => s.destroy());
+      await new Promise<void>((resolve) => silent.close(() => resolve()));
+    }
+  });
+
   test('STARTTLS with certificate checks off reaches the relay', async () => {
     const outcome = await sendOne({ ...base(), tls: 'starttls', rejectUnauthorized: false }, message({ id: '8a0c7a8e-2a43-4a55-9a36-5d2f9c9d1a06' }), 'gw-tls');
     assert.equal(outcome.ok, true);
