@@ -74,7 +74,7 @@ test('add an smtp gateway through its form, edit it without the password, send a
   await page.fill('#f-config-password', PASSWORD);
   await Promise.all([page.waitForURL(/notice=created/), page.click('text=Add gateway')]);
   const card = page.locator('#gw-MAIL');
-  assert.match(await card.innerText(), /SMTP email \(email\)/);
+  assert.match(await card.innerText(), /SMTP email · email/);
   assert.match(await card.innerText(), /receives no messages/);
 
   await Promise.all([page.waitForURL(/\/gateways\/MAIL\/edit$/), page.click('text=Edit MAIL')]);

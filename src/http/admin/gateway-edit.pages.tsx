@@ -10,7 +10,7 @@ import { gatewayFormValues, getGateway, type GatewayView, storedSecretFields, up
 import { requireProject } from '../../services/projects.service.ts';
 import type { AdminDeps } from './admin.routes.tsx';
 import { ConfigInputs, configFromForm, type ConfigFormValues, storedFormValues, typedFormValues } from './gateway-form.tsx';
-import { parseRate, providerLabel, RateError } from './gateways.pages.tsx';
+import { channelWord, parseRate, providerLabel, RateError } from './gateways.pages.tsx';
 import { Csrf, ErrorBox, Field, Layout, type PageContext } from './layout.tsx';
 import { formError, formValue, requireUi, requireUiPost, sendHtml } from './ui.tsx';
 
@@ -29,7 +29,7 @@ function EditPage(props: { ctx: PageContext; project: Project; g: GatewayView; p
         <a href={`${base}#gw-${g.name}`}>← Gateways and routes</a>
       </p>
       <h1 safe>{`Edit ${g.name}`}</h1>
-      <p class="muted" safe>{`${providerLabel(provider, g.type)} (${g.channel}). The type cannot change; add a new gateway for another vendor.`}</p>
+      <p class="muted" safe>{`${providerLabel(provider, g.type)} · ${channelWord(g.channel)}. The type cannot change; add a new gateway for another vendor.`}</p>
       <ErrorBox text={props.error} />
       <section class="card">
         <form class="stack" method="post" action={`${base}/${g.name}`}>

@@ -62,6 +62,10 @@ function CopyField(props: { label: string; value: string; id: string; help: stri
   );
 }
 
+export function channelWord(channel: 'sms' | 'email'): string {
+  return channel === 'sms' ? 'SMS' : 'email';
+}
+
 export function providerLabel(p: Provider | undefined, type: string): string {
   return p?.label ?? type;
 }
@@ -125,7 +129,7 @@ function GatewayCard(props: { ctx: PageContext; base: string; g: GatewayView; i:
   return (
     <section class="card" id={`gw-${g.name}`}>
       <h2>
-        <span safe>{g.name}</span> <span class="muted" safe>{`· ${providerLabel(provider, g.type)} (${g.channel})${g.global ? ' · global' : ''}`}</span>
+        <span safe>{g.name}</span> <span class="muted" safe>{`· ${providerLabel(provider, g.type)} · ${channelWord(g.channel)}${g.global ? ' · global' : ''}`}</span>
       </h2>
       {provider?.parseInbound ? <CopyField label="Inbound messages URL" value={g.inboundUrl} id={`in-${i}`} help={help.inbound} /> : <p class="muted">This gateway type receives no messages: there is no inbound URL to paste.</p>}
       {provider?.parseStatus ? <CopyField label="Delivery reports URL" value={g.statusUrl} id={`st-${i}`} help={help.status} /> : ''}
@@ -175,7 +179,7 @@ function AddGateway(props: { ctx: PageContext; base: string; providers: Provider
       <form class="stack" method="post" action={props.base}>
         <Csrf ctx={props.ctx} />
         <input type="hidden" name="type" value={props.add.type} />
-        <p class="muted" safe>{`New ${providerLabel(chosen, props.add.type)} gateway (${chosen?.channel ?? '?'}).`}</p>
+        <p class="muted" safe>{`New gateway: ${providerLabel(chosen, props.add.type)} · ${chosen ? channelWord(chosen.channel) : '?'}.`}</p>
         <Field label="Name" name="name" value={props.add.name} required help="Letters, digits, _ or -; stored in capitals (contacts name it in contact_backend_id)." />
         <ConfigInputs fields={chosen?.configFields ?? []} values={props.add.config} />
         <Field label="Messages per second" name="ratePerSecond" value={props.add.ratePerSecond} help={`Optional limit shared by all workers${chosen?.defaultRatePerSecond ? ` (default for this type: ${chosen.defaultRatePerSecond}/s)` : ''}.`} />
