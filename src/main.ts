@@ -128,6 +128,7 @@ async function startRuntime(config: Config, logger: Logger, runWorkers: boolean)
         closing ??= (async () => {
           await workers?.stop();
           await queue.stop();
+          await services.providers.close();
           await handle.close();
         })();
         return closing;

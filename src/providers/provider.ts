@@ -107,6 +107,8 @@ export interface ConfigField {
   /** For kind 'select'. */
   options?: readonly string[];
   placeholder?: string;
+  /** What the create form starts with (Default: blank; booleans unchecked). */
+  default?: string | number | boolean;
 }
 
 export interface Provider {
@@ -134,6 +136,10 @@ export interface Provider {
   parseStatus?(gateway: GatewayRuntime, request: WebhookRequest): StatusParse;
   /** The body to answer webhooks with (Default: JSON {"status":"ok"}). */
   readonly webhookAnswer?: WebhookAnswer | undefined;
+  /** Where to paste each webhook URL in the vendor's console (one sentence each), for the gateways page. */
+  readonly webhookHelp?: { inbound?: string; status?: string } | undefined;
+  /** Releases what the provider holds open (connection pools); called once at shutdown. */
+  close?(): Promise<void>;
 }
 
 export type ProviderFactory = (deps: ProviderDeps) => Provider;
@@ -141,4 +147,6 @@ export type ProviderFactory = (deps: ProviderDeps) => Provider;
 export interface ProviderRegistry {
   get(type: string): Provider | undefined;
   types(): string[];
+  /** Closes every provider's open connections (at shutdown). */
+  close(): Promise<void>;
 }

@@ -7,12 +7,14 @@ export type { ProviderRegistry } from './provider.ts';
 import { createTestEmailProvider, createTestSmsProvider } from './test/test.provider.ts';
 import { createTwilioProvider } from './twilio/twilio.provider.ts';
 import { createTelerivetProvider } from './telerivet/telerivet.provider.ts';
+import { createSmtpProvider } from './smtp/smtp.provider.ts';
 
 const factories: Record<string, ProviderFactory> = {
   test: createTestSmsProvider,
   'test-email': createTestEmailProvider,
   twilio: createTwilioProvider,
   telerivet: createTelerivetProvider,
+  smtp: createSmtpProvider,
 };
 
 export function createProviderRegistry(deps: ProviderDeps, extra: Record<string, ProviderFactory> = {}): ProviderRegistry {
@@ -23,5 +25,8 @@ export function createProviderRegistry(deps: ProviderDeps, extra: Record<string,
   return {
     get: (type) => providers.get(type),
     types: () => [...providers.keys()].sort(),
+    async close() {
+      await Promise.all([...providers.values()].map((p) => p.close?.()));
+    },
   };
 }

@@ -9,6 +9,7 @@ import { type Channel, normaliseGatewayNameInput, type Route, routeProblem } fro
 import { normaliseLookupNumber } from '../domain/phone-number.ts';
 import type { Project } from '../domain/project.ts';
 import { AppError } from '../errors.ts';
+import { configValue, withConfigValue } from '../providers/config-fields.ts';
 import type { Provider } from '../providers/provider.ts';
 import {
   deleteGatewayRow,
@@ -147,14 +148,62 @@ async function requireGateway(deps: ServiceDeps, projectId: string | null, rawNa
   return g;
 }
 
+/** A gateway this project may use: its own by that name, else the global one (as routing does). */
+export async function requireUsableGateway(deps: ServiceDeps, projectId: string, rawName: string): Promise<GatewayRecord> {
+  return requireGateway(deps, projectId, rawName).catch(async () => requireGateway(deps, null, rawName));
+}
+
 export async function getGateway(deps: ServiceDeps, projectId: string | null, name: string): Promise<GatewayView> {
   return toGatewayView(deps, await requireGateway(deps, projectId, name));
+}
+
+/**
+ * Secret fields are write-only: an edit that leaves one out (or blank) keeps the stored value, so
+ * nobody has to type a password again to change a port. Other fields are replaced as given.
+ */
+function keepStoredSecrets(p: Provider, stored: Record<string, unknown>, incoming: Record<string, unknown>): Record<string, unknown> {
+  let out = { ...incoming };
+  for (const field of p.configFields ?? []) {
+    const given = configValue(incoming, field.key);
+    const kept = configValue(stored, field.key);
+    if (field.secret && (given === undefined || given === null || given === '') && kept !== undefined) {
+      out = withConfigValue(out, field.key, kept);
+    }
+  }
+  return out;
+}
+
+/**
+ * The stored values of a gateway's non-secret config fields, for the edit form (the API never
+ * returns config; secrets are never read back at all).
+ */
+export async function gatewayFormValues(deps: ServiceDeps, projectId: string | null, name: string): Promise<Record<string, unknown>> {
+  const g = await requireGateway(deps, projectId, name);
+  const p = provider(deps, g.type);
+  const stored = JSON.parse(deps.secrets.open(g.configSealed)) as Record<string, unknown>;
+  let out: Record<string, unknown> = {};
+  for (const field of p.configFields ?? []) {
+    const v = configValue(stored, field.key);
+    if (!field.secret && v !== undefined) {
+      out = withConfigValue(out, field.key, v);
+    }
+  }
+  return out;
+}
+
+/** Which secret fields have a stored value (the form says "stored — leave blank to keep"). */
+export async function storedSecretFields(deps: ServiceDeps, projectId: string | null, name: string): Promise<string[]> {
+  const g = await requireGateway(deps, projectId, name);
+  const p = provider(deps, g.type);
+  const stored = JSON.parse(deps.secrets.open(g.configSealed)) as Record<string, unknown>;
+  return (p.configFields ?? []).filter((f) => f.secret && configValue(stored, f.key) !== undefined).map((f) => f.key);
 }
 
 export async function updateGateway(deps: ServiceDeps, projectId: string | null, name: string, patch: GatewayPatch): Promise<GatewayView> {
   const g = await requireGateway(deps, projectId, name);
   const p = provider(deps, g.type);
-  const config = patch.config === undefined ? JSON.parse(deps.secrets.open(g.configSealed)) : validateConfig(p, patch.config);
+  const stored = JSON.parse(deps.secrets.open(g.configSealed)) as Record<string, unknown>;
+  const config = patch.config === undefined ? stored : validateConfig(p, keepStoredSecrets(p, stored, patch.config));
   const updated = await updateGatewayRow(deps.db, g.id, {
     configSealed: deps.secrets.seal(JSON.stringify(config)),
     replyToNumber: patch.replyToNumber === undefined ? g.replyToNumber : replyTo(patch.replyToNumber),

@@ -134,6 +134,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     async close() {
       await app.close();
       await queue?.stop();
+      await deps.providers.close();
       await handle.close();
     },
   };

@@ -1,101 +1,212 @@
 /**
- * @module http/admin/gateways.pages — a project's gateways (create, edit rate and reply-to, delete),
- * the webhook addresses to paste into the vendor's console, and the routes by number prefix.
+ * @module http/admin/gateways.pages — a project's gateways: each with the webhook addresses to paste
+ * into the vendor's console (Copy buttons, a line of help each), a "Send test message" form, Edit and
+ * Delete; the form to add one (type chosen first with a plain GET ?type=, then that provider's
+ * config fields); and the routes by number prefix. The edit page is gateway-edit.pages.tsx.
  */
 import type { FastifyInstance } from 'fastify';
 
 import type { Project } from '../../domain/project.ts';
-import { createGateway, type GatewayView, getRoutes, listGateways, putRoutes, removeGateway, type RouteView, updateGateway } from '../../services/gateways.service.ts';
+import type { Provider } from '../../providers/provider.ts';
+import { createGateway, type GatewayView, getRoutes, listGateways, putRoutes, removeGateway, type RouteView } from '../../services/gateways.service.ts';
+import { getMessage, type MessageView } from '../../services/messages.service.ts';
 import { requireProject } from '../../services/projects.service.ts';
+import { sendTestMessage } from '../../services/test-message.service.ts';
 import type { AdminDeps } from './admin.routes.tsx';
-import { Csrf, ErrorBox, Field, Layout, Notice, type PageContext } from './layout.tsx';
+import { registerGatewayEditPages } from './gateway-edit.pages.tsx';
+import { ConfigInputs, configFromForm, type ConfigFormValues, defaultFormValues, typedFormValues } from './gateway-form.tsx';
+import { Badge, type BadgeTone, Csrf, ErrorBox, Field, Layout, Notice, type PageContext } from './layout.tsx';
+import { Failure } from './messages.pages.tsx';
 import { formError, formValue, requireUi, requireUiPost, sendHtml } from './ui.tsx';
+
+export interface AddForm {
+  type: string;
+  name: string;
+  ratePerSecond: string;
+  replyToNumber: string;
+  config: ConfigFormValues;
+}
 
 interface PageData {
   gateways: GatewayView[];
-  routes: RouteView[];
-  types: string[];
+  providers: Provider[];
+  add: AddForm;
+  routesText: string;
+  /** The test message just sent (shown with its status), when the page was reached after one. */
+  testMessage: MessageView | null;
 }
 
-function CopyField(props: { label: string; value: string; id: string }): JSX.Element {
+const GENERIC_HELP = {
+  inbound: "Paste this in the vendor's console where it asks for the URL of incoming messages (the inbound or receive webhook).",
+  status: "Paste this where the vendor asks for a delivery report (status callback) URL; where the vendor allows it, Rollcall also sends it with each message.",
+};
+
+const STATUS_TONE: Record<string, BadgeTone> = { scheduled: 'none', queued: 'none', sent: 'ok', delivered: 'ok', failed: 'bad', received: 'ok' };
+
+function CopyField(props: { label: string; value: string; id: string; help: string }): JSX.Element {
   return (
-    <div class="row">
-      <label for={props.id} class="muted" safe>
-        {props.label}
-      </label>
-      <input id={props.id} type="text" readonly value={props.value} style="max-width:36rem" />
-      <button type="button" class="secondary" onclick={`navigator.clipboard.writeText(document.getElementById('${props.id}').value)`}>
-        Copy
-      </button>
+    <div>
+      <div class="row">
+        <label for={props.id} class="muted" safe>
+          {props.label}
+        </label>
+        <input id={props.id} type="text" readonly value={props.value} style="max-width:36rem" aria-describedby={`${props.id}-help`} />
+        <button type="button" class="secondary" onclick={`navigator.clipboard.writeText(document.getElementById('${props.id}').value)`}>
+          Copy
+        </button>
+      </div>
+      <p class="help muted" id={`${props.id}-help`} safe>
+        {props.help}
+      </p>
     </div>
   );
 }
 
-function GatewaysPage(props: { ctx: PageContext; project: Project; data: PageData; error: string | null; notice: string | null; form: Record<string, string>; routesText: string }): JSX.Element {
+export function channelWord(channel: 'sms' | 'email'): string {
+  return channel === 'sms' ? 'SMS' : 'email';
+}
+
+export function providerLabel(p: Provider | undefined, type: string): string {
+  return p?.label ?? type;
+}
+
+function TestMessageForm(props: { ctx: PageContext; action: string; g: GatewayView; i: number }): JSX.Element {
+  const email = props.g.channel === 'email';
+  return (
+    <form class="row" method="post" action={props.action}>
+      <Csrf ctx={props.ctx} />
+      <div>
+        <label for={`tm-to-${props.i}`}>{email ? 'To address' : 'To number'}</label>
+        <input id={`tm-to-${props.i}`} name="to" type="text" required placeholder={email ? 'you@example.org' : '+254712345678'} />
+      </div>
+      {email ? (
+        <div>
+          <label for={`tm-subject-${props.i}`}>Subject</label>
+          <input id={`tm-subject-${props.i}`} name="subject" type="text" placeholder="Rollcall test message" />
+        </div>
+      ) : (
+        ''
+      )}
+      <div>
+        <label for={`tm-text-${props.i}`}>Text</label>
+        <input id={`tm-text-${props.i}`} name="text" type="text" required value="Test message from Rollcall" />
+      </div>
+      <button type="submit" class="secondary">
+        Send test message
+      </button>
+    </form>
+  );
+}
+
+function TestResult(props: { m: MessageView; project: Project }): JSX.Element {
+  const { m } = props;
+  const log = `/ui/p/${props.project.name}/messages?direction=out`;
+  return (
+    <div class="card" id="test-result" role="status">
+      <p>
+        <span safe>{`Test message to ${m.to ?? '—'} through ${m.gateway ?? '—'}: `}</span>
+        <Badge tone={STATUS_TONE[m.status] ?? 'none'} label={m.status} />
+        {m.status === 'queued' ? (
+          <span class="muted">
+            {' '}
+            — waiting for the dispatcher; <a href="">refresh</a> in a moment.
+          </span>
+        ) : (
+          ''
+        )}
+      </p>
+      <Failure m={m} />
+      <p>
+        <a href={log}>See it in the message log</a>
+      </p>
+    </div>
+  );
+}
+
+function GatewayCard(props: { ctx: PageContext; base: string; g: GatewayView; i: number; provider: Provider | undefined }): JSX.Element {
+  const { g, i, provider } = props;
+  const help = { ...GENERIC_HELP, ...provider?.webhookHelp };
+  return (
+    <section class="card" id={`gw-${g.name}`}>
+      <h2>
+        <span safe>{g.name}</span> <span class="muted" safe>{`· ${providerLabel(provider, g.type)} · ${channelWord(g.channel)}${g.global ? ' · global' : ''}`}</span>
+      </h2>
+      {provider?.parseInbound ? <CopyField label="Inbound messages URL" value={g.inboundUrl} id={`in-${i}`} help={help.inbound} /> : <p class="muted">This gateway type receives no messages: there is no inbound URL to paste.</p>}
+      {provider?.parseStatus ? <CopyField label="Delivery reports URL" value={g.statusUrl} id={`st-${i}`} help={help.status} /> : ''}
+      <p class="muted" safe>{`Rate: ${g.ratePerSecond ? `${g.ratePerSecond} messages/s` : 'unlimited'} · Reply-to: ${g.replyToNumber ?? 'none'} · Extra opt-out words: ${g.optOutKeywords.join(', ') || 'none'} (STOP always works)`}</p>
+      <h3>Send a test message</h3>
+      <TestMessageForm ctx={props.ctx} action={`${props.base}/${g.name}/test-message`} g={g} i={i} />
+      {g.global ? (
+        <p class="muted">A global gateway: a superuser manages it.</p>
+      ) : (
+        <div class="row" style="margin-top:.8rem">
+          <a href={`${props.base}/${g.name}/edit`} safe>
+            {`Edit ${g.name}`}
+          </a>
+          <form method="post" action={`${props.base}/${g.name}/delete`} onsubmit="return confirm('Delete this gateway? Messages routed to it will fail.')">
+            <Csrf ctx={props.ctx} />
+            <button type="submit" class="danger">
+              Delete
+            </button>
+          </form>
+        </div>
+      )}
+    </section>
+  );
+}
+
+function AddGateway(props: { ctx: PageContext; base: string; providers: Provider[]; add: AddForm }): JSX.Element {
+  const chosen = props.providers.find((p) => p.type === props.add.type);
+  return (
+    <section class="card" id="add" aria-labelledby="add-title">
+      <h2 id="add-title">Add a gateway</h2>
+      {/* The type comes first: a plain GET (?type=) shows its fields, so this works without JavaScript. */}
+      <form class="row" method="get" action={`${props.base}#add`}>
+        <div>
+          <label for="f-type">Type</label>
+          <select id="f-type" name="type" data-current={props.add.type} onchange="if (this.value !== this.dataset.current) this.form.submit()">
+            {props.providers.map((p) => (
+              <option value={p.type} selected={props.add.type === p.type} safe>
+                {providerLabel(p, p.type)}
+              </option>
+            ))}
+          </select>
+        </div>
+        <button type="submit" class="secondary">
+          Show the fields for this type
+        </button>
+      </form>
+      <form class="stack" method="post" action={props.base}>
+        <Csrf ctx={props.ctx} />
+        <input type="hidden" name="type" value={props.add.type} />
+        <p class="muted" safe>{`New gateway: ${providerLabel(chosen, props.add.type)} · ${chosen ? channelWord(chosen.channel) : '?'}.`}</p>
+        <Field label="Name" name="name" value={props.add.name} required help="Letters, digits, _ or -; stored in capitals (contacts name it in contact_backend_id)." />
+        <ConfigInputs fields={chosen?.configFields ?? []} values={props.add.config} />
+        <Field label="Messages per second" name="ratePerSecond" value={props.add.ratePerSecond} help={`Optional limit shared by all workers${chosen?.defaultRatePerSecond ? ` (default for this type: ${chosen.defaultRatePerSecond}/s)` : ''}.`} />
+        {chosen?.channel === 'email' ? '' : <Field label="Reply-to number" name="replyToNumber" value={props.add.replyToNumber} help="Optional: the number people reply to, when it differs from the sender (named in verification messages)." />}
+        <p>
+          <button type="submit">Add gateway</button>
+        </p>
+      </form>
+    </section>
+  );
+}
+
+function GatewaysPage(props: { ctx: PageContext; project: Project; data: PageData; error: string | null; notice: string | null }): JSX.Element {
   const base = `/ui/p/${props.project.name}/gateways`;
-  const own = props.data.gateways.filter((g) => !g.global);
+  const { data } = props;
+  const own = data.gateways.filter((g) => !g.global);
   return (
     <Layout title="Gateways" ctx={props.ctx}>
       <h1>Gateways and routes</h1>
       <Notice text={props.notice} />
       <ErrorBox text={props.error} />
+      {data.testMessage ? <TestResult m={data.testMessage} project={props.project} /> : ''}
       {own.length === 0 ? <div class="empty">No gateway yet — add one to start sending.</div> : ''}
-      {props.data.gateways.map((g, i) => (
-        <section class="card">
-          <h2>
-            <span safe>{g.name}</span> <span class="muted" safe>{`· ${g.type} (${g.channel})${g.global ? ' · global' : ''}`}</span>
-          </h2>
-          <CopyField label="Inbound messages URL" value={g.inboundUrl} id={`in-${i}`} />
-          <CopyField label="Delivery reports URL" value={g.statusUrl} id={`st-${i}`} />
-          <p class="muted" safe>{`Rate: ${g.ratePerSecond ? `${g.ratePerSecond} messages/s` : 'unlimited'} · Reply-to: ${g.replyToNumber ?? 'none'} · Extra opt-out words: ${g.optOutKeywords.join(', ') || 'none'} (STOP always works)`}</p>
-          {g.global ? (
-            ''
-          ) : (
-            <div class="row">
-              <form class="row" method="post" action={`${base}/${g.name}`}>
-                <Csrf ctx={props.ctx} />
-                <div>
-                  <label for={`rate-${i}`}>Messages per second</label>
-                  <input id={`rate-${i}`} name="ratePerSecond" type="text" value={g.ratePerSecond === null ? '' : String(g.ratePerSecond)} />
-                </div>
-                <div>
-                  <label for={`reply-${i}`}>Reply-to number</label>
-                  <input id={`reply-${i}`} name="replyToNumber" type="text" value={g.replyToNumber ?? ''} />
-                </div>
-                <button type="submit" class="secondary">
-                  Save
-                </button>
-              </form>
-              <form method="post" action={`${base}/${g.name}/delete`} onsubmit="return confirm('Delete this gateway? Messages routed to it will fail.')">
-                <Csrf ctx={props.ctx} />
-                <button type="submit" class="danger">
-                  Delete
-                </button>
-              </form>
-            </div>
-          )}
-        </section>
+      {data.gateways.map((g, i) => (
+        <GatewayCard ctx={props.ctx} base={base} g={g} i={i} provider={data.providers.find((p) => p.type === g.type)} />
       ))}
-      <section class="card">
-        <h2>Add a gateway</h2>
-        <form class="stack" method="post" action={base}>
-          <Csrf ctx={props.ctx} />
-          <Field label="Name" name="name" value={props.form.name} required help="Letters, digits, _ or -; stored in capitals (contacts name it in contact_backend_id)." />
-          <label for="f-type">Type</label>
-          <select id="f-type" name="type">
-            {props.data.types.map((t) => (
-              <option value={t} selected={props.form.type === t} safe>
-                {t}
-              </option>
-            ))}
-          </select>
-          <Field label="Messages per second" name="ratePerSecond" value={props.form.ratePerSecond} help="Optional limit shared by all workers." />
-          <Field label="Reply-to number" name="replyToNumber" value={props.form.replyToNumber} help="Optional: the number people reply to, when it differs from the sender (named in verification messages)." />
-          <p>
-            <button type="submit">Add gateway</button>
-          </p>
-        </form>
-      </section>
+      <AddGateway ctx={props.ctx} base={base} providers={data.providers} add={data.add} />
       <section class="card">
         <h2>Routes</h2>
         <p class="muted">One route per line: a number prefix (country code or longer, digits only) or *, then the gateway name. The longest matching prefix wins; * catches the rest.</p>
@@ -103,7 +214,7 @@ function GatewaysPage(props: { ctx: PageContext; project: Project; data: PageDat
           <Csrf ctx={props.ctx} />
           <label for="f-routes">Routes</label>
           <textarea id="f-routes" name="routes" rows="5" safe>
-            {props.routesText}
+            {data.routesText}
           </textarea>
           <p>
             <button type="submit">Save routes</button>
@@ -118,23 +229,47 @@ function routesText(routes: RouteView[]): string {
   return routes.map((r) => `${r.prefix} ${r.gateway}`).join('\n');
 }
 
+/** "" → null (no limit); anything else must be a positive number. */
+export function parseRate(raw: string): number | null {
+  if (raw.trim() === '') {
+    return null;
+  }
+  const r = Number(raw);
+  if (!(r > 0)) {
+    throw new RateError();
+  }
+  return r;
+}
+
+export class RateError extends Error {
+  constructor() {
+    super('Messages per second must be a positive number.');
+  }
+}
+
 export function registerGatewayPages(app: FastifyInstance, deps: AdminDeps): void {
   const s = deps.services;
-  const data = async (project: Project): Promise<PageData> => ({ gateways: await listGateways(s, project.id), routes: await getRoutes(s, project.id), types: s.providers.types() });
-  const page = async (ctx: PageContext, project: Project, extra: { error?: string | null; notice?: string | null; form?: Record<string, string>; routes?: string }) => {
-    const d = await data(project);
-    return <GatewaysPage ctx={ctx} project={project} data={d} error={extra.error ?? null} notice={extra.notice ?? null} form={extra.form ?? { type: 'test' }} routesText={extra.routes ?? routesText(d.routes)} />;
+  const providers = () => s.providers.types().flatMap((t) => s.providers.get(t) ?? []);
+  const emptyAdd = (type: string): AddForm => {
+    const known = providers().find((p) => p.type === type) ?? providers().find((p) => p.type === 'test') ?? providers()[0];
+    return { type: known?.type ?? type, name: '', ratePerSecond: '', replyToNumber: '', config: defaultFormValues(known?.configFields ?? []) };
   };
-  const rate = (raw: string) => (raw.trim() === '' ? null : Number(raw));
+  const page = async (ctx: PageContext, project: Project, extra: { error?: string | null; notice?: string | null; add?: AddForm; routes?: string; testMessage?: MessageView | null }) => {
+    const [gateways, routes] = await Promise.all([listGateways(s, project.id), getRoutes(s, project.id)]);
+    const data: PageData = { gateways, providers: providers(), add: extra.add ?? emptyAdd('test'), routesText: extra.routes ?? routesText(routes), testMessage: extra.testMessage ?? null };
+    return <GatewaysPage ctx={ctx} project={project} data={data} error={extra.error ?? null} notice={extra.notice ?? null} />;
+  };
 
-  app.get<{ Params: { project: string }; Querystring: { notice?: string } }>('/ui/p/:project/gateways', async (request, reply) => {
+  app.get<{ Params: { project: string }; Querystring: { notice?: string; type?: string; message?: string } }>('/ui/p/:project/gateways', async (request, reply) => {
     const actor = await requireUi(s, request, reply);
     if (!actor) {
       return reply;
     }
     const project = await requireProject(s, actor, request.params.project);
-    const notices: Record<string, string> = { created: 'Gateway added.', saved: 'Gateway saved.', deleted: 'Gateway deleted.', routes: 'Routes saved.' };
-    return sendHtml(reply, await page({ actor, project, section: 'gateways' }, project, { notice: notices[request.query.notice ?? ''] ?? null }));
+    const notices: Record<string, string> = { created: 'Gateway added.', saved: 'Gateway saved.', deleted: 'Gateway deleted.', routes: 'Routes saved.', 'test-sent': 'Test message created.' };
+    const testMessage = request.query.message ? await getMessage(s, project, request.query.message).catch(() => null) : null;
+    const add = emptyAdd(request.query.type ?? 'test');
+    return sendHtml(reply, await page({ actor, project, section: 'gateways' }, project, { notice: notices[request.query.notice ?? ''] ?? null, add, testMessage }));
   });
 
   app.post<{ Params: { project: string } }>('/ui/p/:project/gateways', async (request, reply) => {
@@ -143,17 +278,21 @@ export function registerGatewayPages(app: FastifyInstance, deps: AdminDeps): voi
       return reply;
     }
     const project = await requireProject(s, actor, request.params.project, 'admin');
-    const form = { name: formValue(request.body, 'name'), type: formValue(request.body, 'type'), ratePerSecond: formValue(request.body, 'ratePerSecond'), replyToNumber: formValue(request.body, 'replyToNumber') };
+    const type = formValue(request.body, 'type');
+    const fields = s.providers.get(type)?.configFields ?? [];
+    const add: AddForm = {
+      type,
+      name: formValue(request.body, 'name'),
+      ratePerSecond: formValue(request.body, 'ratePerSecond'),
+      replyToNumber: formValue(request.body, 'replyToNumber'),
+      config: typedFormValues(fields, request.body),
+    };
     try {
-      const r = rate(form.ratePerSecond);
-      if (r !== null && !(r > 0)) {
-        throw new Error('rate');
-      }
-      await createGateway(s, project.id, { name: form.name, type: form.type, ratePerSecond: r, replyToNumber: form.replyToNumber || null });
+      await createGateway(s, project.id, { name: add.name, type, config: configFromForm(fields, request.body), ratePerSecond: parseRate(add.ratePerSecond) ?? undefined, replyToNumber: add.replyToNumber || null });
       return reply.redirect(`/ui/p/${project.name}/gateways?notice=created`);
     } catch (err) {
-      const message = err instanceof Error && err.message === 'rate' ? 'Messages per second must be a positive number.' : formError(err);
-      return sendHtml(reply, await page({ actor, project, section: 'gateways' }, project, { error: message, form }), 422);
+      const message = err instanceof RateError ? err.message : formError(err);
+      return sendHtml(reply, await page({ actor, project, section: 'gateways' }, project, { error: message, add }), 422);
     }
   });
 
@@ -180,22 +319,18 @@ export function registerGatewayPages(app: FastifyInstance, deps: AdminDeps): voi
     }
   });
 
-  app.post<{ Params: { project: string; name: string } }>('/ui/p/:project/gateways/:name', async (request, reply) => {
+  app.post<{ Params: { project: string; name: string } }>('/ui/p/:project/gateways/:name/test-message', async (request, reply) => {
     const actor = await requireUiPost(s, request, reply);
     if (!actor) {
       return reply;
     }
     const project = await requireProject(s, actor, request.params.project, 'admin');
     try {
-      const r = rate(formValue(request.body, 'ratePerSecond'));
-      if (r !== null && !(r > 0)) {
-        throw new Error('rate');
-      }
-      await updateGateway(s, project.id, request.params.name, { ratePerSecond: r, replyToNumber: formValue(request.body, 'replyToNumber') || null });
-      return reply.redirect(`/ui/p/${project.name}/gateways?notice=saved`);
+      const subject = formValue(request.body, 'subject');
+      const m = await sendTestMessage(s, project, actor.userId, request.params.name, { to: formValue(request.body, 'to'), text: formValue(request.body, 'text'), subject: subject === '' ? undefined : subject });
+      return reply.redirect(`/ui/p/${project.name}/gateways?notice=test-sent&message=${m.id}#test-result`);
     } catch (err) {
-      const message = err instanceof Error && err.message === 'rate' ? 'Messages per second must be a positive number.' : formError(err);
-      return sendHtml(reply, await page({ actor, project, section: 'gateways' }, project, { error: message }), 422);
+      return sendHtml(reply, await page({ actor, project, section: 'gateways' }, project, { error: formError(err) }), 422);
     }
   });
 
@@ -208,4 +343,6 @@ export function registerGatewayPages(app: FastifyInstance, deps: AdminDeps): voi
     await removeGateway(s, project.id, request.params.name);
     return reply.redirect(`/ui/p/${project.name}/gateways?notice=deleted`);
   });
+
+  registerGatewayEditPages(app, deps);
 }

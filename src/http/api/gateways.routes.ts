@@ -9,6 +9,7 @@ import { AppError } from '../../errors.ts';
 import type { ServiceDeps } from '../../services/deps.ts';
 import { createGateway, gatewayOutbox, rotateInboundKey, getGateway, getRoutes, listGateways, putRoutes, removeGateway, updateGateway } from '../../services/gateways.service.ts';
 import { requireProject } from '../../services/projects.service.ts';
+import { sendTestMessage } from '../../services/test-message.service.ts';
 import { actorOf, requireApiActor } from '../auth.ts';
 import { noBody, projectParams } from './schemas.ts';
 
@@ -60,6 +61,13 @@ export function registerGatewayRoutes(app: FastifyInstance, deps: ServiceDeps): 
   r.get(`${base}/:name/outbox`, { onRequest: auth, schema: { tags, params: named, querystring: z.object({ limit: z.coerce.number().int().min(1).max(5000).default(500) }) } }, async (request) => {
     const project = await requireProject(deps, actorOf(request), request.params.project);
     return gatewayOutbox(deps, project, request.params.name, request.query.limit);
+  });
+  // One real message through THIS gateway (routes bypassed; opt-out and consent checks apply).
+  const testMessageBody = z.strictObject({ to: z.string().min(1).max(320), text: z.string().max(10_000), subject: z.string().max(200).optional() });
+  r.post(`${base}/:name/test-message`, { onRequest: auth, schema: { tags, params: named, body: testMessageBody } }, async (request, reply) => {
+    const actor = actorOf(request);
+    const project = await requireProject(deps, actor, request.params.project, 'admin');
+    return reply.code(201).send(await sendTestMessage(deps, project, actor.userId, request.params.name, request.body));
   });
   r.get('/api/v1/projects/:project/gateway-routes', { onRequest: auth, schema: { tags, params: projectParams } }, async (request) => {
     const project = await requireProject(deps, actorOf(request), request.params.project);

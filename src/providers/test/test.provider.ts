@@ -12,7 +12,7 @@ import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 
 import type { Channel } from '../../domain/gateway.ts';
-import type { GatewayRuntime, InboundParse, OutboundMessage, Provider, ProviderDeps, SendOutcome, StatusParse, WebhookRequest } from '../provider.ts';
+import type { ConfigField, GatewayRuntime, InboundParse, OutboundMessage, Provider, ProviderDeps, SendOutcome, StatusParse, WebhookRequest } from '../provider.ts';
 
 /** Inbound for test gateways: JSON {"from": "+…", "text": "…", "messageId"?: "…"}. */
 export function parseTestInbound(_gateway: GatewayRuntime, request: WebhookRequest): InboundParse {
@@ -100,9 +100,33 @@ function failureFor(cfg: TestConfig, m: OutboundMessage): SendOutcome | null {
   return null;
 }
 
-function createTestProvider(type: string, channel: Channel) {
+/** The optional failure and delay settings, as the gateway form shows them (all blank: always succeeds). */
+export const testConfigFields: readonly ConfigField[] = [
+  {
+    key: 'failure.mode',
+    label: 'Simulate failures',
+    help: 'Blank: every message is accepted. transient: attempts fail and are retried; permanent: every message is refused.',
+    required: false,
+    secret: false,
+    kind: 'select',
+    options: ['transient', 'permanent'],
+  },
+  { key: 'failure.times', label: 'Failing attempts', help: 'For transient failures: how many attempts of each message fail before one succeeds (blank: all of them).', required: false, secret: false, kind: 'number' },
+  { key: 'failure.reason', label: 'Failure reason', help: 'Optional words the simulated failure gives, shown in the message log.', required: false, secret: false, kind: 'text' },
+  { key: 'delayMs', label: 'Delay (ms)', help: 'Optional wait before each batch is answered, up to 60000, to try a slow gateway.', required: false, secret: false, kind: 'number' },
+];
+
+const TEST_WEBHOOK_HELP = {
+  inbound: 'Simulate a reply: POST JSON {"from": "+…", "text": "…"} to this URL, or use the SMS tester page.',
+  status: 'Simulate a delivery report: POST JSON {"providerMessageId": "…", "status": "delivered"} to this URL.',
+};
+
+function createTestProvider(type: string, channel: Channel, label: string) {
   return (deps: ProviderDeps): Provider => ({
     type,
+    label,
+    configFields: testConfigFields,
+    webhookHelp: TEST_WEBHOOK_HELP,
     channel,
     idempotent: true,
     validateConfig: (config) => readConfig(config) as Record<string, unknown>,
@@ -148,5 +172,5 @@ function createTestProvider(type: string, channel: Channel) {
   });
 }
 
-export const createTestSmsProvider = createTestProvider('test', 'sms');
-export const createTestEmailProvider = createTestProvider('test-email', 'email');
+export const createTestSmsProvider = createTestProvider('test', 'sms', 'Test SMS (records messages, sends nothing)');
+export const createTestEmailProvider = createTestProvider('test-email', 'email', 'Test email (records messages, sends nothing)');
