@@ -6,11 +6,13 @@ import type { Provider, ProviderDeps, ProviderFactory, ProviderRegistry } from '
 export type { ProviderRegistry } from './provider.ts';
 import { createTestEmailProvider, createTestSmsProvider } from './test/test.provider.ts';
 import { createAfricasTalkingProvider } from './africastalking/africastalking.provider.ts';
+import { createInfobipProvider } from './infobip/infobip.provider.ts';
 
 const factories: Record<string, ProviderFactory> = {
   test: createTestSmsProvider,
   'test-email': createTestEmailProvider,
   africastalking: createAfricasTalkingProvider,
+  infobip: createInfobipProvider,
 };
 
 export function createProviderRegistry(deps: ProviderDeps, extra: Record<string, ProviderFactory> = {}): ProviderRegistry {
