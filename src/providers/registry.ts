@@ -7,12 +7,14 @@ export type { ProviderRegistry } from './provider.ts';
 import { createTestEmailProvider, createTestSmsProvider } from './test/test.provider.ts';
 import { createAfricasTalkingProvider } from './africastalking/africastalking.provider.ts';
 import { createInfobipProvider } from './infobip/infobip.provider.ts';
+import { createHttpProvider } from './http/http.provider.ts';
 
 const factories: Record<string, ProviderFactory> = {
   test: createTestSmsProvider,
   'test-email': createTestEmailProvider,
   africastalking: createAfricasTalkingProvider,
   infobip: createInfobipProvider,
+  http: createHttpProvider,
 };
 
 export function createProviderRegistry(deps: ProviderDeps, extra: Record<string, ProviderFactory> = {}): ProviderRegistry {
