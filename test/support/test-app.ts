@@ -3,7 +3,7 @@
  * projects and members, and send authenticated requests.
  */
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
-import { pino } from 'pino';
+import { type Logger, pino } from 'pino';
 
 import { makeConfig, type Config } from '../../src/config.ts';
 import { buildApp } from '../../src/http/app.ts';
@@ -49,6 +49,8 @@ export interface TestAppOptions {
   cacheTtlMs?: number;
   /** Extra providers (test-only vendors) added to the registry. */
   providers?: Record<string, ProviderFactory>;
+  /** The HTTP logger (Default: silent); tests capture it to check what is logged. */
+  logger?: Logger;
 }
 
 export async function createTestApp(options: TestAppOptions = {}): Promise<TestApp> {
@@ -77,7 +79,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
   if (queue) {
     await startJobWorkers(deps, queue);
   }
-  const app = await buildApp({ config, services: deps, logger: pino({ level: 'silent' }), isReady: async () => true });
+  const app = await buildApp({ config, services: deps, logger: options.logger ?? pino({ level: 'silent' }), isReady: async () => true });
   await createWebUser(deps, { email: 'root@example.org', password: 'root-password', isSuperuser: true });
   const adminToken = await issueApiToken(deps, 'root@example.org', 'root-password');
 
