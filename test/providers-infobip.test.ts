@@ -2,7 +2,7 @@
  * Infobip end to end through the HTTP API: the gateway points at a fake Infobip, a case gets a
  * message (the fake receives the exact JSON, with our status URL as notifyUrl), a reply comes in
  * through the forwarding webhook (Basic auth with the webhook secret; without it 403), delivery
- * reports arrive, and the message log shows it all; no credential appears in logs or API output.
+ * reports arrive at the per-message notifyUrl (a wrong secret header is 403), and the message log shows it all; no credential appears in logs or API output.
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
@@ -62,8 +62,10 @@ test('send, reply, delivery report: the message log shows it all', async () => {
   assert.equal(reply.statusCode, 200, reply.body);
   await settleInbound(t);
 
-  assert.equal((await callWebhook(t, gw.statusUrl, 'json', report('ib-msg-1', 'DELIVERED', 'DELIVERED_TO_HANDSET', 'Message delivered to handset'))).statusCode, 403, 'reports need the secret too');
-  const dlr = await callWebhook(t, gw.statusUrl, 'json', report('ib-msg-1', 'DELIVERED', 'DELIVERED_TO_HANDSET', 'Message delivered to handset'), { authorization: basic });
+  const wrongReport = await callWebhook(t, gw.statusUrl, 'json', report('ib-msg-1', 'DELIVERED', 'DELIVERED_TO_HANDSET', 'Message delivered to handset'), { authorization: 'Basic d3Jvbmc6d3Jvbmc=' });
+  assert.equal(wrongReport.statusCode, 403, 'a report with a wrong secret is refused');
+  // Reports to the per-message notifyUrl come without a header: the URL key authenticates them.
+  const dlr = await callWebhook(t, gw.statusUrl, 'json', report('ib-msg-1', 'DELIVERED', 'DELIVERED_TO_HANDSET', 'Message delivered to handset'));
   assert.equal(dlr.statusCode, 200, dlr.body);
   assert.equal((await getMessage(t, 'ibp', out.id)).status, 'delivered');
 

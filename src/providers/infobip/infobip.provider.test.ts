@@ -118,13 +118,14 @@ const authCases: { name: string; config: Record<string, unknown>; headers: Recor
 for (const c of authCases) {
   test(`webhook auth: ${c.name}`, () => {
     const inbound = provider.parseInbound?.(gateway(c.config), req(inboundFixture, c.headers));
-    const status = provider.parseStatus?.(gateway(c.config), req({ results: [] }, c.headers));
     assert.equal(inbound?.ok, c.ok);
-    assert.equal(status?.ok, c.ok);
     if (!c.ok) {
-      assert.deepEqual([inbound && !inbound.ok && inbound.status, status && !status.ok && status.status], [403, 403]);
-      assert.ok(inbound && !inbound.ok && !inbound.reason.includes('hook-secret'));
+      assert.ok(inbound && !inbound.ok && inbound.status === 403 && !inbound.reason.includes('hook-secret'));
     }
+    // Reports to the per-message notifyUrl carry no header: a missing one passes, a wrong one does not.
+    const status = provider.parseStatus?.(gateway(c.config), req({ results: [] }, c.headers));
+    const headerSent = Object.keys(c.headers).length > 0 && (c.config.webhookSecretHeader ?? 'authorization').toString().toLowerCase() in c.headers;
+    assert.equal(status?.ok, c.ok || !headerSent);
   });
 }
 

@@ -6,8 +6,8 @@
  * description}; errors come as requestError.serviceException {messageId, text}. (The v2 "advanced"
  * endpoint is chosen over /sms/3/messages because its per-message notifyUrl carries our
  * status URL, and its request and report formats are the ones documented for delivery reports.)
- * Inbound and delivery reports are JSON {results:[…]}; they are authenticated by the webhook secret
- * when one is configured (see infobip.webhook-auth.ts), else only by the random key in our URL.
+ * Inbound and delivery reports are JSON {results:[…]}; inbound is authenticated by the webhook
+ * secret when one is configured (see infobip.webhook-auth.ts), else by the random key in our URL.
  */
 import type { ConfigField, GatewayRuntime, InboundMessage, InboundParse, OutboundMessage, Provider, SendOutcome, StatusParse, StatusUpdate, WebhookRequest } from '../provider.ts';
 import { callVendor, clip, httpFailure, mapPool, optionalHttpUrl, optionalText, redact, refuseUnknown, requiredText, timeoutOf } from '../vendor-http.ts';
@@ -63,7 +63,7 @@ export const infobipConfigFields: readonly ConfigField[] = [
   { key: 'baseUrl', label: 'Base URL', help: 'Your account\'s API address, shown on the Infobip portal homepage (https://xxxxx.api.infobip.com).', required: true, secret: false, kind: 'url', placeholder: 'https://xxxxx.api.infobip.com' },
   { key: 'apiKey', label: 'API key', help: 'Create one in the Infobip portal under Developer Tools → API Keys (SMS scope).', required: true, secret: true, kind: 'text' },
   { key: 'from', label: 'Sender', help: 'The number (international format) or alphanumeric sender id registered for your account under Channels and Numbers.', required: true, secret: false, kind: 'text', placeholder: '447491163443' },
-  { key: 'webhookSecret', label: 'Webhook secret', help: 'A long random value you also set in the Infobip forwarding/subscription settings as the header value or the Basic-auth password; blank means the webhook URL alone authenticates.', required: false, secret: true, kind: 'text' },
+  { key: 'webhookSecret', label: 'Webhook secret', help: 'A long random value you also set on the number\'s inbound forwarding in Infobip (as the header value or the Basic-auth password); blank means the webhook URL alone authenticates.', required: false, secret: true, kind: 'text' },
   { key: 'webhookSecretHeader', label: 'Webhook secret header', help: 'The header Infobip sends the secret in (Default: Authorization, which also accepts Basic auth).', required: false, secret: false, kind: 'text', placeholder: 'Authorization' },
   { key: 'timeoutMs', label: 'Timeout (ms)', help: 'How long to wait for Infobip before retrying later (Default: 15000).', required: false, secret: false, kind: 'number' },
 ];
@@ -141,7 +141,7 @@ function results(request: WebhookRequest): Record<string, unknown>[] | null {
 
 /** Incoming messages: {results:[{messageId, from, to, text, cleanText, keyword, receivedAt, …}]}. */
 export function parseInfobipInbound(gateway: GatewayRuntime, request: WebhookRequest): InboundParse {
-  const refused = checkInfobipWebhook(readConfig(gateway.config), request);
+  const refused = checkInfobipWebhook(readConfig(gateway.config), request, true);
   if (refused) {
     return refused;
   }
@@ -163,7 +163,8 @@ export function parseInfobipInbound(gateway: GatewayRuntime, request: WebhookReq
 
 /** Delivery reports: {results:[{messageId, status:{groupName, name, description}, error:{…}}]}. */
 export function parseInfobipStatus(gateway: GatewayRuntime, request: WebhookRequest): StatusParse {
-  const refused = checkInfobipWebhook(readConfig(gateway.config), request);
+  // The header is optional here: per-message notifyUrl reports cannot carry it (see webhook-auth).
+  const refused = checkInfobipWebhook(readConfig(gateway.config), request, false);
   if (refused) {
     return refused;
   }

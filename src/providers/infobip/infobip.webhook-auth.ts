@@ -4,6 +4,8 @@
  * a webhookSecret, the configured header (Default: Authorization) must carry it — as the raw value,
  * as `App <secret>` / `Bearer <secret>`, or as the password of `Basic base64(user:password)` —
  * compared in constant time. Without a secret, the random key in the webhook URL authenticates.
+ * Delivery reports go to the notifyUrl we give per message, which cannot carry a header, so for
+ * them the secret is checked only when the header is present (a wrong one is still refused).
  */
 import { headerValue, secretsEqual } from '../vendor-http.ts';
 import type { WebhookRequest } from '../provider.ts';
@@ -24,11 +26,18 @@ function candidates(value: string): string[] {
   return out;
 }
 
-export function checkInfobipWebhook(cfg: { webhookSecret?: string | undefined; webhookSecretHeader: string }, request: WebhookRequest): { ok: false; status: 403; reason: string } | null {
+export function checkInfobipWebhook(
+  cfg: { webhookSecret?: string | undefined; webhookSecretHeader: string },
+  request: WebhookRequest,
+  headerRequired: boolean,
+): { ok: false; status: 403; reason: string } | null {
   if (!cfg.webhookSecret) {
     return null;
   }
   const value = headerValue(request.headers, cfg.webhookSecretHeader);
+  if (value === undefined && !headerRequired) {
+    return null;
+  }
   // Every candidate is compared (no early exit), so timing says nothing about which one was close.
   const matches = value ? candidates(value).map((c) => secretsEqual(c, cfg.webhookSecret as string)) : [];
   if (matches.includes(true)) {
