@@ -140,7 +140,7 @@ const statusCases: { name: string; body: unknown; updates: unknown[]; ignored: s
     updates: [{ providerMessageId: 'MESSAGE-ID-123-xyz', status: 'failed', reason: 'UNDELIVERABLE UNDELIVERABLE_NOT_DELIVERED: Message sent not delivered; EC_ABSENT_SUBSCRIBER: Absent Subscriber', vendorStatus: 'UNDELIVERABLE_NOT_DELIVERED' }],
     ignored: [],
   },
-  { name: 'EXPIRED', body: report('EXPIRED', 'EXPIRED_EXPIRED', 'Message expired'), updates: [{ providerMessageId: 'MESSAGE-ID-123-xyz', status: 'failed', reason: 'EXPIRED EXPIRED_EXPIRED: Message expired', vendorStatus: 'EXPIRED_EXPIRED' }], ignored: [] },
+  { name: 'EXPIRED (error group written Ok)', body: report('EXPIRED', 'EXPIRED_EXPIRED', 'Message expired', { groupId: 0, groupName: 'Ok', id: 0, name: 'NO_ERROR', description: 'No Error', permanent: false }), updates: [{ providerMessageId: 'MESSAGE-ID-123-xyz', status: 'failed', reason: 'EXPIRED EXPIRED_EXPIRED: Message expired', vendorStatus: 'EXPIRED_EXPIRED' }], ignored: [] },
   { name: 'REJECTED', body: report('REJECTED', 'REJECTED_NETWORK', 'Network is forbidden'), updates: [{ providerMessageId: 'MESSAGE-ID-123-xyz', status: 'failed', reason: 'REJECTED REJECTED_NETWORK: Network is forbidden', vendorStatus: 'REJECTED_NETWORK' }], ignored: [] },
   { name: 'PENDING is intermediate', body: report('PENDING', 'PENDING_ENROUTE', 'Message sent to next instance'), updates: [], ignored: ['PENDING (PENDING_ENROUTE)'] },
   { name: 'an unknown group is ignored, not guessed', body: report('TELEPORTED', 'TELEPORTED_AWAY', '?'), updates: [], ignored: ['TELEPORTED (TELEPORTED_AWAY)'] },

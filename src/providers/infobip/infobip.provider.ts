@@ -186,7 +186,8 @@ export function parseInfobipStatus(gateway: GatewayRuntime, request: WebhookRequ
       continue;
     }
     const error = r.error as InfobipStatus | undefined;
-    const errorWords = error && error.groupName !== 'OK' ? words(error) : '';
+    // Infobip's own samples write the no-error group as both "OK" and "Ok".
+    const errorWords = error && String(error.groupName).toUpperCase() !== 'OK' ? words(error) : '';
     const reason = mapped === 'failed' ? clip([`${group} ${words(status)}`, errorWords].filter(Boolean).join('; ')) : null;
     updates.push({ providerMessageId: r.messageId, status: mapped, reason, vendorStatus: typeof status?.name === 'string' ? status.name : group });
   }
