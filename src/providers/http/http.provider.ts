@@ -28,7 +28,7 @@ function atPath(value: unknown, path: string): unknown {
 
 function vendorId(cfg: HttpConfig, body: string): string | null | undefined {
   if (cfg.messageIdPattern) {
-    const m = cfg.messageIdPattern.exec(body);
+    const m = cfg.messageIdPattern.exec(body.slice(0, 65_536));
     return m ? (m[1] ?? m[0]) : null;
   }
   if (cfg.messageIdPath) {
@@ -69,11 +69,12 @@ async function sendOne(cfg: HttpConfig, m: OutboundMessage): Promise<SendOutcome
   }
   const say = (text: string) => redact(clip(text), secretsOf(cfg));
   if (!cfg.isSuccess(res.status)) {
-    const failure = httpFailure(res.status, res.headers, say(`HTTP ${res.status}: ${res.body || 'no details'}`));
-    // Only 5xx, 408 and 429 are retried; a status outside the success set is otherwise final.
-    return failure;
+    // Outside the success set: 5xx, 408 and 429 are retried, any other status is final.
+    return httpFailure(res.status, res.headers, say(`HTTP ${res.status}: ${res.body || 'no details'}`));
   }
-  if (cfg.successPattern && !cfg.successPattern.test(res.body)) {
+  // Patterns run on the first 64 KiB only, so a huge answer cannot make a regex run for long.
+  const head = res.body.slice(0, 65_536);
+  if (cfg.successPattern && !cfg.successPattern.test(head)) {
     return { ok: false, retryable: false, reason: say(`HTTP ${res.status} but the answer does not match the success pattern: ${res.body || '(empty)'}`) };
   }
   // Without a vendor id (none configured, or the pattern/path found none) our own id stands in:
