@@ -74,6 +74,13 @@ test('send: the request is the documented JSON, field by field', async () => {
   });
 });
 
+test('send: a numeric sender loses its plus sign like the destination', async () => {
+  fake.requests.length = 0;
+  fake.answers.push(sent('PENDING', 'PENDING_ACCEPTED', 'Message sent to next instance'));
+  await provider.send(gateway({ from: '+447491163443' }), [message]);
+  assert.equal(JSON.parse(fake.requests[0]?.body ?? '{}').messages[0].from, '447491163443');
+});
+
 test('send: timeouts and refused connections are retried', async () => {
   fake.answers.push({ hang: true });
   const [slow] = (await provider.send(gateway({ timeoutMs: 200 }), [message])) as [SendOutcome];

@@ -91,7 +91,8 @@ function serviceException(body: string): string {
 async function sendOne(cfg: InfobipConfig, m: OutboundMessage): Promise<SendOutcome> {
   const payload = {
     messages: [{
-      from: cfg.from,
+      // A numeric sender goes without its plus sign too; names are sent as they are.
+      from: /^\+\d+$/.test(cfg.from) ? cfg.from.slice(1) : cfg.from,
       // Infobip wants international format without the plus sign.
       destinations: [{ to: m.to.replace(/^\+/, '') }],
       text: m.text,
