@@ -60,7 +60,7 @@ export function clip(text: string): string {
   return flat.length > MAX_REASON ? `${flat.slice(0, MAX_REASON - 1)}…` : flat;
 }
 
-/** Replaces every occurrence of the given secrets (and their URL-encoded forms) with "[redacted]". */
+/** Replaces every occurrence of the given secrets (and their URL-encoded forms) with "[redacted]"; redact before clip, so no secret is cut in half. */
 export function redact(text: string, secrets: readonly (string | undefined)[]): string {
   let out = text;
   for (const s of secrets) {

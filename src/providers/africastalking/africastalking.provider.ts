@@ -85,7 +85,7 @@ async function sendOne(cfg: AtConfig, m: OutboundMessage): Promise<SendOutcome> 
   if (!res.ok) {
     return res.outcome;
   }
-  const words = (text: string) => redact(clip(text), [cfg.apiKey]);
+  const words = (text: string) => clip(redact(text, [cfg.apiKey]));
   if (res.status < 200 || res.status > 299) {
     return httpFailure(res.status, res.headers, `Africa's Talking HTTP ${res.status}: ${words(res.body) || 'no details'}`);
   }

@@ -67,7 +67,7 @@ async function sendOne(cfg: HttpConfig, m: OutboundMessage): Promise<SendOutcome
   if (!res.ok) {
     return res.outcome;
   }
-  const say = (text: string) => redact(clip(text), secretsOf(cfg));
+  const say = (text: string) => clip(redact(text, secretsOf(cfg)));
   if (!cfg.isSuccess(res.status)) {
     // Outside the success set: 5xx, 408 and 429 are retried, any other status is final.
     return httpFailure(res.status, res.headers, say(`HTTP ${res.status}: ${res.body || 'no details'}`));

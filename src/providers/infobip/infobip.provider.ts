@@ -108,7 +108,7 @@ async function sendOne(cfg: InfobipConfig, m: OutboundMessage): Promise<SendOutc
   if (!res.ok) {
     return res.outcome;
   }
-  const say = (text: string) => redact(clip(text), [cfg.apiKey, cfg.webhookSecret]);
+  const say = (text: string) => clip(redact(text, [cfg.apiKey, cfg.webhookSecret]));
   if (res.status < 200 || res.status > 299) {
     return httpFailure(res.status, res.headers, say(`Infobip HTTP ${res.status}: ${serviceException(res.body) || 'no details'}`));
   }
