@@ -8,6 +8,9 @@ import { createTestEmailProvider, createTestSmsProvider } from './test/test.prov
 import { createTwilioProvider } from './twilio/twilio.provider.ts';
 import { createTelerivetProvider } from './telerivet/telerivet.provider.ts';
 import { createSmtpProvider } from './smtp/smtp.provider.ts';
+import { createAfricasTalkingProvider } from './africastalking/africastalking.provider.ts';
+import { createInfobipProvider } from './infobip/infobip.provider.ts';
+import { createHttpProvider } from './http/http.provider.ts';
 
 const factories: Record<string, ProviderFactory> = {
   test: createTestSmsProvider,
@@ -15,6 +18,9 @@ const factories: Record<string, ProviderFactory> = {
   twilio: createTwilioProvider,
   telerivet: createTelerivetProvider,
   smtp: createSmtpProvider,
+  africastalking: createAfricasTalkingProvider,
+  infobip: createInfobipProvider,
+  http: createHttpProvider,
 };
 
 export function createProviderRegistry(deps: ProviderDeps, extra: Record<string, ProviderFactory> = {}): ProviderRegistry {

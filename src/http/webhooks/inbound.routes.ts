@@ -1,6 +1,8 @@
 /**
  * @module http/webhooks/inbound.routes — the gateway webhooks:
  * POST /webhooks/{key}/inbound (messages) and POST /webhooks/{key}/status (delivery reports).
+ * Both also answer GET, because Kannel and many local aggregators call back with a query string
+ * (the provider reads the fields from request.url; providers that expect a body refuse it with 400).
  * The key in the URL (random, rotatable) identifies the gateway; the provider parses the request
  * and, for vendors that sign requests, verifies it (a failure is 403, logged without the content).
  * Inbound is answered 200 only once the messages are committed; a repeated vendor message id is
@@ -22,7 +24,7 @@ export function registerGatewayWebhooks(app: FastifyInstance, deps: ServiceDeps,
       deps.metrics.webhookSeconds.observe(reply.elapsedTime / 1000, { kind });
     },
   });
-  app.post('/webhooks/:key/inbound', measured('inbound'), async (request, reply) => {
+  app.route({ method: ['GET', 'POST'], url: '/webhooks/:key/inbound', ...measured('inbound'), handler: async (request, reply) => {
     const target = await webhookTarget(deps, request, publicUrl);
     if (!target.provider.parseInbound) {
       throw new AppError('NOT_FOUND', `Gateways of type ${target.gateway.type} do not receive messages.`);
@@ -35,9 +37,9 @@ export function registerGatewayWebhooks(app: FastifyInstance, deps: ServiceDeps,
     }
     await intake.submit(target.gateway, result.messages);
     return answer(reply, target.provider, { status: 'ok', received: result.messages.length });
-  });
+  } });
 
-  app.post('/webhooks/:key/status', measured('status'), async (request, reply) => {
+  app.route({ method: ['GET', 'POST'], url: '/webhooks/:key/status', ...measured('status'), handler: async (request, reply) => {
     const target = await webhookTarget(deps, request, publicUrl);
     if (!target.provider.parseStatus) {
       throw new AppError('NOT_FOUND', `Gateways of type ${target.gateway.type} send no delivery reports.`);
@@ -52,5 +54,5 @@ export function registerGatewayWebhooks(app: FastifyInstance, deps: ServiceDeps,
     }
     const matched = await applyDeliveryReports(deps, target.gateway, result.updates);
     return answer(reply, target.provider, { status: 'ok', updated: matched });
-  });
+  } });
 }
