@@ -24,6 +24,7 @@ import { registerMessageRoutes } from './api/messages.routes.ts';
 import { registerMobileWorkerRoutes } from './api/mobile-workers.routes.ts';
 import { registerPhoneNumberRoutes } from './api/phone-numbers.routes.ts';
 import { registerProjectRoutes } from './api/projects.routes.ts';
+import { registerSurveyRoutes } from './api/surveys.routes.ts';
 import { errorBody, installErrorHandler } from './error-handler.ts';
 import { installJsonParser } from './json-body.ts';
 
@@ -80,6 +81,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerConsentRoutes(app, deps.services);
   registerGatewayWebhooks(app, deps.services, createInboundIntake(deps.services, () => deps.services.notifyInbound()), deps.services.messaging.publicUrl);
   registerUnsubscribeRoutes(app, deps.services);
+  registerSurveyRoutes(app, deps.services);
   await registerAdminRoutes(app, { services: deps.services, config: deps.config });
 
   app.setNotFoundHandler((request, reply) => {

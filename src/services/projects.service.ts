@@ -14,6 +14,7 @@ import { findMembershipRole, findUserByEmail, listMembers, type ProjectRole, ups
 import type { Actor } from './auth.service.ts';
 import { createWebUser } from './auth.service.ts';
 import type { ServiceDeps } from './deps.ts';
+import { checkWelcomeSurvey } from './surveys.service.ts';
 
 export interface ProjectInput {
   name: string;
@@ -178,6 +179,10 @@ function mergeSelfRegistration(current: SelfRegistrationSettings, patch: Partial
 }
 
 export async function patchProject(deps: ServiceDeps, project: Project, patch: ProjectPatch): Promise<ProjectView> {
+  const welcomeSurveyId = patch.selfRegistration?.welcomeSurveyId;
+  if (welcomeSurveyId) {
+    await checkWelcomeSurvey(deps, project, welcomeSurveyId);
+  }
   const fields = validateContactFields({
     timeZone: patch.timeZone ?? project.timeZone,
     defaultCountry: patch.defaultCountry === undefined ? project.defaultCountry : patch.defaultCountry,
