@@ -34,7 +34,7 @@ export async function settlePassive(deps: ServiceDeps, next: ReadonlyArray<{ id:
       findGatewaysByIds(trx, [...new Set(messages.flatMap((m) => (m.gatewayId ? [m.gatewayId] : [])))]),
       findHoldersByNumbers(trx, senders, now),
       findOptedOut(trx, senders),
-      findNumbersInSurvey(trx, senders, now),
+      findNumbersInSurvey(trx, senders),
     ]);
     const gatewayById = new Map(gateways.map((g) => [g.id, g]));
     const projectIds = messages.flatMap((m) => {

@@ -219,12 +219,15 @@ export async function endOpenSession(trx: Trx, number: string, status: Exclude<S
   return row ? rowToSession(row) : null;
 }
 
-/** Of these numbers, those with an open session that has not expired at `now`. */
-export async function findNumbersInSurvey(db: Db | Trx, numbers: readonly string[], now: Date): Promise<Set<string>> {
+/**
+ * Of these numbers, those with an open session (expired ones included: the answer path ends them
+ * before handling the message as an ordinary one).
+ */
+export async function findNumbersInSurvey(db: Db | Trx, numbers: readonly string[]): Promise<Set<string>> {
   if (numbers.length === 0) {
     return new Set();
   }
-  const rows = await db.selectFrom('survey_sessions').select('number').where('number', 'in', [...new Set(numbers)]).where('status', '=', 'open').where('expires_at', '>', now).execute();
+  const rows = await db.selectFrom('survey_sessions').select('number').where('number', 'in', [...new Set(numbers)]).where('status', '=', 'open').execute();
   return new Set(rows.map((r) => r.number));
 }
 
