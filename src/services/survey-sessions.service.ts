@@ -365,12 +365,12 @@ export async function getSession(deps: ServiceDeps, project: Project, id: string
   return toSessionView(s);
 }
 
-/** Sessions, newest first, of one survey and/or one case. */
-export async function listSurveySessions(deps: ServiceDeps, project: Project, q: { surveyId?: string | undefined; caseId?: string | undefined; limit: number; cursor?: string | undefined }): Promise<Page<SessionView>> {
+/** Sessions, newest first, of one survey, one case and/or one number (E.164). */
+export async function listSurveySessions(deps: ServiceDeps, project: Project, q: { surveyId?: string | undefined; caseId?: string | undefined; number?: string | undefined; limit: number; cursor?: string | undefined }): Promise<Page<SessionView>> {
   if ((q.surveyId !== undefined && !isUuid(q.surveyId)) || (q.caseId !== undefined && !isUuid(q.caseId))) {
     return { items: [], nextCursor: null };
   }
-  const rows = await listSessions(deps.db, project.id, { surveyId: q.surveyId, caseId: q.caseId, beforeSeq: q.cursor === undefined ? null : decodeCursor(q.cursor), limit: q.limit + 1 });
+  const rows = await listSessions(deps.db, project.id, { surveyId: q.surveyId, caseId: q.caseId, number: q.number, beforeSeq: q.cursor === undefined ? null : decodeCursor(q.cursor), limit: q.limit + 1 });
   const page = rows.slice(0, q.limit);
   const last = page.at(-1);
   return { items: page.map(toSessionView), nextCursor: rows.length > q.limit && last ? encodeCursor(last.seq) : null };

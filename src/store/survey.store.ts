@@ -236,9 +236,12 @@ export async function findSession(db: Db | Trx, projectId: string, id: string): 
   return row ? rowToSession(row) : null;
 }
 
-/** Sessions of a project, newest first, filtered by survey and/or case. */
-export async function listSessions(db: Db, projectId: string, q: { surveyId?: string | undefined; caseId?: string | undefined; beforeSeq: string | null; limit: number }): Promise<SessionRecord[]> {
+/** Sessions of a project, newest first, filtered by survey, case and/or number. */
+export async function listSessions(db: Db, projectId: string, q: { surveyId?: string | undefined; caseId?: string | undefined; number?: string | undefined; beforeSeq: string | null; limit: number }): Promise<SessionRecord[]> {
   let query = db.selectFrom('survey_sessions').selectAll().where('project_id', '=', projectId);
+  if (q.number !== undefined) {
+    query = query.where('number', '=', q.number);
+  }
   if (q.surveyId !== undefined) {
     query = query.where('survey_id', '=', q.surveyId);
   }
