@@ -6,6 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 
+import type { Actor } from '../../services/auth.service.ts';
 import type { ServiceDeps } from '../../services/deps.ts';
 import { requireProject } from '../../services/projects.service.ts';
 import { cancelSession, getSession, listSurveySessions, startSession } from '../../services/survey-sessions.service.ts';
@@ -59,6 +60,15 @@ export function registerSurveyRoutes(app: FastifyInstance, deps: ServiceDeps): v
   const auth = requireApiActor(deps);
   const tags = ['surveys'];
 
+  /**
+   * For changes to one survey: a member sees the project's surveys anyway, so an unknown id is
+   * NOT_FOUND before the admin role is checked (FORBIDDEN), as for every other `:id` route.
+   */
+  async function adminProjectOfSurvey(actor: Actor, projectName: string, surveyId: string) {
+    await getSurvey(deps, await requireProject(deps, actor, projectName), surveyId);
+    return requireProject(deps, actor, projectName, 'admin');
+  }
+
   r.post('/api/v1/projects/:project/surveys', { onRequest: auth, schema: { tags, params: projectParams, body: surveyBody } }, async (request, reply) => {
     const project = await requireProject(deps, actorOf(request), request.params.project, 'admin');
     return reply.code(201).send(await createSurvey(deps, project, request.body));
@@ -75,17 +85,17 @@ export function registerSurveyRoutes(app: FastifyInstance, deps: ServiceDeps): v
   });
 
   r.put('/api/v1/projects/:project/surveys/:id', { onRequest: auth, schema: { tags, params: surveyParams, body: surveyBody } }, async (request) => {
-    const project = await requireProject(deps, actorOf(request), request.params.project, 'admin');
+    const project = await adminProjectOfSurvey(actorOf(request), request.params.project, request.params.id);
     return replaceSurvey(deps, project, request.params.id, request.body);
   });
 
   r.patch('/api/v1/projects/:project/surveys/:id', { onRequest: auth, schema: { tags, params: surveyParams, body: surveyPatch } }, async (request) => {
-    const project = await requireProject(deps, actorOf(request), request.params.project, 'admin');
+    const project = await adminProjectOfSurvey(actorOf(request), request.params.project, request.params.id);
     return patchSurvey(deps, project, request.params.id, request.body);
   });
 
   r.delete('/api/v1/projects/:project/surveys/:id', { onRequest: auth, schema: { tags, params: surveyParams } }, async (request, reply) => {
-    const project = await requireProject(deps, actorOf(request), request.params.project, 'admin');
+    const project = await adminProjectOfSurvey(actorOf(request), request.params.project, request.params.id);
     await removeSurvey(deps, project, request.params.id);
     return reply.code(204).send();
   });
