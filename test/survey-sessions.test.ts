@@ -321,6 +321,22 @@ describe('sessions', () => {
     assert.equal((await t.request('GET', `/api/v1/projects/clinic/phone-numbers/${encodeURIComponent(n)}`)).json().optedOut, true);
   });
 
+  test('a STOP after a long survey still gets its confirmation (survey texts are not counted by the reply loop guard)', async () => {
+    const n = fresh();
+    const questions = Array.from({ length: 6 }, (_, i) => ({ id: `q${i}`, text: `Question ${i}?`, type: 'text', saveAs: `p${i}` }));
+    const s = await survey({ name: 'long', asksConsent: true, questions, closingMessage: 'Done.' });
+    const c = await newCase(n);
+    await start(s.id, c.id);
+    for (let i = 0; i < 6; i++) {
+      await inbound(n, `answer ${i}`);
+    }
+    await inbound(n, 'STOP');
+    await settle();
+    const texts = await sent(n);
+    assert.equal(texts.length, 8, texts.join(' / '));
+    assert.match(texts[7] ?? '', /START/);
+  });
+
   test('HELP and join are not swallowed by an open survey', async () => {
     await t.createProject('joinme', { defaultCountry: 'US', phoneValidation: 'possible' });
     await t.request('PATCH', '/api/v1/projects/joinme', { body: { selfRegistration: { caseEnabled: true, caseType: 'contact' } } });

@@ -185,7 +185,7 @@ async function registerCase(ctx: Context, project: Project): Promise<Outcome> {
   if (reg.welcomeSurveyId) {
     // The follow-up survey the seeds recommend (asks the name, etc.), through the join's gateway.
     const via = ctx.gateway ? { id: ctx.gateway.id, name: ctx.gateway.name } : null;
-    await startWelcomeSurvey(ctx.trx, ctx.deps, project, view.id, via, ctx.message.id, ctx.now);
+    await startWelcomeSurvey(ctx.trx, ctx.deps, project, view.id, via, ctx.now);
   }
   return { handling: 'registered-case', project, contact: { type: 'case', id: view.id } };
 }

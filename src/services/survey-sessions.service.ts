@@ -16,7 +16,8 @@
  *   once more as a reminder after that long. The sweeper (sweepSurveySessions) runs in the worker; a
  *   late answer to an expired session also ends it and is handled as an ordinary message.
  * - Survey texts are bounded by the questions and three invalid answers each, so they are not
- *   counted against the automatic-reply loop guard of inbound.service.
+ *   counted by the automatic-reply loop guard of inbound.service (which would otherwise stop the
+ *   confirmation of a STOP sent after a long survey).
  */
 import { CONSENT_PROPERTY, isConsentValue } from '../domain/consent.ts';
 import type { MessageContent } from '../domain/message-content.ts';
@@ -104,7 +105,6 @@ interface Exchange {
   now: Date;
   /** The gateway the person wrote in on (replies go back through it); null: normal routing. */
   via: { id: string; name: string } | null;
-  inReplyTo: string | null;
   createdBy: string | null;
 }
 
@@ -139,7 +139,9 @@ function askText(x: Exchange, r: Recipient, q: SurveyQuestion): string | null {
 
 /**
  * Plans one survey SMS with the normal checks. When the person wrote in, the reply goes back through
- * that gateway, even where routing alone would find none.
+ * that gateway, even where routing alone would find none. Survey texts carry no `inReplyTo`: that
+ * marks the automatic replies the loop guard counts, and a survey must not use up the replies an
+ * opt-out confirmation needs.
  */
 async function planSurveyText(x: Exchange, r: Recipient, text: string | null, asksConsent: boolean): Promise<NewOutboundMessage> {
   const to = addressOf(r, 'sms');
@@ -151,9 +153,9 @@ async function planSurveyText(x: Exchange, r: Recipient, text: string | null, as
   );
   const gatewayProblem = planned.errorCode === 'NO_SUITABLE_GATEWAY' || planned.errorCode === 'GATEWAY_NOT_FOUND';
   if (x.via && (planned.status !== 'failed' || gatewayProblem)) {
-    return { ...planned, status: 'queued', errorCode: null, gatewayId: x.via.id, gatewayName: x.via.name, dueAt: x.now, inReplyTo: x.inReplyTo };
+    return { ...planned, status: 'queued', errorCode: null, gatewayId: x.via.id, gatewayName: x.via.name, dueAt: x.now };
   }
-  return { ...planned, inReplyTo: x.inReplyTo };
+  return planned;
 }
 
 async function sendSurveyText(x: Exchange, r: Recipient, text: string | null, asksConsent: boolean): Promise<MessageRecord> {
@@ -199,7 +201,7 @@ export async function startSession(deps: ServiceDeps, project: Project, surveyId
     if (!c) {
       throw new AppError('NOT_FOUND', 'No such case in this project.', { details: { field: 'caseId' } });
     }
-    return openSession({ trx, deps, project, now, via: null, inReplyTo: null, createdBy }, survey, c);
+    return openSession({ trx, deps, project, now, via: null, createdBy }, survey, c);
   });
   deps.notifyDue();
   if (!opened.ok) {
@@ -213,14 +215,14 @@ export async function startSession(deps: ServiceDeps, project: Project, surveyId
  * The welcome survey after `join` (inside inbound processing): asks through the gateway the `join`
  * came in on. Returns whether a session opened (false when the survey no longer exists).
  */
-export async function startWelcomeSurvey(trx: Trx, deps: ServiceDeps, project: Project, caseId: string, via: { id: string; name: string } | null, inReplyTo: string, now: Date): Promise<boolean> {
+export async function startWelcomeSurvey(trx: Trx, deps: ServiceDeps, project: Project, caseId: string, via: { id: string; name: string } | null, now: Date): Promise<boolean> {
   const id = project.settings.selfRegistration.welcomeSurveyId;
   const survey = id && isUuid(id) ? await findSurvey(trx, project.id, id) : null;
   const c = survey ? await findCase(trx, project.id, caseId) : null;
   if (!survey || !c) {
     return false;
   }
-  return (await openSession({ trx, deps, project, now, via, inReplyTo, createdBy: null }, survey, c)).ok;
+  return (await openSession({ trx, deps, project, now, via, createdBy: null }, survey, c)).ok;
 }
 
 /** STOP during a survey: the session ends `opted-out` (the opt-out itself is inbound.service's). */
@@ -274,7 +276,7 @@ export async function answerSurvey(trx: Trx, deps: ServiceDeps, input: { message
     return null;
   }
   const d = s.definition;
-  const x: Exchange = { trx, deps, project, now, via: input.gateway, inReplyTo: input.message.id, createdBy: null };
+  const x: Exchange = { trx, deps, project, now, via: input.gateway, createdBy: null };
   const gatewayId = input.gateway?.id ?? s.gatewayId;
   const r = caseRecipient(project, c);
   const overrides = project.settings.systemTexts;
@@ -336,7 +338,7 @@ async function sweepOne(deps: ServiceDeps, due: { id: string; number: string }, 
       return;
     }
     const gateway = s.gatewayId ? await findGatewayById(trx, s.gatewayId) : null;
-    const x: Exchange = { trx, deps, project, now, via: gateway ? { id: gateway.id, name: gateway.name } : null, inReplyTo: null, createdBy: null };
+    const x: Exchange = { trx, deps, project, now, via: gateway ? { id: gateway.id, name: gateway.name } : null, createdBy: null };
     const r = caseRecipient(project, c);
     const text = systemText('surveyReminder', r.language, project.settings.systemTexts, { question: askText(x, r, q) ?? '' });
     await sendSurveyText(x, r, text, s.definition.asksConsent);
