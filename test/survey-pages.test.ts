@@ -159,6 +159,17 @@ describe('survey pages', () => {
     assert.match(page, /The survey was not started: The contact has no phone number/);
   });
 
+  test('the self-registration settings choose the welcome survey', async () => {
+    const [survey] = (await t.request('GET', '/api/v1/projects/clinic/surveys')).json().items;
+    const settings = await get(root, '/ui/p/clinic/settings');
+    assert.match(settings.body, /<label for="f-welcomeSurveyId">/);
+    assert.match(settings.body, new RegExp(`<option value="${survey.id}">Household</option>`));
+    const saved = await post(root, '/ui/p/clinic/settings/messaging', { caseEnabled: '1', caseType: 'contact', welcomeMessageTo: 'none', welcomeSurveyId: survey.id });
+    assert.equal(saved.statusCode, 302, saved.body);
+    assert.equal((await t.request('GET', '/api/v1/projects/clinic')).json().selfRegistration.welcomeSurveyId, survey.id);
+    assert.match((await get(root, '/ui/p/clinic/settings')).body, new RegExp(`<option value="${survey.id}" selected>`));
+  });
+
   test('CSRF, roles and escaping', async () => {
     const noToken = await t.app.inject({ method: 'POST', url: '/ui/p/clinic/surveys', headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: root.cookie }, payload: 'name=x&count=0&op=save' });
     assert.equal(noToken.statusCode, 403);
