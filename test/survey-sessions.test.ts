@@ -373,6 +373,18 @@ describe('sessions', () => {
     assert.deepEqual(list.items.map((x: Json) => x.id), [b.id, a.id]);
   });
 
+  test('five starts at once for one number leave exactly one open session (partial unique index + per-number lock)', async () => {
+    const n = fresh();
+    const s = await survey(oneQuestion({ type: 'text' }));
+    const c = await newCase(n);
+    const results = await Promise.all(Array.from({ length: 5 }, () => t.request('POST', `/api/v1/projects/clinic/surveys/${s.id}/sessions`, { body: { caseId: c.id } })));
+    assert.deepEqual(results.map((r) => r.statusCode), [201, 201, 201, 201, 201]);
+    const list = (await t.request('GET', `/api/v1/projects/clinic/survey-sessions?caseId=${c.id}`)).json().items;
+    assert.equal(list.length, 5);
+    assert.equal(list.filter((x: Json) => x.status === 'open').length, 1);
+    assert.ok(list.filter((x: Json) => x.status !== 'open').every((x: Json) => x.endCode === 'SURVEY_REPLACED'));
+  });
+
   test('translations: a French contact gets the questions, choices and closing message in French and may answer with a French label', async () => {
     const n = fresh();
     const s = await survey({ ...CONSENT_SURVEY, name: 'consent fr' });
