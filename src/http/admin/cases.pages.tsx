@@ -15,7 +15,7 @@ import { requireProject } from '../../services/projects.service.ts';
 import { listSurveySessions, type SessionView } from '../../services/survey-sessions.service.ts';
 import { listProjectSurveys, type SurveyView } from '../../services/surveys.service.ts';
 import { MessageRow, ReachabilityBox, SendForm } from './messages.pages.tsx';
-import { CaseSurveys } from './surveys.pages.tsx';
+import { CaseSurveys } from './survey-parts.tsx';
 import type { AdminDeps } from './admin.routes.tsx';
 import { Badge, type BadgeTone, countryName, Csrf, ErrorBox, Field, Layout, Notice, type PageContext, Time } from './layout.tsx';
 import { formError, formValue, requireUi, requireUiPost, sendHtml } from './ui.tsx';

@@ -16,7 +16,7 @@ import { listSurveySessions, type SessionView } from '../../services/survey-sess
 import type { AdminDeps } from './admin.routes.tsx';
 import { Badge, Csrf, ErrorBox, Layout, type PageContext, Time } from './layout.tsx';
 import { MessageRow } from './messages.pages.tsx';
-import { TesterSurvey } from './surveys.pages.tsx';
+import { TesterSurvey } from './survey-parts.tsx';
 import { formValue, requireUi, requireUiPost, sendHtml } from './ui.tsx';
 
 function TesterPage(props: { ctx: PageContext; project: Project; gateways: GatewayView[]; chosen: string; number: string; conversation: MessageView[]; survey?: SessionView | null; error: string | null }): JSX.Element {

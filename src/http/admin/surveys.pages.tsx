@@ -1,187 +1,22 @@
 /**
  * @module http/admin/surveys.pages — Messaging → Surveys (UI.md): the list, the editor (add, reorder
  * and remove questions; type, choices, translations; the exact SMS texts as a preview), the sessions
- * of a survey with their answers, and the pieces the case page and the SMS tester show. Plain
+ * of a survey with their answers (pieces shown elsewhere are in survey-parts.tsx). Plain
  * forms: the editor's buttons post the whole draft, and the server answers with the changed draft
  * (nothing is saved until "Save survey"), so it works without JavaScript and keeps what was typed.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
 import type { Project } from '../../domain/project.ts';
-import type { QuestionType, SurveyChoice, SurveyQuestion } from '../../domain/survey.ts';
 import { AppError } from '../../errors.ts';
 import { requireProject } from '../../services/projects.service.ts';
 import { listSurveySessions, type SessionView, startSession } from '../../services/survey-sessions.service.ts';
-import { createSurvey, getSurvey, listProjectSurveys, removeSurvey, replaceSurvey, type SurveyInput, surveyPreview, type SurveyView } from '../../services/surveys.service.ts';
+import { createSurvey, getSurvey, listProjectSurveys, removeSurvey, replaceSurvey, surveyPreview, type SurveyView } from '../../services/surveys.service.ts';
 import type { AdminDeps } from './admin.routes.tsx';
-import { Badge, type BadgeTone, Csrf, ErrorBox, Layout, Notice, type PageContext, Time } from './layout.tsx';
+import { Badge, Csrf, Layout, Notice, type PageContext, Time } from './layout.tsx';
+import { applyOp, type Draft, type DraftQuestion, draftFromForm, draftOf, inputOf, otherLanguages, TYPES } from './survey-draft.ts';
+import { Answers, EndReason, SessionBadge } from './survey-parts.tsx';
 import { formError, formValue, requireUi, requireUiPost, sendHtml } from './ui.tsx';
-
-const STATUS_TONE: Record<SessionView['status'], BadgeTone> = { open: 'warn', completed: 'ok', incomplete: 'bad', 'timed-out': 'bad', cancelled: 'none', 'opted-out': 'bad' };
-
-export function SessionBadge(props: { status: SessionView['status'] }): JSX.Element {
-  return <Badge tone={STATUS_TONE[props.status]} label={props.status} />;
-}
-
-interface DraftQuestion {
-  id: string;
-  type: QuestionType;
-  text: string;
-  translations: Record<string, string>;
-  saveAs: string;
-  required: boolean;
-  min: string;
-  max: string;
-  /** One choice per line: `value | label | fr: translated label`. */
-  choices: string;
-}
-
-interface Draft {
-  name: string;
-  asksConsent: boolean;
-  closingMessage: string;
-  closingTranslations: Record<string, string>;
-  timeoutMinutes: string;
-  reminderMinutes: string;
-  questions: DraftQuestion[];
-}
-
-const TYPES: QuestionType[] = ['text', 'number', 'choice'];
-
-function blankQuestion(n: number): DraftQuestion {
-  return { id: `q${n}`, type: 'text', text: '', translations: {}, saveAs: '', required: true, min: '', max: '', choices: '' };
-}
-
-function choicesText(choices: readonly SurveyChoice[] | undefined): string {
-  return (choices ?? []).map((c) => [c.value, c.label, ...Object.entries(c.translations ?? {}).map(([l, t]) => `${l}: ${t}`)].join(' | ')).join('\n');
-}
-
-function parseChoices(text: string): SurveyChoice[] {
-  return text
-    .split('\n')
-    .map((line) => line.split('|').map((p) => p.trim()))
-    .filter((parts) => parts.some((p) => p !== ''))
-    .map((parts) => {
-      const [value = '', label = value, ...rest] = parts;
-      const translations: Record<string, string> = {};
-      for (const r of rest) {
-        const m = /^([A-Za-z-]{2,12})\s*:\s*(.+)$/.exec(r);
-        if (m?.[1] && m[2]) {
-          translations[m[1]] = m[2];
-        }
-      }
-      return { value, label: label || value, ...(Object.keys(translations).length ? { translations } : {}) };
-    });
-}
-
-function draftOf(s: SurveyView | null): Draft {
-  if (!s) {
-    return { name: '', asksConsent: false, closingMessage: '', closingTranslations: {}, timeoutMinutes: '1440', reminderMinutes: '', questions: [blankQuestion(1)] };
-  }
-  return {
-    name: s.name,
-    asksConsent: s.asksConsent,
-    closingMessage: s.closingMessage ?? '',
-    closingTranslations: { ...s.closingTranslations },
-    timeoutMinutes: String(s.timeoutMinutes),
-    reminderMinutes: s.reminderMinutes === null ? '' : String(s.reminderMinutes),
-    questions: s.questions.map((q) => ({
-      id: q.id,
-      type: q.type,
-      text: q.text ?? '',
-      translations: { ...(q.translations ?? {}) },
-      saveAs: q.saveAs,
-      required: q.required !== false,
-      min: q.min === undefined ? '' : String(q.min),
-      max: q.max === undefined ? '' : String(q.max),
-      choices: choicesText(q.choices),
-    })),
-  };
-}
-
-function otherLanguages(project: Project): string[] {
-  return project.languages.filter((l) => l !== project.defaultLanguage);
-}
-
-function draftFromForm(body: unknown, project: Project): Draft {
-  const count = Math.min(100, Math.max(0, Number(formValue(body, 'count')) || 0));
-  const translationsOf = (prefix: string) => Object.fromEntries(otherLanguages(project).flatMap((l) => (formValue(body, `${prefix}.${l}`).trim() ? [[l, formValue(body, `${prefix}.${l}`)]] : [])));
-  const questions: DraftQuestion[] = [];
-  for (let i = 0; i < count; i++) {
-    const type = formValue(body, `q.${i}.type`) as QuestionType;
-    questions.push({
-      id: formValue(body, `q.${i}.id`).trim(),
-      type: TYPES.includes(type) ? type : 'text',
-      text: formValue(body, `q.${i}.text`),
-      translations: translationsOf(`q.${i}.tr`),
-      saveAs: formValue(body, `q.${i}.saveAs`).trim(),
-      required: formValue(body, `q.${i}.required`) === '1',
-      min: formValue(body, `q.${i}.min`).trim(),
-      max: formValue(body, `q.${i}.max`).trim(),
-      choices: formValue(body, `q.${i}.choices`),
-    });
-  }
-  return {
-    name: formValue(body, 'name'),
-    asksConsent: formValue(body, 'asksConsent') === '1',
-    closingMessage: formValue(body, 'closingMessage'),
-    closingTranslations: translationsOf('closing.tr'),
-    timeoutMinutes: formValue(body, 'timeoutMinutes').trim(),
-    reminderMinutes: formValue(body, 'reminderMinutes').trim(),
-    questions,
-  };
-}
-
-const numberOrUndefined = (s: string) => (s === '' ? undefined : Number(s));
-
-function inputOf(d: Draft): SurveyInput {
-  return {
-    name: d.name,
-    asksConsent: d.asksConsent,
-    closingMessage: d.closingMessage.trim() === '' ? null : d.closingMessage,
-    closingTranslations: d.closingTranslations,
-    timeoutMinutes: numberOrUndefined(d.timeoutMinutes),
-    reminderMinutes: d.reminderMinutes === '' ? null : Number(d.reminderMinutes),
-    questions: d.questions.map((q): SurveyQuestion => {
-      const min = q.type === 'number' ? numberOrUndefined(q.min) : undefined;
-      const max = q.type === 'number' ? numberOrUndefined(q.max) : undefined;
-      return {
-        id: q.id,
-        type: q.type,
-        ...(q.text.trim() ? { text: q.text } : {}),
-        ...(Object.keys(q.translations).length ? { translations: q.translations } : {}),
-        saveAs: q.saveAs,
-        required: q.required,
-        ...(min === undefined ? {} : { min }),
-        ...(max === undefined ? {} : { max }),
-        ...(q.type === 'choice' ? { choices: parseChoices(q.choices) } : {}),
-      };
-    }),
-  };
-}
-
-/** Applies an editor button: add a question, remove one, move one up or down. */
-function applyOp(d: Draft, op: string): Draft {
-  const m = /^(remove|up|down)-(\d+)$/.exec(op);
-  const qs = [...d.questions];
-  if (op === 'add') {
-    qs.push(blankQuestion(qs.length + 1));
-  } else if (m?.[1] && m[2] !== undefined) {
-    const i = Number(m[2]);
-    if (m[1] === 'remove') {
-      qs.splice(i, 1);
-    } else {
-      const j = m[1] === 'up' ? i - 1 : i + 1;
-      const a = qs[i];
-      const b = qs[j];
-      if (a && b) {
-        qs[i] = b;
-        qs[j] = a;
-      }
-    }
-  }
-  return { ...d, questions: qs };
-}
 
 interface Issue {
   field: string;
@@ -454,35 +289,6 @@ function ListPage(props: { ctx: PageContext; project: Project; items: SurveyView
   );
 }
 
-/** The answers of a session, question by question. */
-export function Answers(props: { s: SessionView }): JSX.Element {
-  const entries = Object.entries(props.s.answers);
-  if (entries.length === 0) {
-    return <span class="muted">No answers yet.</span>;
-  }
-  return (
-    <dl class="facts answers">
-      {entries.map(([id, value]) => (
-        <>
-          <dt safe>{id}</dt>
-          <dd safe>{value ?? '(skipped)'}</dd>
-        </>
-      ))}
-    </dl>
-  );
-}
-
-function EndReason(props: { s: SessionView }): JSX.Element {
-  return props.s.endCode ? (
-    <div class="problem">
-      <div safe>{props.s.endDescription ?? props.s.endCode}</div>
-      <code safe>{props.s.endCode}</code>
-    </div>
-  ) : (
-    ''
-  );
-}
-
 function SessionsPage(props: { ctx: PageContext; project: Project; survey: SurveyView; items: SessionView[]; next: string | null }): JSX.Element {
   const p = props.project;
   return (
@@ -541,84 +347,6 @@ function SessionsPage(props: { ctx: PageContext; project: Project; survey: Surve
 }
 
 /** On the case page: its survey sessions and the "Start survey" form. */
-export function CaseSurveys(props: { ctx: PageContext; project: Project; caseId: string; surveys: SurveyView[]; sessions: SessionView[]; error: string | null }): JSX.Element {
-  const p = props.project;
-  return (
-    <section class="card" aria-labelledby="surveys-title">
-      <h2 id="surveys-title">Surveys</h2>
-      <ErrorBox text={props.error} />
-      {props.sessions.length === 0 ? (
-        <p class="muted">No survey yet.</p>
-      ) : (
-        <table>
-          <tbody>
-            {props.sessions.map((s) => (
-              <tr>
-                <td>
-                  <a href={`/ui/p/${p.name}/surveys/${s.surveyId}/sessions`} safe>
-                    {s.surveyName}
-                  </a>
-                  <div class="muted">
-                    <Time at={s.startedAt} zone={p.timeZone} />
-                  </div>
-                </td>
-                <td>
-                  <SessionBadge status={s.status} />
-                  <EndReason s={s} />
-                </td>
-                <td>
-                  <Answers s={s} />
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
-      {props.surveys.length === 0 ? (
-        <p class="muted">
-          No survey in this project yet — <a href={`/ui/p/${p.name}/surveys/new`}>create one</a>.
-        </p>
-      ) : (
-        <form class="row" method="post" action={`/ui/p/${p.name}/cases/${props.caseId}/surveys`}>
-          <Csrf ctx={props.ctx} />
-          <div>
-            <label for="f-surveyId">Survey</label>
-            <select id="f-surveyId" name="surveyId">
-              {props.surveys.map((s) => (
-                <option value={s.id} safe>
-                  {s.name}
-                </option>
-              ))}
-            </select>
-          </div>
-          <button type="submit">Start survey</button>
-        </form>
-      )}
-    </section>
-  );
-}
-
-/** On the SMS tester: the survey the number is answering (or answered last), with its answers. */
-export function TesterSurvey(props: { project: Project; session: SessionView | null }): JSX.Element {
-  const s = props.session;
-  if (!s) {
-    return '';
-  }
-  return (
-    <section class="card" aria-labelledby="tester-survey">
-      <h2 id="tester-survey">
-        Survey <span safe>{s.surveyName}</span> <SessionBadge status={s.status} />
-      </h2>
-      {s.status === 'open' && s.currentQuestionId ? <p class="muted" safe>{`Waiting for the answer to ${s.currentQuestionId}. Reply SKIP to skip an optional question, STOP to opt out.`}</p> : ''}
-      <EndReason s={s} />
-      <Answers s={s} />
-      <p>
-        <a href={`/ui/p/${props.project.name}/cases/${s.caseId}`}>Open the case</a>
-      </p>
-    </section>
-  );
-}
-
 export function registerSurveyPages(app: FastifyInstance, deps: AdminDeps): void {
   const s = deps.services;
 
