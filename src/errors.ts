@@ -42,6 +42,11 @@ export const errorCatalogue = {
   // Server operations
   DATA_DIR_LOCKED: 'Another Rollcall process is using this data folder; stop it first (or talk to it over HTTP).',
   STORAGE_FULL: 'The database disk is full, so nothing more can be saved; free space on it (the data folder or the PostgreSQL server), then try again. Nothing was half-saved.',
+  // SMS surveys: why a session ended without being completed
+  SURVEY_REPLACED: 'Another survey was started for this phone number, which ended this one (a number answers one survey at a time).',
+  SURVEY_TIMED_OUT: 'The person did not answer within the survey timeout, so the survey ended.',
+  SURVEY_TOO_MANY_INVALID_ANSWERS: 'The person gave three answers in a row that did not fit the question, so the survey ended incomplete.',
+  SURVEY_CANCELLED: 'A user cancelled the survey before it was finished.',
 } as const satisfies Record<string, string>;
 
 export type ErrorCode = keyof typeof errorCatalogue;

@@ -18,6 +18,7 @@ import { SignInThrottle } from './services/sign-in-throttle.ts';
 import { type DispatchWorker, startDispatchWorker } from './services/dispatch-worker.ts';
 import { processInbound } from './services/inbound.service.ts';
 import { type PollingLoop, startPollingLoop } from './services/polling-loop.ts';
+import { sweepSurveySessions } from './services/survey-sessions.service.ts';
 import { loadOrCreateKeyFile } from './store/secret-key-file.ts';
 import { type DatabaseHandle, openDatabase } from './store/connection.ts';
 import { migrateToLatest } from './store/migrate.ts';
@@ -77,8 +78,12 @@ function inboundBatch(config: Config): number {
   return config.databaseUrl ? 500 : 50;
 }
 
-/** The background workers of one process: dispatch and inbound processing. */
-export function startWorkers(config: Config, services: ServiceDeps, logger: Logger, paused?: () => boolean): { dispatch: PollingLoop; inbound: PollingLoop; stop(): Promise<void> } {
+/** How often survey timeouts and reminders are looked for (Default: every 30 s; they are minutes apart). */
+const SURVEY_SWEEP_MS = 30_000;
+const SURVEY_SWEEP_BATCH = 100;
+
+/** The background workers of one process: dispatch, inbound processing and survey timeouts. */
+export function startWorkers(config: Config, services: ServiceDeps, logger: Logger, paused?: () => boolean): { dispatch: PollingLoop; inbound: PollingLoop; surveys: PollingLoop; stop(): Promise<void> } {
   const dispatch = startWorker(config, services, logger, paused);
   const batch = inboundBatch(config);
   const inbound = startPollingLoop(() => processInbound(services, batch), {
@@ -87,11 +92,18 @@ export function startWorkers(config: Config, services: ServiceDeps, logger: Logg
     pollMs: config.dispatchPollMs,
     onError: (err) => logger.error({ err }, 'inbound processing failed; retrying'),
   });
+  const surveys = startPollingLoop(() => sweepSurveySessions(services, SURVEY_SWEEP_BATCH), {
+    ...(paused ? { paused } : {}),
+    fullBatch: SURVEY_SWEEP_BATCH,
+    pollMs: SURVEY_SWEEP_MS,
+    onError: (err) => logger.error({ err }, 'survey timeouts failed; retrying'),
+  });
   return {
     dispatch,
     inbound,
+    surveys,
     async stop() {
-      await Promise.all([dispatch.stop(), inbound.stop()]);
+      await Promise.all([dispatch.stop(), inbound.stop(), surveys.stop()]);
     },
   };
 }

@@ -151,6 +151,7 @@ before(async () => {
   await ok('PUT', '/api/v1/projects/p1/gateway-routes', [{ prefix: '*', gateway: 'GW' }], 200);
   ids.messages = (await ok('POST', '/api/v1/projects/p1/messages', { recipient: { caseId: ids.cases }, text: 'hello' })).id;
   ids.broadcasts = (await ok('POST', '/api/v1/projects/p1/broadcasts', { recipients: { caseIds: [ids.cases] }, text: 'x' }, 202)).id;
+  ids.surveys = (await ok('POST', '/api/v1/projects/p1/surveys', { name: 'Keep', questions: [{ id: 'q', text: 'Q?', type: 'text', saveAs: 'q' }] })).id;
 });
 after(() => t.close());
 

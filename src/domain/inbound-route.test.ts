@@ -18,3 +18,8 @@ test('keywords, 123 from a pending worker, join and default replies act; the res
   assert.deepEqual(routeInbound({ ...base, holder: twoWay, defaultSmsResponse: 'Thanks' }), { kind: 'act' });
   assert.deepEqual(routeInbound({ ...base, holder: twoWay, defaultSmsResponse: 'Thanks', projectId: 'other' }), { kind: 'passive', handling: 'contact' });
 });
+
+test('a sender in an open survey acts (its message is an answer), except join, which its own step handles', () => {
+  assert.deepEqual(routeInbound({ ...base, text: 'Kibera', inSurvey: true }), { kind: 'act' });
+  assert.deepEqual(routeInbound({ ...base, text: 'join demo', holder: twoWay, inSurvey: true }), { kind: 'passive', handling: 'contact' });
+});

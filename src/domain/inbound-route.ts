@@ -3,7 +3,7 @@
  * (its text, the sender's holder entry, the gateway's words, the opt-out state, the project's
  * default response): either an action with effects (keyword, 123, join, a default reply), or a
  * passive outcome that only records the message (logged against its contact, or unrecognised).
- * DESIGN.md §9 order: opt keywords → verification → (survey) → join → default response.
+ * DESIGN.md §9 order: opt keywords → verification → open survey session → join → default response.
  */
 import { isVerificationReply, keywordMeaning, parseJoin } from './keywords.ts';
 
@@ -15,6 +15,8 @@ export interface RouteInput {
   /** The project the message is handled in (the gateway's, else the holder's). */
   projectId: string | null;
   defaultSmsResponse: string | null;
+  /** The sender has an open survey session (its messages are answers, except `join`). */
+  inSurvey?: boolean;
 }
 
 export type InboundRoute = { kind: 'act' } | { kind: 'passive'; handling: 'contact' | 'unrecognised' };
@@ -24,6 +26,9 @@ export function routeInbound(i: RouteInput): InboundRoute {
     return { kind: 'act' };
   }
   if (i.holder?.state === 'pending' && i.holder.ownerType === 'mobile-worker' && isVerificationReply(i.text)) {
+    return { kind: 'act' };
+  }
+  if (i.inSurvey && !parseJoin(i.text)) {
     return { kind: 'act' };
   }
   if (parseJoin(i.text) && i.holder?.state !== 'two-way') {

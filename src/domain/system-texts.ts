@@ -2,7 +2,7 @@
  * @module domain/system-texts — the texts Rollcall itself sends (confirmations, verification,
  * welcome), in English by default; a project may translate or reword them per language in its
  * settings (`systemTexts: {"fr": {"optedOut": "…"}}`). Placeholders: {word}, {username}, {number},
- * {project}.
+ * {project}; in survey texts also {min}, {max}, {count}, {question}.
  */
 
 export const SYSTEM_TEXTS = {
@@ -17,6 +17,16 @@ export const SYSTEM_TEXTS = {
   usernameTaken: 'The username {username} is already taken in {project}. Reply: join {project} worker <another name>',
   usernameInvalid: 'The username {username} cannot be used: use 1-80 letters, digits, dots, dashes or underscores. Reply: join {project} worker <name>',
   numberInUse: 'This phone number is already used by another contact, so it cannot be registered again.',
+  // SMS surveys: the hints before a question is asked again, the skip line, reminder and end.
+  surveyRequired: 'Please answer this question.',
+  surveyNumber: 'Please reply with a number.',
+  surveyNumberBetween: 'Please reply with a number from {min} to {max}.',
+  surveyNumberAtLeast: 'Please reply with a number of at least {min}.',
+  surveyNumberAtMost: 'Please reply with a number of at most {max}.',
+  surveyChoice: 'Please reply with one of the numbers 1 to {count}.',
+  surveySkip: 'Reply SKIP to skip this question.',
+  surveyReminder: 'Reminder: {question}',
+  surveyIncomplete: 'Sorry, we could not understand the answers, so the survey has ended.',
 } as const;
 
 export type SystemTextKey = keyof typeof SYSTEM_TEXTS;

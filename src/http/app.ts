@@ -26,6 +26,7 @@ import { registerMetricsRoutes } from './api/metrics.routes.ts';
 import { registerMobileWorkerRoutes } from './api/mobile-workers.routes.ts';
 import { registerPhoneNumberRoutes } from './api/phone-numbers.routes.ts';
 import { registerProjectRoutes } from './api/projects.routes.ts';
+import { registerSurveyRoutes } from './api/surveys.routes.ts';
 import { errorBody, installErrorHandler } from './error-handler.ts';
 import { installJsonParser } from './json-body.ts';
 
@@ -98,6 +99,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerMetricsRoutes(app, deps.services, deps.config.metricsToken);
   registerGatewayWebhooks(app, deps.services, createInboundIntake(deps.services, () => deps.services.notifyInbound()), deps.services.messaging.publicUrl);
   registerUnsubscribeRoutes(app, deps.services);
+  registerSurveyRoutes(app, deps.services);
   await registerAdminRoutes(app, { services: deps.services, config: deps.config });
 
   app.setNotFoundHandler((request, reply) => {

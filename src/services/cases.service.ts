@@ -202,8 +202,12 @@ async function changeCase(deps: ServiceDeps, project: Project, caseId: string, c
   if (!isUuid(caseId)) {
     throw new AppError('NOT_FOUND', 'No such case in this project.');
   }
+  return deps.db.transaction().execute((trx) => changeCaseInTransaction(trx, deps, project, caseId, change, ctx));
+}
+
+async function changeCaseInTransaction(trx: Trx, deps: ServiceDeps, project: Project, caseId: string, change: CaseChange, ctx: ChangeContext): Promise<CaseView> {
   const now = deps.clock();
-  return deps.db.transaction().execute(async (trx) => {
+  {
     const current = await lockCase(trx, project.id, caseId);
     if (!current) {
       throw new AppError('NOT_FOUND', 'No such case in this project.');
@@ -231,12 +235,17 @@ async function changeCase(deps: ServiceDeps, project: Project, caseId: string, c
       state = await syncEntry(trx, deps, updated, reading);
     }
     return toCaseView(updated, state, project, reading);
-  });
+  }
 }
 
 /** Merges properties (null or "" clears one) and re-evaluates the contact, even with no change. */
 export function updateCase(deps: ServiceDeps, project: Project, caseId: string, input: CaseUpdateInput, ctx: ChangeContext = API_CHANGE): Promise<CaseView> {
   return changeCase(deps, project, caseId, { kind: 'update', input }, ctx);
+}
+
+/** updateCase inside the caller's transaction (survey answers are saved inside inbound processing). */
+export function updateCaseInTransaction(trx: Trx, deps: ServiceDeps, project: Project, caseId: string, input: CaseUpdateInput, ctx: ChangeContext): Promise<CaseView> {
+  return changeCaseInTransaction(trx, deps, project, caseId, { kind: 'update', input }, ctx);
 }
 
 /** Closes the case; its number is released and the next eligible contact promoted. */

@@ -2,8 +2,8 @@
  * @module services/inbound-batch.service — the common case in one transaction: messages that only
  * need recording (logged against their contact, or unrecognised) are marked handled together, with
  * one statement each to lock the senders, read the messages, holders, opt-outs, gateways and
- * projects, and one update. Messages that act (keywords, 123, join, a default reply) are returned
- * to be handled one by one. Order per sender is kept: only each sender's oldest message is taken,
+ * projects, open survey sessions, and one update. Messages that act (keywords, 123, join, a default
+ * reply, a survey answer) are returned to be handled one by one. Order per sender is kept: only each sender's oldest message is taken,
  * under the same per-sender lock the one-by-one path uses.
  */
 import { routeInbound } from '../domain/inbound-route.ts';
@@ -12,6 +12,7 @@ import { findProcessable, type InboundOutcomeRow, markInboundProcessedMany, tryL
 import { findOptedOut } from '../store/message.store.ts';
 import { findHoldersByNumbers } from '../store/phone-entry.store.ts';
 import { findProjectsByIds } from '../store/project.store.ts';
+import { findNumbersInSurvey } from '../store/survey.store.ts';
 import type { ServiceDeps } from './deps.ts';
 
 export interface PassiveResult {
@@ -29,10 +30,11 @@ export async function settlePassive(deps: ServiceDeps, next: ReadonlyArray<{ id:
     const locked = await tryLockSenders(trx, next.map((m) => m.from));
     const messages = await findProcessable(trx, next.filter((m) => locked.has(m.from)).map((m) => m.id));
     const senders = messages.map((m) => m.from ?? '');
-    const [gateways, holders, optedOut] = await Promise.all([
+    const [gateways, holders, optedOut, inSurvey] = await Promise.all([
       findGatewaysByIds(trx, [...new Set(messages.flatMap((m) => (m.gatewayId ? [m.gatewayId] : [])))]),
       findHoldersByNumbers(trx, senders, now),
       findOptedOut(trx, senders),
+      findNumbersInSurvey(trx, senders),
     ]);
     const gatewayById = new Map(gateways.map((g) => [g.id, g]));
     const projectIds = messages.flatMap((m) => {
@@ -56,6 +58,7 @@ export async function settlePassive(deps: ServiceDeps, next: ReadonlyArray<{ id:
         holder,
         projectId,
         defaultSmsResponse: project?.settings.defaultSmsResponse ?? null,
+        inSurvey: inSurvey.has(from),
       });
       if (route.kind === 'act') {
         act.push({ id: m.id, from });

@@ -1,7 +1,7 @@
 /**
  * @module services/inbound.service — handles each stored inbound message once, in arrival order per
- * sender (DESIGN.md §9): opt keywords → verification reply → (open survey: later) → `join` →
- * default response / unrecognised. Each message is handled in one transaction with its effects
+ * sender (DESIGN.md §9): opt keywords → verification reply → open survey session (an answer;
+ * `join` is never taken as one) → `join` → default response / unrecognised. Each message is handled in one transaction with its effects
  * (opt-out, ledger events, new contacts, replies), so a crash simply handles it again later.
  */
 import { foldText, isVerificationReply, type JoinRequest, keywordMeaning, OPT_IN_WORD, OPT_OUT_WORD, parseJoin } from '../domain/keywords.ts';
@@ -21,6 +21,7 @@ import { createCaseInTransaction } from './cases.service.ts';
 import type { ServiceDeps } from './deps.ts';
 import { settlePassive } from './inbound-batch.service.ts';
 import { USERNAME } from './mobile-workers.service.ts';
+import { answerSurvey, endSurveyOnOptOut, startWelcomeSurvey } from './survey-sessions.service.ts';
 import { addWorkerNumber, verifyWorkerNumber } from './phone-registry.service.ts';
 
 /** Automatic replies to one number in LOOP_WINDOW_MS before replies stop (Default: 5 in 30 min). */
@@ -136,6 +137,7 @@ async function handleKeyword(ctx: Context, meaning: 'opt-out' | 'opt-in' | 'help
     },
   ]);
   if (optOut) {
+    await endSurveyOnOptOut(ctx.trx, ctx.from, ctx.now);
     await cancelPendingTo(ctx.trx, ctx.from, 'PHONE_NUMBER_OPTED_OUT', ctx.now);
     await reply(ctx, 'optedOut', { word: OPT_IN_WORD }, { bypassOptOut: true });
   } else {
@@ -179,6 +181,11 @@ async function registerCase(ctx: Context, project: Project): Promise<Outcome> {
   ctx.project = project;
   if (reg.welcomeMessageTo === 'cases' || reg.welcomeMessageTo === 'all') {
     await reply(ctx, 'welcomeCase', {}, reg.welcomeMessage ? { text: reg.welcomeMessage, project } : { project });
+  }
+  if (reg.welcomeSurveyId) {
+    // The follow-up survey the seeds recommend (asks the name, etc.), through the join's gateway.
+    const via = ctx.gateway ? { id: ctx.gateway.id, name: ctx.gateway.name } : null;
+    await startWelcomeSurvey(ctx.trx, ctx.deps, project, view.id, via, ctx.now);
   }
   return { handling: 'registered-case', project, contact: { type: 'case', id: view.id } };
 }
@@ -244,6 +251,13 @@ async function handle(ctx: Context): Promise<Outcome> {
     }
   }
   const join = parseJoin(text);
+  if (!join) {
+    const gateway = ctx.gateway ? { id: ctx.gateway.id, name: ctx.gateway.name } : null;
+    const answered = await answerSurvey(ctx.trx, ctx.deps, { message: ctx.message, from: ctx.from, gateway, now: ctx.now });
+    if (answered) {
+      return { handling: answered.handling, project: answered.project, contact: { type: 'case', id: answered.caseId } };
+    }
+  }
   if (join && ctx.holder?.state !== 'two-way') {
     return handleJoin(ctx, join);
   }

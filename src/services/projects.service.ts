@@ -15,6 +15,7 @@ import type { Actor } from './auth.service.ts';
 import { createWebUser } from './auth.service.ts';
 import { checkOwner } from './cases.service.ts';
 import type { ServiceDeps } from './deps.ts';
+import { checkWelcomeSurvey } from './surveys.service.ts';
 
 export interface ProjectInput {
   name: string;
@@ -186,6 +187,10 @@ async function mergeSelfRegistration(deps: ServiceDeps, project: Project, patch:
 }
 
 export async function patchProject(deps: ServiceDeps, project: Project, patch: ProjectPatch): Promise<ProjectView> {
+  const welcomeSurveyId = patch.selfRegistration?.welcomeSurveyId;
+  if (welcomeSurveyId) {
+    await checkWelcomeSurvey(deps, project, welcomeSurveyId);
+  }
   const fields = validateContactFields({
     timeZone: patch.timeZone ?? project.timeZone,
     defaultCountry: patch.defaultCountry === undefined ? project.defaultCountry : patch.defaultCountry,

@@ -212,6 +212,45 @@ export interface TestOutboxTable {
   at: CreatedAt;
 }
 
+export interface SurveyTable {
+  id: Generated<string>;
+  seq: Generated<string>;
+  project_id: string;
+  name: string;
+  questions: Json<unknown[]>;
+  closing_message: string | null;
+  closing_translations: Json<Record<string, string>>;
+  asks_consent: boolean;
+  timeout_minutes: number;
+  reminder_minutes: number | null;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+}
+
+export type SurveySessionStatus = 'open' | 'completed' | 'incomplete' | 'timed-out' | 'cancelled' | 'opted-out';
+
+export interface SurveySessionTable {
+  id: Generated<string>;
+  seq: Generated<string>;
+  project_id: string;
+  survey_id: string;
+  case_id: string;
+  number: string;
+  definition: Json<Record<string, unknown>>;
+  status: SurveySessionStatus;
+  question_index: number;
+  invalid_attempts: number;
+  answers: Json<Record<string, string | null>>;
+  gateway_id: string | null;
+  end_code: string | null;
+  started_at: Date;
+  updated_at: Date;
+  expires_at: Date;
+  remind_at: Date | null;
+  reminded_at: Date | null;
+  ended_at: Date | null;
+}
+
 export interface Database {
   projects: ProjectTable;
   users: UserTable;
@@ -228,6 +267,8 @@ export interface Database {
   messages: MessageTable;
   test_outbox: TestOutboxTable;
   consent_events: ConsentEventTable;
+  surveys: SurveyTable;
+  survey_sessions: SurveySessionTable;
 }
 
 export type Db = Kysely<Database>;

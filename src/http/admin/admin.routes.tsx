@@ -17,6 +17,7 @@ import { registerGatewayPages } from './gateways.pages.tsx';
 import { registerInboundPages } from './inbound.pages.tsx';
 import { registerMessagePages } from './messages.pages.tsx';
 import { registerProjectPages } from './projects.pages.tsx';
+import { registerSurveyPages } from './surveys.pages.tsx';
 import { errorPage, sendHtml } from './ui.tsx';
 import { registerWorkerPages } from './workers.pages.tsx';
 
@@ -49,6 +50,7 @@ export async function registerAdminRoutes(app: FastifyInstance, deps: AdminDeps)
     registerMessagePages(ui, deps);
     registerGatewayPages(ui, deps);
     registerInboundPages(ui, app, deps);
+    registerSurveyPages(ui, deps);
   });
   app.get('/', async (_request, reply) => reply.redirect('/ui'));
 }

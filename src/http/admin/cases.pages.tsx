@@ -1,7 +1,7 @@
 /**
  * @module http/admin/cases.pages — the cases list (filter by case type, search by name or number),
  * the new-case form, and the case page: the contact card, its problems in words with the fix,
- * the properties, editing and closing.
+ * the properties, its surveys (start one), editing and closing.
  */
 import type { FastifyInstance } from 'fastify';
 
@@ -12,7 +12,10 @@ import { normaliseLookupNumber } from '../../domain/phone-number.ts';
 import { type CaseView, closeCase, createCase, getCase, listProjectCases, type PropertyValue, updateCase } from '../../services/cases.service.ts';
 import { listProjectMessages, type MessageView, type Reachability, reachability } from '../../services/messages.service.ts';
 import { requireProject } from '../../services/projects.service.ts';
+import { listSurveySessions, type SessionView } from '../../services/survey-sessions.service.ts';
+import { listProjectSurveys, type SurveyView } from '../../services/surveys.service.ts';
 import { MessageRow, ReachabilityBox, SendForm } from './messages.pages.tsx';
+import { CaseSurveys } from './survey-parts.tsx';
 import type { AdminDeps } from './admin.routes.tsx';
 import { Badge, type BadgeTone, countryName, Csrf, ErrorBox, Field, Layout, Notice, type PageContext, Time } from './layout.tsx';
 import { formError, formValue, requireUi, requireUiPost, sendHtml } from './ui.tsx';
@@ -266,6 +269,9 @@ interface CaseMessaging {
   messages: MessageView[];
   sendError: string | null;
   text: string;
+  surveys: SurveyView[];
+  sessions: SessionView[];
+  surveyError: string | null;
 }
 
 function CasePage(props: { ctx: PageContext; project: Project; c: CaseView; notice: string | null; error: string | null; form: Record<string, string>; messaging: CaseMessaging }): JSX.Element {
@@ -307,6 +313,7 @@ function CasePage(props: { ctx: PageContext; project: Project; c: CaseView; noti
           </div>
         )}
       </section>
+      {c.closed ? '' : <CaseSurveys ctx={props.ctx} project={props.project} caseId={c.id} surveys={props.messaging.surveys} sessions={props.messaging.sessions} error={props.messaging.surveyError} />}
       <section class="card" aria-labelledby="props">
         <h2 id="props">Properties</h2>
         <table>
@@ -389,21 +396,26 @@ export function registerCasePages(app: FastifyInstance, deps: AdminDeps): void {
     }
   });
 
-  async function messaging(project: Project, caseId: string, sendError: string | null, text: string): Promise<CaseMessaging> {
-    const [reach, log] = await Promise.all([reachability(s, project, { caseId }, 'sms'), listProjectMessages(s, project, { caseId, limit: 50 })]);
-    return { reach, messages: log.items, sendError, text };
+  async function messaging(project: Project, caseId: string, sendError: string | null, text: string, surveyError: string | null = null): Promise<CaseMessaging> {
+    const [reach, log, surveys, sessions] = await Promise.all([
+      reachability(s, project, { caseId }, 'sms'),
+      listProjectMessages(s, project, { caseId, limit: 50 }),
+      listProjectSurveys(s, project, { limit: 500 }),
+      listSurveySessions(s, project, { caseId, limit: 20 }),
+    ]);
+    return { reach, messages: log.items, sendError, text, surveys: surveys.items, sessions: sessions.items, surveyError };
   }
 
-  app.get<{ Params: { project: string; id: string }; Querystring: { notice?: string; sendError?: string; text?: string } }>('/ui/p/:project/cases/:id', async (request, reply) => {
+  app.get<{ Params: { project: string; id: string }; Querystring: { notice?: string; sendError?: string; text?: string; surveyError?: string } }>('/ui/p/:project/cases/:id', async (request, reply) => {
     const actor = await requireUi(s, request, reply);
     if (!actor) {
       return reply;
     }
     const project = await requireProject(s, actor, request.params.project);
     const c = await getCase(s, project, request.params.id);
-    const notices: Record<string, string> = { created: 'Case created.', saved: 'Changes saved.', closed: 'Case closed.', sent: 'Message queued.' };
+    const notices: Record<string, string> = { created: 'Case created.', saved: 'Changes saved.', closed: 'Case closed.', sent: 'Message queued.', 'survey-started': 'Survey started: the first question is on its way.' };
     const notice = notices[request.query.notice ?? ''] ?? null;
-    const m = await messaging(project, c.id, request.query.sendError ?? null, request.query.text ?? '');
+    const m = await messaging(project, c.id, request.query.sendError ?? null, request.query.text ?? '', request.query.surveyError ?? null);
     m.alert = request.query.notice === 'send-failed' ? 'The message could not go out; the reason is in the conversation below.' : null;
     return sendHtml(reply, <CasePage ctx={{ actor, project, section: 'cases' }} project={project} c={c} notice={notice} error={null} form={caseFormValues(c)} messaging={m} />);
   });

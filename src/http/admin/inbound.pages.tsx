@@ -12,12 +12,14 @@ import { type GatewayView, listGateways } from '../../services/gateways.service.
 import { type MessageView, numberConversation } from '../../services/messages.service.ts';
 import { lookupPhoneNumber, type PhoneNumberView } from '../../services/phone-numbers.service.ts';
 import { requireProject } from '../../services/projects.service.ts';
+import { listSurveySessions, type SessionView } from '../../services/survey-sessions.service.ts';
 import type { AdminDeps } from './admin.routes.tsx';
 import { Badge, Csrf, ErrorBox, Layout, type PageContext, Time } from './layout.tsx';
 import { MessageRow } from './messages.pages.tsx';
+import { TesterSurvey } from './survey-parts.tsx';
 import { formValue, requireUi, requireUiPost, sendHtml } from './ui.tsx';
 
-function TesterPage(props: { ctx: PageContext; project: Project; gateways: GatewayView[]; chosen: string; number: string; conversation: MessageView[]; error: string | null }): JSX.Element {
+function TesterPage(props: { ctx: PageContext; project: Project; gateways: GatewayView[]; chosen: string; number: string; conversation: MessageView[]; survey?: SessionView | null; error: string | null }): JSX.Element {
   const base = `/ui/p/${props.project.name}/tester`;
   return (
     <Layout title="SMS tester" ctx={props.ctx}>
@@ -67,6 +69,7 @@ function TesterPage(props: { ctx: PageContext; project: Project; gateways: Gatew
       ) : (
         ''
       )}
+      <TesterSurvey project={props.project} session={props.survey ?? null} />
     </Layout>
   );
 }
@@ -175,7 +178,9 @@ export function registerInboundPages(app: FastifyInstance, root: FastifyInstance
     const gateways = await testGateways(project);
     const number = request.query.number ? (normaliseLookupNumber(request.query.number, project.defaultCountry) ?? request.query.number) : '';
     const conversation = number ? await numberConversation(s, project, number) : [];
-    return sendHtml(reply, <TesterPage ctx={{ actor, project, section: 'tester' }} project={project} gateways={gateways} chosen={request.query.gateway ?? gateways[0]?.name ?? ''} number={number} conversation={conversation} error={null} />);
+    // The survey this number is answering (or answered last), so a survey can be tried end to end.
+    const survey = number ? ((await listSurveySessions(s, project, { number, limit: 1 })).items[0] ?? null) : null;
+    return sendHtml(reply, <TesterPage ctx={{ actor, project, section: 'tester' }} project={project} gateways={gateways} chosen={request.query.gateway ?? gateways[0]?.name ?? ''} number={number} conversation={conversation} survey={survey} error={null} />);
   });
 
   app.post<{ Params: { project: string } }>('/ui/p/:project/tester', async (request, reply) => {

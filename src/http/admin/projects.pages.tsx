@@ -8,6 +8,7 @@ import type { Project } from '../../domain/project.ts';
 import { AppError } from '../../errors.ts';
 import type { Actor } from '../../services/auth.service.ts';
 import { listProjectMobileWorkers } from '../../services/mobile-workers.service.ts';
+import { listProjectSurveys } from '../../services/surveys.service.ts';
 import { createProject, listVisibleProjects, patchProject, requireProject, toProjectView, type ProjectView } from '../../services/projects.service.ts';
 import { findMembershipRole } from '../../store/user.store.ts';
 import type { AdminDeps } from './admin.routes.tsx';
@@ -67,7 +68,7 @@ function ProjectsPage(props: { ctx: PageContext; projects: ProjectView[]; error:
   );
 }
 
-function SettingsPage(props: { ctx: PageContext; project: ProjectView; canEdit: boolean; error: string | null; notice: string | null; form: Record<string, string>; workers: Array<{ id: string; username: string }> }): JSX.Element {
+function SettingsPage(props: { ctx: PageContext; project: ProjectView; canEdit: boolean; error: string | null; notice: string | null; form: Record<string, string>; workers: Array<{ id: string; username: string }>; surveys?: Array<{ id: string; name: string }> }): JSX.Element {
   const f = props.form;
   return (
     <Layout title="Project settings" ctx={props.ctx}>
@@ -100,7 +101,7 @@ function SettingsPage(props: { ctx: PageContext; project: ProjectView; canEdit: 
           )}
         </fieldset>
       </form>
-      <MessagingSettings ctx={props.ctx} project={props.project} canEdit={props.canEdit} workers={props.workers} />
+      <MessagingSettings ctx={props.ctx} project={props.project} canEdit={props.canEdit} workers={props.workers} surveys={props.surveys ?? []} />
     </Layout>
   );
 }
@@ -112,7 +113,7 @@ const WELCOME_TO = [
   ['all', 'cases and mobile workers'],
 ] as const;
 
-function MessagingSettings(props: { ctx: PageContext; project: ProjectView; canEdit: boolean; workers: Array<{ id: string; username: string }> }): JSX.Element {
+function MessagingSettings(props: { ctx: PageContext; project: ProjectView; canEdit: boolean; workers: Array<{ id: string; username: string }>; surveys: Array<{ id: string; name: string }> }): JSX.Element {
   const reg = props.project.selfRegistration;
   return (
     <form class="stack card" method="post" action={`/ui/p/${props.project.name}/settings/messaging`}>
@@ -146,6 +147,18 @@ function MessagingSettings(props: { ctx: PageContext; project: ProjectView; canE
           ))}
         </select>
         <Field label="Welcome message" name="welcomeMessage" value={reg.welcomeMessage} help="Blank: a standard thank-you naming the project." />
+        <label for="f-welcomeSurveyId">Welcome survey for self-registered cases</label>
+        <p class="help" id="f-welcomeSurveyId-help">
+          Sent after <code safe>{`join ${props.project.name}`}</code>, for example to ask the person’s name (a question saved to name sets the case name).
+        </p>
+        <select id="f-welcomeSurveyId" name="welcomeSurveyId" aria-describedby="f-welcomeSurveyId-help">
+          <option value="">none</option>
+          {props.surveys.map((sv) => (
+            <option value={sv.id} selected={reg.welcomeSurveyId === sv.id} safe>
+              {sv.name}
+            </option>
+          ))}
+        </select>
         {props.canEdit ? (
           <p>
             <button type="submit">Save</button>
@@ -169,6 +182,7 @@ async function canAdmin(deps: AdminDeps, actor: Actor, projectId: string): Promi
 export function registerProjectPages(app: FastifyInstance, deps: AdminDeps): void {
   const s = deps.services;
   const workerChoices = async (project: Project) => (await listProjectMobileWorkers(s, project, { limit: 500 })).items.map((w) => ({ id: w.id, username: w.username }));
+  const surveyChoices = async (project: Project) => (await listProjectSurveys(s, project, { limit: 500 })).items.map((sv) => ({ id: sv.id, name: sv.name }));
   app.get('/ui/projects', async (request, reply) => {
     const actor = await requireUi(s, request, reply);
     if (!actor) {
@@ -208,6 +222,7 @@ export function registerProjectPages(app: FastifyInstance, deps: AdminDeps): voi
         notice={request.query.notice === 'saved' ? 'Settings saved.' : null}
         form={settingsForm(view)}
         workers={await workerChoices(project)}
+        surveys={await surveyChoices(project)}
       />,
     );
   });
@@ -235,7 +250,7 @@ export function registerProjectPages(app: FastifyInstance, deps: AdminDeps): voi
       });
       return reply.redirect(`/ui/p/${project.name}/settings?notice=saved`);
     } catch (err) {
-      return sendHtml(reply, <SettingsPage ctx={{ actor, project, section: 'settings' }} project={toProjectView(project)} canEdit error={formError(err)} notice={null} form={form} workers={await workerChoices(project)} />, 422);
+      return sendHtml(reply, <SettingsPage ctx={{ actor, project, section: 'settings' }} project={toProjectView(project)} canEdit error={formError(err)} notice={null} form={form} workers={await workerChoices(project)} surveys={await surveyChoices(project)} />, 422);
     }
   });
 
@@ -263,12 +278,13 @@ export function registerProjectPages(app: FastifyInstance, deps: AdminDeps): voi
           workerEnabled: v('workerEnabled') === '1',
           welcomeMessageTo: to === 'cases' || to === 'workers' || to === 'all' ? to : 'none',
           welcomeMessage: v('welcomeMessage') || null,
+          welcomeSurveyId: v('welcomeSurveyId') || null,
         },
       });
       return reply.redirect(`/ui/p/${project.name}/settings?notice=saved`);
     } catch (err) {
       const view = toProjectView(project);
-      return sendHtml(reply, <SettingsPage ctx={{ actor, project, section: 'settings' }} project={view} canEdit error={formError(err)} notice={null} form={settingsForm(view)} workers={await workerChoices(project)} />, 422);
+      return sendHtml(reply, <SettingsPage ctx={{ actor, project, section: 'settings' }} project={view} canEdit error={formError(err)} notice={null} form={settingsForm(view)} workers={await workerChoices(project)} surveys={await surveyChoices(project)} />, 422);
     }
   });
 }
