@@ -8,10 +8,11 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 
 import { dispatchOnce } from '../../src/services/dispatch.service.ts';
 import { type SmtpSink, startSmtpSink } from '../support/smtp-sink.ts';
+import { launchChromium, signedInPage } from '../support/browser.ts';
 import { createTestApp, type TestApp } from '../support/test-app.ts';
 
 const PASSWORD = 'browser-relay-secret-42';
@@ -26,10 +27,7 @@ before(async () => {
   t = await createTestApp();
   await t.createProject('clinic', { defaultCountry: 'KE', timeZone: 'Africa/Nairobi' });
   base = await t.app.listen({ port: 0, host: '127.0.0.1' });
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
+  browser = await launchChromium();
 });
 after(async () => {
   await browser?.close();
@@ -37,13 +35,8 @@ after(async () => {
   await sink.close();
 });
 
-async function signedIn(): Promise<Page> {
-  const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
-  await page.goto(`${base}/ui/sign-in`);
-  await page.fill('#email', 'root@example.org');
-  await page.fill('#password', 'root-password');
-  await Promise.all([page.waitForURL(/\/ui\/projects/), page.click('button[type=submit]')]);
-  return page;
+function signedIn(): Promise<Page> {
+  return signedInPage(browser, base);
 }
 
 test('add an smtp gateway through its form, edit it without the password, send a test message', async () => {

@@ -6,11 +6,12 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 
 import { startDispatchWorker } from '../../src/services/dispatch-worker.ts';
 import { processInbound } from '../../src/services/inbound.service.ts';
 import { type PollingLoop, startPollingLoop } from '../../src/services/polling-loop.ts';
+import { launchChromium, signedInPage } from '../support/browser.ts';
 import { createTestApp, type TestApp } from '../support/test-app.ts';
 
 let t: TestApp;
@@ -28,10 +29,7 @@ before(async () => {
   loops.push(startPollingLoop(() => processInbound(t.deps, 50), { fullBatch: 50, pollMs: 50 }));
   loops.push(startDispatchWorker(t.deps, { batchSize: 50, leaseMs: 60_000, pollMs: 50 }));
   base = await t.app.listen({ port: 0, host: '127.0.0.1' });
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
+  browser = await launchChromium();
 });
 after(async () => {
   await browser?.close();
@@ -41,13 +39,8 @@ after(async () => {
   await t.close();
 });
 
-async function signedIn(): Promise<Page> {
-  const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
-  await page.goto(`${base}/ui/sign-in`);
-  await page.fill('#email', 'root@example.org');
-  await page.fill('#password', 'root-password');
-  await Promise.all([page.waitForURL(/\/ui\/projects/), page.click('button[type=submit]')]);
-  return page;
+function signedIn(): Promise<Page> {
+  return signedInPage(browser, base);
 }
 
 async function textFromTester(page: Page, from: string, text: string): Promise<void> {

@@ -6,9 +6,10 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 
 import { dispatchOnce } from '../../src/services/dispatch.service.ts';
+import { launchChromium, signedInPage } from '../support/browser.ts';
 import { createTestApp, type TestApp } from '../support/test-app.ts';
 
 let t: TestApp;
@@ -20,23 +21,15 @@ before(async () => {
   t = await createTestApp();
   await t.createProject('clinic', { defaultCountry: 'KE', timeZone: 'Africa/Nairobi' });
   base = await t.app.listen({ port: 0, host: '127.0.0.1' });
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
+  browser = await launchChromium();
 });
 after(async () => {
   await browser?.close();
   await t.close();
 });
 
-async function signedIn(): Promise<Page> {
-  const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
-  await page.goto(`${base}/ui/sign-in`);
-  await page.fill('#email', 'root@example.org');
-  await page.fill('#password', 'root-password');
-  await Promise.all([page.waitForURL(/\/ui\/projects/), page.click('button[type=submit]')]);
-  return page;
+function signedIn(): Promise<Page> {
+  return signedInPage(browser, base);
 }
 
 test('set up a gateway, send from the case page, see it sent; read a failure in words', async () => {
