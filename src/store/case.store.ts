@@ -187,3 +187,18 @@ export async function listCases(db: Db, projectId: string, q: CaseListQuery): Pr
   const rows = await query.orderBy('cases.seq').limit(q.limit).execute();
   return rows.map((row) => ({ ...caseRowToCase(row), entryState: row.entry_state }));
 }
+
+/** Live cases of the project and type whose external id is among those given. */
+export async function findCasesByExternalIds(db: Db | Trx, projectId: string, caseType: string, externalIds: readonly string[]): Promise<CaseWithEntry[]> {
+  if (externalIds.length === 0) {
+    return [];
+  }
+  const rows = await withEntry(db)
+    .where('cases.project_id', '=', projectId)
+    .where('cases.deleted_at', 'is', null)
+    .where('cases.case_type', '=', caseType)
+    .where('cases.external_id', 'in', externalIds)
+    .orderBy('cases.seq')
+    .execute();
+  return rows.map((row) => ({ ...caseRowToCase(row), entryState: row.entry_state }));
+}
