@@ -47,6 +47,7 @@ export function serviceDeps(config: Config, handle: DatabaseHandle, options: { n
     notifyInbound: options.notifyInbound ?? (() => {}),
     queue: options.queue ?? noQueue,
     caches: createLookupCaches(),
+    imports: { maxBytes: config.importMaxBytes, chunkRows: config.databaseUrl ? 500 : 100 },
   };
 }
 

@@ -3,6 +3,7 @@
  */
 import fastifyCookie from '@fastify/cookie';
 import fastifyFormbody from '@fastify/formbody';
+import fastifyMultipart from '@fastify/multipart';
 import fastifySwagger from '@fastify/swagger';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
@@ -24,6 +25,7 @@ import { registerMessageRoutes } from './api/messages.routes.ts';
 import { registerMobileWorkerRoutes } from './api/mobile-workers.routes.ts';
 import { registerPhoneNumberRoutes } from './api/phone-numbers.routes.ts';
 import { registerProjectRoutes } from './api/projects.routes.ts';
+import { registerImportRoutes } from './api/imports.routes.ts';
 import { errorBody, installErrorHandler } from './error-handler.ts';
 import { installJsonParser } from './json-body.ts';
 
@@ -33,6 +35,11 @@ export interface AppDeps {
   logger: Logger;
   /** Whether the database answers (for /healthz). */
   isReady: () => Promise<boolean>;
+}
+
+/** One file of at most ROLLCALL_IMPORT_MAX_BYTES, a few small fields. */
+export function multipartLimits(config: Config) {
+  return { limits: { fileSize: config.importMaxBytes, files: 1, fields: 20, fieldSize: 64 * 1024, parts: 25, headerPairs: 100 } };
 }
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
@@ -80,6 +87,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerConsentRoutes(app, deps.services);
   registerGatewayWebhooks(app, deps.services, createInboundIntake(deps.services, () => deps.services.notifyInbound()), deps.services.messaging.publicUrl);
   registerUnsubscribeRoutes(app, deps.services);
+  // Multipart only where files are uploaded: every other route keeps refusing it (415).
+  await app.register(async (scope) => {
+    await scope.register(fastifyMultipart, multipartLimits(deps.config));
+    registerImportRoutes(scope, deps.services);
+  });
   await registerAdminRoutes(app, { services: deps.services, config: deps.config });
 
   app.setNotFoundHandler((request, reply) => {

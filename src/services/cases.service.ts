@@ -201,36 +201,43 @@ async function changeCase(deps: ServiceDeps, project: Project, caseId: string, c
   if (!isUuid(caseId)) {
     throw new AppError('NOT_FOUND', 'No such case in this project.');
   }
+  return deps.db.transaction().execute((trx) => changeCaseInTransaction(trx, deps, project, caseId, change, ctx));
+}
+
+async function changeCaseInTransaction(trx: Trx, deps: ServiceDeps, project: Project, caseId: string, change: CaseChange, ctx: ChangeContext): Promise<CaseView> {
   const now = deps.clock();
-  return deps.db.transaction().execute(async (trx) => {
-    const current = await lockCase(trx, project.id, caseId);
-    if (!current) {
-      throw new AppError('NOT_FOUND', 'No such case in this project.');
-    }
-    const properties = change.kind === 'update' && change.input.properties ? mergeProperties(current.properties, change.input.properties) : current.properties;
-    const reading = readCaseContact(properties, project);
-    const updated = await updateCaseRow(
-      trx,
-      caseId,
-      {
-        name: change.kind === 'update' && change.input.name !== undefined ? change.input.name : current.name,
-        properties,
-        phoneNumber: reading.phone.kind === 'valid' ? reading.phone.e164 : null,
-        closed: change.kind === 'close',
-        deleted: change.kind === 'delete',
-      },
-      now,
-    );
-    await recordConsentChange(trx, updated, readCaseContact(current.properties, project).smsConsent, reading, ctx);
-    let state: CaseWithEntry['entryState'];
-    if (updated.closed || updated.deleted) {
-      await releaseOwner(trx, 'case', caseId, registryOptions(deps));
-      state = null;
-    } else {
-      state = await syncEntry(trx, deps, updated, reading);
-    }
-    return toCaseView(updated, state, project, reading);
-  });
+  const current = await lockCase(trx, project.id, caseId);
+  if (!current) {
+    throw new AppError('NOT_FOUND', 'No such case in this project.');
+  }
+  const properties = change.kind === 'update' && change.input.properties ? mergeProperties(current.properties, change.input.properties) : current.properties;
+  const reading = readCaseContact(properties, project);
+  const updated = await updateCaseRow(
+    trx,
+    caseId,
+    {
+      name: change.kind === 'update' && change.input.name !== undefined ? change.input.name : current.name,
+      properties,
+      phoneNumber: reading.phone.kind === 'valid' ? reading.phone.e164 : null,
+      closed: change.kind === 'close',
+      deleted: change.kind === 'delete',
+    },
+    now,
+  );
+  await recordConsentChange(trx, updated, readCaseContact(current.properties, project).smsConsent, reading, ctx);
+  let state: CaseWithEntry['entryState'];
+  if (updated.closed || updated.deleted) {
+    await releaseOwner(trx, 'case', caseId, registryOptions(deps));
+    state = null;
+  } else {
+    state = await syncEntry(trx, deps, updated, reading);
+  }
+  return toCaseView(updated, state, project, reading);
+}
+
+/** updateCase inside the caller's transaction (imports apply a chunk of rows in one). `caseId` must be a uuid. */
+export function updateCaseInTransaction(trx: Trx, deps: ServiceDeps, project: Project, caseId: string, input: CaseUpdateInput, ctx: ChangeContext): Promise<CaseView> {
+  return changeCaseInTransaction(trx, deps, project, caseId, { kind: 'update', input }, ctx);
 }
 
 /** Merges properties (null or "" clears one) and re-evaluates the contact, even with no change. */

@@ -49,6 +49,8 @@ export interface TestAppOptions {
   cacheTtlMs?: number;
   /** Extra providers (test-only vendors) added to the registry. */
   providers?: Record<string, ProviderFactory>;
+  /** Rows per import chunk (Default: 100, as on the embedded database). */
+  importChunkRows?: number;
 }
 
 export async function createTestApp(options: TestAppOptions = {}): Promise<TestApp> {
@@ -73,6 +75,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     queue: queue ?? noQueue,
     // No caching unless a test asks: every request sees the database as it is.
     caches: createLookupCaches(options.cacheTtlMs ?? 0),
+    imports: { maxBytes: config.importMaxBytes, chunkRows: options.importChunkRows ?? 100 },
   };
   if (queue) {
     await startJobWorkers(deps, queue);
