@@ -25,7 +25,7 @@ import { registerMessageRoutes } from './api/messages.routes.ts';
 import { registerMobileWorkerRoutes } from './api/mobile-workers.routes.ts';
 import { registerPhoneNumberRoutes } from './api/phone-numbers.routes.ts';
 import { registerProjectRoutes } from './api/projects.routes.ts';
-import { registerImportRoutes } from './api/imports.routes.ts';
+import { multipartLimits, registerImportRoutes } from './api/imports.routes.ts';
 import { errorBody, installErrorHandler } from './error-handler.ts';
 import { installJsonParser } from './json-body.ts';
 
@@ -35,11 +35,6 @@ export interface AppDeps {
   logger: Logger;
   /** Whether the database answers (for /healthz). */
   isReady: () => Promise<boolean>;
-}
-
-/** One file of at most ROLLCALL_IMPORT_MAX_BYTES, a few small fields. */
-export function multipartLimits(config: Config) {
-  return { limits: { fileSize: config.importMaxBytes, files: 1, fields: 20, fieldSize: 64 * 1024, parts: 25, headerPairs: 100 } };
 }
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {

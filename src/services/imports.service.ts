@@ -54,6 +54,8 @@ export interface ImportView {
   hasHeaders: boolean;
   columns: string[];
   rowCount: number;
+  /** The first rows of data, as text. */
+  sample: string[][];
   status: ImportStatus;
   options: ImportRunOptions | null;
   progress: { done: number; total: number };
@@ -66,7 +68,6 @@ export interface ImportView {
 
 export interface UploadView extends ImportView {
   sheets: string[];
-  sample: string[][];
   suggestedMapping: Record<string, string>;
   suggestedMatchBy: MatchBy;
   suggestedMatchColumn: string | null;
@@ -94,6 +95,7 @@ async function toView(deps: ServiceDeps, i: ImportRecord, withErrors = true): Pr
     hasHeaders: i.hasHeaders,
     columns: i.columns,
     rowCount: i.rowCount,
+    sample: i.sample,
     status: i.status,
     options: i.options as ImportRunOptions | null,
     progress: { done: i.cursor, total: i.rowCount },
@@ -123,13 +125,13 @@ export async function uploadImport(deps: ServiceDeps, project: Project, createdB
     hasHeaders: input.hasHeaders,
     columns: parsed.columns,
     rowCount: parsed.rows.length,
+    sample: parsed.rows.slice(0, SAMPLE_ROWS).map((r) => r.cells),
     createdBy,
   });
   const suggestion = suggestCaseMapping(parsed.columns);
   return {
     ...(await toView(deps, record)),
     sheets: parsed.sheets,
-    sample: parsed.rows.slice(0, SAMPLE_ROWS).map((r) => r.cells),
     suggestedMapping: suggestion.mapping,
     suggestedMatchBy: suggestion.matchBy,
     suggestedMatchColumn: suggestion.matchColumn,

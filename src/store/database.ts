@@ -223,6 +223,7 @@ export interface ImportTable {
   has_headers: boolean;
   columns: Json<string[]>;
   row_count: number;
+  sample: Json<string[][]>;
   options: Json<Record<string, unknown> | null>;
   status: 'uploaded' | 'running' | 'done' | 'failed';
   cursor: Generated<number>;

@@ -19,6 +19,7 @@ export interface ImportRecord {
   hasHeaders: boolean;
   columns: string[];
   rowCount: number;
+  sample: string[][];
   options: Record<string, unknown> | null;
   status: ImportStatus;
   cursor: number;
@@ -51,6 +52,7 @@ function rowToImport(row: Row): ImportRecord {
     hasHeaders: row.has_headers,
     columns: row.columns,
     rowCount: row.row_count,
+    sample: row.sample,
     options: row.options,
     status: row.status,
     cursor: row.cursor,
@@ -75,6 +77,7 @@ const COLUMNS = [
   'has_headers',
   'columns',
   'row_count',
+  'sample',
   'options',
   'status',
   'cursor',
@@ -98,6 +101,7 @@ export interface NewImport {
   hasHeaders: boolean;
   columns: string[];
   rowCount: number;
+  sample: string[][];
   createdBy: string | null;
 }
 
@@ -113,6 +117,7 @@ export async function insertImport(db: Db, projectId: string, i: NewImport): Pro
       has_headers: i.hasHeaders,
       columns: JSON.stringify(i.columns),
       row_count: i.rowCount,
+      sample: JSON.stringify(i.sample),
       options: JSON.stringify(null),
       status: 'uploaded',
       error: null,

@@ -7,6 +7,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 
+import type { Config } from '../../config.ts';
 import { AppError } from '../../errors.ts';
 import type { ServiceDeps } from '../../services/deps.ts';
 import { annotatedFile, type ExportFile, templateFile } from '../../services/import-export.ts';
@@ -14,6 +15,11 @@ import { dryRunImport, getImport, importProblems, listProjectImports, startImpor
 import { requireProject } from '../../services/projects.service.ts';
 import { actorOf, requireApiActor } from '../auth.ts';
 import { listQuery, projectParams } from './schemas.ts';
+
+/** For @fastify/multipart: one file of at most ROLLCALL_IMPORT_MAX_BYTES and a few small fields. */
+export function multipartLimits(config: Config) {
+  return { limits: { fileSize: config.importMaxBytes, files: 1, fields: 20, fieldSize: 64 * 1024, parts: 25, headerPairs: 100 } };
+}
 
 const importParams = projectParams.extend({ id: z.string().max(64) });
 

@@ -18,6 +18,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       has_headers boolean not null,
       columns jsonb not null,
       row_count integer not null,
+      -- The first rows, for the mapping step (the file is parsed again only to run).
+      sample jsonb not null default '[]',
       options jsonb,
       status text not null default 'uploaded' check (status in ('uploaded', 'running', 'done', 'failed')),
       cursor integer not null default 0,
