@@ -284,6 +284,9 @@ function MappingForm(props: { ctx: PageContext; project: Project; i: ImportView;
   );
 }
 
+/** Rewritten numbers listed on the page (the API gives up to 1000). */
+const SHOWN = 20;
+
 function DryRunResults(props: { dry: DryRunView }): JSX.Element {
   const { dry } = props;
   return (
@@ -291,6 +294,7 @@ function DryRunResults(props: { dry: DryRunView }): JSX.Element {
       <h2>Dry run: what the import would do</h2>
       <p class="muted">Nothing has been changed yet.</p>
       <Counts r={dry.result} future />
+      <ProblemTable errors={dry.result.errors} total={dry.result.errorCount} />
       {dry.normalisations.length ? (
         <>
           <h3>
@@ -305,7 +309,7 @@ function DryRunResults(props: { dry: DryRunView }): JSX.Element {
               </tr>
             </thead>
             <tbody>
-              {dry.normalisations.slice(0, 200).map((n) => (
+              {dry.normalisations.slice(0, SHOWN).map((n) => (
                 <tr>
                   <td safe>{String(n.row)}</td>
                   <td safe>{n.from}</td>
@@ -314,6 +318,7 @@ function DryRunResults(props: { dry: DryRunView }): JSX.Element {
               ))}
             </tbody>
           </table>
+          {dry.normalisationCount > SHOWN ? <p class="muted" safe>{`… and ${dry.normalisationCount - SHOWN} more.`}</p> : ''}
         </>
       ) : (
         ''
@@ -342,7 +347,6 @@ function DryRunResults(props: { dry: DryRunView }): JSX.Element {
       ) : (
         ''
       )}
-      <ProblemTable errors={dry.result.errors} total={dry.result.errorCount} />
     </section>
   );
 }
@@ -360,7 +364,7 @@ function Progress(props: { project: Project; i: ImportView }): JSX.Element {
         <span safe>{`${i.progress.done} of ${i.progress.total} rows`}</span>
       </p>
       <label for="import-bar">Progress</label>
-      <progress id="import-bar" max={String(i.progress.total)} value={String(i.progress.done)} safe>{`${pct}%`}</progress>
+      <progress id="import-bar" style="display:block;width:100%;max-width:40rem;height:1.2rem" max={String(i.progress.total)} value={String(i.progress.done)} safe>{`${pct}%`}</progress>
       <Counts r={i.result} />
       {i.error ? <ErrorBox text={`The import stopped: ${i.error}`} /> : ''}
       {live ? (
