@@ -80,7 +80,7 @@ export async function benchImport(engine: 'embedded' | 'postgres', pgUrl: string
     const form = new FormData();
     form.append('file', new Blob([new Uint8Array(file)]), 'bench.xlsx');
     const up = await fetch(`${server.base}/api/v1/projects/bench/imports`, { method: 'POST', headers: auth, body: form });
-    const upload = (await up.json()) as Record<string, any>;
+    const upload = (await up.json()) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
     if (up.status !== 201) {
       throw new Error(`upload: ${up.status} ${JSON.stringify(upload)}`);
     }
@@ -95,7 +95,7 @@ export async function benchImport(engine: 'embedded' | 'postgres', pgUrl: string
     if (started.status !== 202) {
       throw new Error(`run: ${started.status} ${JSON.stringify(started.json)}`);
     }
-    let view: Record<string, any> = started.json;
+    let view: Record<string, any> = started.json; // eslint-disable-line @typescript-eslint/no-explicit-any
     const deadline = Date.now() + 600_000;
     while (view.status === 'running' && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 500));
