@@ -23,7 +23,7 @@ import { type CaseWithEntry, findCasesByExternalIds, findCasesByIds } from '../s
 import type { Db, Trx } from '../store/database.ts';
 import { findMobileWorkersByUsernames } from '../store/mobile-worker.store.ts';
 import { findHoldersByNumbers } from '../store/phone-entry.store.ts';
-import { type CaseView, createCaseInTransaction, mergeProperties, updateCaseInTransaction } from './cases.service.ts';
+import { type CaseView, createCaseInTransaction, createCasesInTransaction, mergeProperties, updateCaseInTransaction } from './cases.service.ts';
 import { type ServiceDeps, isUuid } from './deps.ts';
 import { importMobileWorkerInTransaction, validateWorker } from './mobile-workers.service.ts';
 
@@ -98,8 +98,10 @@ function columnOfError(err: AppError, columnOf: Map<string, string>): string | n
 }
 
 /**
- * Applies case rows inside the caller's transaction. A row the rules refuse is counted failed with
- * its reason; the AppErrors caught here are all raised before the row writes anything.
+ * Applies case rows inside the caller's transaction, in file order. Consecutive new cases are
+ * created together (createCasesInTransaction: one statement per table); an update is applied alone
+ * after the new cases before it. A row the rules refuse is counted failed with its reason; the
+ * AppErrors caught here are all raised before anything of their rows is written.
  */
 async function applyCaseChunk(trx: Trx, deps: ServiceDeps, project: Project, importId: string, o: ImportRunOptions, drafts: readonly CaseDraft[]): Promise<ChunkResult> {
   const columnOf = columnOfTarget(o.mapping);
@@ -107,9 +109,47 @@ async function applyCaseChunk(trx: Trx, deps: ServiceDeps, project: Project, imp
   const counts = zeroCounts();
   const problems: RowProblem[] = [];
   const decide = decisionOptions(o, columnOf);
+  const ctxOf = (d: CaseDraft) => ({ method: 'import' as const, source: { importId, row: d.row } });
+  const refused = (d: CaseDraft, err: unknown) => {
+    if (!(err instanceof AppError)) {
+      throw err;
+    }
+    counts.failed++;
+    problems.push({ row: d.row, column: columnOfError(err, columnOf), code: err.code, message: err.message });
+  };
+  const applied = (d: CaseDraft, action: 'created' | 'updated', view: CaseView) => {
+    counts[action]++;
+    problems.push(...d.problems, ...contactProblems(d.row, view, columnOf));
+  };
+  let pending: CaseDraft[] = [];
+  const flush = async () => {
+    const batch = pending;
+    pending = [];
+    const items = batch.map((d) => ({ input: newCaseInput(o, d), ctx: ctxOf(d) }));
+    try {
+      const views = await createCasesInTransaction(trx, deps, project, items);
+      batch.forEach((d, i) => applied(d, 'created', views[i] as CaseView));
+    } catch (err) {
+      if (!(err instanceof AppError)) {
+        throw err;
+      }
+      // An owner check refused one of them before anything was written: go one by one to find it.
+      for (const [i, d] of batch.entries()) {
+        try {
+          applied(d, 'created', await createCaseInTransaction(trx, deps, project, (items[i] as (typeof items)[number]).input, ctxOf(d)));
+        } catch (one) {
+          refused(d, one);
+        }
+      }
+    }
+  };
   for (const d of drafts) {
     const existing = d.key === null ? undefined : found.get(caseKey(o.matchBy, d.key));
     const decision = decideCaseRow(d, existing !== undefined, decide);
+    if (decision.action === 'create') {
+      pending.push(d);
+      continue;
+    }
     if (decision.action === 'skip' || decision.action === 'fail') {
       counts[COUNT_OF[decision.action]]++;
       if (decision.problem) {
@@ -117,26 +157,20 @@ async function applyCaseChunk(trx: Trx, deps: ServiceDeps, project: Project, imp
       }
       continue;
     }
-    const ctx = { method: 'import' as const, source: { importId, row: d.row } };
+    await flush();
     try {
-      let view: CaseView;
-      if (decision.action === 'update' && existing) {
-        view = await updateCaseInTransaction(trx, deps, project, existing.id, { name: d.name ?? undefined, properties: d.properties }, ctx);
-      } else {
-        const properties = Object.fromEntries(Object.entries(d.properties).filter((e): e is [string, string] => e[1] !== null));
-        view = await createCaseInTransaction(trx, deps, project, { caseType: o.caseType ?? '', name: d.name ?? '', ownerId: d.ownerId, externalId: d.externalId, properties }, ctx);
-      }
-      counts[COUNT_OF[decision.action]]++;
-      problems.push(...d.problems, ...contactProblems(d.row, view, columnOf));
+      applied(d, 'updated', await updateCaseInTransaction(trx, deps, project, (existing as CaseWithEntry).id, { name: d.name ?? undefined, properties: d.properties }, ctxOf(d)));
     } catch (err) {
-      if (!(err instanceof AppError)) {
-        throw err;
-      }
-      counts.failed++;
-      problems.push({ row: d.row, column: columnOfError(err, columnOf), code: err.code, message: err.message });
+      refused(d, err);
     }
   }
+  await flush();
   return { counts, problems };
+}
+
+function newCaseInput(o: ImportRunOptions, d: CaseDraft) {
+  const properties = Object.fromEntries(Object.entries(d.properties).filter((e): e is [string, string] => e[1] !== null));
+  return { caseType: o.caseType ?? '', name: d.name ?? '', ownerId: d.ownerId, externalId: d.externalId, properties };
 }
 
 async function applyWorkerChunk(trx: Trx, deps: ServiceDeps, project: Project, o: ImportRunOptions, drafts: readonly WorkerDraft[]): Promise<ChunkResult> {

@@ -56,24 +56,38 @@ export interface CaseWrite {
 }
 
 export async function insertCase(trx: Trx, projectId: string, c: CaseWrite, now: Date): Promise<CaseRecord> {
-  const row = await trx
+  const [row] = await insertCases(trx, projectId, [c], now);
+  if (!row) {
+    throw new Error('insertCase returned no row');
+  }
+  return row;
+}
+
+/** Inserts cases with one statement; returned in the order given (seq is assigned in that order). */
+export async function insertCases(trx: Trx, projectId: string, cases: readonly CaseWrite[], now: Date): Promise<CaseRecord[]> {
+  if (cases.length === 0) {
+    return [];
+  }
+  const rows = await trx
     .insertInto('cases')
-    .values({
-      project_id: projectId,
-      case_type: c.caseType,
-      name: c.name,
-      owner_id: c.ownerId,
-      external_id: c.externalId,
-      properties: JSON.stringify(c.properties),
-      phone_number: c.phoneNumber,
-      closed_at: null,
-      deleted_at: null,
-      created_at: now,
-      updated_at: now,
-    })
+    .values(
+      cases.map((c) => ({
+        project_id: projectId,
+        case_type: c.caseType,
+        name: c.name,
+        owner_id: c.ownerId,
+        external_id: c.externalId,
+        properties: JSON.stringify(c.properties),
+        phone_number: c.phoneNumber,
+        closed_at: null,
+        deleted_at: null,
+        created_at: now,
+        updated_at: now,
+      })),
+    )
     .returningAll()
-    .executeTakeFirstOrThrow();
-  return caseRowToCase(row);
+    .execute();
+  return rows.map(caseRowToCase).sort((a, b) => (BigInt(a.seq) < BigInt(b.seq) ? -1 : 1));
 }
 
 /** Locks a live case of the project for update. */
