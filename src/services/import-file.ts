@@ -175,14 +175,14 @@ function readWorkbook(bytes: Buffer, type: ImportFileType, sheet: string | null 
   }
   let wb: XLSX.WorkBook;
   try {
-    const names = XLSX.read(bytes, { type: 'buffer', bookSheets: true }).SheetNames;
+    // One pass over the file (a second, names-only pass costs as much as the inflating itself).
+    // sheetRows: one row past the limit (plus the header), so "too many" is known without reading all.
+    wb = XLSX.read(bytes, { type: 'buffer', dense: true, cellDates: true, cellFormula: false, cellHTML: false, cellText: false, sheetRows: MAX_ROWS + 2 });
+    const names = wb.SheetNames;
     const chosen = sheet ?? names[0];
     if (chosen === undefined || !names.includes(chosen)) {
       throw new AppError('IMPORT_SHEET_NOT_FOUND', `The workbook has no sheet named "${sheet ?? ''}"; its sheets are: ${names.join(', ')}.`);
     }
-    // sheetRows: read one row past the limit (plus the header) so "too many" is known without reading all.
-    wb = XLSX.read(bytes, { type: 'buffer', dense: true, cellDates: true, cellFormula: false, cellHTML: false, cellText: false, sheets: chosen, sheetRows: MAX_ROWS + 2 });
-    wb.SheetNames = names;
     const ws = wb.Sheets[chosen];
     return { rows: ws ? denseRows(ws) : [], sheet: chosen, sheets: names };
   } catch (err) {
