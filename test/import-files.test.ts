@@ -70,7 +70,9 @@ describe('import files: refused with a code, nothing stored', () => {
     assert.equal(res.statusCode, 400);
     assert.equal(res.json().error.code, 'VALIDATION_ERROR');
     const json = await t.request('POST', '/api/v1/projects/files/imports', { body: { file: 'x' } });
-    assert.equal(json.statusCode, 415);
+    assert.equal(json.statusCode, 400);
+    const form2 = await t.request('POST', '/api/v1/projects/files/imports', { body: 'file=x', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    assert.equal(form2.statusCode, 415);
   });
 
   test('the file name keeps only its base name; other sheets and no header row can be chosen', async () => {

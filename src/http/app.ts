@@ -25,7 +25,7 @@ import { registerMessageRoutes } from './api/messages.routes.ts';
 import { registerMobileWorkerRoutes } from './api/mobile-workers.routes.ts';
 import { registerPhoneNumberRoutes } from './api/phone-numbers.routes.ts';
 import { registerProjectRoutes } from './api/projects.routes.ts';
-import { multipartLimits, registerImportRoutes } from './api/imports.routes.ts';
+import { multipartLimits, registerImportRoutes, registerImportUploadRoute } from './api/imports.routes.ts';
 import { errorBody, installErrorHandler } from './error-handler.ts';
 import { installJsonParser } from './json-body.ts';
 
@@ -82,10 +82,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerConsentRoutes(app, deps.services);
   registerGatewayWebhooks(app, deps.services, createInboundIntake(deps.services, () => deps.services.notifyInbound()), deps.services.messaging.publicUrl);
   registerUnsubscribeRoutes(app, deps.services);
+  registerImportRoutes(app, deps.services);
   // Multipart only where files are uploaded: every other route keeps refusing it (415).
   await app.register(async (scope) => {
     await scope.register(fastifyMultipart, multipartLimits(deps.config));
-    registerImportRoutes(scope, deps.services);
+    registerImportUploadRoute(scope, deps.services);
   });
   await registerAdminRoutes(app, { services: deps.services, config: deps.config });
 

@@ -1,7 +1,8 @@
 /**
  * @module http/api/imports.routes — spreadsheet imports (API.md "Imports"): upload (multipart), run
  * or dry run, progress and results, history, the annotated file and the template.
- * Registered inside a scope that has @fastify/multipart, so no other route accepts multipart bodies.
+ * Only the upload is registered inside a scope that has @fastify/multipart, so no other route
+ * accepts multipart bodies.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
@@ -36,12 +37,16 @@ export const runBody = z.strictObject({
 /** Reads the multipart form: the `file` part and the `hasHeaders` (Default: true) and `sheet` fields. */
 export async function readUpload(request: FastifyRequest): Promise<{ upload: UploadInput; fields: Record<string, string> }> {
   if (!request.isMultipart()) {
-    throw new AppError('UNSUPPORTED_MEDIA_TYPE', 'Send the file as multipart/form-data with a field named "file".');
+    // A JSON body reached the handler (it parsed): the request is well-formed but not a file upload.
+    const json = /^application\/json\b/i.test(String(request.headers['content-type'] ?? ''));
+    throw new AppError(json ? 'VALIDATION_ERROR' : 'UNSUPPORTED_MEDIA_TYPE', 'Send the file as multipart/form-data with a field named "file".');
   }
   const fields: Record<string, string> = {};
   let file: { name: string; bytes: Buffer } | null = null;
+  let parts = 0;
   try {
     for await (const part of request.parts()) {
+      parts++;
       if (part.type === 'file') {
         const bytes = await part.toBuffer();
         if (part.fieldname === 'file' && file === null) {
@@ -59,7 +64,8 @@ export async function readUpload(request: FastifyRequest): Promise<{ upload: Upl
     if (err instanceof AppError) {
       throw err;
     }
-    throw new AppError('VALIDATION_ERROR', 'The multipart form could not be read.', { cause: err });
+    // Not a single part could be read: the body is not multipart at all, whatever its header says.
+    throw new AppError(parts === 0 ? 'UNSUPPORTED_MEDIA_TYPE' : 'VALIDATION_ERROR', 'The multipart form could not be read.', { cause: err });
   }
   if (!file) {
     throw new AppError('VALIDATION_ERROR', 'Add the spreadsheet in a form field named "file".', { details: { field: 'file' } });
@@ -81,17 +87,22 @@ export function sendFile(reply: FastifyReply, f: ExportFile): FastifyReply {
     .send(f.bytes);
 }
 
-export function registerImportRoutes(app: FastifyInstance, deps: ServiceDeps): void {
+/** The upload, in a scope where @fastify/multipart is registered. */
+export function registerImportUploadRoute(app: FastifyInstance, deps: ServiceDeps): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
-  const auth = requireApiActor(deps);
-  const tags = ['imports'];
-
-  r.post('/api/v1/projects/:project/imports', { onRequest: auth, schema: { tags, params: projectParams } }, async (request, reply) => {
+  r.post('/api/v1/projects/:project/imports', { onRequest: requireApiActor(deps), schema: { tags: ['imports'], params: projectParams } }, async (request, reply) => {
     const actor = actorOf(request);
     const project = await requireProject(deps, actor, request.params.project);
     const { upload } = await readUpload(request);
     return reply.code(201).send(await uploadImport(deps, project, actor.userId, upload));
   });
+}
+
+/** Everything else about imports (JSON bodies only). */
+export function registerImportRoutes(app: FastifyInstance, deps: ServiceDeps): void {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  const auth = requireApiActor(deps);
+  const tags = ['imports'];
 
   r.get('/api/v1/projects/:project/imports', { onRequest: auth, schema: { tags, params: projectParams, querystring: listQuery } }, async (request) => {
     const project = await requireProject(deps, actorOf(request), request.params.project);
