@@ -10,6 +10,7 @@ import { after, before, describe, test } from 'node:test';
 import { sql } from 'kysely';
 
 import type { Db } from '../src/store/database.ts';
+import { WORKER_THRESHOLD } from '../src/services/import-file.ts';
 import { processImport } from '../src/services/imports.service.ts';
 import { startImport } from '../src/store/import.store.ts';
 import { type Cell, csv, encryptedWorkbook, multipart, workbook, zipBomb } from './support/import-files.ts';
@@ -62,6 +63,21 @@ describe('import files: refused with a code, nothing stored', () => {
       assert.equal(await imports(), before);
     });
   }
+
+  test('a large file is read in a worker thread, with the same result and the same refusals', async () => {
+    const rows: Cell[][] = [['Case Name', 'contact_phone_number']];
+    for (let i = 0; i < 30_000; i++) {
+      rows.push([`Person ${i}`, 254712000000 + i]);
+    }
+    const bytes = csv(rows);
+    assert.ok(bytes.length >= WORKER_THRESHOLD, `${bytes.length} bytes`);
+    const res = await send('large.csv', bytes);
+    assert.equal(res.statusCode, 201, res.body);
+    assert.equal(res.json().rowCount, 30_000);
+    assert.deepEqual(res.json().sample[0], ['Person 0', '254712000000']);
+    const bad = await send('large-bad.xlsx', randomBytes(WORKER_THRESHOLD + 10));
+    assert.equal(bad.json().error.code, 'IMPORT_FILE_UNREADABLE');
+  });
 
   test('no file part, or a JSON body, is refused', async () => {
     const form = multipart({ name: 'a.csv', bytes: Buffer.from('a\n1\n') });

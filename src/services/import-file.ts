@@ -7,10 +7,12 @@
  * Limits: 100,000 data rows, 300 columns, the configured byte size; a zip (xlsx) is checked from its
  * central directory before anything is inflated, so a zip bomb is refused without being expanded.
  */
+import { Worker } from 'node:worker_threads';
+
 import * as XLSX from '@e965/xlsx';
 import { parse as parseCsv } from 'csv-parse/sync';
 
-import { AppError } from '../errors.ts';
+import { AppError, coerceError, type ErrorCode, errorCatalogue } from '../errors.ts';
 import type { ImportFileType } from '../store/import.store.ts';
 
 /** Data rows accepted in one file (CommCare's case importer has the same limit). */
@@ -329,4 +331,46 @@ export function parseImportFile(rawName: string, bytes: Buffer, opts: ParseOptio
   }
   const book = readWorkbook(bytes, fileType, opts.sheet);
   return { fileName, fileType, sheet: book.sheet, sheets: book.sheets, ...shape(book.rows, opts.hasHeaders) };
+}
+
+/** Files at least this large are parsed in a worker thread (Default: 512 KiB); smaller ones in line. */
+export const WORKER_THRESHOLD = 512 * 1024;
+
+type WorkerReply = { ok: true; parsed: ParsedFile } | { ok: false; app: boolean; code: string; message: string };
+
+/**
+ * parseImportFile, in a worker thread for large files: reading a 100,000-row workbook takes seconds
+ * of CPU that would otherwise stop the server (and PGlite, on the same thread) from answering.
+ */
+export function parseImportFileOffThread(rawName: string, bytes: Buffer, opts: ParseOptions): Promise<ParsedFile> {
+  if (bytes.length < WORKER_THRESHOLD || bytes.length > opts.maxBytes) {
+    return Promise.resolve().then(() => parseImportFile(rawName, bytes, opts));
+  }
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(new URL('./import-file.worker.mjs', import.meta.url), { workerData: { fileName: rawName, bytes, options: opts } });
+    let settled = false;
+    worker.once('message', (reply: WorkerReply) => {
+      settled = true;
+      void worker.terminate();
+      if (reply.ok) {
+        resolve(reply.parsed);
+      } else if (reply.app && reply.code in errorCatalogue) {
+        reject(new AppError(reply.code as ErrorCode, reply.message));
+      } else {
+        reject(new AppError('IMPORT_FILE_UNREADABLE', undefined, { cause: new Error(reply.message) }));
+      }
+    });
+    worker.once('error', (err) => {
+      if (!settled) {
+        settled = true;
+        reject(coerceError(err));
+      }
+    });
+    worker.once('exit', (code) => {
+      if (!settled) {
+        settled = true;
+        reject(new Error(`The import parser stopped (exit code ${code}).`));
+      }
+    });
+  });
 }

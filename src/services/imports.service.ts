@@ -36,7 +36,7 @@ import {
 } from '../store/import.store.ts';
 import { findProjectById } from '../store/project.store.ts';
 import { type ServiceDeps, isUuid } from './deps.ts';
-import { type ParsedFile, parseImportFile } from './import-file.ts';
+import { type ParsedFile, parseImportFileOffThread } from './import-file.ts';
 import { applyChunk, type ChunkResult, type Drafts, type DryRunReport, dryRunDrafts, type ImportRunOptions, rowNumberAt } from './import-rows.service.ts';
 import { decodeCursor, encodeCursor, type Page } from './pagination.ts';
 
@@ -116,7 +116,7 @@ export interface UploadInput {
 
 /** Parses and keeps an uploaded file; refuses it with an IMPORT_* code (nothing is stored then). */
 export async function uploadImport(deps: ServiceDeps, project: Project, createdBy: string | null, input: UploadInput): Promise<UploadView> {
-  const parsed = parseImportFile(input.fileName, input.bytes, { hasHeaders: input.hasHeaders, sheet: input.sheet, maxBytes: deps.imports.maxBytes });
+  const parsed = await parseImportFileOffThread(input.fileName, input.bytes, { hasHeaders: input.hasHeaders, sheet: input.sheet, maxBytes: deps.imports.maxBytes });
   const record = await insertImport(deps.db, project.id, {
     fileName: parsed.fileName,
     fileType: parsed.fileType,
@@ -223,7 +223,7 @@ async function parseKept(deps: ServiceDeps, i: ImportRecord): Promise<ParsedFile
     throw new AppError('NOT_FOUND', 'The import file is gone.');
   }
   // The file was accepted at upload; the byte limit may have been lowered since, which must not strand it.
-  return parseImportFile(i.fileName, bytes, { hasHeaders: i.hasHeaders, sheet: i.sheet, maxBytes: Number.POSITIVE_INFINITY });
+  return parseImportFileOffThread(i.fileName, bytes, { hasHeaders: i.hasHeaders, sheet: i.sheet, maxBytes: Number.POSITIVE_INFINITY });
 }
 
 /** What a run with these options would do, with every normalisation and problem; writes nothing. */
