@@ -343,7 +343,8 @@ async function dryRunWorkerChunk(deps: ServiceDeps, project: Project, o: ImportR
 /** Reports what a run would do, chunk by chunk (yielding between chunks), writing nothing. */
 export async function dryRunDrafts(deps: ServiceDeps, project: Project, o: ImportRunOptions, drafts: Drafts): Promise<DryRunReport> {
   const report = new Report();
-  const size = 1000;
+  // Small steps, yielding between them, so requests are answered while a large file is checked.
+  const size = 250;
   for (let from = 0; from < drafts.rows.length; from += size) {
     if (drafts.target === 'cases') {
       await dryRunCaseChunk(deps, project, o, drafts.rows.slice(from, from + size), report);
