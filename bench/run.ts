@@ -16,6 +16,7 @@ import path from 'node:path';
 import pg from 'pg';
 
 import { benchCaseCreation } from './case-creation.bench.ts';
+import { benchImport } from './import.bench.ts';
 import { benchMessaging } from './messaging.bench.ts';
 import { benchPhoneNormalisation } from './phone-normalisation.bench.ts';
 import { benchStartup } from './startup.bench.ts';
@@ -65,6 +66,8 @@ const suites: Suite[] = [
   ...(pgServer ? [{ name: 'cases-postgres', run: () => benchCaseCreation('postgres', pgServer.url) }] : []),
   { name: 'messaging-embedded', run: () => benchMessaging('embedded', null) },
   ...(pgServer ? [{ name: 'messaging-postgres', run: () => benchMessaging('postgres', pgServer.url) }] : []),
+  { name: 'import-embedded', run: () => benchImport('embedded', null) },
+  ...(pgServer ? [{ name: 'import-postgres', run: () => benchImport('postgres', pgServer.url) }] : []),
 ];
 
 const rows: Array<BenchResult & { command: string }> = [];

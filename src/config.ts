@@ -44,6 +44,8 @@ const envSchema = z.object({
   ROLLCALL_DISPATCH_LEASE_MS: z.coerce.number().int().min(500).default(60_000),
   /** How often an idle worker looks for due messages, in ms (Default: 250). */
   ROLLCALL_DISPATCH_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(250),
+  /** Largest spreadsheet accepted for an import, in bytes (Default: 20 MiB). */
+  ROLLCALL_IMPORT_MAX_BYTES: z.coerce.number().int().min(1024).default(20 * 1024 * 1024),
 });
 
 export interface Config {
@@ -70,6 +72,7 @@ export interface Config {
   readonly dispatchBatch: number;
   readonly dispatchPollMs: number;
   readonly dispatchLeaseMs: number;
+  readonly importMaxBytes: number;
 }
 
 /** Reads and validates the environment; throws naming the bad variable. */
@@ -106,6 +109,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dispatchBatch: e.ROLLCALL_DISPATCH_BATCH,
     dispatchPollMs: e.ROLLCALL_DISPATCH_POLL_MS,
     dispatchLeaseMs: e.ROLLCALL_DISPATCH_LEASE_MS,
+    importMaxBytes: e.ROLLCALL_IMPORT_MAX_BYTES,
   });
 }
 

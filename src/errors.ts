@@ -47,6 +47,21 @@ export const errorCatalogue = {
   SURVEY_TIMED_OUT: 'The person did not answer within the survey timeout, so the survey ended.',
   SURVEY_TOO_MANY_INVALID_ANSWERS: 'The person gave three answers in a row that did not fit the question, so the survey ended incomplete.',
   SURVEY_CANCELLED: 'A user cancelled the survey before it was finished.',
+  // Imports (spreadsheet files and their rows)
+  IMPORT_UNSUPPORTED_TYPE: 'Only Excel (.xlsx, .xls) and CSV (.csv) files can be imported.',
+  IMPORT_FILE_TOO_LARGE: 'The file is larger than the server accepts for imports; split it into smaller files.',
+  IMPORT_FILE_UNREADABLE: 'The file could not be read as a spreadsheet: it may be damaged, or not the type its name says. Save it again from Excel (CSV as "CSV UTF-8") and retry.',
+  IMPORT_FILE_ENCRYPTED: 'The file is protected by a password. Remove the password in Excel (File → Info → Protect Workbook) and upload it again.',
+  IMPORT_FILE_EMPTY: 'The file has no rows to import.',
+  IMPORT_TOO_MANY_ROWS: 'The file has more than 100,000 rows; split it into several files.',
+  IMPORT_TOO_MANY_COLUMNS: 'The file has more than 300 columns; remove the columns you do not need.',
+  IMPORT_EMPTY_HEADER: 'A column has data but no name in the header row; give every column a name (or say the file has no header row).',
+  IMPORT_DUPLICATE_HEADER: 'Two columns have the same name in the header row; rename one of them.',
+  IMPORT_SHEET_NOT_FOUND: 'The workbook has no sheet with that name.',
+  IMPORT_DUPLICATE_ROW: 'Another row of the file has the same case id or external id; only the first of them is imported.',
+  IMPORT_CASE_NOT_FOUND: 'No case of this case type has this case id in the project; clear the case id cell to create a new case.',
+  IMPORT_NAME_MISSING: 'A new record needs a name (for a mobile worker, a username), and this row has none.',
+  IMPORT_ROW_FAILED: 'This row could not be saved; the reason is shown. Fix it in the annotated file and import that row again.',
 } as const satisfies Record<string, string>;
 
 export type ErrorCode = keyof typeof errorCatalogue;

@@ -1,5 +1,5 @@
 /**
- * @module cli — `rollcall serve | worker | migrate | create-admin | doctor`.
+ * @module cli — `rollcall serve | worker | migrate | create-admin | doctor | import`.
  * Commands that open the embedded database take the data-folder lock, so they refuse to run
  * while a server holds it (they would lose writes behind its back).
  */
@@ -7,6 +7,7 @@ import { Command } from 'commander';
 
 import { loadConfig } from '../config.ts';
 import { runCreateAdmin, runDoctor, runMigrate, runServe } from './commands.ts';
+import { type ImportCommandOptions, runImportCommand } from './import.command.ts';
 import { runWorker } from './worker.command.ts';
 
 const program = new Command();
@@ -36,6 +37,30 @@ program
 program.command('doctor').description('Check the settings and the database, and say what is wrong.').action(async () => {
   process.exitCode = await runDoctor(loadConfig());
 });
+
+program
+  .command('import')
+  .description('Import cases (or mobile workers) from an .xlsx, .xls or .csv file; a progress bar goes to stderr.')
+  .argument('<file>', 'the spreadsheet')
+  .requiredOption('--project <name>', 'the project')
+  .option('--case-type <type>', 'the case type (required for cases)')
+  .option('--target <target>', 'cases or mobile-workers', 'cases')
+  .option('--map <pairs>', 'column mapping over the suggested one, e.g. "Case Name=name,Phone=contact_phone_number,Notes=" (empty: ignore)')
+  .option('--match-by <what>', 'case_id or external_id (default: from the headers)')
+  .option('--match-column <column>', 'the column holding the case id or external id (default: from the headers)')
+  .option('--no-create', 'do not create records for rows that match nothing (they are skipped)')
+  .option('--no-headers', 'the first row is data, not column names')
+  .option('--sheet <name>', 'the sheet to read (default: the first)')
+  .option('--dry-run', 'report what would happen, write nothing', false)
+  .action(async (file: string, opts: Omit<ImportCommandOptions, 'target' | 'matchBy'> & { target: string; matchBy?: string }) => {
+    if (opts.target !== 'cases' && opts.target !== 'mobile-workers') {
+      throw new Error('--target must be cases or mobile-workers');
+    }
+    if (opts.matchBy !== undefined && opts.matchBy !== 'case_id' && opts.matchBy !== 'external_id') {
+      throw new Error('--match-by must be case_id or external_id');
+    }
+    process.exitCode = await runImportCommand(loadConfig(), file, { ...opts, target: opts.target, matchBy: opts.matchBy });
+  });
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.stderr.write(`rollcall: ${err instanceof Error ? err.message : String(err)}\n`);

@@ -3,6 +3,7 @@
  */
 import fastifyCookie from '@fastify/cookie';
 import fastifyFormbody from '@fastify/formbody';
+import fastifyMultipart from '@fastify/multipart';
 import fastifySwagger from '@fastify/swagger';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
@@ -27,6 +28,7 @@ import { registerMobileWorkerRoutes } from './api/mobile-workers.routes.ts';
 import { registerPhoneNumberRoutes } from './api/phone-numbers.routes.ts';
 import { registerProjectRoutes } from './api/projects.routes.ts';
 import { registerSurveyRoutes } from './api/surveys.routes.ts';
+import { multipartLimits, registerImportRoutes, registerImportUploadRoute } from './api/imports.routes.ts';
 import { errorBody, installErrorHandler } from './error-handler.ts';
 import { installJsonParser } from './json-body.ts';
 
@@ -100,6 +102,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerGatewayWebhooks(app, deps.services, createInboundIntake(deps.services, () => deps.services.notifyInbound()), deps.services.messaging.publicUrl);
   registerUnsubscribeRoutes(app, deps.services);
   registerSurveyRoutes(app, deps.services);
+  registerImportRoutes(app, deps.services);
+  // Multipart only where files are uploaded: every other route keeps refusing it (415).
+  await app.register(async (scope) => {
+    await scope.register(fastifyMultipart, multipartLimits(deps.config));
+    registerImportUploadRoute(scope, deps.services);
+  });
   await registerAdminRoutes(app, { services: deps.services, config: deps.config });
 
   app.setNotFoundHandler((request, reply) => {

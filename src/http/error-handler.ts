@@ -20,6 +20,8 @@ export const statusOf: Partial<Record<ErrorCode, number>> = {
   SERVICE_UNAVAILABLE: 503,
   DATA_DIR_LOCKED: 503,
   STORAGE_FULL: 507,
+  IMPORT_FILE_TOO_LARGE: 413,
+  IMPORT_UNSUPPORTED_TYPE: 415,
 };
 
 /** Codes not in the table are contact or message problems in a request: 422. */

@@ -5,13 +5,13 @@
 import { type CaseContact, type CaseContactReading, readCaseContact, toCaseContact, wantsTwoWay } from '../domain/case-contact.ts';
 import type { Project } from '../domain/project.ts';
 import { AppError } from '../errors.ts';
-import { type CaseRecord, type CaseWithEntry, findCase, insertCase, listCases, lockCase, updateCaseRow } from '../store/case.store.ts';
-import { appendConsentEvents } from '../store/consent.store.ts';
+import { type CaseRecord, type CaseWithEntry, findCase, insertCases, listCases, lockCase, updateCaseRow } from '../store/case.store.ts';
+import { appendConsentEvents, type NewConsentEvent } from '../store/consent.store.ts';
 import type { ConsentMethod, Db, Trx } from '../store/database.ts';
 import { isProjectMember } from '../store/user.store.ts';
 import { findMobileWorker } from '../store/mobile-worker.store.ts';
 import { type ServiceDeps, isUuid } from './deps.ts';
-import { type RegistryOptions, releaseOwner, syncCaseEntry } from './phone-registry.service.ts';
+import { type CaseNumberWish, insertNewCaseEntries, type RegistryOptions, releaseOwner, syncCaseEntry } from './phone-registry.service.ts';
 import { decodeCursor, encodeCursor, type Page } from './pagination.ts';
 
 export type PropertyValue = string | number | boolean | null;
@@ -94,11 +94,15 @@ export async function checkOwner(db: Db | Trx, project: Project, ownerId: string
   }
 }
 
-/** Saves the case's contact state to the registry inside the transaction. */
-async function syncEntry(trx: Trx, deps: ServiceDeps, c: CaseRecord, reading: CaseContactReading, isNew = false) {
+/** The number the case asks the registry for: none when closed, deleted or without a valid number. */
+function entryWish(c: CaseRecord, reading: CaseContactReading): CaseNumberWish | null {
   const active = !c.closed && !c.deleted;
-  const wish = active && reading.phone.kind === 'valid' ? { number: reading.phone.e164, wantsTwoWay: wantsTwoWay(reading) } : null;
-  return syncCaseEntry(trx, { projectId: c.projectId, caseId: c.id, wish, isNew }, registryOptions(deps));
+  return active && reading.phone.kind === 'valid' ? { number: reading.phone.e164, wantsTwoWay: wantsTwoWay(reading) } : null;
+}
+
+/** Saves the case's contact state to the registry inside the transaction. */
+async function syncEntry(trx: Trx, deps: ServiceDeps, c: CaseRecord, reading: CaseContactReading) {
+  return syncCaseEntry(trx, { projectId: c.projectId, caseId: c.id, wish: entryWish(c, reading) }, registryOptions(deps));
 }
 
 /** Who changed a case, for the consent ledger (Default: the API, no source). */
@@ -109,25 +113,31 @@ export interface ChangeContext {
 
 const API_CHANGE: ChangeContext = { method: 'api', source: {} };
 
+/** The consent event for a change of the consent property's meaning, or null when it did not change. */
+function consentChange(c: CaseRecord, before: boolean, after: CaseContactReading, ctx: ChangeContext): NewConsentEvent | null {
+  if (before === after.smsConsent || after.phone.kind !== 'valid') {
+    return null;
+  }
+  return {
+    number: after.phone.e164,
+    email: null,
+    projectId: c.projectId,
+    contactType: 'case',
+    contactId: c.id,
+    action: after.smsConsent ? 'consent-granted' : 'consent-withdrawn',
+    method: ctx.method,
+    source: ctx.source,
+    gatewayId: null,
+    gatewayName: null,
+  };
+}
+
 /** Records consent granted or withdrawn when the consent property's meaning changed. */
 async function recordConsentChange(trx: Trx, c: CaseRecord, before: boolean, after: CaseContactReading, ctx: ChangeContext): Promise<void> {
-  if (before === after.smsConsent || after.phone.kind !== 'valid') {
-    return;
+  const event = consentChange(c, before, after, ctx);
+  if (event) {
+    await appendConsentEvents(trx, [event]);
   }
-  await appendConsentEvents(trx, [
-    {
-      number: after.phone.e164,
-      email: null,
-      projectId: c.projectId,
-      contactType: 'case',
-      contactId: c.id,
-      action: after.smsConsent ? 'consent-granted' : 'consent-withdrawn',
-      method: ctx.method,
-      source: ctx.source,
-      gatewayId: null,
-      gatewayName: null,
-    },
-  ]);
 }
 
 export async function createCase(deps: ServiceDeps, project: Project, input: NewCaseInput, ctx: ChangeContext = API_CHANGE): Promise<CaseView> {
@@ -136,17 +146,32 @@ export async function createCase(deps: ServiceDeps, project: Project, input: New
 
 /** createCase inside the caller's transaction (self-registration runs inside inbound processing). */
 export async function createCaseInTransaction(trx: Trx, deps: ServiceDeps, project: Project, input: NewCaseInput, ctx: ChangeContext = API_CHANGE): Promise<CaseView> {
-  if (input.ownerId) {
-    await checkOwner(trx, project, input.ownerId);
+  const [view] = await createCasesInTransaction(trx, deps, project, [{ input, ctx }]);
+  if (!view) {
+    throw new Error('createCasesInTransaction returned no case');
   }
-  const properties = mergeProperties({}, input.properties ?? {});
-  const reading = readCaseContact(properties, project);
+  return view;
+}
+
+/**
+ * Creates several cases in the caller's transaction with one statement per table (an import's
+ * chunk), with exactly the rules of one case: each owner is checked first (an AppError is thrown
+ * before anything is written), then the cases, their registry entries in the order given (an
+ * earlier case wins a number both want two-way) and their consent events.
+ */
+export async function createCasesInTransaction(trx: Trx, deps: ServiceDeps, project: Project, items: readonly { input: NewCaseInput; ctx: ChangeContext }[]): Promise<CaseView[]> {
+  for (const { input } of items) {
+    if (input.ownerId) {
+      await checkOwner(trx, project, input.ownerId);
+    }
+  }
   const now = deps.clock();
-  {
-    const c = await insertCase(
-      trx,
-      project.id,
-      {
+  const prepared = items.map(({ input }) => {
+    const properties = mergeProperties({}, input.properties ?? {});
+    const reading = readCaseContact(properties, project);
+    return {
+      reading,
+      write: {
         caseType: input.caseType,
         name: input.name,
         ownerId: input.ownerId ?? null,
@@ -154,12 +179,20 @@ export async function createCaseInTransaction(trx: Trx, deps: ServiceDeps, proje
         properties,
         phoneNumber: reading.phone.kind === 'valid' ? reading.phone.e164 : null,
       },
-      now,
-    );
-    const state = await syncEntry(trx, deps, c, reading, true);
-    await recordConsentChange(trx, c, false, reading, ctx);
-    return toCaseView(c, state, project, reading);
-  }
+    };
+  });
+  const cases = await insertCases(trx, project.id, prepared.map((p) => p.write), now);
+  const states = await insertNewCaseEntries(
+    trx,
+    cases.map((c, i) => ({ projectId: c.projectId, caseId: c.id, wish: entryWish(c, (prepared[i] as (typeof prepared)[number]).reading) })),
+    registryOptions(deps),
+  );
+  const events = cases.flatMap((c, i) => {
+    const event = consentChange(c, false, (prepared[i] as (typeof prepared)[number]).reading, (items[i] as (typeof items)[number]).ctx);
+    return event ? [event] : [];
+  });
+  await appendConsentEvents(trx, events);
+  return cases.map((c, i) => toCaseView(c, states[i] ?? null, project, (prepared[i] as (typeof prepared)[number]).reading));
 }
 
 export async function getCase(deps: ServiceDeps, project: Project, caseId: string): Promise<CaseView> {
@@ -207,45 +240,43 @@ async function changeCase(deps: ServiceDeps, project: Project, caseId: string, c
 
 async function changeCaseInTransaction(trx: Trx, deps: ServiceDeps, project: Project, caseId: string, change: CaseChange, ctx: ChangeContext): Promise<CaseView> {
   const now = deps.clock();
-  {
-    const current = await lockCase(trx, project.id, caseId);
-    if (!current) {
-      throw new AppError('NOT_FOUND', 'No such case in this project.');
-    }
-    const properties = change.kind === 'update' && change.input.properties ? mergeProperties(current.properties, change.input.properties) : current.properties;
-    const reading = readCaseContact(properties, project);
-    const updated = await updateCaseRow(
-      trx,
-      caseId,
-      {
-        name: change.kind === 'update' && change.input.name !== undefined ? change.input.name : current.name,
-        properties,
-        phoneNumber: reading.phone.kind === 'valid' ? reading.phone.e164 : null,
-        closed: change.kind === 'close',
-        deleted: change.kind === 'delete',
-      },
-      now,
-    );
-    await recordConsentChange(trx, updated, readCaseContact(current.properties, project).smsConsent, reading, ctx);
-    let state: CaseWithEntry['entryState'];
-    if (updated.closed || updated.deleted) {
-      await releaseOwner(trx, 'case', caseId, registryOptions(deps));
-      state = null;
-    } else {
-      state = await syncEntry(trx, deps, updated, reading);
-    }
-    return toCaseView(updated, state, project, reading);
+  const current = await lockCase(trx, project.id, caseId);
+  if (!current) {
+    throw new AppError('NOT_FOUND', 'No such case in this project.');
   }
+  const properties = change.kind === 'update' && change.input.properties ? mergeProperties(current.properties, change.input.properties) : current.properties;
+  const reading = readCaseContact(properties, project);
+  const updated = await updateCaseRow(
+    trx,
+    caseId,
+    {
+      name: change.kind === 'update' && change.input.name !== undefined ? change.input.name : current.name,
+      properties,
+      phoneNumber: reading.phone.kind === 'valid' ? reading.phone.e164 : null,
+      closed: change.kind === 'close',
+      deleted: change.kind === 'delete',
+    },
+    now,
+  );
+  await recordConsentChange(trx, updated, readCaseContact(current.properties, project).smsConsent, reading, ctx);
+  let state: CaseWithEntry['entryState'];
+  if (updated.closed || updated.deleted) {
+    await releaseOwner(trx, 'case', caseId, registryOptions(deps));
+    state = null;
+  } else {
+    state = await syncEntry(trx, deps, updated, reading);
+  }
+  return toCaseView(updated, state, project, reading);
+}
+
+/** updateCase inside the caller's transaction (imports apply a chunk of rows in one; survey answers are saved inside inbound processing). `caseId` must be a uuid. */
+export function updateCaseInTransaction(trx: Trx, deps: ServiceDeps, project: Project, caseId: string, input: CaseUpdateInput, ctx: ChangeContext): Promise<CaseView> {
+  return changeCaseInTransaction(trx, deps, project, caseId, { kind: 'update', input }, ctx);
 }
 
 /** Merges properties (null or "" clears one) and re-evaluates the contact, even with no change. */
 export function updateCase(deps: ServiceDeps, project: Project, caseId: string, input: CaseUpdateInput, ctx: ChangeContext = API_CHANGE): Promise<CaseView> {
   return changeCase(deps, project, caseId, { kind: 'update', input }, ctx);
-}
-
-/** updateCase inside the caller's transaction (survey answers are saved inside inbound processing). */
-export function updateCaseInTransaction(trx: Trx, deps: ServiceDeps, project: Project, caseId: string, input: CaseUpdateInput, ctx: ChangeContext): Promise<CaseView> {
-  return changeCaseInTransaction(trx, deps, project, caseId, { kind: 'update', input }, ctx);
 }
 
 /** Closes the case; its number is released and the next eligible contact promoted. */

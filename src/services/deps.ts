@@ -27,6 +27,7 @@ export interface MessagingSettings {
 /** Coarse background work (pg-boss): job names and their payloads. */
 export interface JobPayloads {
   'broadcast-expand': { broadcastId: string };
+  'import-run': { importId: string };
 }
 export type JobName = keyof JobPayloads;
 
@@ -55,6 +56,17 @@ export interface ServiceDeps {
   signInThrottle: SignInThrottle;
   /** Counters and histograms of this process for GET /metrics. */
   metrics: ProcessMetrics;
+  imports: ImportSettings;
+}
+
+export interface ImportSettings {
+  /** Largest accepted spreadsheet in bytes (ROLLCALL_IMPORT_MAX_BYTES, Default: 20 MiB). */
+  maxBytes: number;
+  /**
+   * Rows applied per transaction. Small on PGlite, where a chunk holds the one connection (and the
+   * thread) that HTTP requests also need; larger on PostgreSQL.
+   */
+  chunkRows: number;
 }
 
 export interface LookupCaches {

@@ -6,11 +6,13 @@
 import { matchLanguage } from '../domain/language.ts';
 import { normaliseLookupNumber, parsePhoneNumber } from '../domain/phone-number.ts';
 import type { Project } from '../domain/project.ts';
+import type { Trx } from '../store/database.ts';
 import { canonicalTimeZone } from '../domain/time-zone.ts';
 import { isEmailAddress } from '../domain/email.ts';
 import { AppError } from '../errors.ts';
 import {
   findMobileWorker,
+  findMobileWorkerByUsername,
   insertMobileWorker,
   listMobileWorkers,
   lockMobileWorker,
@@ -93,7 +95,8 @@ function toView(w: MobileWorkerRecord, phoneNumbers: WorkerNumberView[]): Mobile
   };
 }
 
-function validateWorker(project: Project, input: NewWorkerInput): { language: string | null; timeZone: string | null; email: string | null } {
+/** Checks a new worker's fields as the API does (used by imports for their dry run too). */
+export function validateWorker(project: Project, input: NewWorkerInput): { language: string | null; timeZone: string | null; email: string | null } {
   if (!USERNAME.test(input.username)) {
     throw new AppError('VALIDATION_ERROR', 'username must be 1–80 letters, digits, dots, dashes or underscores, starting with a letter or digit.', { details: { field: 'username' } });
   }
@@ -240,4 +243,46 @@ export async function deleteMobileWorker(deps: ServiceDeps, project: Project, wo
     await releaseOwner(trx, 'mobile-worker', workerId, opts);
     await markMobileWorkerDeleted(trx, workerId, opts.now);
   });
+}
+
+/** A worker row of a spreadsheet: created when new (checked as the API checks it), its numbers added. */
+export interface ImportedWorker {
+  username: string;
+  language?: string | undefined;
+  timeZone?: string | undefined;
+  email?: string | undefined;
+  /** Numbers already normalised to E.164. */
+  numbers: readonly string[];
+}
+
+/**
+ * Creates the worker (or finds it by username, when `createNew` allows both) and adds the numbers it
+ * does not have yet, one-way (unverified), inside the caller's transaction. An existing worker's other
+ * fields are left as they are. Returns null when the worker is unknown and `createNew` is false.
+ */
+export async function importMobileWorkerInTransaction(
+  trx: Trx,
+  deps: ServiceDeps,
+  project: Project,
+  input: ImportedWorker,
+  createNew: boolean,
+): Promise<{ created: boolean; worker: MobileWorkerRecord } | null> {
+  const now = deps.clock();
+  let worker = await findMobileWorkerByUsername(trx, project.id, input.username);
+  const created = worker === null;
+  if (!worker) {
+    if (!createNew) {
+      return null;
+    }
+    const fields = validateWorker(project, input);
+    worker = await insertMobileWorker(trx, project.id, { username: input.username, passwordHash: null, ...fields }, now);
+    if (!worker) {
+      throw new AppError('CONFLICT', `A mobile worker named "${input.username}" already exists in this project.`, { details: { field: 'username' } });
+    }
+  }
+  const opts = { pendingTtlMs: deps.pendingTtlMs, now };
+  for (const number of new Set(input.numbers)) {
+    await addWorkerNumber(trx, { projectId: project.id, workerId: worker.id, number }, opts);
+  }
+  return { created, worker };
 }

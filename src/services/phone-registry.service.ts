@@ -11,9 +11,11 @@ import {
   deleteEntry,
   expirePending,
   findAnyHolder,
+  findAnyHolders,
   findEntriesByOwner,
   findHolder,
   findNextEligible,
+  insertEntries,
   insertEntry,
   lockNumbers,
   type OwnerType,
@@ -93,12 +95,9 @@ export interface CaseNumberWish {
  */
 export async function syncCaseEntry(
   trx: Trx,
-  c: { projectId: string; caseId: string; wish: CaseNumberWish | null; isNew?: boolean },
+  c: { projectId: string; caseId: string; wish: CaseNumberWish | null },
   opts: RegistryOptions,
 ): Promise<EntryState | null> {
-  if (c.isNew) {
-    return insertNewCaseEntry(trx, c, opts);
-  }
   const before = await findEntriesByOwner(trx, 'case', [c.caseId]);
   await lockNumbers(trx, [...before.map((e) => e.number), ...(c.wish ? [c.wish.number] : [])]);
   // Re-read under the locks: a promotion elsewhere may have changed our entry's state.
@@ -129,15 +128,45 @@ export async function syncCaseEntry(
   return entry.state;
 }
 
-/** A case just created has no entry yet: one lock, one look at the holder, one insert. */
-async function insertNewCaseEntry(trx: Trx, c: { projectId: string; caseId: string; wish: CaseNumberWish | null }, opts: RegistryOptions): Promise<EntryState | null> {
-  if (!c.wish) {
-    return null;
+/**
+ * Entries for cases just created (one, or an import's chunk), decided in the order given: the numbers are
+ * locked together, their holders read at once, and a number claimed two-way by an earlier case of
+ * the list is one-way for the later ones. Returns each case's entry state (null: no entry).
+ */
+export async function insertNewCaseEntries(trx: Trx, cases: readonly { projectId: string; caseId: string; wish: CaseNumberWish | null }[], opts: RegistryOptions): Promise<(EntryState | null)[]> {
+  const numbers = cases.flatMap((c) => (c.wish ? [c.wish.number] : []));
+  if (numbers.length === 0) {
+    return cases.map(() => null);
   }
-  await lockNumbers(trx, [c.wish.number]);
-  const twoWay = c.wish.wantsTwoWay && !(await heldByAnother(trx, c.wish.number, null, opts));
-  const entry = await insertEntry(trx, { number: c.wish.number, projectId: c.projectId, ownerType: 'case', ownerId: c.caseId, wantsTwoWay: c.wish.wantsTwoWay, now: opts.now, state: twoWay ? 'two-way' : 'one-way' });
-  return entry.state;
+  await lockNumbers(trx, numbers);
+  const wanted = [...new Set(cases.flatMap((c) => (c.wish?.wantsTwoWay ? [c.wish.number] : [])))];
+  const holders = await findAnyHolders(trx, wanted);
+  const taken = new Set<string>();
+  for (const number of wanted) {
+    const holder = holders.get(number);
+    if (!holder) {
+      continue;
+    }
+    // A pending hold whose time ran out is ended here, as heldByAnother does for one number.
+    if (holder.state === 'pending' && holder.pendingExpiresAt && holder.pendingExpiresAt <= opts.now) {
+      await expirePending(trx, number, opts.now);
+    } else {
+      taken.add(number);
+    }
+  }
+  const rows = cases.flatMap((c) => {
+    if (!c.wish) {
+      return [];
+    }
+    const twoWay = c.wish.wantsTwoWay && !taken.has(c.wish.number);
+    if (twoWay) {
+      taken.add(c.wish.number);
+    }
+    return [{ number: c.wish.number, projectId: c.projectId, ownerType: 'case' as const, ownerId: c.caseId, wantsTwoWay: c.wish.wantsTwoWay, now: opts.now, state: twoWay ? ('two-way' as const) : ('one-way' as const) }];
+  });
+  const inserted = await insertEntries(trx, rows);
+  const stateOf = new Map(inserted.map((e) => [e.ownerId, e.state]));
+  return cases.map((c) => stateOf.get(c.caseId) ?? null);
 }
 
 /** Releases every number an owner holds (case closed or deleted, worker deleted). */

@@ -56,24 +56,38 @@ export interface CaseWrite {
 }
 
 export async function insertCase(trx: Trx, projectId: string, c: CaseWrite, now: Date): Promise<CaseRecord> {
-  const row = await trx
+  const [row] = await insertCases(trx, projectId, [c], now);
+  if (!row) {
+    throw new Error('insertCase returned no row');
+  }
+  return row;
+}
+
+/** Inserts cases with one statement; returned in the order given (seq is assigned in that order). */
+export async function insertCases(trx: Trx, projectId: string, cases: readonly CaseWrite[], now: Date): Promise<CaseRecord[]> {
+  if (cases.length === 0) {
+    return [];
+  }
+  const rows = await trx
     .insertInto('cases')
-    .values({
-      project_id: projectId,
-      case_type: c.caseType,
-      name: c.name,
-      owner_id: c.ownerId,
-      external_id: c.externalId,
-      properties: JSON.stringify(c.properties),
-      phone_number: c.phoneNumber,
-      closed_at: null,
-      deleted_at: null,
-      created_at: now,
-      updated_at: now,
-    })
+    .values(
+      cases.map((c) => ({
+        project_id: projectId,
+        case_type: c.caseType,
+        name: c.name,
+        owner_id: c.ownerId,
+        external_id: c.externalId,
+        properties: JSON.stringify(c.properties),
+        phone_number: c.phoneNumber,
+        closed_at: null,
+        deleted_at: null,
+        created_at: now,
+        updated_at: now,
+      })),
+    )
     .returningAll()
-    .executeTakeFirstOrThrow();
-  return caseRowToCase(row);
+    .execute();
+  return rows.map(caseRowToCase).sort((a, b) => (BigInt(a.seq) < BigInt(b.seq) ? -1 : 1));
 }
 
 /** Locks a live case of the project for update. */
@@ -185,5 +199,20 @@ export async function listCases(db: Db, projectId: string, q: CaseListQuery): Pr
     query = query.where((eb) => eb.or([eb('cases.name', 'ilike', pattern), eb('cases.phone_number', 'like', pattern)]));
   }
   const rows = await query.orderBy('cases.seq').limit(q.limit).execute();
+  return rows.map((row) => ({ ...caseRowToCase(row), entryState: row.entry_state }));
+}
+
+/** Live cases of the project and type whose external id is among those given. */
+export async function findCasesByExternalIds(db: Db | Trx, projectId: string, caseType: string, externalIds: readonly string[]): Promise<CaseWithEntry[]> {
+  if (externalIds.length === 0) {
+    return [];
+  }
+  const rows = await withEntry(db)
+    .where('cases.project_id', '=', projectId)
+    .where('cases.deleted_at', 'is', null)
+    .where('cases.case_type', '=', caseType)
+    .where('cases.external_id', 'in', externalIds)
+    .orderBy('cases.seq')
+    .execute();
   return rows.map((row) => ({ ...caseRowToCase(row), entryState: row.entry_state }));
 }

@@ -251,6 +251,42 @@ export interface SurveySessionTable {
   ended_at: Date | null;
 }
 
+export interface ImportTable {
+  id: Generated<string>;
+  seq: Generated<string>;
+  project_id: string;
+  file_name: string;
+  file_type: 'xlsx' | 'xls' | 'csv';
+  file_bytes: Buffer;
+  sheet: string | null;
+  has_headers: boolean;
+  columns: Json<string[]>;
+  row_count: number;
+  sample: Json<string[][]>;
+  options: Json<Record<string, unknown> | null>;
+  status: 'uploaded' | 'running' | 'done' | 'failed';
+  cursor: Generated<number>;
+  created: Generated<number>;
+  updated: Generated<number>;
+  skipped: Generated<number>;
+  failed: Generated<number>;
+  error: string | null;
+  created_by: string | null;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+  started_at: Date | null;
+  finished_at: Date | null;
+}
+
+export interface ImportErrorTable {
+  id: Generated<string>;
+  import_id: string;
+  row_number: number;
+  column_name: string | null;
+  code: string;
+  message: string;
+}
+
 export interface Database {
   projects: ProjectTable;
   users: UserTable;
@@ -269,6 +305,8 @@ export interface Database {
   consent_events: ConsentEventTable;
   surveys: SurveyTable;
   survey_sessions: SurveySessionTable;
+  imports: ImportTable;
+  import_errors: ImportErrorTable;
 }
 
 export type Db = Kysely<Database>;

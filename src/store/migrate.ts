@@ -6,12 +6,14 @@ import { type Kysely, type Migration, type MigrationProvider, Migrator } from 'k
 import * as m0001 from './migrations/0001-foundation.ts';
 import * as m0002 from './migrations/0002-messaging.ts';
 import * as m0003 from './migrations/0003-inbound.ts';
+import * as m0005 from './migrations/0005-imports.ts';
 import * as m0006 from './migrations/0006-surveys.ts';
 
 const migrations: Record<string, Migration> = {
   '0001-foundation': m0001,
   '0002-messaging': m0002,
   '0003-inbound': m0003,
+  '0005-imports': m0005,
   '0006-surveys': m0006,
 };
 

@@ -125,3 +125,13 @@ export async function findMobileWorkersByIds(db: Db | Trx, projectId: string, id
   const rows = await db.selectFrom('mobile_workers').selectAll().where('project_id', '=', projectId).where('deleted_at', 'is', null).where('id', 'in', ids).execute();
   return rows.map(rowToWorker);
 }
+
+/** Live workers of the project among the usernames given (compared without case, as usernames are unique). */
+export async function findMobileWorkersByUsernames(db: Db | Trx, projectId: string, usernames: readonly string[]): Promise<MobileWorkerRecord[]> {
+  if (usernames.length === 0) {
+    return [];
+  }
+  const lower = [...new Set(usernames.map((u) => u.toLowerCase()))];
+  const rows = await db.selectFrom('mobile_workers').selectAll().where('project_id', '=', projectId).where('deleted_at', 'is', null).where(sql<string>`lower(username)`, 'in', lower).execute();
+  return rows.map(rowToWorker);
+}

@@ -42,9 +42,13 @@ function rowToEntry(row: Selectable<PhoneEntryTable>): PhoneEntry {
 
 /** Serialises every ownership change for one number until the transaction ends. */
 export async function lockNumbers(trx: Trx, numbers: readonly string[]): Promise<void> {
-  // Sorted, so two transactions locking the same pair cannot deadlock.
-  for (const n of [...new Set(numbers)].sort()) {
-    await sql`select pg_advisory_xact_lock(hashtextextended(${n}, 7218))`.execute(trx);
+  // Sorted, so two transactions locking the same pair cannot deadlock; several in one statement,
+  // taken in the array's order.
+  const sorted = [...new Set(numbers)].sort();
+  if (sorted.length === 1) {
+    await sql`select pg_advisory_xact_lock(hashtextextended(${sorted[0]}, 7218))`.execute(trx);
+  } else if (sorted.length > 1) {
+    await sql`select pg_advisory_xact_lock(hashtextextended(s.n, 7218)) from (select u.n from unnest(${sorted}::text[]) with ordinality as u(n, i) order by u.i) as s`.execute(trx);
   }
 }
 
@@ -112,28 +116,59 @@ export async function findAnyHolder(db: Db | Trx, number: string): Promise<Phone
   return row ? rowToEntry(row) : null;
 }
 
-export async function insertEntry(
-  trx: Trx,
-  e: { number: string; projectId: string; ownerType: OwnerType; ownerId: string; wantsTwoWay: boolean; now: Date; state?: 'one-way' | 'two-way' },
-): Promise<PhoneEntry> {
-  const row = await trx
+export interface NewEntry {
+  number: string;
+  projectId: string;
+  ownerType: OwnerType;
+  ownerId: string;
+  wantsTwoWay: boolean;
+  now: Date;
+  state?: 'one-way' | 'two-way';
+}
+
+export async function insertEntry(trx: Trx, e: NewEntry): Promise<PhoneEntry> {
+  const [entry] = await insertEntries(trx, [e]);
+  if (!entry) {
+    throw new Error('insertEntry returned no row');
+  }
+  return entry;
+}
+
+/** Inserts entries with one statement; returned in the order given. */
+export async function insertEntries(trx: Trx, entries: readonly NewEntry[]): Promise<PhoneEntry[]> {
+  if (entries.length === 0) {
+    return [];
+  }
+  const rows = await trx
     .insertInto('phone_entries')
-    .values({
-      number: e.number,
-      project_id: e.projectId,
-      owner_type: e.ownerType,
-      owner_id: e.ownerId,
-      state: e.state ?? 'one-way',
-      wants_two_way: e.wantsTwoWay,
-      wanted_at: e.wantsTwoWay ? e.now : null,
-      pending_expires_at: null,
-      verified_at: e.state === 'two-way' ? e.now : null,
-      created_at: e.now,
-      updated_at: e.now,
-    })
+    .values(
+      entries.map((e) => ({
+        number: e.number,
+        project_id: e.projectId,
+        owner_type: e.ownerType,
+        owner_id: e.ownerId,
+        state: e.state ?? 'one-way',
+        wants_two_way: e.wantsTwoWay,
+        wanted_at: e.wantsTwoWay ? e.now : null,
+        pending_expires_at: null,
+        verified_at: e.state === 'two-way' ? e.now : null,
+        created_at: e.now,
+        updated_at: e.now,
+      })),
+    )
     .returningAll()
-    .executeTakeFirstOrThrow();
-  return rowToEntry(row);
+    .execute();
+  const byOwner = new Map(rows.map((r) => [`${r.owner_type}:${r.owner_id}:${r.number}`, rowToEntry(r)]));
+  return entries.map((e) => byOwner.get(`${e.ownerType}:${e.ownerId}:${e.number}`) as PhoneEntry);
+}
+
+/** The entries holding the numbers as two-way or pending (expired or not), by number. */
+export async function findAnyHolders(db: Db | Trx, numbers: readonly string[]): Promise<Map<string, PhoneEntry>> {
+  if (numbers.length === 0) {
+    return new Map();
+  }
+  const rows = await db.selectFrom('phone_entries').selectAll().where('number', 'in', [...new Set(numbers)]).where('state', 'in', ['two-way', 'pending']).execute();
+  return new Map(rows.map((r) => [r.number, rowToEntry(r)]));
 }
 
 export async function setEntryState(

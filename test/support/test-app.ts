@@ -53,6 +53,8 @@ export interface TestAppOptions {
   providers?: Record<string, ProviderFactory>;
   /** The app's logger (Default: silent), e.g. one writing to a stream a test reads. */
   logger?: Logger;
+  /** Rows per import chunk (Default: 100, as on the embedded database). */
+  importChunkRows?: number;
 }
 
 export async function createTestApp(options: TestAppOptions = {}): Promise<TestApp> {
@@ -79,6 +81,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     caches: createLookupCaches(options.cacheTtlMs ?? 0),
     signInThrottle: new SignInThrottle(),
     metrics: new ProcessMetrics(),
+    imports: { maxBytes: config.importMaxBytes, chunkRows: options.importChunkRows ?? 100 },
   };
   if (queue) {
     await startJobWorkers(deps, queue);

@@ -7,13 +7,16 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 
+import fastifyMultipart from '@fastify/multipart';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
 import type { Config } from '../../config.ts';
 import type { ServiceDeps } from '../../services/deps.ts';
 import { registerAuthPages } from './auth.pages.tsx';
 import { registerCasePages } from './cases.pages.tsx';
+import { multipartLimits } from '../api/imports.routes.ts';
 import { registerGatewayPages } from './gateways.pages.tsx';
+import { registerImportPages } from './imports.pages.tsx';
 import { registerInboundPages } from './inbound.pages.tsx';
 import { registerMessagePages } from './messages.pages.tsx';
 import { registerProjectPages } from './projects.pages.tsx';
@@ -51,6 +54,11 @@ export async function registerAdminRoutes(app: FastifyInstance, deps: AdminDeps)
     registerGatewayPages(ui, deps);
     registerInboundPages(ui, app, deps);
     registerSurveyPages(ui, deps);
+    // The upload form is the only UI form sent as multipart.
+    await ui.register(async (scope) => {
+      await scope.register(fastifyMultipart, multipartLimits(deps.config));
+      registerImportPages(scope, deps);
+    });
   });
   app.get('/', async (_request, reply) => reply.redirect('/ui'));
 }

@@ -11,7 +11,7 @@ export interface PageContext {
   actor: Actor;
   project?: { name: string; timeZone: string } | null;
   /** Which navigation entry is current. */
-  section?: 'projects' | 'cases' | 'mobile-workers' | 'settings' | 'messages' | 'gateways' | 'tester' | 'opt-outs' | 'surveys';
+  section?: 'projects' | 'cases' | 'mobile-workers' | 'settings' | 'messages' | 'gateways' | 'tester' | 'opt-outs' | 'surveys' | 'imports';
 }
 
 export function Layout(props: PropsWithChildren<{ title: string; ctx: PageContext | null }>): JSX.Element {
@@ -71,6 +71,10 @@ export function Layout(props: PropsWithChildren<{ title: string; ctx: PageContex
                 </a>
                 <a href={`/ui/p/${p.name}/surveys`} aria-current={current('surveys')}>
                   Surveys
+                </a>
+                <h2>Data</h2>
+                <a href={`/ui/p/${p.name}/imports`} aria-current={current('imports')}>
+                  Import
                 </a>
                 <h2>Settings</h2>
                 <a href={`/ui/p/${p.name}/settings`} aria-current={current('settings')}>

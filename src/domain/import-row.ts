@@ -1,0 +1,283 @@
+/**
+ * @module domain/import-row — what one spreadsheet row asks for, before anything is looked up or
+ * written: the match key, the fields and property changes (blank = leave unchanged, `---` = clear),
+ * and what to do with the row once it is known whether the key matches a record. Pure: the dry run
+ * and the real run both decide through these functions, so they cannot disagree.
+ */
+import type { ErrorCode } from '../errors.ts';
+import { parsePhoneNumber } from './phone-number.ts';
+import type { ProjectContactSettings } from './project.ts';
+
+export type ImportTarget = 'cases' | 'mobile-workers';
+export type MatchBy = 'case_id' | 'external_id';
+export type RowAction = 'create' | 'update' | 'skip' | 'fail';
+
+/** A cell holding exactly this clears the property it is mapped to (RapidPro uses `--`). */
+export const CLEAR_VALUE = '---';
+/** Case fields a column may be mapped to; any other target is a case property. */
+export const CASE_FIELDS = ['name', 'external_id', 'owner_id'] as const;
+export const WORKER_FIELDS = ['username', 'phone_numbers', 'language', 'time_zone', 'email'] as const;
+/** The rule of the API for property names (http/api/schemas.ts): a letter, then letters, digits, _ or -. */
+export const PROPERTY_KEY = /^[A-Za-z][A-Za-z0-9_-]{0,99}$/;
+const MAX_VALUE = 10_000;
+const MAX_FIELD = 255;
+
+export interface RowProblem {
+  /** Spreadsheet row number (the header is row 1). */
+  row: number;
+  column: string | null;
+  code: ErrorCode;
+  message: string;
+}
+
+export interface CaseDraft {
+  row: number;
+  /** The match column's value (null: blank or no match column). */
+  key: string | null;
+  /** The spreadsheet row that first had the same key (this one is not applied). */
+  duplicateOf: number | null;
+  name: string | null;
+  externalId: string | null;
+  ownerId: string | null;
+  /** Property changes: text sets, null clears. Blank cells are absent (left unchanged). */
+  properties: Record<string, string | null>;
+  problems: RowProblem[];
+}
+
+interface Mapped {
+  index: number;
+  column: string;
+  target: string;
+}
+
+function mappedColumns(columns: readonly string[], mapping: Readonly<Record<string, string>>): Mapped[] {
+  return columns.flatMap((column, index) => {
+    const target = mapping[column]?.trim();
+    return target ? [{ index, column, target }] : [];
+  });
+}
+
+/** Which column each mapped target came from, for putting a contact problem on its column. */
+export function columnOfTarget(mapping: Readonly<Record<string, string>>): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const [column, target] of Object.entries(mapping)) {
+    if (target.trim()) {
+      out.set(target.trim(), column);
+    }
+  }
+  return out;
+}
+
+function tooLong(row: number, column: string, max: number): RowProblem {
+  return { row, column, code: 'VALIDATION_ERROR', message: `The value is longer than ${max} characters; it was not imported.` };
+}
+
+/** Reads the rows of a case import (see the module comment for the cell rules). */
+export function draftCaseRows(
+  columns: readonly string[],
+  rows: readonly { row: number; cells: readonly string[] }[],
+  o: { mapping: Readonly<Record<string, string>>; matchColumn: string | null; matchBy: MatchBy },
+): CaseDraft[] {
+  const mapped = mappedColumns(columns, o.mapping);
+  const matchIndex = o.matchColumn === null ? -1 : columns.indexOf(o.matchColumn);
+  const firstRowOfKey = new Map<string, number>();
+  return rows.map((r) => {
+    const rawKey = matchIndex < 0 ? '' : (r.cells[matchIndex] ?? '').trim();
+    const key = rawKey === '' || rawKey === CLEAR_VALUE ? null : rawKey;
+    let duplicateOf: number | null = null;
+    if (key !== null) {
+      const keyId = o.matchBy === 'case_id' ? key.toLowerCase() : key;
+      duplicateOf = firstRowOfKey.get(keyId) ?? null;
+      if (duplicateOf === null) {
+        firstRowOfKey.set(keyId, r.row);
+      }
+    }
+    const d: CaseDraft = { row: r.row, key, duplicateOf, name: null, externalId: o.matchBy === 'external_id' ? key : null, ownerId: null, properties: {}, problems: [] };
+    for (const m of mapped) {
+      const value = (r.cells[m.index] ?? '').trim();
+      if (value === '') {
+        continue;
+      }
+      const clear = value === CLEAR_VALUE;
+      if (m.target === 'name') {
+        if (clear) {
+          d.problems.push({ row: r.row, column: m.column, code: 'VALIDATION_ERROR', message: 'A case name cannot be cleared; the name was left as it was.' });
+        } else if (value.length > MAX_FIELD) {
+          d.problems.push(tooLong(r.row, m.column, MAX_FIELD));
+        } else {
+          d.name = value;
+        }
+      } else if (m.target === 'external_id' || m.target === 'owner_id') {
+        if (!clear && value.length <= MAX_FIELD) {
+          d[m.target === 'external_id' ? 'externalId' : 'ownerId'] = value;
+        } else if (!clear) {
+          d.problems.push(tooLong(r.row, m.column, MAX_FIELD));
+        }
+      } else if (clear) {
+        d.properties[m.target] = null;
+      } else if (value.length > MAX_VALUE) {
+        d.problems.push(tooLong(r.row, m.column, MAX_VALUE));
+      } else {
+        d.properties[m.target] = value;
+      }
+    }
+    return d;
+  });
+}
+
+export interface RowDecision {
+  action: RowAction;
+  problem: RowProblem | null;
+}
+
+/**
+ * What to do with a drafted row, knowing whether its key matched. An unknown key is skipped when new
+ * records are not wanted; a case id that matches nothing fails (a typo must not create a second case).
+ */
+export function decideCaseRow(d: CaseDraft, found: boolean, o: { matchBy: MatchBy; createNew: boolean; matchColumn: string | null; nameColumn: string | null }): RowDecision {
+  const fail = (code: ErrorCode, message: string, column: string | null = o.matchColumn): RowDecision => ({ action: 'fail', problem: { row: d.row, column, code, message } });
+  if (d.duplicateOf !== null) {
+    return fail('IMPORT_DUPLICATE_ROW', `Row ${d.duplicateOf} has the same ${o.matchBy === 'case_id' ? 'case id' : 'external id'} "${d.key ?? ''}"; this row was not imported.`);
+  }
+  if (d.key !== null && found) {
+    return { action: 'update', problem: null };
+  }
+  if (!o.createNew) {
+    return { action: 'skip', problem: null };
+  }
+  if (d.key !== null && o.matchBy === 'case_id') {
+    return fail('IMPORT_CASE_NOT_FOUND', `No case of this case type has the id "${d.key}"; clear the case id cell to create a new case.`);
+  }
+  if (d.name === null) {
+    return fail('IMPORT_NAME_MISSING', 'A new case needs a name, and the name cell of this row is blank (or no column is mapped to name).', o.nameColumn);
+  }
+  return { action: 'create', problem: null };
+}
+
+export interface WorkerDraft {
+  row: number;
+  username: string | null;
+  duplicateOf: number | null;
+  language?: string;
+  timeZone?: string;
+  email?: string;
+  /** Valid numbers in E.164, in the order given. */
+  numbers: string[];
+  problems: RowProblem[];
+}
+
+/** Reads the rows of a mobile-worker import; several numbers in one cell are separated by , or ;. */
+export function draftWorkerRows(
+  columns: readonly string[],
+  rows: readonly { row: number; cells: readonly string[] }[],
+  o: { mapping: Readonly<Record<string, string>>; project: ProjectContactSettings },
+): WorkerDraft[] {
+  const mapped = mappedColumns(columns, o.mapping);
+  const firstRow = new Map<string, number>();
+  return rows.map((r) => {
+    const d: WorkerDraft = { row: r.row, username: null, duplicateOf: null, numbers: [], problems: [] };
+    for (const m of mapped) {
+      const value = (r.cells[m.index] ?? '').trim();
+      if (value === '' || value === CLEAR_VALUE) {
+        continue;
+      }
+      if (m.target === 'username') {
+        d.username = value;
+      } else if (m.target === 'language') {
+        d.language = value;
+      } else if (m.target === 'time_zone') {
+        d.timeZone = value;
+      } else if (m.target === 'email') {
+        d.email = value;
+      } else if (m.target === 'phone_numbers') {
+        for (const part of value.split(/[,;]/).map((p) => p.trim()).filter(Boolean)) {
+          const parsed = parsePhoneNumber(part, { defaultCountry: o.project.defaultCountry, validation: o.project.phoneValidation });
+          if (parsed.kind === 'valid') {
+            d.numbers.push(parsed.e164);
+          } else if (parsed.kind === 'invalid') {
+            d.problems.push({ row: r.row, column: m.column, code: 'INVALID_PHONE_NUMBER', message: parsed.message });
+          }
+        }
+      }
+    }
+    if (d.username !== null) {
+      const key = d.username.toLowerCase();
+      d.duplicateOf = firstRow.get(key) ?? null;
+      if (d.duplicateOf === null) {
+        firstRow.set(key, r.row);
+      }
+    }
+    return d;
+  });
+}
+
+export function decideWorkerRow(d: WorkerDraft, found: boolean, o: { createNew: boolean; usernameColumn: string | null }): RowDecision {
+  if (d.username === null) {
+    return { action: 'fail', problem: { row: d.row, column: o.usernameColumn, code: 'IMPORT_NAME_MISSING', message: 'A mobile worker needs a username, and this row has none.' } };
+  }
+  if (d.duplicateOf !== null) {
+    return { action: 'fail', problem: { row: d.row, column: o.usernameColumn, code: 'IMPORT_DUPLICATE_ROW', message: `Row ${d.duplicateOf} has the same username "${d.username}"; this row was not imported.` } };
+  }
+  if (found) {
+    return { action: 'update', problem: null };
+  }
+  return { action: o.createNew ? 'create' : 'skip', problem: null };
+}
+
+function headerKey(column: string): string {
+  return column.trim().toLowerCase().replace(/[\s-]+/g, '_');
+}
+
+export interface SuggestedMapping {
+  mapping: Record<string, string>;
+  matchBy: MatchBy;
+  matchColumn: string | null;
+}
+
+/**
+ * Pre-maps the columns the seeds' workflow uses: `Case Name` → name, a `case id` column as the match
+ * column (blank for new cases), `external_id`, and any header that is a valid property name as that
+ * property (`contact_phone_number`, `gender`…). Other columns are ignored until mapped.
+ */
+export function suggestCaseMapping(columns: readonly string[]): SuggestedMapping {
+  const mapping: Record<string, string> = {};
+  let matchColumn: string | null = null;
+  let matchBy: MatchBy = 'case_id';
+  for (const column of columns) {
+    const key = headerKey(column);
+    if (key === 'case_name' || key === 'name') {
+      mapping[column] = 'name';
+    } else if (key === 'case_id' || key === 'caseid') {
+      matchColumn ??= column;
+      mapping[column] = '';
+    } else if (key === 'external_id') {
+      mapping[column] = 'external_id';
+    } else if (key === 'owner_id') {
+      mapping[column] = 'owner_id';
+    } else {
+      mapping[column] = PROPERTY_KEY.test(key) ? key : '';
+    }
+  }
+  if (matchColumn === null && columns.some((c) => headerKey(c) === 'external_id')) {
+    matchBy = 'external_id';
+    matchColumn = columns.find((c) => headerKey(c) === 'external_id') ?? null;
+  }
+  return { mapping, matchBy, matchColumn };
+}
+
+const WORKER_HEADERS: Record<string, (typeof WORKER_FIELDS)[number]> = {
+  username: 'username',
+  user_name: 'username',
+  phone_numbers: 'phone_numbers',
+  phone_number: 'phone_numbers',
+  phone: 'phone_numbers',
+  language: 'language',
+  language_code: 'language',
+  time_zone: 'time_zone',
+  timezone: 'time_zone',
+  email: 'email',
+};
+
+export function suggestWorkerMapping(columns: readonly string[]): Record<string, string> {
+  return Object.fromEntries(columns.map((c) => [c, WORKER_HEADERS[headerKey(c)] ?? '']));
+}

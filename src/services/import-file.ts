@@ -1,0 +1,376 @@
+/**
+ * @module services/import-file — reads an uploaded spreadsheet into rows of text cells, or refuses it
+ * with a catalogue code. Excel (.xlsx, .xls) goes through SheetJS (@e965/xlsx: the npm `xlsx` 0.18.5
+ * has known CVEs); CSV goes through csv-parse, because SheetJS's CSV reader turns `07946001800` into a
+ * number and drops the `+` of `+447946001800` (reference/dependencies.md §8). Every cell becomes text:
+ * numeric cells keep every digit (254712345678, never 2.54712345678e+11), dates become ISO dates.
+ * Limits: 100,000 data rows, 300 columns, the configured byte size; a zip (xlsx) is checked from its
+ * central directory before anything is inflated, so a zip bomb is refused without being expanded.
+ */
+import { Worker } from 'node:worker_threads';
+
+import * as XLSX from '@e965/xlsx';
+import { parse as parseCsv } from 'csv-parse/sync';
+
+import { AppError, coerceError, type ErrorCode, errorCatalogue } from '../errors.ts';
+import type { ImportFileType } from '../store/import.store.ts';
+
+/** Data rows accepted in one file (CommCare's case importer has the same limit). */
+export const MAX_ROWS = 100_000;
+export const MAX_COLUMNS = 300;
+/** What the parts of an xlsx may expand to, in total (Default: 256 MiB): a 100,000 × 300 sheet fits. */
+export const MAX_UNCOMPRESSED = 256 * 1024 * 1024;
+const MAX_ZIP_ENTRIES = 10_000;
+/** Longest file name kept (the base name only, never a path). */
+const MAX_NAME = 200;
+
+export interface SheetRow {
+  /** The spreadsheet row number (1 is the first row of the sheet, the header when there is one). */
+  row: number;
+  /** One text per column; '' when blank. */
+  cells: string[];
+}
+
+export interface ParsedFile {
+  fileName: string;
+  fileType: ImportFileType;
+  /** The sheet read (null for CSV) and every sheet of the workbook. */
+  sheet: string | null;
+  sheets: string[];
+  columns: string[];
+  rows: SheetRow[];
+}
+
+export interface ParseOptions {
+  hasHeaders: boolean;
+  /** Sheet name (Default: the first sheet). */
+  sheet?: string | null | undefined;
+  maxBytes: number;
+}
+
+/** Keeps only the base name of what a browser sent ("C:\\x\\..\\a.xlsx" → "a.xlsx"), without control characters. */
+export function safeFileName(raw: string): string {
+  const base = raw.replace(/\\/g, '/').split('/').pop() ?? '';
+  // eslint-disable-next-line no-control-regex
+  const clean = base.replace(/[\u0000-\u001f\u007f]/g, '').trim();
+  return (clean === '' || clean === '.' || clean === '..' ? 'upload' : clean).slice(-MAX_NAME);
+}
+
+export function fileTypeOf(fileName: string): ImportFileType {
+  const ext = /\.([A-Za-z]+)$/.exec(fileName)?.[1]?.toLowerCase();
+  if (ext === 'xlsx' || ext === 'xls' || ext === 'csv') {
+    return ext;
+  }
+  throw new AppError('IMPORT_UNSUPPORTED_TYPE', `"${fileName}" is not an .xlsx, .xls or .csv file.`);
+}
+
+const ZIP_MAGIC = '504b0304';
+const CFB_MAGIC = 'd0cf11e0';
+
+function magic(bytes: Buffer): string {
+  return bytes.subarray(0, 4).toString('hex');
+}
+
+/**
+ * Reads the zip's central directory (without inflating anything) and refuses archives whose parts
+ * declare more than MAX_UNCOMPRESSED bytes in total, or too many parts.
+ */
+export function checkZip(bytes: Buffer): void {
+  const unreadable = () => new AppError('IMPORT_FILE_UNREADABLE', 'The file is not a complete Excel workbook (its zip directory is missing or damaged).');
+  const from = Math.max(0, bytes.length - 65_557);
+  let eocd = -1;
+  for (let i = bytes.length - 22; i >= from; i--) {
+    if (bytes.readUInt32LE(i) === 0x06054b50) {
+      eocd = i;
+      break;
+    }
+  }
+  if (eocd < 0) {
+    throw unreadable();
+  }
+  const entries = bytes.readUInt16LE(eocd + 10);
+  const dirOffset = bytes.readUInt32LE(eocd + 16);
+  if (entries === 0xffff || dirOffset === 0xffffffff) {
+    // Zip64: an Excel file under the byte limit never needs it.
+    throw unreadable();
+  }
+  if (entries > MAX_ZIP_ENTRIES) {
+    throw new AppError('IMPORT_FILE_UNREADABLE', `The workbook has ${entries} parts, far more than a spreadsheet has; it is refused.`);
+  }
+  let at = dirOffset;
+  let total = 0;
+  for (let n = 0; n < entries; n++) {
+    if (at + 46 > bytes.length || bytes.readUInt32LE(at) !== 0x02014b50) {
+      throw unreadable();
+    }
+    total += bytes.readUInt32LE(at + 24);
+    if (total > MAX_UNCOMPRESSED) {
+      throw new AppError('IMPORT_FILE_TOO_LARGE', `The workbook expands to more than ${MAX_UNCOMPRESSED / 1024 / 1024} MiB when unpacked (a "zip bomb", or far more data than an import holds); it is refused.`);
+    }
+    at += 46 + bytes.readUInt16LE(at + 28) + bytes.readUInt16LE(at + 30) + bytes.readUInt16LE(at + 32);
+  }
+}
+
+/** Whether a compound (OLE) file is an encrypted Office document (an xlsx with a password is one). */
+function isEncryptedPackage(bytes: Buffer): boolean {
+  return bytes.includes(Buffer.from('EncryptedPackage', 'utf16le'));
+}
+
+/** A number as the digits it holds: 254712345678, never 2.54712345678e+11. */
+export function numberText(n: number): string {
+  if (Number.isInteger(n) && Math.abs(n) < 1e21) {
+    return BigInt(n).toString();
+  }
+  return String(n);
+}
+
+function pad(n: number, width = 2): string {
+  return String(n).padStart(width, '0');
+}
+
+/** A date cell as an ISO date (2026-12-01), with the time when it has one (2026-12-01T09:30:00). */
+function dateText(d: Date): string {
+  const day = `${pad(d.getUTCFullYear(), 4)}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}`;
+  const h = d.getUTCHours();
+  const m = d.getUTCMinutes();
+  const s = d.getUTCSeconds();
+  return h || m || s ? `${day}T${pad(h)}:${pad(m)}:${pad(s)}` : day;
+}
+
+function cellText(cell: XLSX.CellObject | undefined): string {
+  if (!cell || cell.v === undefined || cell.v === null) {
+    return '';
+  }
+  switch (cell.t) {
+    case 'n':
+      return numberText(cell.v as number);
+    case 'b':
+      return cell.v ? 'true' : 'false';
+    case 'd':
+      return cell.v instanceof Date ? dateText(cell.v) : String(cell.v);
+    case 'e':
+      return '';
+    default:
+      return String(cell.v);
+  }
+}
+
+// A leading apostrophe before = + - @ is how our annotated files protect such cells; read it back off.
+const PROTECTED = /^'(?=[=+\-@\t\r])/;
+// eslint-disable-next-line no-control-regex
+const NUL = /\u0000/g;
+
+function cleanCell(text: string): string {
+  return text.replace(NUL, '').replace(PROTECTED, '');
+}
+
+function readWorkbook(bytes: Buffer, type: ImportFileType, sheet: string | null | undefined): { rows: SheetRow[]; sheet: string; sheets: string[] } {
+  const m = magic(bytes);
+  if (m === CFB_MAGIC && isEncryptedPackage(bytes)) {
+    throw new AppError('IMPORT_FILE_ENCRYPTED');
+  }
+  if (m === ZIP_MAGIC) {
+    checkZip(bytes);
+  } else if (!(type === 'xls' && m === CFB_MAGIC)) {
+    // Anything else (random bytes, a renamed text file) would be read by SheetJS as text: refuse it.
+    throw new AppError('IMPORT_FILE_UNREADABLE');
+  }
+  let wb: XLSX.WorkBook;
+  try {
+    // One pass over the file (a second, names-only pass costs as much as the inflating itself).
+    // sheetRows: one row past the limit (plus the header), so "too many" is known without reading all.
+    wb = XLSX.read(bytes, { type: 'buffer', dense: true, cellDates: true, cellFormula: false, cellHTML: false, cellText: false, sheetRows: MAX_ROWS + 2 });
+    const names = wb.SheetNames;
+    const chosen = sheet ?? names[0];
+    if (chosen === undefined || !names.includes(chosen)) {
+      throw new AppError('IMPORT_SHEET_NOT_FOUND', `The workbook has no sheet named "${sheet ?? ''}"; its sheets are: ${names.join(', ')}.`);
+    }
+    const ws = wb.Sheets[chosen];
+    return { rows: ws ? denseRows(ws) : [], sheet: chosen, sheets: names };
+  } catch (err) {
+    if (err instanceof AppError) {
+      throw err;
+    }
+    const text = err instanceof Error ? err.message : String(err);
+    if (/password|encrypt/i.test(text)) {
+      throw new AppError('IMPORT_FILE_ENCRYPTED', undefined, { cause: err });
+    }
+    throw new AppError('IMPORT_FILE_UNREADABLE', undefined, { cause: err });
+  }
+}
+
+/** The sheet's non-blank rows with their spreadsheet numbers. */
+function denseRows(ws: XLSX.WorkSheet): SheetRow[] {
+  const data = (ws as { '!data'?: (XLSX.CellObject[] | undefined)[] })['!data'] ?? [];
+  const out: SheetRow[] = [];
+  for (let r = 0; r < data.length; r++) {
+    const line = data[r];
+    if (!line) {
+      continue;
+    }
+    const cells: string[] = [];
+    for (let c = 0; c < line.length; c++) {
+      cells.push(cleanCell(cellText(line[c])));
+    }
+    out.push({ row: r + 1, cells });
+  }
+  return out;
+}
+
+/** Comma, semicolon or tab: whichever the first line uses most outside quotes (Default: comma). */
+function detectDelimiter(text: string): string {
+  const end = text.indexOf('\n');
+  const line = end < 0 ? text : text.slice(0, end);
+  const counts: Record<string, number> = { ',': 0, ';': 0, '\t': 0 };
+  let quoted = false;
+  for (const ch of line) {
+    if (ch === '"') {
+      quoted = !quoted;
+    } else if (!quoted && ch in counts) {
+      counts[ch] = (counts[ch] ?? 0) + 1;
+    }
+  }
+  return Object.entries(counts).reduce((best, cur) => (cur[1] > best[1] ? cur : best), [',', 0] as [string, number])[0];
+}
+
+function readCsv(bytes: Buffer): SheetRow[] {
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch (err) {
+    throw new AppError('IMPORT_FILE_UNREADABLE', 'The CSV file is not UTF-8 text. In Excel, save it as "CSV UTF-8 (comma delimited)" and upload it again.', { cause: err });
+  }
+  if (text.charCodeAt(0) === 0xfeff) {
+    text = text.slice(1);
+  }
+  if (text.includes('\u0000')) {
+    throw new AppError('IMPORT_FILE_UNREADABLE', 'The file holds binary data, not CSV text.');
+  }
+  let records: string[][];
+  try {
+    records = parseCsv(text, { delimiter: detectDelimiter(text), relax_column_count: true, relax_quotes: true, skip_empty_lines: false, to: MAX_ROWS + 2 }) as string[][];
+  } catch (err) {
+    throw new AppError('IMPORT_FILE_UNREADABLE', `The CSV file could not be read: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+  }
+  return records.map((cells, i) => ({ row: i + 1, cells: cells.map(cleanCell) }));
+}
+
+function isBlank(cells: readonly string[]): boolean {
+  return cells.every((c) => c.trim() === '');
+}
+
+function columnLetter(index: number): string {
+  let n = index + 1;
+  let out = '';
+  while (n > 0) {
+    const rem = (n - 1) % 26;
+    out = String.fromCharCode(65 + rem) + out;
+    n = Math.floor((n - 1) / 26);
+  }
+  return out;
+}
+
+/** Header names (or "Column A"… without headers), the columns kept, and the data rows. */
+function shape(all: SheetRow[], hasHeaders: boolean): { columns: string[]; rows: SheetRow[] } {
+  const nonBlank = all.filter((r) => !isBlank(r.cells));
+  const header = hasHeaders ? nonBlank[0] : undefined;
+  const data = hasHeaders ? nonBlank.slice(1) : nonBlank;
+  if (data.length === 0) {
+    throw new AppError('IMPORT_FILE_EMPTY', hasHeaders && header ? 'The file has a header row but no rows of data under it.' : undefined);
+  }
+  if (data.length > MAX_ROWS) {
+    throw new AppError('IMPORT_TOO_MANY_ROWS');
+  }
+  const used = new Array<boolean>();
+  for (const r of data) {
+    r.cells.forEach((c, i) => {
+      if (c.trim() !== '') {
+        used[i] = true;
+      }
+    });
+  }
+  const width = Math.max(used.length, header ? header.cells.findLastIndex((c) => c.trim() !== '') + 1 : 0);
+  if (width > MAX_COLUMNS) {
+    throw new AppError('IMPORT_TOO_MANY_COLUMNS', `The file has ${width} columns; at most ${MAX_COLUMNS} can be imported.`);
+  }
+  const keep: number[] = [];
+  const columns: string[] = [];
+  const seen = new Map<string, string>();
+  for (let i = 0; i < width; i++) {
+    const name = header ? (header.cells[i] ?? '').trim() : `Column ${columnLetter(i)}`;
+    if (name === '') {
+      if (used[i]) {
+        throw new AppError('IMPORT_EMPTY_HEADER', `Column ${columnLetter(i)} has data but no name in the header row (row ${header?.row ?? 1}); give it a name.`);
+      }
+      continue;
+    }
+    const key = name.toLowerCase();
+    const first = seen.get(key);
+    if (first !== undefined) {
+      throw new AppError('IMPORT_DUPLICATE_HEADER', `Two columns are named "${first}" (the second is column ${columnLetter(i)}); rename one of them.`);
+    }
+    seen.set(key, name);
+    keep.push(i);
+    columns.push(name.slice(0, 255));
+  }
+  return { columns, rows: data.map((r) => ({ row: r.row, cells: keep.map((i) => r.cells[i] ?? '') })) };
+}
+
+/** Parses an uploaded file; throws an AppError with an IMPORT_* code when it cannot be imported. */
+export function parseImportFile(rawName: string, bytes: Buffer, opts: ParseOptions): ParsedFile {
+  const fileName = safeFileName(rawName);
+  const fileType = fileTypeOf(fileName);
+  if (bytes.length > opts.maxBytes) {
+    throw new AppError('IMPORT_FILE_TOO_LARGE', `The file is ${bytes.length} bytes; imports accept at most ${opts.maxBytes}.`);
+  }
+  if (bytes.length === 0) {
+    throw new AppError('IMPORT_FILE_EMPTY', 'The file is empty (0 bytes).');
+  }
+  if (fileType === 'csv') {
+    return { fileName, fileType, sheet: null, sheets: [], ...shape(readCsv(bytes), opts.hasHeaders) };
+  }
+  const book = readWorkbook(bytes, fileType, opts.sheet);
+  return { fileName, fileType, sheet: book.sheet, sheets: book.sheets, ...shape(book.rows, opts.hasHeaders) };
+}
+
+/** Files at least this large are parsed in a worker thread (Default: 512 KiB); smaller ones in line. */
+export const WORKER_THRESHOLD = 512 * 1024;
+
+type WorkerReply = { ok: true; parsed: ParsedFile } | { ok: false; app: boolean; code: string; message: string };
+
+/**
+ * parseImportFile, in a worker thread for large files: reading a 100,000-row workbook takes seconds
+ * of CPU that would otherwise stop the server (and PGlite, on the same thread) from answering.
+ */
+export function parseImportFileOffThread(rawName: string, bytes: Buffer, opts: ParseOptions): Promise<ParsedFile> {
+  if (bytes.length < WORKER_THRESHOLD || bytes.length > opts.maxBytes) {
+    return Promise.resolve().then(() => parseImportFile(rawName, bytes, opts));
+  }
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(new URL('./import-file.worker.mjs', import.meta.url), { workerData: { fileName: rawName, bytes, options: opts } });
+    let settled = false;
+    worker.once('message', (reply: WorkerReply) => {
+      settled = true;
+      void worker.terminate();
+      if (reply.ok) {
+        resolve(reply.parsed);
+      } else if (reply.app && reply.code in errorCatalogue) {
+        reject(new AppError(reply.code as ErrorCode, reply.message));
+      } else {
+        reject(new AppError('IMPORT_FILE_UNREADABLE', undefined, { cause: new Error(reply.message) }));
+      }
+    });
+    worker.once('error', (err) => {
+      if (!settled) {
+        settled = true;
+        reject(coerceError(err));
+      }
+    });
+    worker.once('exit', (code) => {
+      if (!settled) {
+        settled = true;
+        reject(new Error(`The import parser stopped (exit code ${code}).`));
+      }
+    });
+  });
+}

@@ -1,0 +1,374 @@
+/**
+ * @module services/imports.service — bulk registration from a spreadsheet (issue 6): upload (parse
+ * and keep the file), dry run, run as a background job (`import-run`) in chunks, progress and results.
+ * Each chunk's rows, its problems and the import's cursor and counts commit together, so a crash
+ * resumes at the first row not committed and never applies part of a chunk. The job parses the kept
+ * file again when it starts, so nothing but the file needs to survive a restart.
+ */
+import {
+  CASE_FIELDS,
+  draftCaseRows,
+  draftWorkerRows,
+  type ImportTarget,
+  type MatchBy,
+  PROPERTY_KEY,
+  type RowProblem,
+  suggestCaseMapping,
+  suggestWorkerMapping,
+  WORKER_FIELDS,
+} from '../domain/import-row.ts';
+import type { Project } from '../domain/project.ts';
+import { AppError, coerceError } from '../errors.ts';
+import {
+  advanceImport,
+  countImportErrors,
+  failImport,
+  findImport,
+  findImportFile,
+  type ImportRecord,
+  type ImportStatus,
+  insertImport,
+  insertImportErrors,
+  listImportErrors,
+  listImports,
+  lockImport,
+  startImport,
+} from '../store/import.store.ts';
+import { findProjectById } from '../store/project.store.ts';
+import { type ServiceDeps, isUuid } from './deps.ts';
+import { type ParsedFile, parseImportFileOffThread } from './import-file.ts';
+import { applyChunk, type ChunkResult, type Drafts, type DryRunReport, dryRunDrafts, type ImportRunOptions, rowNumberAt } from './import-rows.service.ts';
+import { decodeCursor, encodeCursor, type Page } from './pagination.ts';
+
+export type { ImportRunOptions } from './import-rows.service.ts';
+
+/** Errors listed in an import view (all of them are in the annotated file) (Default: 1000). */
+export const VIEW_ERRORS = 1000;
+const SAMPLE_ROWS = 5;
+
+export interface ImportView {
+  id: string;
+  fileName: string;
+  fileType: string;
+  sheet: string | null;
+  hasHeaders: boolean;
+  columns: string[];
+  rowCount: number;
+  /** The first rows of data, as text. */
+  sample: string[][];
+  status: ImportStatus;
+  options: ImportRunOptions | null;
+  progress: { done: number; total: number };
+  result: { created: number; updated: number; skipped: number; failed: number; errors: RowProblem[]; errorCount: number };
+  error: string | null;
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+}
+
+export interface UploadView extends ImportView {
+  sheets: string[];
+  suggestedMapping: Record<string, string>;
+  suggestedMatchBy: MatchBy;
+  suggestedMatchColumn: string | null;
+  /** For `target: "mobile-workers"`. */
+  suggestedWorkerMapping: Record<string, string>;
+}
+
+export interface DryRunView extends Omit<ImportView, 'result'> {
+  dryRun: true;
+  result: DryRunReport['counts'] & { errors: RowProblem[]; errorCount: number };
+  normalisations: DryRunReport['normalisations'];
+  normalisationCount: number;
+  duplicates: DryRunReport['duplicates'];
+  twoWayElsewhere: DryRunReport['twoWayElsewhere'];
+}
+
+async function toView(deps: ServiceDeps, i: ImportRecord, withErrors = true): Promise<ImportView> {
+  const errors = withErrors && i.status !== 'uploaded' ? ((await listImportErrors(deps.db, i.id, VIEW_ERRORS)) as RowProblem[]) : [];
+  const errorCount = withErrors && errors.length === VIEW_ERRORS ? await countImportErrors(deps.db, i.id) : errors.length;
+  return {
+    id: i.id,
+    fileName: i.fileName,
+    fileType: i.fileType,
+    sheet: i.sheet,
+    hasHeaders: i.hasHeaders,
+    columns: i.columns,
+    rowCount: i.rowCount,
+    sample: i.sample,
+    status: i.status,
+    options: i.options as ImportRunOptions | null,
+    progress: { done: i.cursor, total: i.rowCount },
+    result: { ...i.counts, errors, errorCount },
+    error: i.error,
+    createdAt: i.createdAt.toISOString(),
+    startedAt: i.startedAt?.toISOString() ?? null,
+    finishedAt: i.finishedAt?.toISOString() ?? null,
+  };
+}
+
+export interface UploadInput {
+  fileName: string;
+  bytes: Buffer;
+  hasHeaders: boolean;
+  sheet?: string | null | undefined;
+}
+
+/** Parses and keeps an uploaded file; refuses it with an IMPORT_* code (nothing is stored then). */
+export async function uploadImport(deps: ServiceDeps, project: Project, createdBy: string | null, input: UploadInput): Promise<UploadView> {
+  const parsed = await parseImportFileOffThread(input.fileName, input.bytes, { hasHeaders: input.hasHeaders, sheet: input.sheet, maxBytes: deps.imports.maxBytes });
+  const record = await insertImport(deps.db, project.id, {
+    fileName: parsed.fileName,
+    fileType: parsed.fileType,
+    bytes: input.bytes,
+    sheet: parsed.sheet,
+    hasHeaders: input.hasHeaders,
+    columns: parsed.columns,
+    rowCount: parsed.rows.length,
+    sample: parsed.rows.slice(0, SAMPLE_ROWS).map((r) => r.cells),
+    createdBy,
+  });
+  const suggestion = suggestCaseMapping(parsed.columns);
+  return {
+    ...(await toView(deps, record)),
+    sheets: parsed.sheets,
+    suggestedMapping: suggestion.mapping,
+    suggestedMatchBy: suggestion.matchBy,
+    suggestedMatchColumn: suggestion.matchColumn,
+    suggestedWorkerMapping: suggestWorkerMapping(parsed.columns),
+  };
+}
+
+async function requireImport(deps: ServiceDeps, project: Project, id: string): Promise<ImportRecord> {
+  const i = isUuid(id) ? await findImport(deps.db, project.id, id) : null;
+  if (!i) {
+    throw new AppError('NOT_FOUND', 'No such import in this project.');
+  }
+  return i;
+}
+
+export async function getImport(deps: ServiceDeps, project: Project, id: string): Promise<ImportView> {
+  return toView(deps, await requireImport(deps, project, id));
+}
+
+/** Import history, newest first (errors are left out of the list; GET one import for them). */
+export async function listProjectImports(deps: ServiceDeps, project: Project, f: { limit: number; cursor?: string | undefined }): Promise<Page<ImportView>> {
+  const rows = await listImports(deps.db, project.id, { beforeSeq: f.cursor === undefined ? undefined : decodeCursor(f.cursor), limit: f.limit + 1 });
+  const page = rows.slice(0, f.limit);
+  const last = page.at(-1);
+  return { items: await Promise.all(page.map((i) => toView(deps, i, false))), nextCursor: rows.length > f.limit && last ? encodeCursor(last.seq) : null };
+}
+
+export interface RunInput {
+  target?: ImportTarget | undefined;
+  caseType?: string | undefined;
+  matchColumn?: string | null | undefined;
+  matchBy?: MatchBy | undefined;
+  createNew?: boolean | undefined;
+  mapping: Record<string, string>;
+}
+
+function invalid(field: string, message: string): AppError {
+  return new AppError('VALIDATION_ERROR', message, { details: { field } });
+}
+
+/** Checks the run's options against the file's columns. */
+export function checkRunOptions(columns: readonly string[], input: RunInput): ImportRunOptions {
+  const target = input.target ?? 'cases';
+  const caseType = input.caseType?.trim() ?? '';
+  if (target === 'cases' && caseType === '') {
+    throw invalid('caseType', 'caseType is required for a case import.');
+  }
+  const matchColumn = input.matchColumn ?? null;
+  if (matchColumn !== null && !columns.includes(matchColumn)) {
+    throw invalid('matchColumn', `The file has no column "${matchColumn}".`);
+  }
+  const seen = new Map<string, string>();
+  const mapping: Record<string, string> = {};
+  for (const [column, rawTarget] of Object.entries(input.mapping)) {
+    if (!columns.includes(column)) {
+      throw invalid('mapping', `The file has no column "${column}".`);
+    }
+    const t = rawTarget.trim();
+    if (t === '') {
+      continue;
+    }
+    const allowed = target === 'cases' ? (CASE_FIELDS as readonly string[]).includes(t) || PROPERTY_KEY.test(t) : (WORKER_FIELDS as readonly string[]).includes(t);
+    if (!allowed) {
+      throw invalid('mapping', target === 'cases' ? `"${t}" is not a property name (a letter, then letters, digits, _ or -).` : `"${t}" is not one of ${WORKER_FIELDS.join(', ')}.`);
+    }
+    const other = seen.get(t);
+    if (other !== undefined) {
+      throw invalid('mapping', `The columns "${other}" and "${column}" are both mapped to ${t}; map one of them to something else.`);
+    }
+    seen.set(t, column);
+    mapping[column] = t;
+  }
+  if (target === 'mobile-workers' && !seen.has('username')) {
+    throw invalid('mapping', 'Map a column to username for a mobile-worker import.');
+  }
+  return { target, caseType: target === 'cases' ? caseType : null, matchBy: input.matchBy ?? 'case_id', matchColumn, createNew: input.createNew ?? true, mapping };
+}
+
+function draftsOf(parsed: ParsedFile, o: ImportRunOptions, project: Project): Drafts {
+  if (o.target === 'mobile-workers') {
+    return { target: 'mobile-workers', rows: draftWorkerRows(parsed.columns, parsed.rows, { mapping: o.mapping, project }) };
+  }
+  return { target: 'cases', rows: draftCaseRows(parsed.columns, parsed.rows, { mapping: o.mapping, matchColumn: o.matchColumn, matchBy: o.matchBy }) };
+}
+
+async function parseKept(deps: ServiceDeps, i: ImportRecord): Promise<ParsedFile> {
+  const bytes = await findImportFile(deps.db, i.id);
+  if (!bytes) {
+    throw new AppError('NOT_FOUND', 'The import file is gone.');
+  }
+  // The file was accepted at upload; the byte limit may have been lowered since, which must not strand it.
+  return parseImportFileOffThread(i.fileName, bytes, { hasHeaders: i.hasHeaders, sheet: i.sheet, maxBytes: Number.POSITIVE_INFINITY });
+}
+
+/** What a run with these options would do, with every normalisation and problem; writes nothing. */
+export async function dryRunImport(deps: ServiceDeps, project: Project, id: string, input: RunInput): Promise<DryRunView> {
+  const i = await requireImport(deps, project, id);
+  const o = checkRunOptions(i.columns, input);
+  const report = await dryRunDrafts(deps, project, o, draftsOf(await parseKept(deps, i), o, project));
+  const view = await toView(deps, i, false);
+  return {
+    ...view,
+    options: o,
+    dryRun: true,
+    result: { ...report.counts, errors: report.errors, errorCount: report.errorCount },
+    normalisations: report.normalisations,
+    normalisationCount: report.normalisationCount,
+    duplicates: report.duplicates,
+    twoWayElsewhere: report.twoWayElsewhere,
+  };
+}
+
+/** Starts the run: the import becomes `running` and its job is enqueued in the same transaction. */
+export async function startImportRun(deps: ServiceDeps, project: Project, id: string, input: RunInput): Promise<ImportView> {
+  const i = await requireImport(deps, project, id);
+  const o = checkRunOptions(i.columns, input);
+  const started = await deps.db.transaction().execute(async (trx) => {
+    const s = await startImport(trx, i.id, o as unknown as Record<string, unknown>, deps.clock());
+    if (s) {
+      await deps.queue.enqueue(trx, 'import-run', { importId: i.id });
+    }
+    return s;
+  });
+  if (!started) {
+    throw new AppError('CONFLICT', 'This import has already been run; upload the file again to import it once more.');
+  }
+  return toView(deps, started);
+}
+
+/**
+ * Starts the run and applies it in this process, without the job queue (the CLI, which holds the
+ * database itself). `onProgress` is called after each chunk.
+ */
+export async function runImportNow(deps: ServiceDeps, project: Project, id: string, input: RunInput, onProgress?: (done: number, total: number) => void): Promise<ImportView> {
+  const i = await requireImport(deps, project, id);
+  const o = checkRunOptions(i.columns, input);
+  const started = await deps.db.transaction().execute((trx) => startImport(trx, i.id, o as unknown as Record<string, unknown>, deps.clock()));
+  if (!started) {
+    throw new AppError('CONFLICT', 'This import has already been run; upload the file again to import it once more.');
+  }
+  await processImport(deps, i.id, onProgress);
+  return getImport(deps, project, i.id);
+}
+
+type ChunkStep = { stop: true } | { stop: false; done: number; total: number };
+
+/** One chunk in one transaction: the rows, their problems, the cursor and the counts. */
+function runChunk(deps: ServiceDeps, project: Project, importId: string, o: ImportRunOptions, drafts: Drafts, size: number): Promise<ChunkStep> {
+  return deps.db.transaction().execute(async (trx): Promise<ChunkStep> => {
+    const i = await lockImport(trx, importId);
+    if (!i || i.status !== 'running') {
+      return { stop: true };
+    }
+    const from = i.cursor;
+    const to = Math.min(from + size, drafts.rows.length);
+    const result = await applyChunk(trx, deps, project, importId, o, drafts, from, to);
+    await commitChunk(trx, deps, importId, result, to, drafts.rows.length);
+    return { stop: false, done: to, total: drafts.rows.length };
+  });
+}
+
+async function commitChunk(trx: Parameters<typeof insertImportErrors>[0], deps: ServiceDeps, importId: string, result: ChunkResult, cursor: number, total: number): Promise<void> {
+  await insertImportErrors(trx, importId, result.problems);
+  await advanceImport(trx, importId, { cursor, ...result.counts, done: cursor >= total }, deps.clock());
+}
+
+/**
+ * After a chunk failed on something unexpected (a database error), its rows are applied one per
+ * transaction, so only the row that cannot be saved fails (IMPORT_ROW_FAILED) and the rest go in.
+ */
+async function runRowByRow(deps: ServiceDeps, project: Project, importId: string, o: ImportRunOptions, drafts: Drafts, size: number): Promise<ChunkStep> {
+  let step: ChunkStep = { stop: true };
+  for (let n = 0; n < size; n++) {
+    try {
+      step = await runChunk(deps, project, importId, o, drafts, 1);
+    } catch (raw) {
+      const err = coerceError(raw);
+      step = await deps.db.transaction().execute(async (trx): Promise<ChunkStep> => {
+        const i = await lockImport(trx, importId);
+        if (!i || i.status !== 'running') {
+          return { stop: true };
+        }
+        const problem: RowProblem = { row: rowNumberAt(drafts, i.cursor), column: null, code: 'IMPORT_ROW_FAILED', message: `This row could not be saved: ${err.message}` };
+        await commitChunk(trx, deps, importId, { counts: { created: 0, updated: 0, skipped: 0, failed: 1 }, problems: [problem] }, i.cursor + 1, drafts.rows.length);
+        return { stop: false, done: i.cursor + 1, total: drafts.rows.length };
+      });
+    }
+    if (step.stop || step.done >= step.total) {
+      break;
+    }
+  }
+  return step;
+}
+
+/** The job: applies a running import chunk by chunk from its cursor. Safe to run again after a crash. */
+export async function processImport(deps: ServiceDeps, importId: string, onProgress?: (done: number, total: number) => void): Promise<void> {
+  const first = await findImport(deps.db, null, importId);
+  if (!first || first.status !== 'running') {
+    return;
+  }
+  try {
+    const project = await findProjectById(deps.db, first.projectId);
+    if (!project) {
+      throw new AppError('NOT_FOUND', 'The project of this import is gone.');
+    }
+    const o = first.options as unknown as ImportRunOptions;
+    const drafts = draftsOf(await parseKept(deps, first), o, project);
+    const size = deps.imports.chunkRows;
+    for (;;) {
+      let step: ChunkStep;
+      try {
+        step = await runChunk(deps, project, importId, o, drafts, size);
+      } catch (err) {
+        if (err instanceof AppError) {
+          throw err;
+        }
+        step = await runRowByRow(deps, project, importId, o, drafts, size);
+      }
+      if (step.stop) {
+        return;
+      }
+      onProgress?.(step.done, step.total);
+      if (step.done >= step.total) {
+        return;
+      }
+      // Let other work (HTTP on PGlite's single thread) run between chunks.
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+  } catch (err) {
+    await failImport(deps.db, importId, coerceError(err).message, deps.clock());
+    throw err;
+  }
+}
+
+/** Every problem of a finished import, for the annotated file. */
+export async function importProblems(deps: ServiceDeps, project: Project, id: string): Promise<{ i: ImportRecord; problems: RowProblem[]; parsed: ParsedFile }> {
+  const i = await requireImport(deps, project, id);
+  const problems = (await listImportErrors(deps.db, i.id)) as RowProblem[];
+  return { i, problems, parsed: await parseKept(deps, i) };
+}

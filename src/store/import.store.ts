@@ -1,0 +1,229 @@
+/**
+ * @module store/import.store — spreadsheet imports (the kept file, the run's options, cursor and
+ * counts) and their problems by spreadsheet row and column.
+ */
+import { type Selectable, sql } from 'kysely';
+
+import type { Db, ImportTable, Trx } from './database.ts';
+
+export type ImportStatus = 'uploaded' | 'running' | 'done' | 'failed';
+export type ImportFileType = 'xlsx' | 'xls' | 'csv';
+
+export interface ImportRecord {
+  id: string;
+  seq: string;
+  projectId: string;
+  fileName: string;
+  fileType: ImportFileType;
+  sheet: string | null;
+  hasHeaders: boolean;
+  columns: string[];
+  rowCount: number;
+  sample: string[][];
+  options: Record<string, unknown> | null;
+  status: ImportStatus;
+  cursor: number;
+  counts: { created: number; updated: number; skipped: number; failed: number };
+  error: string | null;
+  createdBy: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+}
+
+export interface ImportProblem {
+  row: number;
+  column: string | null;
+  code: string;
+  message: string;
+}
+
+type Row = Omit<Selectable<ImportTable>, 'file_bytes'>;
+
+function rowToImport(row: Row): ImportRecord {
+  return {
+    id: row.id,
+    seq: String(row.seq),
+    projectId: row.project_id,
+    fileName: row.file_name,
+    fileType: row.file_type,
+    sheet: row.sheet,
+    hasHeaders: row.has_headers,
+    columns: row.columns,
+    rowCount: row.row_count,
+    sample: row.sample,
+    options: row.options,
+    status: row.status,
+    cursor: row.cursor,
+    counts: { created: row.created, updated: row.updated, skipped: row.skipped, failed: row.failed },
+    error: row.error,
+    createdBy: row.created_by,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    startedAt: row.started_at,
+    finishedAt: row.finished_at,
+  };
+}
+
+// Every column but the file itself, which is read only when a run or a download needs it.
+const COLUMNS = [
+  'id',
+  'seq',
+  'project_id',
+  'file_name',
+  'file_type',
+  'sheet',
+  'has_headers',
+  'columns',
+  'row_count',
+  'sample',
+  'options',
+  'status',
+  'cursor',
+  'created',
+  'updated',
+  'skipped',
+  'failed',
+  'error',
+  'created_by',
+  'created_at',
+  'updated_at',
+  'started_at',
+  'finished_at',
+] as const;
+
+export interface NewImport {
+  fileName: string;
+  fileType: ImportFileType;
+  bytes: Buffer;
+  sheet: string | null;
+  hasHeaders: boolean;
+  columns: string[];
+  rowCount: number;
+  sample: string[][];
+  createdBy: string | null;
+}
+
+export async function insertImport(db: Db, projectId: string, i: NewImport): Promise<ImportRecord> {
+  const row = await db
+    .insertInto('imports')
+    .values({
+      project_id: projectId,
+      file_name: i.fileName,
+      file_type: i.fileType,
+      file_bytes: i.bytes,
+      sheet: i.sheet,
+      has_headers: i.hasHeaders,
+      columns: JSON.stringify(i.columns),
+      row_count: i.rowCount,
+      sample: JSON.stringify(i.sample),
+      options: JSON.stringify(null),
+      status: 'uploaded',
+      error: null,
+      created_by: i.createdBy,
+      started_at: null,
+      finished_at: null,
+    })
+    .returning(COLUMNS)
+    .executeTakeFirstOrThrow();
+  return rowToImport(row);
+}
+
+/** An import of the project (any project when projectId is null). */
+export async function findImport(db: Db | Trx, projectId: string | null, id: string): Promise<ImportRecord | null> {
+  let q = db.selectFrom('imports').select(COLUMNS).where('id', '=', id);
+  if (projectId !== null) {
+    q = q.where('project_id', '=', projectId);
+  }
+  const row = await q.executeTakeFirst();
+  return row ? rowToImport(row) : null;
+}
+
+export async function findImportFile(db: Db | Trx, id: string): Promise<Buffer | null> {
+  const row = await db.selectFrom('imports').select('file_bytes').where('id', '=', id).executeTakeFirst();
+  return row ? Buffer.from(row.file_bytes) : null;
+}
+
+/** Newest first. */
+export async function listImports(db: Db, projectId: string, q: { beforeSeq?: string | undefined; limit: number }): Promise<ImportRecord[]> {
+  let query = db.selectFrom('imports').select(COLUMNS).where('project_id', '=', projectId);
+  if (q.beforeSeq !== undefined) {
+    query = query.where('seq', '<', q.beforeSeq);
+  }
+  const rows = await query.orderBy('seq', 'desc').limit(q.limit).execute();
+  return rows.map(rowToImport);
+}
+
+/** Moves an uploaded import to running with its options; null when it is not `uploaded` any more. */
+export async function startImport(trx: Trx, id: string, options: Record<string, unknown>, now: Date): Promise<ImportRecord | null> {
+  const row = await trx
+    .updateTable('imports')
+    .set({ status: 'running', options: JSON.stringify(options), cursor: 0, started_at: now, updated_at: now })
+    .where('id', '=', id)
+    .where('status', '=', 'uploaded')
+    .returning(COLUMNS)
+    .executeTakeFirst();
+  return row ? rowToImport(row) : null;
+}
+
+/** Locks the import for one chunk: a second runner of the same job waits, then sees the new cursor. */
+export async function lockImport(trx: Trx, id: string): Promise<ImportRecord | null> {
+  const row = await trx.selectFrom('imports').select(COLUMNS).where('id', '=', id).forUpdate().executeTakeFirst();
+  return row ? rowToImport(row) : null;
+}
+
+export interface ChunkOutcome {
+  cursor: number;
+  created: number;
+  updated: number;
+  skipped: number;
+  failed: number;
+  done: boolean;
+}
+
+export async function advanceImport(trx: Trx, id: string, c: ChunkOutcome, now: Date): Promise<void> {
+  await trx
+    .updateTable('imports')
+    .set({
+      cursor: c.cursor,
+      created: sql`created + ${c.created}`,
+      updated: sql`updated + ${c.updated}`,
+      skipped: sql`skipped + ${c.skipped}`,
+      failed: sql`failed + ${c.failed}`,
+      status: c.done ? 'done' : 'running',
+      updated_at: now,
+      ...(c.done ? { finished_at: now } : {}),
+    })
+    .where('id', '=', id)
+    .execute();
+}
+
+export async function failImport(db: Db, id: string, error: string, now: Date): Promise<void> {
+  await db.updateTable('imports').set({ status: 'failed', error, updated_at: now, finished_at: now }).where('id', '=', id).where('status', '=', 'running').execute();
+}
+
+export async function insertImportErrors(trx: Trx, importId: string, problems: readonly ImportProblem[]): Promise<void> {
+  // In slices, to stay well under the bind-parameter limit of one statement.
+  for (let i = 0; i < problems.length; i += 1000) {
+    await trx
+      .insertInto('import_errors')
+      .values(problems.slice(i, i + 1000).map((p) => ({ import_id: importId, row_number: p.row, column_name: p.column, code: p.code, message: p.message })))
+      .execute();
+  }
+}
+
+/** Problems by row (then as found); `limit` caps the list (Default: all). */
+export async function listImportErrors(db: Db | Trx, importId: string, limit?: number): Promise<ImportProblem[]> {
+  let q = db.selectFrom('import_errors').select(['row_number', 'column_name', 'code', 'message']).where('import_id', '=', importId).orderBy('row_number').orderBy('id');
+  if (limit !== undefined) {
+    q = q.limit(limit);
+  }
+  const rows = await q.execute();
+  return rows.map((r) => ({ row: r.row_number, column: r.column_name, code: r.code, message: r.message }));
+}
+
+export async function countImportErrors(db: Db | Trx, importId: string): Promise<number> {
+  const row = await db.selectFrom('import_errors').select((eb) => eb.fn.countAll<string>().as('n')).where('import_id', '=', importId).executeTakeFirstOrThrow();
+  return Number(row.n);
+}

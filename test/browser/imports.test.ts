@@ -1,0 +1,115 @@
+/**
+ * The import wizard in Chromium: upload a generated .xls (the seeds' layout, phone cells as numbers),
+ * check the pre-filled mapping, dry run, run, watch the progress bar fill through htmx polling, read
+ * the problems by row and column, download the annotated file; the history lists the import.
+ */
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+
+import { type Browser, chromium, type Page } from 'playwright-core';
+
+import { type Cell, readSheet, workbook } from '../support/import-files.ts';
+import { createTestApp, type TestApp } from '../support/test-app.ts';
+
+let t: TestApp;
+let browser: Browser;
+let base = '';
+const shots = path.resolve(import.meta.dirname, '../../docs/screenshots');
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rollcall-import-'));
+const ROWS = 240;
+
+before(async () => {
+  t = await createTestApp({ jobs: true, importChunkRows: 10 });
+  await t.createProject('clinic', { defaultCountry: 'KE', timeZone: 'Africa/Nairobi' });
+  base = await t.app.listen({ port: 0, host: '127.0.0.1' });
+  browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+  });
+});
+after(async () => {
+  await browser?.close();
+  await t.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+async function signedIn(): Promise<Page> {
+  const page = await browser.newPage({ viewport: { width: 1200, height: 900 }, acceptDownloads: true });
+  await page.goto(`${base}/ui/sign-in`);
+  await page.fill('#email', 'root@example.org');
+  await page.fill('#password', 'root-password');
+  await Promise.all([page.waitForURL(/\/ui\/projects/), page.click('button[type=submit]')]);
+  return page;
+}
+
+function seedFile(): string {
+  const rows: Cell[][] = [['Case Name', 'contact_phone_number', 'contact_phone_number_is_verified', 'commcare_email_address', 'case id', 'village']];
+  for (let i = 1; i <= ROWS; i++) {
+    // Row 5 (the 4th person) has a number too short to be real; row 7 has a bad email address.
+    const phone: Cell = i === 4 ? 2547 : 254714000000 + i;
+    rows.push([`Person ${i}`, phone, 1, i === 6 ? 'not-an-email' : '', '', i % 2 ? 'North' : 'South']);
+  }
+  const file = path.join(dir, 'sample_excel_contacts.xls');
+  fs.writeFileSync(file, workbook(rows, 'xls'));
+  return file;
+}
+
+test('upload, map, dry run, run, watch progress, read the problems, download the annotated file', async () => {
+  const page = await signedIn();
+  await page.goto(`${base}/ui/p/clinic/cases`);
+  await Promise.all([page.waitForURL(/\/imports$/), page.click('nav >> text=Import')]);
+  assert.match(await page.locator('.empty').innerText(), /No imports yet/);
+  await page.setInputFiles('#f-file', seedFile());
+  await Promise.all([page.waitForURL(/\/imports\/[0-9a-f-]{36}$/), page.click('text=Upload and map columns')]);
+  assert.match(await page.locator('main').innerText(), new RegExp(`${ROWS} rows, 6 columns`));
+
+  // The seed's columns are pre-mapped; the blank "case id" column is the match column.
+  assert.equal(await page.locator('#f-map-0').inputValue(), 'name');
+  assert.equal(await page.locator('#f-map-1').inputValue(), 'contact_phone_number');
+  assert.equal(await page.locator('#f-map-2').inputValue(), 'contact_phone_number_is_verified');
+  assert.equal(await page.locator('#f-map-3').inputValue(), 'commcare_email_address');
+  assert.equal(await page.locator('#f-matchColumn').inputValue(), 'case id');
+  assert.equal(await page.locator('#f-map-5').inputValue(), 'village');
+  await page.fill('#f-caseType', 'contact');
+
+  await page.click('text=Dry run (check, change nothing)');
+  const dry = page.locator('[data-testid=dry-run]');
+  await dry.waitFor();
+  assert.match(await dry.locator('[data-testid=counts]').innerText(), new RegExp(`${ROWS - 0} to create`));
+  assert.match(await dry.locator('[data-testid=normalisations]').innerText(), /254714000001\s+→ \+254714000001/);
+  const dryProblems = await dry.locator('[data-testid=problems]').innerText();
+  assert.match(dryProblems, /5\s+contact_phone_number[\s\S]*INVALID_PHONE_NUMBER/);
+  assert.match(dryProblems, /7\s+commcare_email_address[\s\S]*INVALID_EMAIL_ADDRESS/);
+  assert.equal((await t.request('GET', '/api/v1/projects/clinic/cases')).json().items.length, 0);
+  await page.screenshot({ path: path.join(shots, 'import-dry-run.png'), fullPage: true });
+
+  // The form kept what was chosen; run it and watch the bar (the page is not reloaded: htmx swaps it).
+  assert.equal(await page.locator('#f-caseType').inputValue(), 'contact');
+  await Promise.all([page.waitForURL(/\/imports\/[0-9a-f-]{36}$/), page.click('text=Import now')]);
+  const progress = page.locator('#import-progress');
+  await progress.waitFor();
+  await page.waitForSelector('#import-progress[data-status=done]', { timeout: 60_000 });
+  assert.equal(await page.locator('#import-bar').getAttribute('value'), String(ROWS));
+  const done = await progress.innerText();
+  assert.match(done, new RegExp(`${ROWS} of ${ROWS} rows`));
+  assert.match(done, new RegExp(`${ROWS} created`));
+  const problems = await page.locator('[data-testid=problems]').innerText();
+  assert.match(problems, /5\s+contact_phone_number[\s\S]*not a valid number[\s\S]*INVALID_PHONE_NUMBER/);
+  assert.match(problems, /7\s+commcare_email_address[\s\S]*INVALID_EMAIL_ADDRESS/);
+  await page.screenshot({ path: path.join(shots, 'import-results.png'), fullPage: true });
+
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('text=only rows with problems')]);
+  const sheet = readSheet(fs.readFileSync(await download.path()));
+  assert.deepEqual(sheet[0]?.at(-1), 'errors');
+  assert.equal(sheet.length, 3);
+  assert.match(sheet[1]?.at(-1) ?? '', /INVALID_PHONE_NUMBER/);
+
+  await page.goto(`${base}/ui/p/clinic/imports`);
+  const history = await page.locator('[data-testid=history]').innerText();
+  assert.match(history, /sample_excel_contacts\.xls/);
+  assert.match(history, new RegExp(`done[\\s\\S]*${ROWS} created`));
+  await page.close();
+});
