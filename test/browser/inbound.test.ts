@@ -11,7 +11,7 @@ import type { Browser, Page } from 'playwright-core';
 import { startDispatchWorker } from '../../src/services/dispatch-worker.ts';
 import { processInbound } from '../../src/services/inbound.service.ts';
 import { type PollingLoop, startPollingLoop } from '../../src/services/polling-loop.ts';
-import { launchChromium, signedInPage } from '../support/browser.ts';
+import { launchChromium, signedInPage, textFromTester as sendFromTester, waitForText } from '../support/browser.ts';
 import { createTestApp, type TestApp } from '../support/test-app.ts';
 
 let t: TestApp;
@@ -43,23 +43,8 @@ function signedIn(): Promise<Page> {
   return signedInPage(browser, base);
 }
 
-async function textFromTester(page: Page, from: string, text: string): Promise<void> {
-  await page.goto(`${base}/ui/p/clinic/tester`);
-  await page.fill('#f-from', from);
-  await page.fill('#f-text', text);
-  await Promise.all([page.waitForURL(/tester\?gateway=/), page.click('text=Send as this phone')]);
-}
-
-async function waitForText(page: Page, selector: string, pattern: RegExp): Promise<string> {
-  for (let i = 0; i < 50; i++) {
-    const text = await page.locator(selector).innerText();
-    if (pattern.test(text)) {
-      return text;
-    }
-    await page.waitForTimeout(100);
-    await page.reload();
-  }
-  throw new Error(`"${pattern}" never appeared in ${selector}`);
+function textFromTester(page: Page, from: string, text: string): Promise<void> {
+  return sendFromTester(page, base, 'clinic', from, text);
 }
 
 test('verify a worker number by replying 123 from the SMS tester', async () => {
