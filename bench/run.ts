@@ -16,6 +16,7 @@ import path from 'node:path';
 import pg from 'pg';
 
 import { benchCaseCreation } from './case-creation.bench.ts';
+import { benchGrowth } from './growth.bench.ts';
 import { benchImport } from './import.bench.ts';
 import { benchMessaging } from './messaging.bench.ts';
 import { benchPhoneNormalisation } from './phone-normalisation.bench.ts';
@@ -26,6 +27,8 @@ const DEFAULT_PG = 'postgres://postgres@127.0.0.1:5432/test';
 const args = process.argv.slice(2);
 const option = (name: string): string | undefined => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
 const only = option('--only');
+/** `--growth-sizes 1000,5000`: other registry sizes for a quick look (the table's figures use the default). */
+const growthSizes = option('--growth-sizes')?.split(',').map(Number);
 
 /** The PostgreSQL server to use and its version, or null. */
 async function postgres(): Promise<{ url: string; version: string } | null> {
@@ -68,6 +71,8 @@ const suites: Suite[] = [
   ...(pgServer ? [{ name: 'messaging-postgres', run: () => benchMessaging('postgres', pgServer.url) }] : []),
   { name: 'import-embedded', run: () => benchImport('embedded', null) },
   ...(pgServer ? [{ name: 'import-postgres', run: () => benchImport('postgres', pgServer.url) }] : []),
+  { name: 'growth-embedded', run: () => benchGrowth('embedded', null, growthSizes) },
+  ...(pgServer ? [{ name: 'growth-postgres', run: () => benchGrowth('postgres', pgServer.url, growthSizes) }] : []),
 ];
 
 const rows: Array<BenchResult & { command: string }> = [];

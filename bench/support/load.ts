@@ -27,6 +27,11 @@ interface Spec {
   hook?: string;
   /** inbound: how many distinct senders. */
   senders?: number;
+  /**
+   * send-messages and inbound: pick numbers among this many registered ones (+2547 followed by
+   * 20000000 + i, as bench/growth.bench.ts fills them) instead of fresh numbers.
+   */
+  registered?: number;
 }
 
 const spec = JSON.parse(process.argv[2] ?? '{}') as Spec;
@@ -34,7 +39,8 @@ let counter = 0;
 const base = spec.numberBase ?? 0;
 /** Distinct valid Kenyan mobile numbers in the national form people type: 07 + 8 digits. */
 const nationalNumber = (i: number) => `07${String(base + i).padStart(8, '0')}`;
-const e164Number = (i: number) => `+254712${String(base + i).padStart(6, '0')}`;
+const registeredNumber = (i: number) => `+2547${20_000_000 + ((base + i * 7919) % (spec.registered ?? 1))}`;
+const e164Number = (i: number) => (spec.registered ? registeredNumber(i) : `+254712${String(base + i).padStart(6, '0')}`);
 const ids = spec.idsFile ? fs.readFileSync(spec.idsFile, 'utf8').split('\n').filter(Boolean) : [];
 const auth = { authorization: `Bearer ${spec.token}`, 'content-type': 'application/json' };
 
@@ -67,7 +73,7 @@ function request(): autocannon.Request {
         headers: { 'content-type': 'application/json' },
         setupRequest: (req) => {
           const i = counter++;
-          const from = `+254713${String(base + (i % (spec.senders ?? 1000))).padStart(6, '0')}`;
+          const from = spec.registered ? registeredNumber(i) : `+254713${String(base + (i % (spec.senders ?? 1000))).padStart(6, '0')}`;
           return { ...req, body: JSON.stringify({ from, text: `hello ${i}`, messageId: `${base}-${i}` }) };
         },
       };
