@@ -98,6 +98,51 @@ async function benchDispatch(engine: 'embedded' | 'postgres', pgUrl: string | nu
   }
 }
 
+/** A gateway limited to 20 messages/s with two senders: 400 messages must take no less than ~19 s. */
+async function benchRateLimit(engine: 'embedded' | 'postgres', pgUrl: string | null): Promise<BenchResult> {
+  const n = 400;
+  const { handle, url, dataDir, drop } = await openBenchDb(engine, pgUrl);
+  try {
+    const { deps, projectId, gatewayId } = await setupProject(handle, dataDir);
+    await handle.db.updateTable('gateways').set({ rate_per_second: 20 }).where('id', '=', gatewayId).execute();
+    await preloadMessages(handle, projectId, gatewayId, n);
+    const t0 = performance.now();
+    const stops: Array<() => Promise<void>> = [];
+    for (let i = 0; i < 2; i++) {
+      if (url) {
+        const child = spawnRollcall('worker', { DATABASE_URL: url, DATA_DIR: tempDir('rollcall-bench-w-'), ROLLCALL_SECRET_KEY: KEY, LOG_LEVEL: 'warn' });
+        stops.push(() => kill(child, 'SIGTERM'));
+      } else {
+        const loop = startDispatchWorker(deps, { batchSize: 200, leaseMs: 60_000, pollMs: 50 });
+        stops.push(() => loop.stop());
+      }
+    }
+    let sent = 0;
+    const deadline = Date.now() + 120_000;
+    while (sent < n && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 100));
+      sent = await countSent(handle);
+    }
+    const seconds = (performance.now() - t0) / 1000;
+    for (const stop of stops) {
+      await stop();
+    }
+    // First send to last send, from the database: worker start-up does not count.
+    const span = await sql<{ s: string }>`select extract(epoch from max(sent_at) - min(sent_at)) as s from messages where status = 'sent'`.execute(handle.db);
+    const spanS = Number(span.rows[0]?.s ?? 0);
+    const who = url ? 'two worker processes' : 'two dispatch loops';
+    return {
+      figure: `Gateway limited to 20/s, ${who}: 400 messages (${engine})`,
+      target: '>= ~19 s first to last send',
+      measured: `${spanS.toFixed(1)} s first to last send (${sent} sent, ${seconds.toFixed(1)} s with start-up)`,
+      pass: sent === n && spanS >= 18.5 && spanS < 30,
+    };
+  } finally {
+    await handle.close();
+    await drop();
+  }
+}
+
 async function benchBroadcast(engine: 'embedded' | 'postgres', pgUrl: string | null): Promise<BenchResult> {
   const n = 100_000;
   const { handle, dataDir, drop } = await openBenchDb(engine, pgUrl);
@@ -204,7 +249,7 @@ async function benchSendLatencySeparateWorker(pgUrl: string): Promise<BenchResul
 }
 
 export async function benchMessaging(engine: 'embedded' | 'postgres', pgUrl: string | null): Promise<BenchResult[]> {
-  const rows = [await benchDispatch(engine, pgUrl), await benchBroadcast(engine, pgUrl), ...(await benchHttpMessaging(engine, pgUrl))];
+  const rows = [await benchDispatch(engine, pgUrl), await benchRateLimit(engine, pgUrl), await benchBroadcast(engine, pgUrl), ...(await benchHttpMessaging(engine, pgUrl))];
   if (engine === 'postgres' && pgUrl) {
     rows.push(await benchSendLatencySeparateWorker(pgUrl));
   }
