@@ -121,6 +121,12 @@ if (!only) {
     '- Command: `npm run bench` (options: `--only NAME`, `--pg URL`, `--no-pg`; without `--pg` the PostgreSQL figures use ROLLCALL_BENCH_DATABASE_URL, else postgres://postgres@127.0.0.1:5432/test if it answers; one figure: the command in its row)',
     '',
     markdown,
+    // Kept beside the table: the last soak run's report (`npm run soak` writes it) and the
+    // hand-written analysis of gaps and experiments (bench/notes.md).
+    ...['soak-report.md', 'notes.md'].flatMap((name) => {
+      const file = path.resolve(import.meta.dirname, name);
+      return fs.existsSync(file) ? [fs.readFileSync(file, 'utf8').trimEnd(), ''] : [];
+    }),
   ].join('\n');
   fs.writeFileSync(path.resolve(import.meta.dirname, '../BENCHMARKS.md'), doc);
   process.stderr.write('wrote BENCHMARKS.md\n');
