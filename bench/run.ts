@@ -17,6 +17,7 @@ import pg from 'pg';
 
 import { benchCaseCreation } from './case-creation.bench.ts';
 import { benchGrowth } from './growth.bench.ts';
+import { benchImportGrowth } from './import-growth.bench.ts';
 import { benchImport } from './import.bench.ts';
 import { benchMessaging } from './messaging.bench.ts';
 import { benchPhoneNormalisation } from './phone-normalisation.bench.ts';
@@ -71,6 +72,8 @@ const suites: Suite[] = [
   ...(pgServer ? [{ name: 'messaging-postgres', run: () => benchMessaging('postgres', pgServer.url) }] : []),
   { name: 'import-embedded', run: () => benchImport('embedded', null) },
   ...(pgServer ? [{ name: 'import-postgres', run: () => benchImport('postgres', pgServer.url) }] : []),
+  { name: 'import-growth-embedded', run: () => benchImportGrowth('embedded', null) },
+  ...(pgServer ? [{ name: 'import-growth-postgres', run: () => benchImportGrowth('postgres', pgServer.url) }] : []),
   { name: 'growth-embedded', run: () => benchGrowth('embedded', null, growthSizes) },
   ...(pgServer ? [{ name: 'growth-postgres', run: () => benchGrowth('postgres', pgServer.url, growthSizes) }] : []),
 ];
