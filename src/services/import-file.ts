@@ -14,6 +14,8 @@ import { parse as parseCsv } from 'csv-parse/sync';
 
 import { AppError, coerceError, type ErrorCode, errorCatalogue } from '../errors.ts';
 import type { ImportFileType } from '../store/import.store.ts';
+import { type CaseDraft, draftCaseRows, draftWorkerRows, type MatchBy, type WorkerDraft } from '../domain/import-row.ts';
+import type { ProjectContactSettings } from '../domain/project.ts';
 
 /** Data rows accepted in one file (CommCare's case importer has the same limit). */
 export const MAX_ROWS = 100_000;
@@ -333,44 +335,125 @@ export function parseImportFile(rawName: string, bytes: Buffer, opts: ParseOptio
   return { fileName, fileType, sheet: book.sheet, sheets: book.sheets, ...shape(book.rows, opts.hasHeaders) };
 }
 
-/** Files at least this large are parsed in a worker thread (Default: 512 KiB); smaller ones in line. */
-export const WORKER_THRESHOLD = 512 * 1024;
-
-type WorkerReply = { ok: true; parsed: ParsedFile } | { ok: false; app: boolean; code: string; message: string };
+/** What the upload keeps of a parsed file: everything but the rows (Default sample: 5 rows). */
+export interface FileSummary {
+  fileName: string;
+  fileType: ImportFileType;
+  sheet: string | null;
+  sheets: string[];
+  columns: string[];
+  rowCount: number;
+  /** The first rows of data, as text. */
+  sample: string[][];
+}
 
 /**
- * parseImportFile, in a worker thread for large files: reading a 100,000-row workbook takes seconds
- * of CPU that would otherwise stop the server (and PGlite, on the same thread) from answering.
+ * What a read hands back besides the summary: nothing (an upload), the rows (the annotated file),
+ * or the rows already drafted for a case or mobile-worker run, so that only the drafts, never the
+ * rows, cross to the main thread.
  */
-export function parseImportFileOffThread(rawName: string, bytes: Buffer, opts: ParseOptions): Promise<ParsedFile> {
+export type FileWant =
+  | { kind: 'summary' }
+  | { kind: 'rows' }
+  | { kind: 'cases'; mapping: Record<string, string>; matchColumn: string | null; matchBy: MatchBy }
+  | { kind: 'workers'; mapping: Record<string, string>; project: ProjectContactSettings };
+
+type ItemOf<W extends FileWant> = W extends { kind: 'rows' } ? SheetRow : W extends { kind: 'cases' } ? CaseDraft : W extends { kind: 'workers' } ? WorkerDraft : never;
+
+export interface FileRead<W extends FileWant> {
+  summary: FileSummary;
+  items: ItemOf<W>[];
+}
+
+const SAMPLE_ROWS = 5;
+
+/** parseImportFile, then what `want` asks for; the rows are dropped as soon as they are drafted. */
+export function readImportFile<W extends FileWant>(rawName: string, bytes: Buffer, opts: ParseOptions, want: W): FileRead<W> {
+  const parsed = parseImportFile(rawName, bytes, opts);
+  const { rows, ...rest } = parsed;
+  const summary: FileSummary = { ...rest, rowCount: rows.length, sample: rows.slice(0, SAMPLE_ROWS).map((r) => r.cells) };
+  let items: unknown[];
+  switch (want.kind) {
+    case 'summary':
+      items = [];
+      break;
+    case 'rows':
+      items = rows;
+      break;
+    case 'cases':
+      items = draftCaseRows(parsed.columns, rows, want);
+      break;
+    case 'workers':
+      items = draftWorkerRows(parsed.columns, rows, want);
+      break;
+  }
+  return { summary, items: items as ItemOf<W>[] };
+}
+
+/** Files at least this large are read in a worker thread (Default: 512 KiB); smaller ones in line. */
+export const WORKER_THRESHOLD = 512 * 1024;
+/** Rows or drafts per message from the worker (Default: 2000): each is cloned on the main thread in a few ms. */
+export const WORKER_CHUNK = 2000;
+
+export type WorkerMessage =
+  | { type: 'summary'; summary: FileSummary }
+  | { type: 'items'; items: unknown[] }
+  | { type: 'end' }
+  | { type: 'error'; app: boolean; code: string; message: string };
+
+/**
+ * readImportFile, in a worker thread for large files: reading a 100,000-row workbook takes seconds
+ * of CPU that would otherwise stop the server (and PGlite, on the same thread) from answering. The
+ * worker sends the summary, then the items WORKER_CHUNK at a time, so the main thread never
+ * deserialises one huge message; `onProgress(received, total)` is called after each chunk.
+ */
+export function readImportFileOffThread<W extends FileWant>(
+  rawName: string,
+  bytes: Buffer,
+  opts: ParseOptions,
+  want: W,
+  onProgress?: (received: number, total: number) => void,
+): Promise<FileRead<W>> {
   if (bytes.length < WORKER_THRESHOLD || bytes.length > opts.maxBytes) {
-    return Promise.resolve().then(() => parseImportFile(rawName, bytes, opts));
+    return Promise.resolve().then(() => {
+      const read = readImportFile(rawName, bytes, opts, want);
+      onProgress?.(read.items.length, read.items.length);
+      return read;
+    });
   }
   return new Promise((resolve, reject) => {
-    const worker = new Worker(new URL('./import-file.worker.mjs', import.meta.url), { workerData: { fileName: rawName, bytes, options: opts } });
+    const worker = new Worker(new URL('./import-file.worker.mjs', import.meta.url), { workerData: { fileName: rawName, bytes, options: opts, want, chunk: WORKER_CHUNK } });
     let settled = false;
-    worker.once('message', (reply: WorkerReply) => {
-      settled = true;
-      void worker.terminate();
-      if (reply.ok) {
-        resolve(reply.parsed);
-      } else if (reply.app && reply.code in errorCatalogue) {
-        reject(new AppError(reply.code as ErrorCode, reply.message));
+    let summary: FileSummary | null = null;
+    const items: ItemOf<W>[] = [];
+    const settle = (fn: () => void) => {
+      if (!settled) {
+        settled = true;
+        void worker.terminate();
+        fn();
+      }
+    };
+    worker.on('message', (m: WorkerMessage) => {
+      if (settled) {
+        return;
+      }
+      if (m.type === 'summary') {
+        summary = m.summary;
+      } else if (m.type === 'items') {
+        for (const item of m.items) {
+          items.push(item as ItemOf<W>);
+        }
+        onProgress?.(items.length, want.kind === 'summary' ? 0 : (summary?.rowCount ?? items.length));
+      } else if (m.type === 'end') {
+        const s = summary;
+        settle(() => (s ? resolve({ summary: s, items }) : reject(new Error('The import parser sent no summary.'))));
+      } else if (m.app && m.code in errorCatalogue) {
+        settle(() => reject(new AppError(m.code as ErrorCode, m.message)));
       } else {
-        reject(new AppError('IMPORT_FILE_UNREADABLE', undefined, { cause: new Error(reply.message) }));
+        settle(() => reject(new AppError('IMPORT_FILE_UNREADABLE', undefined, { cause: new Error(m.message) })));
       }
     });
-    worker.once('error', (err) => {
-      if (!settled) {
-        settled = true;
-        reject(coerceError(err));
-      }
-    });
-    worker.once('exit', (code) => {
-      if (!settled) {
-        settled = true;
-        reject(new Error(`The import parser stopped (exit code ${code}).`));
-      }
-    });
+    worker.once('error', (err) => settle(() => reject(coerceError(err))));
+    worker.once('exit', (code) => settle(() => reject(new Error(`The import parser stopped (exit code ${code}).`))));
   });
 }

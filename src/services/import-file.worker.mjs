@@ -1,15 +1,26 @@
-// Parses one uploaded spreadsheet off the main thread (services/import-file.ts), so the HTTP server
-// and, on the embedded database, PGlite keep answering while SheetJS reads a large workbook.
+// Reads one uploaded spreadsheet off the main thread (services/import-file.ts), so the HTTP server
+// and, on the embedded database, PGlite keep answering while SheetJS reads a large workbook. The
+// rows are drafted here too when a run asks for drafts; the main thread gets the summary, then the
+// items in chunks, so no single message takes long to deserialise there.
 // Plain JavaScript: a worker does not inherit a loader registered with tsx's API, so it registers its own.
 import { parentPort, workerData } from 'node:worker_threads';
 
 import { register } from 'tsx/esm/api';
 
 register();
-const { parseImportFile } = await import('./import-file.ts');
+const { readImportFile } = await import('./import-file.ts');
 try {
-  const parsed = parseImportFile(workerData.fileName, Buffer.from(workerData.bytes.buffer, workerData.bytes.byteOffset, workerData.bytes.byteLength), workerData.options);
-  parentPort.postMessage({ ok: true, parsed });
+  const { fileName, bytes, options, want, chunk } = workerData;
+  const read = readImportFile(fileName, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), options, want);
+  parentPort.postMessage({ type: 'summary', summary: read.summary });
+  const items = read.items;
+  read.items = [];
+  for (let from = 0; from < items.length; from += chunk) {
+    parentPort.postMessage({ type: 'items', items: items.slice(from, from + chunk) });
+    // What was sent is not needed here any more.
+    items.fill(undefined, from, from + chunk);
+  }
+  parentPort.postMessage({ type: 'end' });
 } catch (err) {
-  parentPort.postMessage({ ok: false, app: err?.name === 'AppError', code: err?.code, message: String(err?.message ?? err) });
+  parentPort.postMessage({ type: 'error', app: err?.name === 'AppError', code: err?.code, message: String(err?.message ?? err) });
 }

@@ -7,8 +7,6 @@
  */
 import {
   CASE_FIELDS,
-  draftCaseRows,
-  draftWorkerRows,
   type ImportTarget,
   type MatchBy,
   PROPERTY_KEY,
@@ -36,7 +34,7 @@ import {
 } from '../store/import.store.ts';
 import { findProjectById } from '../store/project.store.ts';
 import { type ServiceDeps, isUuid } from './deps.ts';
-import { type ParsedFile, parseImportFileOffThread } from './import-file.ts';
+import { type FileWant, type ParsedFile, readImportFileOffThread } from './import-file.ts';
 import { applyChunk, type ChunkResult, type Drafts, type DryRunReport, dryRunDrafts, type ImportRunOptions, rowNumberAt } from './import-rows.service.ts';
 import { decodeCursor, encodeCursor, type Page } from './pagination.ts';
 
@@ -44,7 +42,6 @@ export type { ImportRunOptions } from './import-rows.service.ts';
 
 /** Errors listed in an import view (all of them are in the annotated file) (Default: 1000). */
 export const VIEW_ERRORS = 1000;
-const SAMPLE_ROWS = 5;
 
 export interface ImportView {
   id: string;
@@ -116,7 +113,8 @@ export interface UploadInput {
 
 /** Parses and keeps an uploaded file; refuses it with an IMPORT_* code (nothing is stored then). */
 export async function uploadImport(deps: ServiceDeps, project: Project, createdBy: string | null, input: UploadInput): Promise<UploadView> {
-  const parsed = await parseImportFileOffThread(input.fileName, input.bytes, { hasHeaders: input.hasHeaders, sheet: input.sheet, maxBytes: deps.imports.maxBytes });
+  // Only the summary crosses from the parser's thread: the rows are read again by a run, drafted there.
+  const { summary: parsed } = await readImportFileOffThread(input.fileName, input.bytes, { hasHeaders: input.hasHeaders, sheet: input.sheet, maxBytes: deps.imports.maxBytes }, { kind: 'summary' });
   const record = await insertImport(deps.db, project.id, {
     fileName: parsed.fileName,
     fileType: parsed.fileType,
@@ -124,10 +122,11 @@ export async function uploadImport(deps: ServiceDeps, project: Project, createdB
     sheet: parsed.sheet,
     hasHeaders: input.hasHeaders,
     columns: parsed.columns,
-    rowCount: parsed.rows.length,
-    sample: parsed.rows.slice(0, SAMPLE_ROWS).map((r) => r.cells),
+    rowCount: parsed.rowCount,
+    sample: parsed.sample,
     createdBy,
   });
+  lastFile = { id: record.id, bytes: input.bytes };
   const suggestion = suggestCaseMapping(parsed.columns);
   return {
     ...(await toView(deps, record)),
@@ -210,27 +209,42 @@ export function checkRunOptions(columns: readonly string[], input: RunInput): Im
   return { target, caseType: target === 'cases' ? caseType : null, matchBy: input.matchBy ?? 'case_id', matchColumn, createNew: input.createNew ?? true, mapping };
 }
 
-function draftsOf(parsed: ParsedFile, o: ImportRunOptions, project: Project): Drafts {
-  if (o.target === 'mobile-workers') {
-    return { target: 'mobile-workers', rows: draftWorkerRows(parsed.columns, parsed.rows, { mapping: o.mapping, project }) };
-  }
-  return { target: 'cases', rows: draftCaseRows(parsed.columns, parsed.rows, { mapping: o.mapping, matchColumn: o.matchColumn, matchBy: o.matchBy }) };
-}
+/**
+ * The newest upload's bytes, so its dry run and run need not read them back from the database: on
+ * PGlite, reading a 14 MiB bytea takes about 2 s of the main thread. One file at most (the byte
+ * limit), and only a copy: the database keeps the file for restarts and other processes.
+ */
+let lastFile: { id: string; bytes: Buffer } | null = null;
 
-async function parseKept(deps: ServiceDeps, i: ImportRecord): Promise<ParsedFile> {
-  const bytes = await findImportFile(deps.db, i.id);
+/** Reads the kept file again (off the main thread when large), with what `want` asks for. */
+async function readKept<W extends FileWant>(deps: ServiceDeps, i: ImportRecord, want: W) {
+  const bytes = lastFile?.id === i.id ? lastFile.bytes : await findImportFile(deps.db, i.id);
   if (!bytes) {
     throw new AppError('NOT_FOUND', 'The import file is gone.');
   }
   // The file was accepted at upload; the byte limit may have been lowered since, which must not strand it.
-  return parseImportFileOffThread(i.fileName, bytes, { hasHeaders: i.hasHeaders, sheet: i.sheet, maxBytes: Number.POSITIVE_INFINITY });
+  return readImportFileOffThread(i.fileName, bytes, { hasHeaders: i.hasHeaders, sheet: i.sheet, maxBytes: Number.POSITIVE_INFINITY }, want);
+}
+
+/** The kept file's rows, drafted for these options in the parser's thread (the rows never reach this one). */
+async function draftsOf(deps: ServiceDeps, i: ImportRecord, o: ImportRunOptions, project: Project): Promise<Drafts> {
+  if (o.target === 'mobile-workers') {
+    const settings = { timeZone: project.timeZone, defaultCountry: project.defaultCountry, languages: project.languages, defaultLanguage: project.defaultLanguage, phoneValidation: project.phoneValidation };
+    return { target: 'mobile-workers', rows: (await readKept(deps, i, { kind: 'workers', mapping: o.mapping, project: settings })).items };
+  }
+  return { target: 'cases', rows: (await readKept(deps, i, { kind: 'cases', mapping: o.mapping, matchColumn: o.matchColumn, matchBy: o.matchBy })).items };
+}
+
+async function parseKept(deps: ServiceDeps, i: ImportRecord): Promise<ParsedFile> {
+  const { summary, items } = await readKept(deps, i, { kind: 'rows' });
+  return { fileName: summary.fileName, fileType: summary.fileType, sheet: summary.sheet, sheets: summary.sheets, columns: summary.columns, rows: items };
 }
 
 /** What a run with these options would do, with every normalisation and problem; writes nothing. */
 export async function dryRunImport(deps: ServiceDeps, project: Project, id: string, input: RunInput): Promise<DryRunView> {
   const i = await requireImport(deps, project, id);
   const o = checkRunOptions(i.columns, input);
-  const report = await dryRunDrafts(deps, project, o, draftsOf(await parseKept(deps, i), o, project));
+  const report = await dryRunDrafts(deps, project, o, await draftsOf(deps, i, o, project));
   const view = await toView(deps, i, false);
   return {
     ...view,
@@ -338,7 +352,7 @@ export async function processImport(deps: ServiceDeps, importId: string, onProgr
       throw new AppError('NOT_FOUND', 'The project of this import is gone.');
     }
     const o = first.options as unknown as ImportRunOptions;
-    const drafts = draftsOf(await parseKept(deps, first), o, project);
+    const drafts = await draftsOf(deps, first, o, project);
     const size = deps.imports.chunkRows;
     for (;;) {
       let step: ChunkStep;

@@ -3,6 +3,12 @@
  * PGlite embedded in DATA_DIR by default (pool max 1, the folder locked), or a PostgreSQL server
  * when DATABASE_URL is set. The same Kysely queries and migrations run on both.
  */
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+
 import { PGlite } from '@electric-sql/pglite';
 import { createPgConfig } from '@electric-sql/pglite/node-postgres';
 import { Kysely, PostgresDialect } from 'kysely';
@@ -12,6 +18,8 @@ import { type DataDirLock, lockDataDir } from './data-dir-lock.ts';
 import { PriorityPostgresDialect } from './priority-dialect.ts';
 import { createStorageGuard, type StorageGuard } from './storage-guard.ts';
 import type { Database, Db } from './database.ts';
+
+const execFileAsync = promisify(execFile);
 
 export type DatabaseKind = 'embedded' | 'postgres';
 
@@ -67,6 +75,23 @@ function wrap(pool: pg.Pool, kind: DatabaseKind, location: string, onClose: () =
   };
 }
 
+/**
+ * A new embedded data directory is created (initdb) in a child process: PGlite's initdb grows the
+ * wasm heap to about 900 MB, and a process never gives wasm memory back, so doing it here would
+ * leave the server holding that for its whole life (it opens a ready directory at about 340 MB).
+ * If the child cannot run, PGlite.create does the initdb in this process, as before.
+ */
+async function initialiseDataDir(pgdata: string): Promise<void> {
+  if (fs.existsSync(path.join(pgdata, 'PG_VERSION'))) {
+    return;
+  }
+  try {
+    await execFileAsync(process.execPath, [fileURLToPath(new URL('./pglite-init.mjs', import.meta.url)), pgdata], { timeout: 120_000 });
+  } catch {
+    // PGlite.create below initialises the directory itself.
+  }
+}
+
 /** Opens the database for the given settings. Embedded mode locks the folder first. */
 export async function openDatabase(options: OpenOptions): Promise<DatabaseHandle> {
   if (options.databaseUrl) {
@@ -93,6 +118,7 @@ export async function openDatabase(options: OpenOptions): Promise<DatabaseHandle
   const dataDir = options.dataDir ?? './data';
   const lock: DataDirLock = lockDataDir(dataDir);
   try {
+    await initialiseDataDir(`${dataDir}/pgdata`);
     const pglite = await PGlite.create(`${dataDir}/pgdata`);
     // max 1 is mandatory: the config holds one connection object. The timeout turns a nested
     // connection request (a deadlock with max 1) into an error instead of a hang.
