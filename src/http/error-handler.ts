@@ -86,7 +86,8 @@ export function classifyError(err: unknown): { code: ErrorCode; message: string;
   if (pgCode === '23505') {
     return { code: 'CONFLICT', message: 'This conflicts with an existing record.' };
   }
-  if (pgCode === '54000' || pgCode === '22001' || pgCode === '22P05') {
+  // 22021: a NUL byte (or other invalid byte) in a text value, e.g. a filter in a query string.
+  if (pgCode === '54000' || pgCode === '22001' || pgCode === '22P05' || pgCode === '22021') {
     return { code: 'VALIDATION_ERROR', message: 'A value is too large or cannot be stored.' };
   }
   return { code: 'INTERNAL_ERROR', message: errorCatalogue.INTERNAL_ERROR };

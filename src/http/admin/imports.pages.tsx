@@ -9,11 +9,12 @@ import type { FastifyInstance } from 'fastify';
 import { CONTACT_PROPERTIES } from '../../domain/case-contact.ts';
 import { CASE_FIELDS, type ImportTarget, type MatchBy, suggestCaseMapping, suggestWorkerMapping, WORKER_FIELDS } from '../../domain/import-row.ts';
 import type { Project } from '../../domain/project.ts';
-import { errorCatalogue, type ErrorCode } from '../../errors.ts';
+import { AppError, errorCatalogue, type ErrorCode } from '../../errors.ts';
 import { annotatedFile, templateFile } from '../../services/import-export.ts';
 import { dryRunImport, type DryRunView, getImport, importProblems, type ImportView, listProjectImports, type RunInput, startImportRun, uploadImport } from '../../services/imports.service.ts';
 import { requireProject } from '../../services/projects.service.ts';
 import { readUpload, sendFile } from '../api/imports.routes.ts';
+import { httpStatus } from '../error-handler.ts';
 import type { AdminDeps } from './admin.routes.tsx';
 import { Badge, type BadgeTone, Csrf, ErrorBox, Layout, type PageContext, Time } from './layout.tsx';
 import { checkCsrf } from './session.ts';
@@ -464,7 +465,9 @@ export function registerImportPages(app: FastifyInstance, deps: AdminDeps): void
     } catch (err) {
       const message = formError(err);
       const page = await listProjectImports(s, project, { limit: 20 });
-      return sendHtml(reply, <HistoryPage ctx={{ actor, project, section: 'imports' }} project={project} items={page.items} next={page.nextCursor} error={message} />, 422);
+      // The page says what is wrong; its status is the code's (413 too large, 415 not a spreadsheet, 422 unreadable).
+      const status = err instanceof AppError ? httpStatus(err.code) : 422;
+      return sendHtml(reply, <HistoryPage ctx={{ actor, project, section: 'imports' }} project={project} items={page.items} next={page.nextCursor} error={message} />, status);
     }
   });
 

@@ -39,9 +39,13 @@ export function formValue(body: unknown, name: string): string {
   return typeof v === 'string' ? v : Array.isArray(v) && typeof v[0] === 'string' ? v[0] : '';
 }
 
-/** The message of an expected error, for showing next to a form; rethrows anything else. */
+/**
+ * The message of an expected error, for showing next to a form; rethrows anything else. A refusal
+ * (FORBIDDEN: no permission, or a missing or wrong form token) is not a mistake in the form: it is
+ * rethrown, so the page is the 403 "Not allowed" page.
+ */
 export function formError(err: unknown): string {
-  if (err instanceof AppError && httpStatus(err.code) < 500) {
+  if (err instanceof AppError && err.code !== 'FORBIDDEN' && httpStatus(err.code) < 500) {
     return err.message;
   }
   throw err;
