@@ -1,0 +1,152 @@
+/**
+ * The system under soak: a fresh database rollcall_soak_<pid> on the given PostgreSQL server, two
+ * `rollcall serve` processes with their in-process workers off (ROLLCALL_RUN_WORKER=false) and two
+ * `rollcall worker` processes, all on that database. The first server starts alone (it migrates
+ * and creates the admin); the other three then start together. stop() ends every child (SIGTERM,
+ * then SIGKILL after 15 s) and drops the database.
+ */
+import fs from 'node:fs';
+
+import pg from 'pg';
+
+import { type Child, freePort, kill, spawnRollcall, tempDir, waitHealthy } from '../../test/support/child-server.ts';
+
+export const ADMIN = { email: 'soak@example.org', password: 'soak-password' };
+const KEY = '5a'.repeat(32);
+
+export interface SoakProcess {
+  name: string;
+  child: Child;
+  base: string | null;
+}
+
+export interface Cluster {
+  dbUrl: string;
+  dbName: string;
+  servers: SoakProcess[];
+  workers: SoakProcess[];
+  all(): SoakProcess[];
+  stop(): Promise<void>;
+}
+
+export async function adminQuery(url: string, text: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5_000 });
+  await client.connect();
+  try {
+    await client.query(text);
+  } finally {
+    await client.end();
+  }
+}
+
+/** Fails with a clear message when the server cannot be reached. */
+export async function checkReachable(url: string): Promise<void> {
+  try {
+    await adminQuery(url, 'select 1');
+  } catch (err) {
+    throw new Error(`PostgreSQL is not reachable at ${url.replace(/\/\/[^@/]*@/, '//…@')}: ${(err as Error).message}. The soak test needs a PostgreSQL server (--pg URL or ROLLCALL_BENCH_DATABASE_URL).`);
+  }
+}
+
+function commonEnv(dbUrl: string, dataDir: string): Record<string, string> {
+  return {
+    DATABASE_URL: dbUrl,
+    DATA_DIR: dataDir,
+    ROLLCALL_SECRET_KEY: KEY,
+    ROLLCALL_ADMIN_EMAIL: ADMIN.email,
+    ROLLCALL_ADMIN_PASSWORD: ADMIN.password,
+    ROLLCALL_DB_POOL_SIZE: '8',
+    // Retries within the run: 1 s, 2 s (Default 30 s would outlast a short soak).
+    ROLLCALL_RETRY_BASE_MS: '1000',
+    LOG_LEVEL: 'warn',
+  };
+}
+
+export async function startCluster(serverUrl: string): Promise<Cluster> {
+  const dbName = `rollcall_soak_${process.pid}`;
+  await adminQuery(serverUrl, `drop database if exists ${dbName} with (force)`);
+  await adminQuery(serverUrl, `create database ${dbName}`);
+  const u = new URL(serverUrl);
+  u.pathname = '/' + dbName;
+  const dbUrl = u.toString();
+  const dataDir = tempDir('rollcall-soak-');
+  const servers: SoakProcess[] = [];
+  const workers: SoakProcess[] = [];
+  const stop = async () => {
+    const all = [...servers, ...workers];
+    await Promise.all(all.map((p) => kill(p.child, 'SIGTERM')));
+    await Promise.all(all.map((p) => kill(p.child, 'SIGKILL')));
+    await adminQuery(serverUrl, `drop database if exists ${dbName} with (force)`).catch(() => undefined);
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  };
+  const startServer = async (name: string) => {
+    const port = await freePort();
+    const base = `http://127.0.0.1:${port}`;
+    const child = spawnRollcall('serve', { ...commonEnv(dbUrl, dataDir), PORT: String(port), ROLLCALL_PUBLIC_URL: base, ROLLCALL_RUN_WORKER: 'false' });
+    const p = { name, child, base };
+    servers.push(p);
+    await waitHealthy(base, child, 120_000);
+    return p;
+  };
+  const startWorker = (name: string) => {
+    const child = spawnRollcall('worker', { ...commonEnv(dbUrl, dataDir), ROLLCALL_PUBLIC_URL: 'http://127.0.0.1:9' });
+    workers.push({ name, child, base: null });
+  };
+  try {
+    await startServer('serve-1');
+    startWorker('worker-1');
+    startWorker('worker-2');
+    await startServer('serve-2');
+    // A worker that died at start-up (e.g. a migration race) fails the soak now, not at the end.
+    await new Promise((r) => setTimeout(r, 3_000));
+    for (const w of workers) {
+      if (w.child.proc.exitCode !== null || w.child.proc.signalCode !== null) {
+        throw new Error(`${w.name} exited at start-up: ${w.child.output().slice(-1500)}`);
+      }
+    }
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return { dbUrl, dbName, servers, workers, all: () => [...servers, ...workers], stop };
+}
+
+export interface LogCounts {
+  warn: number;
+  error: number;
+  /** Distinct messages at error level or above, with counts. */
+  errors: Map<string, number>;
+  warnings: Map<string, number>;
+  /** Lines that are not JSON (stack traces, printed text). */
+  other: number;
+}
+
+/** Counts pino lines by level in every child's output (levels: 40 warn, 50 error, 60 fatal). */
+export function countLogLines(procs: SoakProcess[]): LogCounts {
+  const counts: LogCounts = { warn: 0, error: 0, errors: new Map(), warnings: new Map(), other: 0 };
+  for (const p of procs) {
+    for (const line of p.child.output().split('\n')) {
+      if (!line.trim()) {
+        continue;
+      }
+      type Entry = { level?: number; msg?: string; err?: { message?: string } } | null;
+      let entry: Entry;
+      try {
+        entry = JSON.parse(line) as Entry;
+      } catch {
+        counts.other++;
+        continue;
+      }
+      const level = entry?.level ?? 0;
+      const key = `${p.name}: ${entry?.msg ?? ''}${entry?.err?.message ? ` (${entry.err.message.slice(0, 160)})` : ''}`;
+      if (level >= 50) {
+        counts.error++;
+        counts.errors.set(key, (counts.errors.get(key) ?? 0) + 1);
+      } else if (level >= 40) {
+        counts.warn++;
+        counts.warnings.set(key, (counts.warnings.get(key) ?? 0) + 1);
+      }
+    }
+  }
+  return counts;
+}

@@ -1,0 +1,113 @@
+/**
+ * The soak report in Markdown: what ran, requests by kind with rates and latencies, outcomes,
+ * invariant verdicts, memory samples and log line counts.
+ */
+import os from 'node:os';
+
+import type { Check } from './check.ts';
+import type { OptOutFigures } from './check-messages.ts';
+import type { RequestRecord } from './client.ts';
+import type { LogCounts } from './cluster.ts';
+import type { DrainResult } from './drain.ts';
+import type { MemorySample, MemoryVerdict } from './memory.ts';
+import type { TrafficSummary } from './traffic.ts';
+
+export interface ReportInput {
+  startedAt: Date;
+  command: string;
+  durationS: number;
+  rate: number;
+  pgVersion: string;
+  traffic: TrafficSummary;
+  records: RequestRecord[];
+  drain: DrainResult;
+  checks: Check[];
+  byStatus: Map<string, number>;
+  optOut: OptOutFigures;
+  memory: { samples: MemorySample[]; verdicts: MemoryVerdict[] };
+  logs: LogCounts;
+  processes: string[];
+}
+
+function quantile(sorted: number[], q: number): number {
+  if (sorted.length === 0) {
+    return 0;
+  }
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] as number;
+}
+
+const ms = (v: number) => (v < 10 ? v.toFixed(1) : String(Math.round(v)));
+
+function requestTable(records: RequestRecord[], seconds: number): string[] {
+  const kinds = new Map<string, RequestRecord[]>();
+  for (const r of records) {
+    kinds.set(r.kind, [...(kinds.get(r.kind) ?? []), r]);
+  }
+  const lines = ['| kind | requests | per s | p50 ms | p99 ms | max ms | answers |', '|---|---:|---:|---:|---:|---:|---|'];
+  const row = (kind: string, rs: RequestRecord[]) => {
+    const lat = rs.map((r) => r.ms).sort((a, b) => a - b);
+    const statuses = new Map<number, number>();
+    for (const r of rs) {
+      statuses.set(r.status, (statuses.get(r.status) ?? 0) + 1);
+    }
+    const answers = [...statuses.entries()].sort((a, b) => a[0] - b[0]).map(([s, n]) => `${s === 0 ? 'no answer' : s}: ${n}`).join(', ');
+    lines.push(`| ${kind} | ${rs.length} | ${(rs.length / seconds).toFixed(1)} | ${ms(quantile(lat, 0.5))} | ${ms(quantile(lat, 0.99))} | ${ms(lat.at(-1) ?? 0)} | ${answers} |`);
+  };
+  for (const [kind, rs] of [...kinds.entries()].sort((a, b) => b[1].length - a[1].length)) {
+    row(kind, rs);
+  }
+  row('**all**', records);
+  return lines;
+}
+
+export function renderReport(r: ReportInput): string {
+  const failed = r.checks.filter((c) => !c.pass);
+  const effect = [...r.optOut.effectMs].sort((a, b) => a - b);
+  const steady = r.records.filter((x) => x.kind !== 'setup' && x.kind !== 'check');
+  const out = [
+    `# Soak test — ${failed.length === 0 ? 'PASS' : `FAIL (${failed.length} invariant${failed.length > 1 ? 's' : ''})`}`,
+    '',
+    `- Date: ${r.startedAt.toISOString()}; command: \`${r.command}\``,
+    `- Machine: ${os.cpus().length} cores (${os.cpus()[0]?.model ?? '?'}), ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${r.pgVersion}; shared with other work, so latencies are noisy`,
+    `- System: ${r.processes.join(', ')} on one fresh PostgreSQL database; gateway \`http\` to a fake vendor in the soak process (1 call in 40 refused with 503, retried after 1 s, 2 s)`,
+    `- Load: ${r.traffic.seconds.toFixed(0)} s at ${r.rate} actions/s (${r.traffic.ticks} ticks, ${r.traffic.skipped} skipped at 40 in flight), then drain ${r.drain.seconds.toFixed(0)} s (${r.drain.settled ? 'settled' : `NOT settled: ${JSON.stringify(r.drain.left)}`})`,
+    `- Requests: ${steady.length} (${(steady.length / r.traffic.seconds).toFixed(1)}/s) over both servers: ${[0, 1].map((s) => `server ${s + 1}: ${steady.filter((x) => x.server === s).length}`).join(', ')}`,
+    '',
+    '## Invariants',
+    '',
+    '| invariant | result | detail |',
+    '|---|---|---|',
+    ...r.checks.map((c) => `| ${c.name} | ${c.pass ? 'pass' : '**FAIL**'} | ${c.detail.join('<br>').replace(/\|/g, '\\|')} |`),
+    '',
+    '## Requests by kind',
+    '',
+    ...requestTable(steady, r.traffic.seconds),
+    '',
+    '## Outcomes',
+    '',
+    `- Outbound messages by final status: ${[...r.byStatus.entries()].sort((a, b) => b[1] - a[1]).map(([k, n]) => `${k} ${n}`).join(', ')}`,
+    `- STOP acknowledged → handled (opt-out in effect): ${effect.length} STOPs, p50 ${ms(quantile(effect, 0.5))} ms, p99 ${ms(quantile(effect, 0.99))} ms, max ${ms(effect.at(-1) ?? 0)} ms`,
+    `- Sends to a number within 1 s after its STOP was acknowledged (in flight or before the STOP was handled): ${r.optOut.sendsInGrace}; later: ${r.optOut.sendsAfterGrace}`,
+    `- Log lines at warn: ${r.logs.warn}, at error or fatal: ${r.logs.error}, not JSON: ${r.logs.other}`,
+    ...[...r.logs.errors.entries()].map(([k, n]) => `  - error ×${n}: ${k}`),
+    ...[...r.logs.warnings.entries()].slice(0, 10).map(([k, n]) => `  - warn ×${n}: ${k}`),
+    '',
+    '## Memory (VmRSS, MiB)',
+    '',
+    'Fails when the last minute\'s mean exceeds the first minute\'s by more than 25 % and by more than 50 MiB (see bench/soak/memory.ts for why both).',
+    '',
+    '| process | first minute | last minute | peak | growth | result |',
+    '|---|---:|---:|---:|---:|---|',
+    ...r.memory.verdicts.map((v) => `| ${v.name} | ${v.firstMiB} | ${v.lastMiB} | ${v.peakMiB} | ${v.growthPct} % | ${v.pass ? 'pass' : '**FAIL**'} |`),
+    '',
+    `Samples every 10 s${r.memory.samples.length > 40 ? ' (every 6th shown)' : ''}:`,
+    '',
+    `| t (s) | ${r.memory.verdicts.map((v) => v.name).join(' | ')} |`,
+    `|---:|${r.memory.verdicts.map(() => '---:').join('|')}|`,
+    ...r.memory.samples
+      .filter((_, i, all) => all.length <= 40 || i % 6 === 0 || i === all.length - 1)
+      .map((s) => `| ${s.t} | ${r.memory.verdicts.map((v) => s.rssMiB[v.name] ?? '–').join(' | ')} |`),
+    '',
+  ];
+  return out.join('\n');
+}
