@@ -44,6 +44,8 @@ const envSchema = z.object({
   ROLLCALL_DISPATCH_LEASE_MS: z.coerce.number().int().min(500).default(60_000),
   /** How often an idle worker looks for due messages, in ms (Default: 250). */
   ROLLCALL_DISPATCH_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(250),
+  /** How long a running import may make no progress before another process takes it over, in ms (Default: 120000). */
+  ROLLCALL_IMPORT_LEASE_MS: z.coerce.number().int().min(1000).default(120_000),
   /** Largest spreadsheet accepted for an import, in bytes (Default: 20 MiB). */
   ROLLCALL_IMPORT_MAX_BYTES: z.coerce.number().int().min(1024).default(20 * 1024 * 1024),
 });
@@ -73,6 +75,7 @@ export interface Config {
   readonly dispatchPollMs: number;
   readonly dispatchLeaseMs: number;
   readonly importMaxBytes: number;
+  readonly importLeaseMs: number;
 }
 
 /** Reads and validates the environment; throws naming the bad variable. */
@@ -110,6 +113,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dispatchPollMs: e.ROLLCALL_DISPATCH_POLL_MS,
     dispatchLeaseMs: e.ROLLCALL_DISPATCH_LEASE_MS,
     importMaxBytes: e.ROLLCALL_IMPORT_MAX_BYTES,
+    importLeaseMs: e.ROLLCALL_IMPORT_LEASE_MS,
   });
 }
 

@@ -16,6 +16,7 @@ import { createSecretBox, parseKey } from './services/secret-box.ts';
 import { ProcessMetrics } from './services/metrics.ts';
 import { SignInThrottle } from './services/sign-in-throttle.ts';
 import { type DispatchWorker, startDispatchWorker } from './services/dispatch-worker.ts';
+import { resumeStalledImports } from './services/imports.service.ts';
 import { processInbound } from './services/inbound.service.ts';
 import { type PollingLoop, startPollingLoop } from './services/polling-loop.ts';
 import { sweepSurveySessions } from './services/survey-sessions.service.ts';
@@ -83,8 +84,13 @@ function inboundBatch(config: Config): number {
 const SURVEY_SWEEP_MS = 30_000;
 const SURVEY_SWEEP_BATCH = 100;
 
-/** The background workers of one process: dispatch, inbound processing and survey timeouts. */
-export function startWorkers(config: Config, services: ServiceDeps, logger: Logger, paused?: () => boolean): { dispatch: PollingLoop; inbound: PollingLoop; surveys: PollingLoop; stop(): Promise<void> } {
+/** The background workers of one process: dispatch, inbound processing, survey timeouts and stalled imports. */
+export function startWorkers(
+  config: Config,
+  services: ServiceDeps,
+  logger: Logger,
+  paused?: () => boolean,
+): { dispatch: PollingLoop; inbound: PollingLoop; surveys: PollingLoop; imports: PollingLoop; stop(): Promise<void> } {
   const dispatch = startWorker(config, services, logger, paused);
   const batch = inboundBatch(config);
   const inbound = startPollingLoop(() => processInbound(services, batch), {
@@ -99,12 +105,20 @@ export function startWorkers(config: Config, services: ServiceDeps, logger: Logg
     pollMs: SURVEY_SWEEP_MS,
     onError: (err) => logger.error({ err }, 'survey timeouts failed; retrying'),
   });
+  // An import whose runner died (kill -9) is taken over once its lease has passed (imports.service.ts).
+  const imports = startPollingLoop(() => resumeStalledImports(services, config.importLeaseMs), {
+    ...(paused ? { paused } : {}),
+    fullBatch: Number.POSITIVE_INFINITY,
+    pollMs: Math.min(Math.ceil(config.importLeaseMs / 2), 30_000),
+    onError: (err) => logger.error({ err }, 'looking for stalled imports failed; retrying'),
+  });
   return {
     dispatch,
     inbound,
     surveys,
+    imports,
     async stop() {
-      await Promise.all([dispatch.stop(), inbound.stop(), surveys.stop()]);
+      await Promise.all([dispatch.stop(), inbound.stop(), surveys.stop(), imports.stop()]);
     },
   };
 }
@@ -130,6 +144,11 @@ async function startRuntime(config: Config, logger: Logger, runWorkers: boolean)
     const services = serviceDeps(config, handle, { notifyDue: () => workers?.dispatch.wake(), notifyInbound: () => workers?.inbound.wake(), queue });
     if (runWorkers) {
       await startJobWorkers(services, queue);
+      if (handle.kind === 'embedded') {
+        // The data-folder lock means no other process can be running an import: every `running`
+        // import was left by a process that died, and is resumed now rather than after its lease.
+        await resumeStalledImports(services, 0);
+      }
       // Workers pause while the embedded data folder is nearly full (storage-guard.ts).
       workers = startWorkers(config, services, logger, handle.storage ? () => handle.storage?.low() !== null : undefined);
     }

@@ -5,12 +5,13 @@
  * tokens from the gateway's shared bucket, calls the provider, and records every outcome in one
  * statement. Transient failures are retried with doubling delays; permanent ones fail at once with
  * the provider's reason. A message whose worker died mid-send is resent only through an idempotent
- * provider; otherwise it fails rather than risk a duplicate.
+ * provider; otherwise it fails rather than risk a duplicate. The lease is renewed while the batch
+ * is out, so a slow vendor does not make a live worker's messages look abandoned.
  */
 import type { OutboundMessage, Provider, SendOutcome } from '../providers/provider.ts';
 import { findGatewaysByIds, type GatewayRecord } from '../store/gateway.store.ts';
 import { takeTokens } from '../store/gateway-rate.store.ts';
-import { type ClaimedMessage, claimDueMessages, findInactiveCases, findOptedOut, type MessageRecord, type MessageResult, recordResults } from '../store/message.store.ts';
+import { type ClaimedMessage, claimDueMessages, extendLeases, findInactiveCases, findOptedOut, type MessageRecord, type MessageResult, recordResults } from '../store/message.store.ts';
 import { optOutKey } from '../domain/recipient.ts';
 import { appendConsentEvents, setOptOut } from '../store/consent.store.ts';
 import { cancelPendingTo } from '../store/inbound.store.ts';
@@ -183,6 +184,21 @@ export async function dispatchOnce(deps: ServiceDeps, opts: DispatchOptions): Pr
   if (claimed.length === 0) {
     return 0;
   }
+  // While the batch is out (a vendor may take up to its timeout per call), the lease is renewed
+  // every third of it, so another worker takes these messages over only if this one died.
+  const ids = claimed.map((m) => m.id);
+  const heartbeat = setInterval(() => {
+    void extendLeases(deps.db, ids, opts.leaseMs).catch(() => {});
+  }, Math.max(100, Math.floor(opts.leaseMs / 3)));
+  heartbeat.unref();
+  try {
+    return await sendClaimed(deps, claimed);
+  } finally {
+    clearInterval(heartbeat);
+  }
+}
+
+async function sendClaimed(deps: ServiceDeps, claimed: ClaimedMessage[]): Promise<number> {
   const [optedOut, inactive, gateways] = await Promise.all([
     findOptedOut(deps.db, claimed.flatMap((m) => (m.to ? [optOutKey(m.to, m.channel)] : []))),
     findInactiveCases(deps.db, claimed.flatMap((m) => (m.contactType === 'case' && m.contactId ? [m.contactId] : []))),

@@ -19,6 +19,7 @@ import type { Project } from '../domain/project.ts';
 import { AppError, coerceError } from '../errors.ts';
 import {
   advanceImport,
+  claimStalledImports,
   countImportErrors,
   failImport,
   findImport,
@@ -378,6 +379,26 @@ export async function processImport(deps: ServiceDeps, importId: string, onProgr
     await failImport(deps.db, importId, coerceError(err).message, deps.clock());
     throw err;
   }
+}
+
+/**
+ * Takes over running imports whose runner died: a server or worker killed mid-import leaves its
+ * pg-boss job `active` (until it expires, 15 minutes later) and the import `running`. An import
+ * with no progress for `leaseMs` and no job waiting gets a new `import-run` job, which continues
+ * from the cursor (the chunk lock makes a second runner of a live import harmless). Called at
+ * start-up (with `leaseMs` 0 on the embedded database, which only this process can hold) and then
+ * periodically by every process that runs jobs. Returns how many were taken over.
+ */
+export async function resumeStalledImports(deps: ServiceDeps, leaseMs: number): Promise<number> {
+  const now = deps.clock();
+  const ids = await deps.db.transaction().execute(async (trx) => {
+    const stalled = await claimStalledImports(trx, new Date(now.getTime() - leaseMs), now);
+    for (const importId of stalled) {
+      await deps.queue.enqueue(trx, 'import-run', { importId });
+    }
+    return stalled;
+  });
+  return ids.length;
 }
 
 /** Every problem of a finished import, for the annotated file. */

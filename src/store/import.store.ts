@@ -227,3 +227,27 @@ export async function countImportErrors(db: Db | Trx, importId: string): Promise
   const row = await db.selectFrom('import_errors').select((eb) => eb.fn.countAll<string>().as('n')).where('import_id', '=', importId).executeTakeFirstOrThrow();
   return Number(row.n);
 }
+
+/**
+ * Running imports whose runner made no progress since `staleBefore` and that have no job waiting in
+ * the queue: their runner died (kill -9, power loss) and left its pg-boss job `active` until it
+ * expires. Each one returned is touched (`updated_at = now`), so of several processes sweeping at
+ * once only one takes it over, and not again before another lease has passed.
+ */
+export async function claimStalledImports(trx: Trx, staleBefore: Date, now: Date): Promise<string[]> {
+  const rows = await sql<{ id: string }>`
+    update imports set updated_at = ${now}
+    where id in (
+      select i.id from imports i
+      where i.status = 'running' and i.updated_at <= ${staleBefore}
+        and not exists (
+          select 1 from pgboss.job j
+          where j.name = 'import-run' and j.state in ('created', 'retry') and j.data->>'importId' = i.id::text
+        )
+      order by i.updated_at
+      limit 100
+      for update skip locked
+    )
+    returning id`.execute(trx);
+  return rows.rows.map((r) => r.id);
+}

@@ -266,6 +266,18 @@ export async function recordResults(db: Db, results: readonly MessageResult[]): 
   `.execute(db);
 }
 
+/**
+ * Renews the lease of messages this worker is still sending (a batch through a slow or hanging
+ * vendor can outlast one lease); only rows still 'sending' are touched.
+ */
+export async function extendLeases(db: Db, ids: readonly string[], leaseMs: number): Promise<void> {
+  if (ids.length === 0) {
+    return;
+  }
+  const lease = `${Math.ceil(leaseMs)} milliseconds`;
+  await sql`update messages set lease_until = clock_timestamp() + ${lease}::interval where id = any(${[...ids]}::uuid[]) and status = 'sending'`.execute(db);
+}
+
 /** Numbers (of those given) that are opted out. */
 export async function findOptedOut(db: Db | Trx, numbers: readonly string[]): Promise<Set<string>> {
   if (numbers.length === 0) {
