@@ -78,6 +78,7 @@ const suites: Suite[] = [
   ...(pgServer ? [{ name: 'growth-postgres', run: () => benchGrowth('postgres', pgServer.url, growthSizes) }] : []),
 ];
 
+const loadAtStart = os.loadavg()[0] ?? 0;
 const rows: Array<BenchResult & { command: string }> = [];
 let crashed = false;
 for (const suite of suites) {
@@ -119,7 +120,7 @@ if (!only) {
     '(`../shared/reference/performance-limits.md`).',
     '',
     `- Machine: nproc ${os.availableParallelism()} (${os.cpus()[0]?.model.trim() ?? 'unknown CPU'}), memory ${gib(os.totalmem())} total, Node ${process.version}, ${os.type()} ${os.release()}`,
-    `- Date: ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC`,
+    `- Date: ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC; load average (1 min) ${loadAtStart.toFixed(1)} at the start, ${(os.loadavg()[0] ?? 0).toFixed(1)} at the end (2 cores: above 2, other work shared the machine)`,
     `- PostgreSQL: ${pgServer ? `${pgServer.version} at ${redact(pgServer.url)} (a fresh database per benchmark, dropped afterwards)` : 'not reachable in this run (PostgreSQL figures skipped)'}`,
     '- Command: `npm run bench` (options: `--only NAME`, `--pg URL`, `--no-pg`; without `--pg` the PostgreSQL figures use ROLLCALL_BENCH_DATABASE_URL, else postgres://postgres@127.0.0.1:5432/test if it answers; one figure: the command in its row)',
     '',
