@@ -6,6 +6,7 @@ import { after, before, test } from 'node:test';
 
 import type { Provider } from '../src/providers/provider.ts';
 import { dispatchOnce } from '../src/services/dispatch.service.ts';
+import { setOptOut } from '../src/store/consent.store.ts';
 import { createTestApp, type TestApp } from './support/test-app.ts';
 
 let t: TestApp;
@@ -30,12 +31,37 @@ const throwingVendor = (): Provider => ({
   },
 });
 
+// Slow, two calls at a time; its first answer records a STOP for the number it sent to (through
+// our store, as the inbound webhook would), while the rest of the batch is still to be sent.
+const slowSent: string[] = [];
+let stopOnFirstSend: string | null = null;
+const slowVendor = (): Provider => ({
+  type: 'slow',
+  channel: 'sms',
+  idempotent: false,
+  sendGroupSize: 2,
+  validateConfig: (c) => c,
+  async send(_g, messages) {
+    await new Promise((r) => setTimeout(r, 20));
+    slowSent.push(...messages.map((m) => m.id));
+    const number = stopOnFirstSend;
+    if (number) {
+      stopOnFirstSend = null;
+      await t.deps.db.transaction().execute((trx) => setOptOut(trx, number, true, new Date()));
+    }
+    return messages.map((m) => ({ ok: true, providerMessageId: `slow-${m.id}` }));
+  },
+});
+
 before(async () => {
-  t = await createTestApp({ providers: { plain: plainVendor, throws: throwingVendor }, config: { retryBaseMs: 0 } });
+  t = await createTestApp({ providers: { plain: plainVendor, throws: throwingVendor, slow: slowVendor }, config: { retryBaseMs: 0 } });
   await t.createProject('disp', { defaultCountry: 'KE' });
   await t.request('POST', '/api/v1/projects/disp/gateways', { body: { name: 'plain', type: 'plain' } });
   await t.request('POST', '/api/v1/projects/disp/gateways', { body: { name: 'throws', type: 'throws' } });
-  await t.request('PUT', '/api/v1/projects/disp/gateway-routes', { body: [{ prefix: '*', gateway: 'PLAIN' }, { prefix: '2547169', gateway: 'THROWS' }] });
+  await t.request('POST', '/api/v1/projects/disp/gateways', { body: { name: 'slow', type: 'slow' } });
+  await t.request('PUT', '/api/v1/projects/disp/gateway-routes', {
+    body: [{ prefix: '*', gateway: 'PLAIN' }, { prefix: '2547169', gateway: 'THROWS' }, { prefix: '2547168', gateway: 'SLOW' }],
+  });
 });
 after(() => t.close());
 
@@ -86,4 +112,24 @@ test('closing the case after queueing fails the message CONTACT_IS_INACTIVE befo
   const after = (await t.request('GET', `/api/v1/projects/disp/messages/${m.id}`)).json();
   assert.equal(after.errorCode, 'CONTACT_IS_INACTIVE');
   assert.equal(calls.includes(m.id), false);
+});
+
+test('a STOP recorded while a batch is being sent stops the rest of the batch', async () => {
+  const number = '+254716800006';
+  const ids: string[] = [];
+  for (let i = 0; i < 10; i++) {
+    ids.push(await send(number));
+  }
+  stopOnFirstSend = number;
+  assert.equal(await dispatchOnce(t.deps, { batchSize: 50, leaseMs: 60_000 }), 10);
+  // The first group (2 messages) was already with the vendor; nothing after the STOP was sent.
+  assert.equal(slowSent.length, 2);
+  const statuses = await Promise.all(ids.map(async (id) => (await t.request('GET', `/api/v1/projects/disp/messages/${id}`)).json()));
+  assert.deepEqual(
+    statuses.map((m) => (slowSent.includes(m.id) ? 'sent' : m.errorCode)),
+    [...Array<string>(2).fill('sent'), ...Array<string>(8).fill('PHONE_NUMBER_OPTED_OUT')],
+  );
+  for (const m of statuses.filter((m) => !slowSent.includes(m.id))) {
+    assert.equal(m.status, 'failed');
+  }
 });

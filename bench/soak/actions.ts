@@ -90,32 +90,41 @@ export async function reply(ctx: ActionContext): Promise<void> {
 }
 
 export async function stop(ctx: ActionContext): Promise<void> {
-  const c = pick(ctx.state.cases.filter((x) => !ctx.state.stopped.has(x.number)));
+  const c = pick(ctx.state.cases.filter((x) => !ctx.state.stopped.has(x.number) && !ctx.state.keywordInFlight.has(x.number)));
   if (!c) {
     return;
   }
   const id = ctx.state.nextInboundId();
-  const ackAt = await inbound(ctx, 'inbound-stop', c.number, pick(['STOP', 'stop', 'Unsubscribe', 'STOP ALL']) as string, id);
-  if (ackAt !== null) {
-    ctx.state.keywordEvents.push({ kind: 'STOP', number: c.number, gatewayMessageId: id, ackAt });
-    ctx.state.stopped.add(c.number);
-    // Probe the window right after the acknowledgement: a send to that person within 0–1.5 s.
-    ctx.later(Math.random() * 1500, () => sendTo(ctx, { caseId: c.id }, 'message-after-stop'));
+  ctx.state.keywordInFlight.add(c.number);
+  try {
+    const ackAt = await inbound(ctx, 'inbound-stop', c.number, pick(['STOP', 'stop', 'Unsubscribe', 'STOP ALL']) as string, id);
+    if (ackAt !== null) {
+      ctx.state.keywordEvents.push({ kind: 'STOP', number: c.number, gatewayMessageId: id, ackAt });
+      ctx.state.stopped.add(c.number);
+      // Probe the window right after the acknowledgement: a send to that person within 0–1.5 s.
+      ctx.later(Math.random() * 1500, () => sendTo(ctx, { caseId: c.id }, 'message-after-stop'));
+    }
+  } finally {
+    ctx.state.keywordInFlight.delete(c.number);
   }
 }
 
 export async function start(ctx: ActionContext): Promise<void> {
-  const number = pick([...ctx.state.stopped]);
+  const number = pick([...ctx.state.stopped].filter((n) => !ctx.state.keywordInFlight.has(n)));
   if (!number) {
     return;
   }
   const id = ctx.state.nextInboundId();
-  ctx.state.stopped.delete(number);
-  const ackAt = await inbound(ctx, 'inbound-start', number, pick(['START', 'unstop']) as string, id);
-  if (ackAt !== null) {
-    ctx.state.keywordEvents.push({ kind: 'START', number, gatewayMessageId: id, ackAt });
-  } else {
-    ctx.state.stopped.add(number);
+  // Still stopped until the START is acknowledged; no STOP for this number meanwhile.
+  ctx.state.keywordInFlight.add(number);
+  try {
+    const ackAt = await inbound(ctx, 'inbound-start', number, pick(['START', 'unstop']) as string, id);
+    if (ackAt !== null) {
+      ctx.state.keywordEvents.push({ kind: 'START', number, gatewayMessageId: id, ackAt });
+      ctx.state.stopped.delete(number);
+    }
+  } finally {
+    ctx.state.keywordInFlight.delete(number);
   }
 }
 

@@ -128,7 +128,7 @@ export async function checkOptOuts(db: pg.Pool, state: SoakState, calls: readonl
   );
   const handledAt = new Map(handled.rows.map((r) => [r.id, Number(r.ms)]));
   const effectMs = state.keywordEvents.filter((e) => e.kind === 'STOP' && handledAt.has(e.gatewayMessageId)).map((e) => (handledAt.get(e.gatewayMessageId) as number) - e.ackAt);
-  const late: string[] = [];
+  const lateSends: Array<{ line: string; number: string; ackAt: number }> = [];
   let inGrace = 0;
   for (const c of calls) {
     if (!c.accepted || bypass.has(c.id)) {
@@ -142,11 +142,12 @@ export async function checkOptOuts(db: pg.Pool, state: SoakState, calls: readonl
     if (after > GRACE_MS) {
       const effect = handledAt.get(last.gatewayMessageId);
       const m = byId.get(c.id);
-      late.push(`${c.id} to ${c.to} (${m?.origin ?? '?'} message, created ${m ? Math.round(Number(m.created_ms) - last.ackAt) : '?'} ms after the ack): sent ${after} ms after the STOP was acknowledged (STOP handled ${effect ? `${Math.round(effect - last.ackAt)} ms after` : 'never'})`);
+      lateSends.push({ number: c.to, ackAt: last.ackAt, line: `${c.id} to ${c.to} (${m?.origin ?? '?'} message, created ${m ? Math.round(Number(m.created_ms) - last.ackAt) : '?'} ms after the ack): sent ${after} ms after the STOP was acknowledged (STOP handled ${effect ? `${Math.round(effect - last.ackAt)} ms after` : 'never'})` });
     } else {
       inGrace++;
     }
   }
+  const late = await explainLate(db, lateSends, events);
   const final = await db.query<{ number: string; opted_out: boolean }>(`select number, opted_out from opt_outs where number = any($1)`, [[...events.keys()]]);
   const optedOut = new Map(final.rows.map((r) => [r.number, r.opted_out]));
   const wrongState = [...events.entries()].flatMap(([n, es]) => {
@@ -163,4 +164,32 @@ export async function checkOptOuts(db: pg.Pool, state: SoakState, calls: readonl
     ),
     stateCheck: check('Opt-out state matches each number\'s last keyword', wrongState, `${events.size} numbers sent STOP or START`),
   };
+}
+
+/**
+ * Each late send with what the database and the soak know about its number, times relative to
+ * the STOP's acknowledgement: the keywords the soak had acknowledged, the consent_events rows and
+ * the opt_outs row, so a real defect can be told from a harness artefact (<br>: a report table cell).
+ */
+async function explainLate(db: pg.Pool, lateSends: ReadonlyArray<{ line: string; number: string; ackAt: number }>, events: Map<string, SoakState['keywordEvents']>): Promise<string[]> {
+  if (lateSends.length === 0) {
+    return [];
+  }
+  const numbers = [...new Set(lateSends.map((l) => l.number))];
+  const consent = (await db.query<{ number: string; ms: string; action: string; method: string; source: unknown }>(
+    `select number, extract(epoch from at) * 1000 as ms, action, method, source from consent_events where number = any($1) order by id`,
+    [numbers],
+  )).rows;
+  const optOuts = (await db.query<{ number: string; opted_out: boolean; ms: string }>(
+    `select number, opted_out, extract(epoch from updated_at) * 1000 as ms from opt_outs where number = any($1)`,
+    [numbers],
+  )).rows;
+  const rel = (ms: number, ackAt: number) => `${ms - ackAt >= 0 ? '+' : ''}${Math.round(ms - ackAt)} ms`;
+  return lateSends.map(({ line, number, ackAt }) => {
+    const keywords = (events.get(number) ?? []).map((e) => `${e.kind} acked ${rel(e.ackAt, ackAt)}`).join(', ');
+    const rows = consent.filter((r) => r.number === number).map((r) => `${r.action}/${r.method} ${rel(Number(r.ms), ackAt)} ${JSON.stringify(r.source)}`).join('; ');
+    const o = optOuts.find((r) => r.number === number);
+    const state = o ? `opted_out=${o.opted_out} updated ${rel(Number(o.ms), ackAt)}` : 'no row';
+    return `${line}<br>— soak keywords: ${keywords || 'none'}<br>— consent_events: ${rows || 'none'}<br>— opt_outs: ${state}`;
+  });
 }

@@ -3,7 +3,7 @@
  * `rollcall serve` processes with their in-process workers off (ROLLCALL_RUN_WORKER=false) and two
  * `rollcall worker` processes, all on that database. The first server starts alone (it migrates
  * and creates the admin); the other three then start together. stop() ends every child (SIGTERM,
- * then SIGKILL after 15 s) and drops the database.
+ * then SIGKILL after 15 s) and drops the database, unless `keepDb` (soak --keep-db).
  */
 import fs from 'node:fs';
 
@@ -62,7 +62,7 @@ function commonEnv(dbUrl: string, dataDir: string): Record<string, string> {
   };
 }
 
-export async function startCluster(serverUrl: string): Promise<Cluster> {
+export async function startCluster(serverUrl: string, keepDb = false): Promise<Cluster> {
   const dbName = `rollcall_soak_${process.pid}`;
   await adminQuery(serverUrl, `drop database if exists ${dbName} with (force)`);
   await adminQuery(serverUrl, `create database ${dbName}`);
@@ -76,7 +76,9 @@ export async function startCluster(serverUrl: string): Promise<Cluster> {
     const all = [...servers, ...workers];
     await Promise.all(all.map((p) => kill(p.child, 'SIGTERM')));
     await Promise.all(all.map((p) => kill(p.child, 'SIGKILL')));
-    await adminQuery(serverUrl, `drop database if exists ${dbName} with (force)`).catch(() => undefined);
+    if (!keepDb) {
+      await adminQuery(serverUrl, `drop database if exists ${dbName} with (force)`).catch(() => undefined);
+    }
     fs.rmSync(dataDir, { recursive: true, force: true });
   };
   const startServer = async (name: string) => {

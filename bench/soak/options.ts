@@ -2,7 +2,8 @@
  * Soak options from the command line: `--minutes N` or `--seconds N` (Default: 10 minutes),
  * `--pg URL` (else ROLLCALL_BENCH_DATABASE_URL, else postgres://postgres@127.0.0.1:5432/test),
  * `--rate N` requests per second in total (Default: 30), `--report FILE` (Default:
- * bench/soak-report.md), `--drain-seconds N` (Default: 120).
+ * bench/soak-report.md), `--drain-seconds N` (Default: 120), `--keep-db` (leave the soak database
+ * in place afterwards, to look into a failure).
  */
 import path from 'node:path';
 
@@ -14,6 +15,8 @@ export interface SoakOptions {
   rate: number;
   reportFile: string;
   drainS: number;
+  /** Leave the soak database in place when the run ends. */
+  keepDb: boolean;
 }
 
 export class UsageError extends Error {}
@@ -33,6 +36,7 @@ export function parseOptions(args: string[], env: NodeJS.ProcessEnv, root: strin
     rate: 30,
     reportFile: path.join(root, 'bench/soak-report.md'),
     drainS: 120,
+    keepDb: false,
   };
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
@@ -44,12 +48,14 @@ export function parseOptions(args: string[], env: NodeJS.ProcessEnv, root: strin
       opts.rate = numberAfter(args, i++, a);
     } else if (a === '--drain-seconds') {
       opts.drainS = numberAfter(args, i++, a);
+    } else if (a === '--keep-db') {
+      opts.keepDb = true;
     } else if (a === '--pg') {
       opts.pgUrl = args[++i] ?? '';
     } else if (a === '--report') {
       opts.reportFile = path.resolve(args[++i] ?? opts.reportFile);
     } else {
-      throw new UsageError(`unknown option ${a}; use --minutes N | --seconds N | --pg URL | --rate N | --drain-seconds N | --report FILE`);
+      throw new UsageError(`unknown option ${a}; use --minutes N | --seconds N | --pg URL | --rate N | --drain-seconds N | --report FILE | --keep-db`);
     }
   }
   if (!/^postgres(ql)?:\/\//.test(opts.pgUrl)) {

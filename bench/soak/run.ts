@@ -23,7 +23,7 @@ export async function runSoak(opts: SoakOptions, command: string, log: (line: st
   const startedAt = new Date();
   const vendor = await startSoakVendor();
   log('starting 2 servers and 2 workers…');
-  const cluster = await startCluster(opts.pgUrl);
+  const cluster = await startCluster(opts.pgUrl, opts.keepDb);
   const onSignal = () => void cluster.stop().finally(() => process.exit(130));
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
@@ -79,6 +79,9 @@ export async function runSoak(opts: SoakOptions, command: string, log: (line: st
     process.off('SIGTERM', onSignal);
     await db.end();
     await cluster.stop();
+    if (opts.keepDb) {
+      log(`kept the soak database: ${cluster.dbUrl}`);
+    }
     await vendor.close();
   }
 }

@@ -28,7 +28,10 @@ export class SoakState {
   repeatsSent = 0;
   readonly queued: Array<{ id: string; status: string; to: string | null }> = [];
   readonly keywordEvents: KeywordEvent[] = [];
+  /** Numbers whose last acknowledged keyword is STOP. */
   readonly stopped = new Set<string>();
+  /** Numbers with a STOP or START not yet acknowledged: at most one keyword per number in flight. */
+  readonly keywordInFlight = new Set<string>();
   readonly contested: ContestedClaim[] = [];
   readonly workerNumbers: Array<{ workerId: string; number: string; verified: boolean }> = [];
   readonly broadcasts: string[] = [];

@@ -124,6 +124,12 @@ export interface Provider {
    * fail with GATEWAY_ERROR ("outcome unknown") rather than risk a duplicate.
    */
   readonly idempotent: boolean;
+  /**
+   * How many messages the provider sends at once. The dispatcher hands it a batch in groups of
+   * this size and checks opt-outs again before each group, so a STOP that takes effect mid-batch
+   * stops the rest of the batch (Default: 25).
+   */
+  readonly sendGroupSize?: number | undefined;
   /** Default messages per second when the gateway sets none (undefined: unlimited). */
   readonly defaultRatePerSecond?: number | undefined;
   /** Validates and normalises the config when a gateway is created or edited; throws a message. */

@@ -86,6 +86,9 @@ export function headerValue(headers: Record<string, string | string[] | undefine
   return Array.isArray(v) ? v[0] : v;
 }
 
+/** Per-message vendor calls made at once by the providers that call once per message. */
+export const VENDOR_CALLS_AT_ONCE = 4;
+
 /** Runs `fn` over `items` with at most `limit` calls at a time, keeping the order of results. */
 export async function mapPool<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
   const out: R[] = new Array(items.length);

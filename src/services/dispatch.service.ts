@@ -25,6 +25,9 @@ export interface DispatchOptions {
   leaseMs: number;
 }
 
+/** Messages handed to a provider at once when it does not say (Provider.sendGroupSize). */
+const DEFAULT_SEND_GROUP = 25;
+
 function failed(id: string, code: string, detail: string | null = null): MessageResult {
   return { id, status: 'failed', providerMessageId: null, errorCode: code, errorDetail: detail, dueAt: null, refundAttempt: false };
 }
@@ -155,7 +158,7 @@ async function sendThroughGateway(
     return [...results, ...ready.map((m) => failed(m.id, 'GATEWAY_ERROR', 'The gateway credentials cannot be decrypted with this server key.'))];
   }
   const statusCallbackUrl = `${deps.messaging.publicUrl}/webhooks/${g.inboundKey}/status`;
-  const batch: OutboundMessage[] = ready.map((m) => ({
+  const toOutbound = (m: ClaimedMessage): OutboundMessage => ({
     id: m.id,
     to: m.to ?? '',
     text: m.text ?? '',
@@ -163,18 +166,42 @@ async function sendThroughGateway(
     attempt: m.attempts,
     statusCallbackUrl,
     unsubscribeUrl: m.channel === 'email' && m.to ? unsubscribeUrl(deps, m.to, m.projectId) : null,
-  }));
-  const outcomes = await safeSend(provider, g, config, batch);
-  const after = deps.clock();
-  ready.forEach((m, i) => {
-    const o = outcomes[i] as SendOutcome;
-    if (!o.ok && o.optedOut && m.to) {
-      vendorOptOuts.push({ message: m, gateway: g, reason: o.reason });
-      results.push(failed(m.id, m.channel === 'sms' ? 'PHONE_NUMBER_OPTED_OUT' : 'EMAIL_OPTED_OUT', o.reason));
-    } else {
-      results.push(resultOf(deps, m, o, after));
-    }
   });
+  // Sent in small groups, with opt-outs read again before each group after the first: a STOP
+  // that takes effect while the batch is being sent stops the rest of it (one query per group).
+  const groupSize = Math.max(1, provider.sendGroupSize ?? DEFAULT_SEND_GROUP);
+  const vendorOptedOut = new Set<string>();
+  for (let start = 0; start < ready.length; start += groupSize) {
+    let group = ready.slice(start, start + groupSize);
+    if (start > 0) {
+      const optedOut = await findOptedOut(deps.db, group.flatMap((m) => (m.to && !m.bypassOptOut ? [optOutKey(m.to, m.channel)] : [])));
+      const stillOk: ClaimedMessage[] = [];
+      for (const m of group) {
+        const key = m.to ? optOutKey(m.to, m.channel) : null;
+        if (key && !m.bypassOptOut && (optedOut.has(key) || vendorOptedOut.has(key))) {
+          results.push(failed(m.id, m.channel === 'sms' ? 'PHONE_NUMBER_OPTED_OUT' : 'EMAIL_OPTED_OUT'));
+        } else {
+          stillOk.push(m);
+        }
+      }
+      group = stillOk;
+      if (group.length === 0) {
+        continue;
+      }
+    }
+    const outcomes = await safeSend(provider, g, config, group.map(toOutbound));
+    const after = deps.clock();
+    group.forEach((m, i) => {
+      const o = outcomes[i] as SendOutcome;
+      if (!o.ok && o.optedOut && m.to) {
+        vendorOptOuts.push({ message: m, gateway: g, reason: o.reason });
+        vendorOptedOut.add(optOutKey(m.to, m.channel));
+        results.push(failed(m.id, m.channel === 'sms' ? 'PHONE_NUMBER_OPTED_OUT' : 'EMAIL_OPTED_OUT', o.reason));
+      } else {
+        results.push(resultOf(deps, m, o, after));
+      }
+    });
+  }
   return results;
 }
 

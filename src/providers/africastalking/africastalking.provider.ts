@@ -7,7 +7,7 @@
  * random key in our webhook URL is their only authentication (rotate it if it leaks).
  */
 import type { ConfigField, GatewayRuntime, InboundParse, OutboundMessage, Provider, SendOutcome, StatusParse, WebhookRequest } from '../provider.ts';
-import { callVendor, clip, httpFailure, mapPool, optionalHttpUrl, optionalText, redact, refuseUnknown, requiredText, stringFields, timeoutOf } from '../vendor-client.ts';
+import { callVendor, clip, httpFailure, mapPool, VENDOR_CALLS_AT_ONCE, optionalHttpUrl, optionalText, redact, refuseUnknown, requiredText, stringFields, timeoutOf } from '../vendor-client.ts';
 import { DELIVERY_STATUSES, sendCode } from './africastalking.status-map.ts';
 
 const LIVE_URL = 'https://api.africastalking.com';
@@ -140,6 +140,7 @@ export function createAfricasTalkingProvider(): Provider {
     configFields: africasTalkingConfigFields,
     // Africa's Talking has no idempotency key: a resend after a crash could send twice.
     idempotent: false,
+    sendGroupSize: VENDOR_CALLS_AT_ONCE,
     // Africa's Talking publishes no per-second cap for bulk SMS; 10/s keeps a burst from tripping its
     // fraud checks (risk hold). Raise ratePerSecond on the gateway once your account manager agrees.
     defaultRatePerSecond: 10,
@@ -148,7 +149,7 @@ export function createAfricasTalkingProvider(): Provider {
     parseStatus: parseAtStatus,
     async send(gateway, messages) {
       const cfg = readConfig(gateway.config);
-      return mapPool(messages, 4, (m) => sendOne(cfg, m));
+      return mapPool(messages, VENDOR_CALLS_AT_ONCE, (m) => sendOne(cfg, m));
     },
   };
 }

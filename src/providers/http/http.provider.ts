@@ -8,7 +8,7 @@
  * body (form or JSON) or the query string, with an optional shared secret (constant-time).
  */
 import type { GatewayRuntime, InboundParse, OutboundMessage, Provider, SendOutcome, StatusParse, WebhookRequest } from '../provider.ts';
-import { callVendor, clip, headerValue, httpFailure, mapPool, redact, secretsEqual } from '../vendor-client.ts';
+import { callVendor, clip, headerValue, httpFailure, mapPool, VENDOR_CALLS_AT_ONCE, redact, secretsEqual } from '../vendor-client.ts';
 import { type HttpConfig, normaliseHttpConfig, readHttpConfig } from './http.config.ts';
 import { httpConfigFields } from './http.config-fields.ts';
 import { fillTemplate, type TemplateValues } from './http.template.ts';
@@ -156,6 +156,7 @@ export function createHttpProvider(): Provider {
     configFields: httpConfigFields,
     // A plain HTTP call has no idempotency key: a resend after a crash could send twice.
     idempotent: false,
+    sendGroupSize: VENDOR_CALLS_AT_ONCE,
     // Local aggregators and Kannel SMSC links commonly sustain about 10 messages per second; set
     // ratePerSecond on the gateway to what your link allows.
     defaultRatePerSecond: 10,
@@ -164,7 +165,7 @@ export function createHttpProvider(): Provider {
     parseStatus: parseHttpStatus,
     async send(gateway, messages) {
       const cfg = readHttpConfig(gateway.config);
-      return mapPool(messages, 4, (m) => sendOne(cfg, m));
+      return mapPool(messages, VENDOR_CALLS_AT_ONCE, (m) => sendOne(cfg, m));
     },
   };
 }

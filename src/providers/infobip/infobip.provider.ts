@@ -10,7 +10,7 @@
  * secret when one is configured (see infobip.webhook-auth.ts), else by the random key in our URL.
  */
 import type { ConfigField, GatewayRuntime, InboundMessage, InboundParse, OutboundMessage, Provider, SendOutcome, StatusParse, StatusUpdate, WebhookRequest } from '../provider.ts';
-import { callVendor, clip, httpFailure, mapPool, optionalHttpUrl, optionalText, redact, refuseUnknown, requiredText, timeoutOf } from '../vendor-client.ts';
+import { callVendor, clip, httpFailure, mapPool, VENDOR_CALLS_AT_ONCE, optionalHttpUrl, optionalText, redact, refuseUnknown, requiredText, timeoutOf } from '../vendor-client.ts';
 import { isInfobipGroup, REPORT_GROUPS, SEND_GROUPS } from './infobip.status-map.ts';
 import { checkInfobipWebhook } from './infobip.webhook-auth.ts';
 
@@ -203,6 +203,7 @@ export function createInfobipProvider(): Provider {
     configFields: infobipConfigFields,
     // No idempotency key on this endpoint: a resend after a crash could send twice.
     idempotent: false,
+    sendGroupSize: VENDOR_CALLS_AT_ONCE,
     // Infobip's throughput is per account (agreed with sales); 20/s is a safe start that new
     // accounts sustain. Set ratePerSecond on the gateway to what your contract allows.
     defaultRatePerSecond: 20,
@@ -211,7 +212,7 @@ export function createInfobipProvider(): Provider {
     parseStatus: parseInfobipStatus,
     async send(gateway, messages) {
       const cfg = readConfig(gateway.config);
-      return mapPool(messages, 4, (m) => sendOne(cfg, m));
+      return mapPool(messages, VENDOR_CALLS_AT_ONCE, (m) => sendOne(cfg, m));
     },
   };
 }
