@@ -4,11 +4,15 @@
  * - every outbound message ended sent or failed; a sent one reached the vendor exactly once (one
  *   accepted call) after exactly `attempts` calls (≤ max attempts), a failed one never reached it;
  *   no vendor call is for a message the database does not know;
- * - no message reached the vendor for a number more than GRACE_MS after that number's STOP was
- *   acknowledged (until a START was acknowledged). GRACE_MS is 1 s: the documented target for
- *   "STOP to opt-out in effect" (BENCHMARKS.md, p99 < 1 s): the acknowledgement means the STOP is
- *   stored, and it takes effect when the worker has handled it. Sends within the grace are counted
- *   and reported, not hidden. The opt-out confirmation (the one message allowed past an opt-out)
+ * - STOP to "no further send to that number" (issue 4's target, p99 < 1 s): for each STOP, the
+ *   time from its acknowledgement to the last message the vendor received for that number before
+ *   a START was acknowledged (0 when none); the p99 over all STOPs must be under GRACE_MS;
+ * - and, for every single send, none reached the vendor more than GRACE_MS after the STOP had been
+ *   handled (opt-out in effect): a message that slips past an opt-out in effect is a defect
+ *   whatever the percentiles say. The acknowledgement means the STOP is stored; it takes effect
+ *   when a worker has handled it, and a send already handed to the vendor cannot be recalled.
+ *   Sends after the acknowledgement are counted and reported, not hidden. The opt-out
+ *   confirmation (the one message allowed past an opt-out)
  *   is left out. The final opt-out state of each number must match its last keyword.
  */
 import type pg from 'pg';
@@ -130,6 +134,8 @@ export async function checkOptOuts(db: pg.Pool, state: SoakState, calls: readonl
   const effectMs = state.keywordEvents.filter((e) => e.kind === 'STOP' && handledAt.has(e.gatewayMessageId)).map((e) => (handledAt.get(e.gatewayMessageId) as number) - e.ackAt);
   const lateSends: Array<{ line: string; number: string; ackAt: number }> = [];
   let inGrace = 0;
+  /** Per STOP (by its gateway message id): the last send to its number after its acknowledgement, ms. */
+  const lastSendAfter = new Map<string, number>();
   for (const c of calls) {
     if (!c.accepted || bypass.has(c.id)) {
       continue;
@@ -139,14 +145,17 @@ export async function checkOptOuts(db: pg.Pool, state: SoakState, calls: readonl
       continue;
     }
     const after = c.at - last.ackAt;
-    if (after > GRACE_MS) {
-      const effect = handledAt.get(last.gatewayMessageId);
+    lastSendAfter.set(last.gatewayMessageId, Math.max(after, lastSendAfter.get(last.gatewayMessageId) ?? 0));
+    const effect = handledAt.get(last.gatewayMessageId);
+    if (effect === undefined || c.at - effect > GRACE_MS) {
       const m = byId.get(c.id);
       lateSends.push({ number: c.to, ackAt: last.ackAt, line: `${c.id} to ${c.to} (${m?.origin ?? '?'} message, created ${m ? Math.round(Number(m.created_ms) - last.ackAt) : '?'} ms after the ack): sent ${after} ms after the STOP was acknowledged (STOP handled ${effect ? `${Math.round(effect - last.ackAt)} ms after` : 'never'})` });
     } else {
       inGrace++;
     }
   }
+  const noFurther = stopIds.map((id) => lastSendAfter.get(id) ?? 0).sort((x, y) => x - y);
+  const noFurtherP99 = noFurther[Math.min(noFurther.length - 1, Math.floor(noFurther.length * 0.99))] ?? 0;
   const late = await explainLate(db, lateSends, events);
   const final = await db.query<{ number: string; opted_out: boolean }>(`select number, opted_out from opt_outs where number = any($1)`, [[...events.keys()]]);
   const optedOut = new Map(final.rows.map((r) => [r.number, r.opted_out]));
@@ -155,12 +164,13 @@ export async function checkOptOuts(db: pg.Pool, state: SoakState, calls: readonl
     return (optedOut.get(n) ?? false) === want ? [] : [`${n}: last keyword ${es.at(-1)?.kind}, opted out ${optedOut.get(n) ?? false}`];
   });
   const stops = stopIds.length;
+  const overTarget = noFurtherP99 >= GRACE_MS ? [`p99 ${noFurtherP99} ms over ${stops} STOPs (target < ${GRACE_MS} ms)`] : [];
   return {
     figures: { stops, starts: state.keywordEvents.length - stops, effectMs, sendsInGrace: inGrace, sendsAfterGrace: late.length },
     check: check(
-      'No send to a number after its STOP was acknowledged (1 s grace)',
-      late,
-      `${stops} STOPs and ${state.keywordEvents.length - stops} STARTs acknowledged; ${inGrace} sends reached the vendor within ${GRACE_MS} ms after a STOP's acknowledgement, ${late.length} later`,
+      'STOP to no further send: p99 < 1 s, and no send more than 1 s after the opt-out was in effect',
+      [...overTarget, ...late],
+      `${stops} STOPs and ${state.keywordEvents.length - stops} STARTs acknowledged; acknowledgement to last send p99 ${noFurtherP99} ms, max ${noFurther.at(-1) ?? 0} ms; ${inGrace} sends reached the vendor after a STOP's acknowledgement but within ${GRACE_MS} ms of it taking effect (in flight), ${late.length} later`,
     ),
     stateCheck: check('Opt-out state matches each number\'s last keyword', wrongState, `${events.size} numbers sent STOP or START`),
   };

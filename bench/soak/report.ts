@@ -87,7 +87,7 @@ export function renderReport(r: ReportInput): string {
     '',
     `- Outbound messages by final status: ${[...r.byStatus.entries()].sort((a, b) => b[1] - a[1]).map(([k, n]) => `${k} ${n}`).join(', ')}`,
     `- STOP acknowledged → handled (opt-out in effect): ${effect.length} STOPs, p50 ${ms(quantile(effect, 0.5))} ms, p99 ${ms(quantile(effect, 0.99))} ms, max ${ms(effect.at(-1) ?? 0)} ms`,
-    `- Sends to a number within 1 s after its STOP was acknowledged (in flight or before the STOP was handled): ${r.optOut.sendsInGrace}; later: ${r.optOut.sendsAfterGrace}`,
+    `- Sends to a number after its STOP was acknowledged but within 1 s of the opt-out taking effect (in flight): ${r.optOut.sendsInGrace}; later: ${r.optOut.sendsAfterGrace}`,
     `- Log lines at warn: ${r.logs.warn}, at error or fatal: ${r.logs.error}, not JSON: ${r.logs.other}`,
     ...[...r.logs.errors.entries()].map(([k, n]) => `  - error ×${n}: ${k}`),
     ...[...r.logs.warnings.entries()].slice(0, 10).map(([k, n]) => `  - warn ×${n}: ${k}`),
