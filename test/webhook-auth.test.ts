@@ -12,7 +12,7 @@ import { after, before, test } from 'node:test';
 
 import { twilioSignature } from '../src/providers/twilio/twilio.signature.ts';
 import { unsubscribeToken } from '../src/services/unsubscribe.service.ts';
-import { callWebhook, settleInbound } from './support/provider-flow.ts';
+import { callWebhook, createCase, createGateway, getMessage, sendToCase, settleInbound } from './support/provider-flow.ts';
 import { createTestApp, type TestApp } from './support/test-app.ts';
 
 type Json = Record<string, any>;
@@ -179,4 +179,20 @@ test('unsubscribe links: a tampered token is refused, a valid one opts the addre
   const ok = await t.request('POST', `/unsubscribe/${token}`, { token: null });
   assert.equal(ok.statusCode, 200, ok.body);
   assert.match(ok.body, /amina@example\.org/);
+});
+
+test('a status callback replayed to another gateway (another project) changes nothing', async () => {
+  const a = await createGateway(t, 'hooka', { name: 'replay-a', type: 'test', config: {} });
+  const other = await gateway('hookb', 'replay-b', rows[0] as Row, '');
+  const kase = await createCase(t, 'hooka', PHONE);
+  const sent = await sendToCase(t, 'hooka', kase.id, 'Clinic day is Monday');
+  assert.equal(sent.status, 'sent', JSON.stringify(sent));
+  const before = await snapshot();
+  const replay = await callWebhook(t, other.statusUrl, 'json', { providerMessageId: sent.providerMessageId, status: 'delivered' });
+  assert.equal(replay.statusCode, 200, replay.body);
+  assert.equal(replay.json().updated, 0);
+  assert.equal(await snapshot(), before, 'the other gateway cannot touch the message');
+  const own = await callWebhook(t, a.statusUrl, 'json', { providerMessageId: sent.providerMessageId, status: 'delivered' });
+  assert.equal(own.statusCode, 200, own.body);
+  assert.equal((await getMessage(t, 'hooka', sent.id)).status, 'delivered');
 });
