@@ -61,6 +61,35 @@ async function countSent(handle: DatabaseHandle): Promise<number> {
   return Number(row.n);
 }
 
+/**
+ * The senders of a dispatch figure: `count` `rollcall worker` processes on PostgreSQL, or `count`
+ * dispatch loops in this process on the embedded database. Returns how to stop them.
+ */
+function startSenders(deps: ReturnType<typeof serviceDeps>, url: string | null, count: number, batch: number): Array<() => Promise<void>> {
+  const stops: Array<() => Promise<void>> = [];
+  for (let i = 0; i < count; i++) {
+    if (url) {
+      const child = spawnRollcall('worker', { DATABASE_URL: url, DATA_DIR: tempDir('rollcall-bench-w-'), ROLLCALL_SECRET_KEY: KEY, LOG_LEVEL: 'warn', ROLLCALL_DISPATCH_BATCH: String(batch) });
+      stops.push(() => kill(child, 'SIGTERM'));
+    } else {
+      const loop = startDispatchWorker(deps, { batchSize: batch, leaseMs: 60_000, pollMs: 50 });
+      stops.push(() => loop.stop());
+    }
+  }
+  return stops;
+}
+
+/** Waits until `n` messages are sent or the time is up; returns how many were. */
+async function waitSent(handle: DatabaseHandle, n: number, timeoutMs: number, everyMs: number): Promise<number> {
+  let sent = 0;
+  const deadline = Date.now() + timeoutMs;
+  while (sent < n && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, everyMs));
+    sent = await countSent(handle);
+  }
+  return sent;
+}
+
 async function benchDispatch(engine: 'embedded' | 'postgres', pgUrl: string | null): Promise<BenchResult> {
   const n = engine === 'postgres' ? 30_000 : 10_000;
   const { handle, url, dataDir, drop } = await openBenchDb(engine, pgUrl);
@@ -68,22 +97,8 @@ async function benchDispatch(engine: 'embedded' | 'postgres', pgUrl: string | nu
     const { deps, projectId, gatewayId } = await setupProject(handle, dataDir);
     await preloadMessages(handle, projectId, gatewayId, n);
     const t0 = performance.now();
-    const stops: Array<() => Promise<void>> = [];
-    if (url) {
-      for (let i = 0; i < 2; i++) {
-        const child = spawnRollcall('worker', { DATABASE_URL: url, DATA_DIR: tempDir('rollcall-bench-w-'), ROLLCALL_SECRET_KEY: KEY, LOG_LEVEL: 'warn', ROLLCALL_DISPATCH_BATCH: '500' });
-        stops.push(() => kill(child, 'SIGTERM'));
-      }
-    } else {
-      const loop = startDispatchWorker(deps, { batchSize: 500, leaseMs: 60_000, pollMs: 50 });
-      stops.push(() => loop.stop());
-    }
-    let sent = 0;
-    const deadline = Date.now() + 180_000;
-    while (sent < n && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 250));
-      sent = await countSent(handle);
-    }
+    const stops = startSenders(deps, url, url ? 2 : 1, 500);
+    const sent = await waitSent(handle, n, 180_000, 250);
     const seconds = (performance.now() - t0) / 1000;
     for (const stop of stops) {
       await stop();
@@ -107,22 +122,8 @@ async function benchRateLimit(engine: 'embedded' | 'postgres', pgUrl: string | n
     await handle.db.updateTable('gateways').set({ rate_per_second: 20 }).where('id', '=', gatewayId).execute();
     await preloadMessages(handle, projectId, gatewayId, n);
     const t0 = performance.now();
-    const stops: Array<() => Promise<void>> = [];
-    for (let i = 0; i < 2; i++) {
-      if (url) {
-        const child = spawnRollcall('worker', { DATABASE_URL: url, DATA_DIR: tempDir('rollcall-bench-w-'), ROLLCALL_SECRET_KEY: KEY, LOG_LEVEL: 'warn' });
-        stops.push(() => kill(child, 'SIGTERM'));
-      } else {
-        const loop = startDispatchWorker(deps, { batchSize: 200, leaseMs: 60_000, pollMs: 50 });
-        stops.push(() => loop.stop());
-      }
-    }
-    let sent = 0;
-    const deadline = Date.now() + 120_000;
-    while (sent < n && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 100));
-      sent = await countSent(handle);
-    }
+    const stops = startSenders(deps, url, 2, 200);
+    const sent = await waitSent(handle, n, 120_000, 100);
     const seconds = (performance.now() - t0) / 1000;
     for (const stop of stops) {
       await stop();

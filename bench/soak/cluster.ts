@@ -7,9 +7,9 @@
  */
 import fs from 'node:fs';
 
-import pg from 'pg';
 
 import { type Child, freePort, kill, spawnRollcall, tempDir, waitHealthy } from '../../test/support/child-server.ts';
+import { adminQuery } from '../support/server.ts';
 
 export const ADMIN = { email: 'soak@example.org', password: 'soak-password' };
 const KEY = '5a'.repeat(32);
@@ -29,15 +29,7 @@ export interface Cluster {
   stop(): Promise<void>;
 }
 
-export async function adminQuery(url: string, text: string): Promise<void> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5_000 });
-  await client.connect();
-  try {
-    await client.query(text);
-  } finally {
-    await client.end();
-  }
-}
+export { adminQuery };
 
 /** Fails with a clear message when the server cannot be reached. */
 export async function checkReachable(url: string): Promise<void> {

@@ -26,7 +26,8 @@ export interface BenchServer {
   stop(): Promise<void>;
 }
 
-async function adminQuery(url: string, text: string): Promise<void> {
+/** Runs one statement on the server of `url` (create or drop a database). */
+export async function adminQuery(url: string, text: string): Promise<void> {
   const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5_000 });
   await client.connect();
   try {
