@@ -7,7 +7,6 @@
  */
 import fs from 'node:fs';
 
-
 import { type Child, freePort, kill, spawnRollcall, tempDir, waitHealthy } from '../../test/support/child-server.ts';
 import { adminQuery } from '../support/server.ts';
 
