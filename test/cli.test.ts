@@ -18,7 +18,7 @@ after(async () => {
 
 const LOCKED = /Another Rollcall process \(pid (\d+)\) is using the data folder/;
 
-describe('CLI on a stopped data folder', { timeout: 240_000 }, () => {
+describe('CLI on a stopped data folder', { timeout: 900_000 }, () => {
   let dataDir = '';
   let generatedPassword = '';
 

@@ -104,7 +104,7 @@ export async function killAll(): Promise<void> {
 }
 
 /** Runs a CLI command to its end (killed after timeoutMs). */
-export async function runCli(args: string[], env: Record<string, string>, timeoutMs = 60_000): Promise<{ code: number | null | 'timeout'; stdout: string; stderr: string; output: string }> {
+export async function runCli(args: string[], env: Record<string, string>, timeoutMs = 180_000): Promise<{ code: number | null | 'timeout'; stdout: string; stderr: string; output: string }> {
   const child = spawnCli(args, env);
   const code = await waitExit(child, timeoutMs);
   if (code === 'timeout') {
