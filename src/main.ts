@@ -53,7 +53,7 @@ export function serviceDeps(config: Config, handle: DatabaseHandle, options: { n
     caches: createLookupCaches(),
     signInThrottle: new SignInThrottle(),
     metrics: new ProcessMetrics(),
-    imports: { maxBytes: config.importMaxBytes, chunkRows: config.databaseUrl ? 500 : 100 },
+    imports: { maxBytes: config.importMaxBytes, chunkRows: config.databaseUrl ? 500 : 50 },
   };
 }
 

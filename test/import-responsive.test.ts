@@ -45,10 +45,10 @@ test('the parser streams drafts in chunks and reports progress while they arrive
   assert.deepEqual(seen.at(-1), [ROWS, ROWS]);
 });
 
-// On PGlite, stalls of 0.6–1.1 s remain in the dry run and the run (2026-12-01, on a loaded machine):
-// SQL runs synchronously in wasm on this thread (the gap is stated in BENCHMARKS.md). The bound
-// there is looser; the upload (parse and draft in the worker) has the strict bound on both engines.
-const runBoundMs = process.env.ROLLCALL_TEST_DATABASE_URL ? 1000 : 5000;
+// The bound is generous (a loaded CI machine is slow), yet well under what the event loop stalled
+// before the file was kept in parts, the parser's chunks were paced and background transactions
+// yielded between statements (0.6–2 s on PGlite, 2026-12-01).
+const runBoundMs = 1000;
 
 test('a 20,000-row import never blocks the event loop for long', async () => {
   const file = bigFile();
@@ -84,6 +84,7 @@ test('a 20,000-row import never blocks the event loop for long', async () => {
   assert.equal(view.status, 'done', JSON.stringify(view).slice(0, 300));
   assert.equal(view.result.created, ROWS);
   const maxMs = Math.max(...Object.values(phases));
+  console.log(`longest event-loop stall by phase, ms: ${JSON.stringify(phases)}`);
   assert.ok((phases.upload ?? Infinity) < 1000, `the upload stalled the event loop for ${phases.upload} ms (by phase, ms: ${JSON.stringify(phases)})`);
   assert.ok(maxMs < runBoundMs, `the event loop stalled for ${maxMs} ms (longest stall by phase, ms: ${JSON.stringify(phases)})`);
 });

@@ -404,8 +404,8 @@ export type WorkerMessage =
 /**
  * readImportFile, in a worker thread for large files: reading a 100,000-row workbook takes seconds
  * of CPU that would otherwise stop the server (and PGlite, on the same thread) from answering. The
- * worker sends the summary, then the items WORKER_CHUNK at a time, so the main thread never
- * deserialises one huge message; `onProgress(received, total)` is called after each chunk.
+ * worker sends the summary, then the items WORKER_CHUNK at a time, each after this thread asked for
+ * it, so this thread never deserialises much in one turn; `onProgress(received, total)` is called after each chunk.
  */
 export function readImportFileOffThread<W extends FileWant>(
   rawName: string,
@@ -444,6 +444,12 @@ export function readImportFileOffThread<W extends FileWant>(
           items.push(item as ItemOf<W>);
         }
         onProgress?.(items.length, want.kind === 'summary' ? 0 : (summary?.rowCount ?? items.length));
+        // The next chunk after other work has had a turn (the worker waits for this).
+        setImmediate(() => {
+          if (!settled) {
+            worker.postMessage('next');
+          }
+        });
       } else if (m.type === 'end') {
         const s = summary;
         settle(() => (s ? resolve({ summary: s, items }) : reject(new Error('The import parser sent no summary.'))));

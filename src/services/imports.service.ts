@@ -23,7 +23,6 @@ import {
   countImportErrors,
   failImport,
   findImport,
-  findImportFile,
   type ImportRecord,
   type ImportStatus,
   insertImport,
@@ -36,6 +35,7 @@ import {
 import { findProjectById } from '../store/project.store.ts';
 import { type ServiceDeps, isUuid } from './deps.ts';
 import { type FileWant, type ParsedFile, readImportFileOffThread } from './import-file.ts';
+import { keepImportFile, readKeptImportFile } from './import-kept-file.ts';
 import { applyChunk, type ChunkResult, type Drafts, type DryRunReport, dryRunDrafts, type ImportRunOptions, rowNumberAt } from './import-rows.service.ts';
 import { decodeCursor, encodeCursor, type Page } from './pagination.ts';
 
@@ -116,18 +116,18 @@ export interface UploadInput {
 export async function uploadImport(deps: ServiceDeps, project: Project, createdBy: string | null, input: UploadInput): Promise<UploadView> {
   // Only the summary crosses from the parser's thread: the rows are read again by a run, drafted there.
   const { summary: parsed } = await readImportFileOffThread(input.fileName, input.bytes, { hasHeaders: input.hasHeaders, sheet: input.sheet, maxBytes: deps.imports.maxBytes }, { kind: 'summary' });
-  const record = await insertImport(deps.db, project.id, {
-    fileName: parsed.fileName,
-    fileType: parsed.fileType,
-    bytes: input.bytes,
-    sheet: parsed.sheet,
-    hasHeaders: input.hasHeaders,
-    columns: parsed.columns,
-    rowCount: parsed.rowCount,
-    sample: parsed.sample,
-    createdBy,
-  });
-  lastFile = { id: record.id, bytes: input.bytes };
+  const record = await keepImportFile(deps.db, project.id, input.bytes, deps.clock(), (importId) =>
+    insertImport(deps.db, project.id, importId, {
+      fileName: parsed.fileName,
+      fileType: parsed.fileType,
+      sheet: parsed.sheet,
+      hasHeaders: input.hasHeaders,
+      columns: parsed.columns,
+      rowCount: parsed.rowCount,
+      sample: parsed.sample,
+      createdBy,
+    }),
+  );
   const suggestion = suggestCaseMapping(parsed.columns);
   return {
     ...(await toView(deps, record)),
@@ -210,16 +210,9 @@ export function checkRunOptions(columns: readonly string[], input: RunInput): Im
   return { target, caseType: target === 'cases' ? caseType : null, matchBy: input.matchBy ?? 'case_id', matchColumn, createNew: input.createNew ?? true, mapping };
 }
 
-/**
- * The newest upload's bytes, so its dry run and run need not read them back from the database: on
- * PGlite, reading a 14 MiB bytea takes about 2 s of the main thread. One file at most (the byte
- * limit), and only a copy: the database keeps the file for restarts and other processes.
- */
-let lastFile: { id: string; bytes: Buffer } | null = null;
-
 /** Reads the kept file again (off the main thread when large), with what `want` asks for. */
 async function readKept<W extends FileWant>(deps: ServiceDeps, i: ImportRecord, want: W) {
-  const bytes = lastFile?.id === i.id ? lastFile.bytes : await findImportFile(deps.db, i.id);
+  const bytes = await readKeptImportFile(deps.db, i.id);
   if (!bytes) {
     throw new AppError('NOT_FOUND', 'The import file is gone.');
   }

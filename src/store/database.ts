@@ -257,7 +257,6 @@ export interface ImportTable {
   project_id: string;
   file_name: string;
   file_type: 'xlsx' | 'xls' | 'csv';
-  file_bytes: Buffer;
   sheet: string | null;
   has_headers: boolean;
   columns: Json<string[]>;
@@ -276,6 +275,14 @@ export interface ImportTable {
   updated_at: UpdatedAt;
   started_at: Date | null;
   finished_at: Date | null;
+}
+
+export interface ImportFilePartTable {
+  import_id: string;
+  part: number;
+  project_id: string;
+  bytes: Buffer;
+  created_at: CreatedAt;
 }
 
 export interface ImportErrorTable {
@@ -307,6 +314,7 @@ export interface Database {
   survey_sessions: SurveySessionTable;
   imports: ImportTable;
   import_errors: ImportErrorTable;
+  import_file_parts: ImportFilePartTable;
 }
 
 export type Db = Kysely<Database>;

@@ -39,7 +39,7 @@ export interface ImportProblem {
   message: string;
 }
 
-type Row = Omit<Selectable<ImportTable>, 'file_bytes'>;
+type Row = Selectable<ImportTable>;
 
 function rowToImport(row: Row): ImportRecord {
   return {
@@ -66,7 +66,6 @@ function rowToImport(row: Row): ImportRecord {
   };
 }
 
-// Every column but the file itself, which is read only when a run or a download needs it.
 const COLUMNS = [
   'id',
   'seq',
@@ -96,7 +95,6 @@ const COLUMNS = [
 export interface NewImport {
   fileName: string;
   fileType: ImportFileType;
-  bytes: Buffer;
   sheet: string | null;
   hasHeaders: boolean;
   columns: string[];
@@ -105,14 +103,15 @@ export interface NewImport {
   createdBy: string | null;
 }
 
-export async function insertImport(db: Db, projectId: string, i: NewImport): Promise<ImportRecord> {
+/** The import row, once its file is in (insertImportFilePart with the same id). */
+export async function insertImport(db: Db | Trx, projectId: string, id: string, i: NewImport): Promise<ImportRecord> {
   const row = await db
     .insertInto('imports')
     .values({
+      id,
       project_id: projectId,
       file_name: i.fileName,
       file_type: i.fileType,
-      file_bytes: i.bytes,
       sheet: i.sheet,
       has_headers: i.hasHeaders,
       columns: JSON.stringify(i.columns),
@@ -140,9 +139,31 @@ export async function findImport(db: Db | Trx, projectId: string | null, id: str
   return row ? rowToImport(row) : null;
 }
 
-export async function findImportFile(db: Db | Trx, id: string): Promise<Buffer | null> {
-  const row = await db.selectFrom('imports').select('file_bytes').where('id', '=', id).executeTakeFirst();
-  return row ? Buffer.from(row.file_bytes) : null;
+/** One part of an import's kept file (parts are numbered from 0, in file order). */
+export async function insertImportFilePart(db: Db | Trx, projectId: string, importId: string, part: number, bytes: Buffer): Promise<void> {
+  await db.insertInto('import_file_parts').values({ import_id: importId, part, project_id: projectId, bytes }).execute();
+}
+
+/** Deletes the parts of one file (an upload that failed after some of its parts were written). */
+export async function deleteImportFileParts(db: Db | Trx, importId: string): Promise<void> {
+  await db.deleteFrom('import_file_parts').where('import_id', '=', importId).execute();
+}
+
+/** Deletes the project's parts older than `before` that belong to no import (uploads cut short). */
+export async function deleteOrphanFileParts(db: Db | Trx, projectId: string, before: Date): Promise<number> {
+  const r = await db
+    .deleteFrom('import_file_parts')
+    .where('project_id', '=', projectId)
+    .where('created_at', '<', before)
+    .where(({ not, exists, selectFrom }) => not(exists(selectFrom('imports').select('imports.id').whereRef('imports.id', '=', 'import_file_parts.import_id'))))
+    .executeTakeFirst();
+  return Number(r.numDeletedRows);
+}
+
+/** One part of an import's kept file; null after the last one (or when the file is gone). */
+export async function findImportFilePart(db: Db | Trx, importId: string, part: number): Promise<Buffer | null> {
+  const row = await db.selectFrom('import_file_parts').select('bytes').where('import_id', '=', importId).where('part', '=', part).executeTakeFirst();
+  return row ? Buffer.from(row.bytes) : null;
 }
 
 /** Newest first. */

@@ -8,6 +8,7 @@ import * as m0002 from './migrations/0002-messaging.ts';
 import * as m0003 from './migrations/0003-inbound.ts';
 import * as m0005 from './migrations/0005-imports.ts';
 import * as m0006 from './migrations/0006-surveys.ts';
+import * as m0007 from './migrations/0007-import-file-parts.ts';
 
 const migrations: Record<string, Migration> = {
   '0001-foundation': m0001,
@@ -15,6 +16,7 @@ const migrations: Record<string, Migration> = {
   '0003-inbound': m0003,
   '0005-imports': m0005,
   '0006-surveys': m0006,
+  '0007-import-file-parts': m0007,
 };
 
 const provider: MigrationProvider = {

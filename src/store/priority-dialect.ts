@@ -9,6 +9,10 @@
  * queued transactions and requests overtake queued background work, yet nothing waits longer than
  * its grace beyond where first come, first served would have put it, so nothing starves.
  *
+ * Background statements also wait for a turn of the event loop before they run: PGlite answers a
+ * statement within the same turn, so a job's transaction would otherwise run as one long task
+ * during which no request is even read.
+ *
  * Used on PGlite only: a PostgreSQL server has a pool of real connections.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
@@ -32,6 +36,7 @@ export const BACKGROUND_GRACE_MS = 30;
 const ACQUIRE_TIMEOUT_MS = 30_000;
 
 const background = new AsyncLocalStorage<boolean>();
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /** Runs `fn` as background work: on the embedded database its queries yield to requests. */
 export function runInBackground<T>(fn: () => Promise<T>): Promise<T> {
@@ -114,6 +119,11 @@ class LazyConnection implements DatabaseConnection {
   }
 
   async executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
+    if (this.isBackground) {
+      // PGlite answers within the same turn of the event loop, so a background transaction's
+      // statements would otherwise run back to back with no request served in between.
+      await nextTurn();
+    }
     return (await this.use('statement')).executeQuery<R>(query);
   }
 
