@@ -81,3 +81,33 @@ test('a failed transaction releases the connection for the next waiter', async (
   await assert.rejects(sql`select * from no_such_table`.execute(h.db));
   assert.equal((await sql<{ one: number }>`select 1 as one`.execute(h.db)).rows[0]?.one, 1);
 });
+
+test('a request that arrives while transactions are queued goes before them (the connection changes hands on a new turn)', async () => {
+  const holder = await holdConnection();
+  const order: string[] = [];
+  const transactions = [1, 2, 3].map((n) =>
+    h.db.transaction().execute(async (trx) => {
+      await sql`select 1`.execute(trx);
+      await sql`select 2`.execute(trx);
+      order.push(`transaction ${n}`);
+    }),
+  );
+  await pause(2);
+  holder.release();
+  // What a request read from a socket does: it runs on a later turn of the event loop than the
+  // holder's commit, which happens in this one.
+  const statement = new Promise<void>((resolve, reject) => {
+    setImmediate(() => {
+      sql`select 1`
+        .execute(h.db)
+        .then(() => {
+          order.push('statement');
+          resolve();
+        })
+        .catch(reject);
+    });
+  });
+  await Promise.all([holder.done, statement, ...transactions]);
+  assert.equal(order[0], 'statement', `order: ${order.join(', ')}`);
+  assert.deepEqual(order.slice(1), ['transaction 1', 'transaction 2', 'transaction 3']);
+});

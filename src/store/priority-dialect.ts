@@ -88,6 +88,17 @@ class DeadlineSlot {
       this.busy = false;
       return;
     }
+    // Handed over on the next turn of the event loop, not at once: PGlite answers within the same
+    // turn, so queued transactions would otherwise run one after another as one long task, and a
+    // request arriving meanwhile would not even be read (let alone queued) until all were done.
+    setImmediate(() => this.grantNext());
+  }
+
+  private grantNext(): void {
+    if (this.waiters.length === 0) {
+      this.busy = false;
+      return;
+    }
     let best = 0;
     for (let i = 1; i < this.waiters.length; i++) {
       const w = this.waiters[i] as Waiter;
