@@ -140,6 +140,7 @@ async function startRuntime(config: Config, logger: Logger, runWorkers: boolean)
   try {
     await migrateToLatest(handle.db);
     let workers: ReturnType<typeof startWorkers> | null = null;
+    let resuming: Promise<unknown> = Promise.resolve();
     const queue = await startQueue(handle.db, logger);
     const services = serviceDeps(config, handle, { notifyDue: () => workers?.dispatch.wake(), notifyInbound: () => workers?.inbound.wake(), queue });
     if (runWorkers) {
@@ -147,7 +148,9 @@ async function startRuntime(config: Config, logger: Logger, runWorkers: boolean)
       if (handle.kind === 'embedded') {
         // The data-folder lock means no other process can be running an import: every `running`
         // import was left by a process that died, and is resumed now rather than after its lease.
-        await resumeStalledImports(services, 0);
+        // Not awaited here (the server need not wait for it to answer: it took 0.4 s of a start
+        // on PGlite), but before closing.
+        resuming = resumeStalledImports(services, 0).catch((err: unknown) => logger.error({ err }, 'could not resume the imports left running'));
       }
       // Workers pause while the embedded data folder is nearly full (storage-guard.ts).
       workers = startWorkers(config, services, logger, handle.storage ? () => handle.storage?.low() !== null : undefined);
@@ -158,6 +161,7 @@ async function startRuntime(config: Config, logger: Logger, runWorkers: boolean)
       services,
       close() {
         closing ??= (async () => {
+          await resuming;
           await workers?.stop();
           await queue.stop();
           await services.providers.close();

@@ -1,7 +1,7 @@
 /**
  * @module store/migrate — runs the numbered migrations (forward only) with Kysely's Migrator.
  */
-import { type Kysely, type Migration, type MigrationProvider, Migrator } from 'kysely';
+import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
 
 import * as m0001 from './migrations/0001-foundation.ts';
 import * as m0002 from './migrations/0002-messaging.ts';
@@ -27,8 +27,27 @@ export interface MigrationReport {
   applied: string[];
 }
 
-/** Applies every pending migration; throws with the failing migration's name. */
+/** Names of the applied migrations; null when the table does not exist yet. */
+async function appliedMigrations(db: Kysely<any>): Promise<Set<string> | null> {
+  try {
+    const r = await sql<{ name: string }>`select name from rollcall_migrations`.execute(db);
+    return new Set(r.rows.map((row) => row.name));
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Applies every pending migration; throws with the failing migration's name. When exactly the
+ * known migrations are applied already (every start but the first after an upgrade) one read
+ * decides it: the Migrator's table checks and lock cost about 0.4 s of a start on PGlite.
+ */
 export async function migrateToLatest(db: Kysely<any>): Promise<MigrationReport> {
+  const applied = await appliedMigrations(db);
+  const known = Object.keys(migrations);
+  if (applied && applied.size === known.length && known.every((name) => applied.has(name))) {
+    return { applied: [] };
+  }
   const migrator = new Migrator({ db, provider, migrationTableName: 'rollcall_migrations', migrationLockTableName: 'rollcall_migrations_lock' });
   const { error, results } = await migrator.migrateToLatest();
   const failed = results?.find((r) => r.status === 'Error');
