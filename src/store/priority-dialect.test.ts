@@ -2,10 +2,12 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
 import { PGlite } from '@electric-sql/pglite';
-import { sql } from 'kysely';
+import { createPgConfig } from '@electric-sql/pglite/node-postgres';
+import { Kysely, sql } from 'kysely';
+import pg from 'pg';
 
 import { type DatabaseHandle, openDatabase } from './connection.ts';
-import { BACKGROUND_GRACE_MS, runInBackground } from './priority-dialect.ts';
+import { BACKGROUND_GRACE_MS, PriorityPostgresDialect, runInBackground } from './priority-dialect.ts';
 
 let h: DatabaseHandle;
 
@@ -83,31 +85,49 @@ test('a failed transaction releases the connection for the next waiter', async (
 });
 
 test('a request that arrives while transactions are queued goes before them (the connection changes hands on a new turn)', async () => {
-  const holder = await holdConnection();
-  const order: string[] = [];
-  const transactions = [1, 2, 3].map((n) =>
-    h.db.transaction().execute(async (trx) => {
+  // Its own database with a long transaction grace, so that however slow the machine, the
+  // transactions have not waited past their grace when the request arrives.
+  const pglite = await PGlite.create();
+  const db = new Kysely<unknown>({ dialect: new PriorityPostgresDialect({ pool: new pg.Pool({ ...createPgConfig(pglite), max: 1 }) }, 60_000) });
+  try {
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let started!: () => void;
+    const begun = new Promise<void>((resolve) => (started = resolve));
+    const holder = db.transaction().execute(async (trx) => {
       await sql`select 1`.execute(trx);
-      await sql`select 2`.execute(trx);
-      order.push(`transaction ${n}`);
-    }),
-  );
-  await pause(2);
-  holder.release();
-  // What a request read from a socket does: it runs on a later turn of the event loop than the
-  // holder's commit, which happens in this one.
-  const statement = new Promise<void>((resolve, reject) => {
-    setImmediate(() => {
-      sql`select 1`
-        .execute(h.db)
-        .then(() => {
-          order.push('statement');
-          resolve();
-        })
-        .catch(reject);
+      started();
+      await held;
     });
-  });
-  await Promise.all([holder.done, statement, ...transactions]);
-  assert.equal(order[0], 'statement', `order: ${order.join(', ')}`);
-  assert.deepEqual(order.slice(1), ['transaction 1', 'transaction 2', 'transaction 3']);
+    await begun;
+    const order: string[] = [];
+    const transactions = [1, 2, 3].map((n) =>
+      db.transaction().execute(async (trx) => {
+        await sql`select 1`.execute(trx);
+        await sql`select 2`.execute(trx);
+        order.push(`transaction ${n}`);
+      }),
+    );
+    await pause(2);
+    release();
+    // What a request read from a socket does: it runs on a later turn of the event loop than the
+    // holder's commit, which happens in this one.
+    const statement = new Promise<void>((resolve, reject) => {
+      setImmediate(() => {
+        sql`select 1`
+          .execute(db)
+          .then(() => {
+            order.push('statement');
+            resolve();
+          })
+          .catch(reject);
+      });
+    });
+    await Promise.all([holder, statement, ...transactions]);
+    assert.equal(order[0], 'statement', `order: ${order.join(', ')}`);
+    assert.deepEqual(order.slice(1), ['transaction 1', 'transaction 2', 'transaction 3']);
+  } finally {
+    await db.destroy();
+    await pglite.close();
+  }
 });

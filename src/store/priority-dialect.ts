@@ -146,7 +146,10 @@ class LazyConnection implements DatabaseConnection {
 class PriorityDriver implements Driver {
   private readonly slot = new DeadlineSlot();
 
-  constructor(private readonly inner: Driver) {}
+  constructor(
+    private readonly inner: Driver,
+    private readonly transactionGraceMs: number,
+  ) {}
 
   init(): Promise<void> {
     return this.inner.init();
@@ -157,7 +160,7 @@ class PriorityDriver implements Driver {
   }
 
   async take(conn: LazyConnection, kind: 'statement' | 'transaction'): Promise<DatabaseConnection> {
-    await this.slot.take(conn.isBackground ? BACKGROUND_GRACE_MS : kind === 'transaction' ? TRANSACTION_GRACE_MS : 0);
+    await this.slot.take(conn.isBackground ? BACKGROUND_GRACE_MS : kind === 'transaction' ? this.transactionGraceMs : 0);
     try {
       return await this.inner.acquireConnection();
     } catch (err) {
@@ -226,11 +229,15 @@ function realOf(connection: DatabaseConnection): DatabaseConnection {
 
 /** The PostgreSQL dialect over a one-connection pool, serving waiters by deadline. */
 export class PriorityPostgresDialect extends PostgresDialect {
-  constructor(config: PostgresDialectConfig) {
+  /** `transactionGraceMs`: see TRANSACTION_GRACE_MS (its default). */
+  constructor(
+    config: PostgresDialectConfig,
+    private readonly transactionGraceMs = TRANSACTION_GRACE_MS,
+  ) {
     super(config);
   }
 
   override createDriver(): Driver {
-    return new PriorityDriver(super.createDriver());
+    return new PriorityDriver(super.createDriver(), this.transactionGraceMs);
   }
 }
