@@ -46,8 +46,6 @@ interface HealthWatch {
 /** Asks /healthz every 100 ms until stopped; returns the slowest answer in ms and the count. */
 function watchHealth(base: string): { stop(): Promise<HealthWatch> } {
   let running = true;
-  let max = 0;
-  let n = 0;
   let failures = 0;
   const samples: { at: number; ms: number }[] = [];
   const loop = (async () => {
@@ -62,10 +60,7 @@ function watchHealth(base: string): { stop(): Promise<HealthWatch> } {
       } catch {
         failures++;
       }
-      const ms = performance.now() - start;
-      samples.push({ at: start, ms });
-      max = Math.max(max, ms);
-      n++;
+      samples.push({ at: start, ms: performance.now() - start });
       await new Promise((r) => setTimeout(r, 100));
     }
   })();
@@ -73,12 +68,13 @@ function watchHealth(base: string): { stop(): Promise<HealthWatch> } {
     async stop() {
       running = false;
       await loop;
+      const maxBetween = (from: number, to: number) => Math.round(Math.max(0, ...samples.filter((x) => x.at >= from && x.at < to).map((x) => x.ms)));
       return {
-        max: Math.round(max),
-        n,
+        max: maxBetween(Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY),
+        n: samples.length,
         failures,
         slow: samples.filter((x) => x.ms >= 200).length,
-        maxBetween: (from, to) => Math.round(Math.max(0, ...samples.filter((x) => x.at >= from && x.at < to).map((x) => x.ms))),
+        maxBetween,
       };
     },
   };

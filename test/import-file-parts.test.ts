@@ -9,8 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
 
 import { PGlite } from '@electric-sql/pglite';
-import type { Kysely} from 'kysely';
-import { sql } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 
 import { FILE_PART_BYTES } from '../src/services/import-kept-file.ts';
 import { openDatabase } from '../src/store/connection.ts';

@@ -4,6 +4,8 @@
  * The request is stored and expanded by a background job in chunks; each chunk's messages and the
  * broadcast's cursor commit together, so a crash resumes where it stopped and inserts nothing twice.
  */
+import { setImmediate as nextTurn } from 'node:timers/promises';
+
 import type { Channel } from '../domain/gateway.ts';
 import type { Project } from '../domain/project.ts';
 import { addressOf, optOutKey, type Recipient } from '../domain/recipient.ts';
@@ -156,7 +158,7 @@ export async function expandBroadcast(deps: ServiceDeps, broadcastId: string): P
         return;
       }
       // Let other work (HTTP on PGlite's single thread) run between chunks.
-      await new Promise<void>((resolve) => setImmediate(resolve));
+      await nextTurn();
     }
   } catch (err) {
     await failBroadcast(deps.db, broadcastId, (err as Error).message);

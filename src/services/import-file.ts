@@ -405,7 +405,8 @@ export type WorkerMessage =
  * readImportFile, in a worker thread for large files: reading a 100,000-row workbook takes seconds
  * of CPU that would otherwise stop the server (and PGlite, on the same thread) from answering. The
  * worker sends the summary, then the items WORKER_CHUNK at a time, each after this thread asked for
- * it, so this thread never deserialises much in one turn; `onProgress(received, total)` is called after each chunk.
+ * it, so this thread never deserialises much in one turn; `onProgress(received, total)` is called
+ * after each chunk.
  */
 export function readImportFileOffThread<W extends FileWant>(
   rawName: string,

@@ -6,6 +6,7 @@
  * same reason: a transaction would hold the one embedded connection for the whole upload.
  */
 import { randomUUID } from 'node:crypto';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 
 import type { Db } from '../store/database.ts';
 import { deleteImportFileParts, deleteOrphanFileParts, findImportFilePart, insertImportFilePart } from '../store/import.store.ts';
@@ -15,8 +16,6 @@ export const FILE_PART_BYTES = 512 * 1024;
 
 /** Parts older than this with no import row are from an upload cut short (Default: 1 hour). */
 const ORPHAN_AGE_MS = 60 * 60 * 1000;
-
-const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /**
  * Writes the file in parts under a new import id, then runs `commit(id)` (which inserts the import

@@ -5,6 +5,8 @@
  * `import`, source {importId, row}) and problems are exactly those of a case saved through the API;
  * worker rows go through mobile-workers.service the same way.
  */
+import { setImmediate as nextTurn } from 'node:timers/promises';
+
 import { readCaseContact, wantsTwoWay } from '../domain/case-contact.ts';
 import {
   type CaseDraft,
@@ -351,7 +353,7 @@ export async function dryRunDrafts(deps: ServiceDeps, project: Project, o: Impor
     } else {
       await dryRunWorkerChunk(deps, project, o, drafts.rows.slice(from, from + size), report);
     }
-    await new Promise<void>((resolve) => setImmediate(resolve));
+    await nextTurn();
   }
   return report.finish();
 }

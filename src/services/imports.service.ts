@@ -5,6 +5,8 @@
  * resumes at the first row not committed and never applies part of a chunk. The job parses the kept
  * file again when it starts, so nothing but the file needs to survive a restart.
  */
+import { setImmediate as nextTurn } from 'node:timers/promises';
+
 import {
   CASE_FIELDS,
   type ImportTarget,
@@ -366,7 +368,7 @@ export async function processImport(deps: ServiceDeps, importId: string, onProgr
         return;
       }
       // Let other work (HTTP on PGlite's single thread) run between chunks.
-      await new Promise<void>((resolve) => setImmediate(resolve));
+      await nextTurn();
     }
   } catch (err) {
     await failImport(deps.db, importId, coerceError(err).message, deps.clock());

@@ -4,6 +4,8 @@
  * inbound workers; several loops in one or many processes share work through SKIP LOCKED / locks.
  */
 
+import { setImmediate as nextTurn } from 'node:timers/promises';
+
 import { runInBackground } from '../store/priority-dialect.ts';
 
 export interface PollingLoop {
@@ -56,7 +58,7 @@ export function startPollingLoop(step: () => Promise<number>, opts: LoopOptions)
           await sleep(opts.pollMs);
         } else {
           // Let HTTP requests run between full batches (PGlite shares this thread).
-          await new Promise<void>((resolve) => setImmediate(resolve));
+          await nextTurn();
         }
       } catch (err) {
         opts.onError?.(err);

@@ -16,6 +16,7 @@
  * Used on PGlite only: a PostgreSQL server has a pool of real connections.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 
 import {
   type CompiledQuery,
@@ -36,7 +37,6 @@ export const BACKGROUND_GRACE_MS = 30;
 const ACQUIRE_TIMEOUT_MS = 30_000;
 
 const background = new AsyncLocalStorage<boolean>();
-const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /** Runs `fn` as background work: on the embedded database its queries yield to requests. */
 export function runInBackground<T>(fn: () => Promise<T>): Promise<T> {
