@@ -15,9 +15,9 @@ import { startDispatchWorker } from '../src/services/dispatch-worker.ts';
 import { findProjectByName } from '../src/store/project.store.ts';
 import { type DatabaseHandle, openDatabase } from '../src/store/connection.ts';
 import { migrateToLatest } from '../src/store/migrate.ts';
-import { kill, spawnRollcall, tempDir } from '../test/support/child-server.ts';
+import { kill, tempDir } from '../test/support/child-server.ts';
 import type { BenchResult } from './support/result.ts';
-import { api, createBenchDatabase, runLoad, startBenchServer } from './support/server.ts';
+import { api, createBenchDatabase, runLoad, spawnRollcall, startBenchServer } from './support/server.ts';
 
 const KEY = 'be'.repeat(32);
 

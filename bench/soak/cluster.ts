@@ -7,7 +7,8 @@
  */
 import fs from 'node:fs';
 
-import { type Child, freePort, kill, spawnRollcall, tempDir, waitHealthy } from '../../test/support/child-server.ts';
+import { type Child, freePort, kill, tempDir, waitHealthy } from '../../test/support/child-server.ts';
+import { spawnRollcall } from '../support/server.ts';
 import { adminQuery } from '../support/server.ts';
 
 export const ADMIN = { email: 'soak@example.org', password: 'soak-password' };

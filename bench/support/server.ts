@@ -3,16 +3,29 @@
  * folder) or on a fresh PostgreSQL database (created here, dropped by stop()), and load runs in
  * separate processes with a hard time limit.
  */
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 
 import pg from 'pg';
 
-import { api, type Child, freePort, kill, spawnRollcall, tempDir, waitHealthy } from '../../test/support/child-server.ts';
+import { api, type Child, freePort, kill, spawnRollcall as spawnChild, tempDir, waitHealthy } from '../../test/support/child-server.ts';
 
 const root = path.resolve(import.meta.dirname, '../..');
+
+/** The bundle the benchmarks run, as `npm start` does; built from the current source once per bench process. */
+const BUILT = 'dist';
+let built = false;
+
+/** Starts `rollcall <command>` from the build in dist/ (what `npm start` runs), building it first. */
+export function spawnRollcall(command: string | string[], env: Record<string, string>): Child {
+  if (!built) {
+    execFileSync(process.execPath, [path.join(root, 'scripts/build.mjs'), '--outdir', path.join(root, BUILT)], { stdio: 'ignore' });
+    built = true;
+  }
+  return spawnChild(command, env, BUILT);
+}
 
 export const ADMIN = { email: 'bench@example.org', password: 'bench-password' };
 
@@ -128,4 +141,4 @@ export function runLoad(spec: Record<string, unknown> & { durationS: number }): 
   });
 }
 
-export { api, kill, spawnRollcall, waitHealthy };
+export { api, kill, waitHealthy };

@@ -30,9 +30,14 @@ export interface Child {
   exited: Promise<number | null>;
 }
 
-export function spawnRollcall(command: string | string[], env: Record<string, string>): Child {
+/**
+ * Starts the CLI from source through tsx, or, with `built` (a folder written by scripts/build.mjs,
+ * relative to the repository), the bundle that `npm start` runs.
+ */
+export function spawnRollcall(command: string | string[], env: Record<string, string>, built?: string): Child {
   let out = '';
-  const proc = spawn(process.execPath, ['--import', 'tsx', 'src/cli/index.ts', ...(Array.isArray(command) ? command : [command])], {
+  const entry = built === undefined ? ['--import', 'tsx', 'src/cli/index.ts'] : [path.join(built, 'rollcall.mjs')];
+  const proc = spawn(process.execPath, [...entry, ...(Array.isArray(command) ? command : [command])], {
     cwd: root,
     env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
