@@ -31,7 +31,9 @@ export interface StartedQueue extends JobQueue {
 export async function startQueue(db: Db, logger: Logger, options: { supervise: boolean } = { supervise: true }): Promise<StartedQueue> {
   const boss = new PgBoss({ db: executorOf(db), schema: 'pgboss', supervise: options.supervise, schedule: false, migrate: true });
   boss.on('error', (err) => logger.error({ err }, 'job queue error'));
-  await boss.start();
+  // Started and polled as background work: its maintenance and fetch statements are timers created
+  // inside runInBackground, so on the embedded database requests get the connection first.
+  await runInBackground(() => boss.start());
   for (const name of JOB_NAMES) {
     if (!(await boss.getQueue(name))) {
       await boss.createQueue(name, { name, retryLimit: 5, retryDelay: 5, retryBackoff: true });
@@ -42,11 +44,13 @@ export async function startQueue(db: Db, logger: Logger, options: { supervise: b
       await boss.send(name, data as object, { db: executorOf(target) });
     },
     async work(name, handler) {
-      await boss.work<JobPayloads[typeof name]>(name, { batchSize: 1, pollingIntervalSeconds: 0.5 }, async (jobs) => {
-        for (const job of jobs) {
-          await runInBackground(() => handler(job.data));
-        }
-      });
+      await runInBackground(() =>
+        boss.work<JobPayloads[typeof name]>(name, { batchSize: 1, pollingIntervalSeconds: 0.5 }, async (jobs) => {
+          for (const job of jobs) {
+            await handler(job.data);
+          }
+        }),
+      );
     },
     async stop() {
       await boss.stop({ graceful: true, wait: true, timeout: 10_000 });
