@@ -39,7 +39,7 @@ export async function benchCaseCreation(engine: 'embedded' | 'postgres', pgUrl: 
     fs.writeFileSync(idsFile, ids.join('\n'));
     const common = { base: server.base, token: server.token, project: 'bench', maxRequests: 100_000 };
     const create = (durationS: number, numberBase: number) => runLoad({ ...common, kind: 'create-cases', connections: 8, durationS, numberBase });
-    const read = (durationS: number) => runLoad({ ...common, kind: 'read-cases', connections: 2, durationS, idsFile, rate: 100 });
+    const read = (durationS: number) => runLoad({ ...common, kind: 'read-cases', connections: 10, durationS, idsFile, rate: 100 });
 
     await create(3, 80_000_000);
     const alone = await create(10, 0);

@@ -179,6 +179,8 @@ async function benchHttpMessaging(engine: 'embedded' | 'postgres', pgUrl: string
     const gw = (await api(base, token, 'POST', '/api/v1/projects/bench/gateways', { name: 'test', type: 'test' })).json;
     await api(base, token, 'PUT', '/api/v1/projects/bench/gateway-routes', [{ prefix: '*', gateway: 'TEST' }]);
     const common = { base, token, project: 'bench' };
+    // A freshly started server (cold JIT, cold database caches) first gets 3 s of the same load, not counted.
+    await runLoad({ ...common, kind: 'send-messages', connections: 8, durationS: 3, rate: 200, numberBase: 900_000 });
     const send = await runLoad({ ...common, kind: 'send-messages', connections: 8, durationS: 15, rate: 200, numberBase: 0 });
     const hook = new URL(gw.inboundUrl).pathname;
     // Inbound end to end: as fast as 64 senders can post; then wait for every message to be handled.
@@ -213,9 +215,9 @@ async function benchHttpMessaging(engine: 'embedded' | 'postgres', pgUrl: string
     stopLatencies.sort((a, b) => a - b);
     const stopP99 = stopLatencies[Math.min(stopLatencies.length - 1, Math.floor(stopLatencies.length * 0.99))] ?? Infinity;
     return [
-      { figure: `POST …/messages at 200 requests/s (${engine})`, target: 'p99 < 25 ms', measured: `p99 ${send.p99} ms (p50 ${send.p50} ms, ${Math.round(send.rps)} req/s, ${send.non2xx} non-2xx)`, pass: send.p99 < 25 && send.non2xx === 0 },
+      { figure: `POST …/messages at 200 requests/s (${engine})`, target: 'p99 < 25 ms', measured: `p99 ${send.p99} ms (p50 ${send.p50} ms, ${Math.round(send.rps)} req/s, ${send.non2xx} non-2xx, ${send.lateStarts ?? 0} started late)`, pass: send.p99 < 25 && send.non2xx === 0 },
       { figure: `Inbound webhooks handled end to end (${engine})`, target: `>= ${inboundTarget}/s`, measured: `${Math.round(endToEnd)}/s (${handled} messages; webhooks accepted at ${Math.round(flood.rps)}/s, p99 ${flood.p99} ms)`, pass: endToEnd >= inboundTarget },
-      { figure: `Webhook acknowledgement at 300/s (${engine})`, target: 'p99 < 50 ms', measured: `p99 ${ack.p99} ms (p50 ${ack.p50} ms, ${ack.non2xx} non-2xx)`, pass: ack.p99 < 50 && ack.non2xx === 0 },
+      { figure: `Webhook acknowledgement at 300/s (${engine})`, target: 'p99 < 50 ms', measured: `p99 ${ack.p99} ms (p50 ${ack.p50} ms, ${ack.non2xx} non-2xx, ${ack.lateStarts ?? 0} started late)`, pass: ack.p99 < 50 && ack.non2xx === 0 },
       { figure: `STOP to opt-out in effect (${engine})`, target: 'p99 < 1 s', measured: `p99 ${Number.isFinite(stopP99) ? stopP99 : 'never'} ms over ${stopLatencies.length} STOPs`, pass: stopP99 < 1000 },
     ];
   } finally {
@@ -235,12 +237,14 @@ async function benchSendLatencySeparateWorker(pgUrl: string): Promise<BenchResul
     await api(base, token, 'POST', '/api/v1/projects', { name: 'bench', defaultCountry: 'KE' });
     await api(base, token, 'POST', '/api/v1/projects/bench/gateways', { name: 'test', type: 'test' });
     await api(base, token, 'PUT', '/api/v1/projects/bench/gateway-routes', [{ prefix: '*', gateway: 'TEST' }]);
+    // Not counted: 3 s of the same load while the server and the worker warm up.
+    await runLoad({ base, token, project: 'bench', kind: 'send-messages', connections: 8, durationS: 3, rate: 200, numberBase: 900_000 });
     const send = await runLoad({ base, token, project: 'bench', kind: 'send-messages', connections: 8, durationS: 15, rate: 200, numberBase: 0 });
     const sent = (await api(base, token, 'GET', '/api/v1/projects/bench/messages?direction=out&status=sent&limit=1')).json.items.length;
     return {
       figure: 'POST …/messages at 200 requests/s (postgres, sending in a separate worker process)',
       target: 'p99 < 25 ms',
-      measured: `p99 ${send.p99} ms (p50 ${send.p50} ms, ${Math.round(send.rps)} req/s, ${send.non2xx} non-2xx)`,
+      measured: `p99 ${send.p99} ms (p50 ${send.p50} ms, ${Math.round(send.rps)} req/s, ${send.non2xx} non-2xx, ${send.lateStarts ?? 0} started late)`,
       pass: send.p99 < 25 && send.non2xx === 0 && sent > 0,
     };
   } finally {

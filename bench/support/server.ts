@@ -117,6 +117,8 @@ export interface LoadResult {
   non2xx: number;
   errors: number;
   timeouts: number;
+  /** Steady-rate runs: requests the load process started over 5 ms after their time (it fell behind). */
+  lateStarts?: number;
 }
 
 /**
