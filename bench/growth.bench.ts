@@ -4,7 +4,7 @@
  * fast as 32 clients can, then every message handled) at 10,000, 100,000 and 1,000,000 registered
  * phone numbers. One database grows between steps: the registry is filled straight in SQL (cases
  * with a two-way phone entry each) while the server is stopped, then a real `rollcall serve` child
- * process is started on it and loaded from separate autocannon processes.
+ * process is started on it and loaded from separate load processes (bench/support/load.ts).
  */
 import fs from 'node:fs';
 

@@ -114,8 +114,10 @@ if (!only) {
   const doc = [
     '# Benchmarks',
     '',
-    'Latest full run of `npm run bench` (see `bench/run.ts`). The server is a real `rollcall serve` child process; HTTP load comes from',
-    'separate autocannon processes on loopback, bounded in time and count. Everything (server, database, load generator) shares the',
+    'Latest full run of `npm run bench` (see `bench/run.ts`). The server is a real `rollcall serve` child process run from the build in',
+    '`dist/`, as `npm start` runs it. HTTP load comes from separate processes on loopback, bounded in time and count: autocannon where a',
+    'figure wants requests as fast as the clients can send them, and a steady-rate client where it names a rate (request i starts at',
+    'i / rate s; `bench/support/load.ts`). Everything (server, database, load generator) shares the',
     "same cores, so the figures are lower bounds for a dedicated machine; between runs this VM varies by about ±20%",
     '(`../shared/reference/performance-limits.md`).',
     '',
