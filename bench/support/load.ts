@@ -1,13 +1,16 @@
 /**
  * A load generator in its own process (so it never shares the server's event loop) against a
  * running server, bounded both in time (durationS) and in count (maxRequests): autocannon as fast
- * as the connections allow, or, with a rate, requests started at a steady pace (steady() below). Usage: `load.ts '<json spec>'`; prints one JSON line (LoadResult).
+ * as the connections allow, or, with a rate, requests started at a steady pace (steady() below).
+ * Usage: `load.ts '<json spec>'`; prints one JSON line (LoadResult).
  * Kinds: create-cases, read-cases, send-messages, inbound.
  */
 import fs from 'node:fs';
 import http from 'node:http';
 
 import autocannon from 'autocannon';
+
+import type { LoadResult } from './server.ts';
 
 interface Spec {
   kind: 'create-cases' | 'read-cases' | 'send-messages' | 'inbound';
@@ -81,24 +84,8 @@ function request(): autocannon.Request {
   }
 }
 
-interface Summary {
-  requests: number;
-  ok: number;
-  seconds: number;
-  rps: number;
-  p50: number;
-  p90: number;
-  p99: number;
-  max: number;
-  non2xx: number;
-  errors: number;
-  timeouts: number;
-  /** Steady runs: requests this process started more than 5 ms after their time (it fell behind). */
-  lateStarts?: number;
-}
-
 /** As fast as the connections allow: autocannon. */
-async function closedLoop(): Promise<Summary> {
+async function closedLoop(): Promise<LoadResult> {
   const result = await autocannon({
     url: spec.base,
     connections: spec.connections,
@@ -131,7 +118,7 @@ async function closedLoop(): Promise<Summary> {
  * by its duration (coordinated-omission correction with a 1 ms interval), which moved p50 and p99
  * towards the slowest answers. Latency here: from the request's start to the end of its answer.
  */
-async function steady(rate: number): Promise<Summary> {
+async function steady(rate: number): Promise<LoadResult> {
   const url = new URL(spec.base);
   const agent = new http.Agent({ keepAlive: true, maxSockets: spec.connections });
   const total = Math.min(spec.maxRequests ?? 1_000_000, Math.floor(spec.durationS * rate));
