@@ -18,7 +18,7 @@ import {
   WORKER_FIELDS,
 } from '../domain/import-row.ts';
 import type { Project } from '../domain/project.ts';
-import { AppError, coerceError } from '../errors.ts';
+import { AppError, coerceError, errorCatalogue } from '../errors.ts';
 import {
   advanceImport,
   claimStalledImports,
@@ -60,7 +60,9 @@ export interface ImportView {
   options: ImportRunOptions | null;
   progress: { done: number; total: number };
   result: { created: number; updated: number; skipped: number; failed: number; errors: RowProblem[]; errorCount: number };
+  /** A failed import: what stopped it, in words, and its catalogue code. */
   error: string | null;
+  errorCode: string | null;
   createdAt: string;
   startedAt: string | null;
   finishedAt: string | null;
@@ -101,6 +103,7 @@ async function toView(deps: ServiceDeps, i: ImportRecord, withErrors = true): Pr
     progress: { done: i.cursor, total: i.rowCount },
     result: { ...i.counts, errors, errorCount },
     error: i.error,
+    errorCode: i.errorCode,
     createdAt: i.createdAt.toISOString(),
     startedAt: i.startedAt?.toISOString() ?? null,
     finishedAt: i.finishedAt?.toISOString() ?? null,
@@ -370,9 +373,12 @@ export async function processImport(deps: ServiceDeps, importId: string, onProgr
       // Let other work (HTTP on PGlite's single thread) run between chunks.
       await nextTurn();
     }
-  } catch (err) {
-    await failImport(deps.db, importId, coerceError(err).message, deps.clock());
-    throw err;
+  } catch (raw) {
+    const err = coerceError(raw);
+    const code = err instanceof AppError ? err.code : 'INTERNAL_ERROR';
+    const description = err instanceof AppError ? err.message : `${errorCatalogue.INTERNAL_ERROR} (${err.message})`;
+    await failImport(deps.db, importId, code, description, deps.clock());
+    throw raw;
   }
 }
 

@@ -270,6 +270,8 @@ export interface ImportTable {
   skipped: Generated<number>;
   failed: Generated<number>;
   error: string | null;
+  /** The catalogue code of what stopped a failed import (migration 0008). */
+  error_code: Generated<string | null>;
   created_by: string | null;
   created_at: CreatedAt;
   updated_at: UpdatedAt;

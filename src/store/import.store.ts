@@ -25,6 +25,7 @@ export interface ImportRecord {
   cursor: number;
   counts: { created: number; updated: number; skipped: number; failed: number };
   error: string | null;
+  errorCode: string | null;
   createdBy: string | null;
   createdAt: Date;
   updatedAt: Date;
@@ -58,6 +59,7 @@ function rowToImport(row: Row): ImportRecord {
     cursor: row.cursor,
     counts: { created: row.created, updated: row.updated, skipped: row.skipped, failed: row.failed },
     error: row.error,
+    errorCode: row.error_code,
     createdBy: row.created_by,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
@@ -85,6 +87,7 @@ const COLUMNS = [
   'skipped',
   'failed',
   'error',
+  'error_code',
   'created_by',
   'created_at',
   'updated_at',
@@ -220,8 +223,8 @@ export async function advanceImport(trx: Trx, id: string, c: ChunkOutcome, now: 
     .execute();
 }
 
-export async function failImport(db: Db, id: string, error: string, now: Date): Promise<void> {
-  await db.updateTable('imports').set({ status: 'failed', error, updated_at: now, finished_at: now }).where('id', '=', id).where('status', '=', 'running').execute();
+export async function failImport(db: Db, id: string, code: string, error: string, now: Date): Promise<void> {
+  await db.updateTable('imports').set({ status: 'failed', error, error_code: code, updated_at: now, finished_at: now }).where('id', '=', id).where('status', '=', 'running').execute();
 }
 
 export async function insertImportErrors(trx: Trx, importId: string, problems: readonly ImportProblem[]): Promise<void> {

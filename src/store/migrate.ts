@@ -9,6 +9,7 @@ import * as m0003 from './migrations/0003-inbound.ts';
 import * as m0005 from './migrations/0005-imports.ts';
 import * as m0006 from './migrations/0006-surveys.ts';
 import * as m0007 from './migrations/0007-import-file-parts.ts';
+import * as m0008 from './migrations/0008-import-error-code.ts';
 
 const migrations: Record<string, Migration> = {
   '0001-foundation': m0001,
@@ -17,6 +18,7 @@ const migrations: Record<string, Migration> = {
   '0005-imports': m0005,
   '0006-surveys': m0006,
   '0007-import-file-parts': m0007,
+  '0008-import-error-code': m0008,
 };
 
 const provider: MigrationProvider = {

@@ -367,7 +367,7 @@ function Progress(props: { project: Project; i: ImportView }): JSX.Element {
       <label for="import-bar">Progress</label>
       <progress id="import-bar" style="display:block;width:100%;max-width:40rem;height:1.2rem" max={String(i.progress.total)} value={String(i.progress.done)} safe>{`${pct}%`}</progress>
       <Counts r={i.result} />
-      {i.error ? <ErrorBox text={`The import stopped: ${i.error}`} /> : ''}
+      {i.error ? <ErrorBox text={`The import stopped: ${i.error}${i.errorCode ? ` (${i.errorCode})` : ''}`} /> : ''}
       {live ? (
         <noscript>
           <meta http-equiv="refresh" content="2" />

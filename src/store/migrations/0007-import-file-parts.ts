@@ -1,6 +1,6 @@
 /**
  * @module store/migrations/0007-import-file-parts — the kept upload of an import moves from one
- * bytea value on the import row into parts of about 1 MiB, one row each. On the embedded database
+ * bytea value on the import row into parts of 512 KiB (FILE_PART_BYTES), one row each. On the embedded database
  * a statement runs on the server's only thread: writing or reading a 14 MiB value in one statement
  * held that thread for about a second, while one part takes a few tens of milliseconds and the
  * server answers requests between parts.
