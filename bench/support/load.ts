@@ -157,6 +157,7 @@ async function steady(rate: number): Promise<LoadResult> {
       r.end(req.body === undefined ? undefined : String(req.body));
     });
   const template = request();
+  const setup = template.setupRequest as ((req: autocannon.Request) => autocannon.Request) | undefined;
   const inFlight: Promise<void>[] = [];
   const t0 = performance.now();
   for (let i = 0; i < total; i++) {
@@ -168,9 +169,8 @@ async function steady(rate: number): Promise<LoadResult> {
     if (performance.now() - due > 5) {
       lateStarts++;
     }
-    const setup = template.setupRequest as ((req: autocannon.Request) => autocannon.Request) | undefined;
-    const req = setup ? setup({ ...template }) : template;
-    inFlight.push(one({ ...template, ...req, path: req.path ?? template.path }));
+    // setupRequest returns the template with this request's path or body (as autocannon uses it).
+    inFlight.push(one(setup ? setup({ ...template }) : template));
   }
   await Promise.all(inFlight);
   const seconds = (performance.now() - t0) / 1000;
