@@ -211,7 +211,7 @@ describe('mobile worker numbers', () => {
   test('a number held two-way by a case shows already-in-use; a free one unverified', async () => {
     const held = freshNumber();
     await newCase('beta', held, true);
-    const w = await newWorker('alpha', 'wanjiru');
+    const w = await newWorker('alpha', 'achieng');
     assert.equal((await addNumber('alpha', w.id, held.slice(1))).status, 'already-in-use');
     const free = freshNumber();
     assert.deepEqual(await addNumber('alpha', w.id, free), { number: free, status: 'unverified', pendingSince: null, pendingExpiresAt: null });
@@ -239,6 +239,23 @@ describe('mobile worker numbers', () => {
     const after = (await t.request('GET', `/api/v1/projects/alpha/mobile-workers/${w.id}`)).json();
     assert.equal(after.phoneNumbers[0].status, 'already-in-use');
     assert.equal(await startNumberVerification(t.deps, project, w.id, n), 'already_in_use');
+  });
+
+  test('a case created after a pending reservation lapsed takes the number two-way at once', async () => {
+    const project = await findProjectByName(t.deps.db, 'alpha');
+    assert.ok(project);
+    const n = freshNumber();
+    const w = await newWorker('alpha', 'nyokabi');
+    await addNumber('alpha', w.id, n);
+    assert.equal(await startNumberVerification(t.deps, project, w.id, n), 'started');
+    now = new Date(now.getTime() + 8 * 86_400_000);
+    const created = await newCase('alpha', n, true);
+    assert.equal(created.contact.phoneStatus, 'two-way');
+    assert.deepEqual(problemCodes(created), []);
+    const read = (await t.request('GET', `/api/v1/projects/alpha/cases/${created.id}`)).json();
+    assert.equal(read.contact.phoneStatus, 'two-way');
+    const after = (await t.request('GET', `/api/v1/projects/alpha/mobile-workers/${w.id}`)).json();
+    assert.equal(after.phoneNumbers[0].status, 'already-in-use');
   });
 
   test('a worker that asked for verification is promoted to pending when the holder lets go', async () => {

@@ -2,12 +2,16 @@
  * @module services/cases.service — create, read, list, update, close and delete cases, keeping
  * each case's contact (DESIGN.md §3) and its phone registry entry (§4) in step with its properties.
  */
+import { randomUUID } from 'node:crypto';
+
 import { type CaseContact, type CaseContactReading, readCaseContact, toCaseContact, wantsTwoWay } from '../domain/case-contact.ts';
 import type { Project } from '../domain/project.ts';
 import { AppError } from '../errors.ts';
-import { type CaseRecord, type CaseWithEntry, findCase, insertCases, listCases, lockCase, updateCaseRow } from '../store/case.store.ts';
+import { type CaseRecord, type CaseWithEntry, type CaseWrite, findCase, insertCases, listCases, lockCase, updateCaseRow } from '../store/case.store.ts';
 import { appendConsentEvents, type NewConsentEvent } from '../store/consent.store.ts';
 import type { ConsentMethod, Db, Trx } from '../store/database.ts';
+import { insertNewCase } from '../store/new-case.store.ts';
+import { findAnyHolder } from '../store/phone-entry.store.ts';
 import { isProjectMember } from '../store/user.store.ts';
 import { findMobileWorker } from '../store/mobile-worker.store.ts';
 import { type ServiceDeps, isUuid } from './deps.ts';
@@ -95,7 +99,7 @@ export async function checkOwner(db: Db | Trx, project: Project, ownerId: string
 }
 
 /** The number the case asks the registry for: none when closed, deleted or without a valid number. */
-function entryWish(c: CaseRecord, reading: CaseContactReading): CaseNumberWish | null {
+function entryWish(c: Pick<CaseRecord, 'closed' | 'deleted'>, reading: CaseContactReading): CaseNumberWish | null {
   const active = !c.closed && !c.deleted;
   return active && reading.phone.kind === 'valid' ? { number: reading.phone.e164, wantsTwoWay: wantsTwoWay(reading) } : null;
 }
@@ -114,7 +118,7 @@ export interface ChangeContext {
 const API_CHANGE: ChangeContext = { method: 'api', source: {} };
 
 /** The consent event for a change of the consent property's meaning, or null when it did not change. */
-function consentChange(c: CaseRecord, before: boolean, after: CaseContactReading, ctx: ChangeContext): NewConsentEvent | null {
+function consentChange(c: Pick<CaseRecord, 'id' | 'projectId'>, before: boolean, after: CaseContactReading, ctx: ChangeContext): NewConsentEvent | null {
   if (before === after.smsConsent || after.phone.kind !== 'valid') {
     return null;
   }
@@ -140,8 +144,48 @@ async function recordConsentChange(trx: Trx, c: CaseRecord, before: boolean, aft
   }
 }
 
+/**
+ * Creates one case with one statement (store/new-case.store.ts). When it wanted its number two-way
+ * and another entry held it, the registry's rules settle whether that hold still counts (a pending
+ * verification whose time ran out does not): only then a transaction follows.
+ */
 export async function createCase(deps: ServiceDeps, project: Project, input: NewCaseInput, ctx: ChangeContext = API_CHANGE): Promise<CaseView> {
-  return deps.db.transaction().execute((trx) => createCaseInTransaction(trx, deps, project, input, ctx));
+  if (input.ownerId) {
+    await checkOwner(deps.db, project, input.ownerId);
+  }
+  const { reading, write } = prepareCase(input, project);
+  const id = randomUUID();
+  const wish = entryWish({ closed: false, deleted: false }, reading);
+  const consent = consentChange({ id, projectId: project.id }, false, reading, ctx);
+  const created = await insertNewCase(deps.db, { id, projectId: project.id, write, entry: wish, consent, now: deps.clock() });
+  let state = created.entryState;
+  if (created.contended && wish && (await holdHasLapsed(deps, wish.number))) {
+    state = await deps.db.transaction().execute((trx) => syncCaseEntry(trx, { projectId: project.id, caseId: id, wish }, registryOptions(deps)));
+  }
+  return toCaseView(created.record, state, project, reading);
+}
+
+/** Whether the number has no holder now, or only a pending hold whose time ran out. */
+async function holdHasLapsed(deps: ServiceDeps, number: string): Promise<boolean> {
+  const holder = await findAnyHolder(deps.db, number);
+  return !holder || (holder.state === 'pending' && holder.pendingExpiresAt !== null && holder.pendingExpiresAt <= deps.clock());
+}
+
+/** A new case's properties, contact reading and row. */
+function prepareCase(input: NewCaseInput, project: Project): { reading: CaseContactReading; write: CaseWrite } {
+  const properties = mergeProperties({}, input.properties ?? {});
+  const reading = readCaseContact(properties, project);
+  return {
+    reading,
+    write: {
+      caseType: input.caseType,
+      name: input.name,
+      ownerId: input.ownerId ?? null,
+      externalId: input.externalId ?? null,
+      properties,
+      phoneNumber: reading.phone.kind === 'valid' ? reading.phone.e164 : null,
+    },
+  };
 }
 
 /** createCase inside the caller's transaction (self-registration runs inside inbound processing). */
@@ -166,21 +210,7 @@ export async function createCasesInTransaction(trx: Trx, deps: ServiceDeps, proj
     }
   }
   const now = deps.clock();
-  const prepared = items.map(({ input }) => {
-    const properties = mergeProperties({}, input.properties ?? {});
-    const reading = readCaseContact(properties, project);
-    return {
-      reading,
-      write: {
-        caseType: input.caseType,
-        name: input.name,
-        ownerId: input.ownerId ?? null,
-        externalId: input.externalId ?? null,
-        properties,
-        phoneNumber: reading.phone.kind === 'valid' ? reading.phone.e164 : null,
-      },
-    };
-  });
+  const prepared = items.map(({ input }) => prepareCase(input, project));
   const cases = await insertCases(trx, project.id, prepared.map((p) => p.write), now);
   const states = await insertNewCaseEntries(
     trx,

@@ -5,6 +5,7 @@ import { type Selectable, sql } from 'kysely';
 
 import type { EntryState } from '../domain/case-contact.ts';
 import type { CaseTable, Db, Trx } from './database.ts';
+import { runPrepared } from './prepared-statements.ts';
 
 export interface CaseRecord {
   id: string;
@@ -26,9 +27,9 @@ export interface CaseWithEntry extends CaseRecord {
   entryState: EntryState | null;
 }
 
-type CaseRow = Selectable<CaseTable>;
+export type CaseRow = Selectable<CaseTable>;
 
-function caseRowToCase(row: CaseRow): CaseRecord {
+export function caseRowToCase(row: CaseRow): CaseRecord {
   return {
     id: row.id,
     seq: String(row.seq),
@@ -136,11 +137,8 @@ function withEntry(db: Db | Trx) {
 }
 
 export async function findCase(db: Db | Trx, projectId: string, caseId: string): Promise<CaseWithEntry | null> {
-  const row = await withEntry(db)
-    .where('cases.id', '=', caseId)
-    .where('cases.project_id', '=', projectId)
-    .where('cases.deleted_at', 'is', null)
-    .executeTakeFirst();
+  // Prepared: reading one case is the API's most frequent statement (store/prepared-statements.ts).
+  const [row] = await runPrepared(db, withEntry(db).where('cases.id', '=', caseId).where('cases.project_id', '=', projectId).where('cases.deleted_at', 'is', null).compile());
   return row ? { ...caseRowToCase(row), entryState: row.entry_state } : null;
 }
 

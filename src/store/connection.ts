@@ -15,6 +15,7 @@ import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 
 import { type DataDirLock, lockDataDir } from './data-dir-lock.ts';
+import { preparingPool } from './prepared-statements.ts';
 import { PriorityPostgresDialect } from './priority-dialect.ts';
 import { createStorageGuard, type StorageGuard } from './storage-guard.ts';
 import type { Database, Db } from './database.ts';
@@ -66,7 +67,9 @@ function redactUrl(url: string): string {
 
 function wrap(pool: pg.Pool, kind: DatabaseKind, location: string, onClose: () => Promise<void>, storage: StorageGuard | null = null): DatabaseHandle {
   // The embedded database's one connection goes to the most urgent waiter (priority-dialect.ts).
-  const dialect = kind === 'embedded' ? new PriorityPostgresDialect({ pool }) : new PostgresDialect({ pool });
+  // Statements marked as prepared are sent by name (prepared-statements.ts).
+  const kyselyPool = preparingPool(pool);
+  const dialect = kind === 'embedded' ? new PriorityPostgresDialect({ pool: kyselyPool }) : new PostgresDialect({ pool: kyselyPool });
   const db = new Kysely<Database>({ dialect });
   let closing: Promise<void> | null = null;
   return {

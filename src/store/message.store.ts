@@ -5,6 +5,7 @@
 import { type Selectable, sql } from 'kysely';
 
 import type { Db, MessageStatus, MessageTable, Trx } from './database.ts';
+import { runPrepared } from './prepared-statements.ts';
 
 export interface MessageRecord {
   id: string;
@@ -135,7 +136,11 @@ function toRow(m: NewOutboundMessage, now: Date) {
 }
 
 export async function insertOutbound(db: Db | Trx, m: NewOutboundMessage, now: Date): Promise<MessageRecord> {
-  const row = await db.insertInto('messages').values(toRow(m, now)).returningAll().executeTakeFirstOrThrow();
+  // Prepared: the columns written vary by message kind, a handful of texts in all.
+  const [row] = await runPrepared(db, db.insertInto('messages').values(toRow(m, now)).returningAll().compile());
+  if (!row) {
+    throw new Error('insertOutbound returned no row');
+  }
   return rowToMessage(row);
 }
 
@@ -202,7 +207,8 @@ export interface ClaimedMessage extends MessageRecord {
  */
 export async function claimDueMessages(db: Db, limit: number, leaseMs: number, now: Date): Promise<ClaimedMessage[]> {
   const lease = `${Math.ceil(leaseMs)} milliseconds`;
-  const expired = await sql<Selectable<MessageTable> & { prev_status: string }>`
+  // The dispatch loop's statements are prepared (store/prepared-statements.ts): fixed texts run many times a second.
+  const expired = await runPrepared(db, sql<Selectable<MessageTable> & { prev_status: string }>`
     with picked as (
       select id, status as prev_status from messages
       where status = 'sending' and lease_until < clock_timestamp()
@@ -211,11 +217,11 @@ export async function claimDueMessages(db: Db, limit: number, leaseMs: number, n
     update messages m set attempts = m.attempts + 1, lease_until = clock_timestamp() + ${lease}::interval, updated_at = clock_timestamp()
     from picked where m.id = picked.id
     returning m.*, picked.prev_status
-  `.execute(db);
-  const room = limit - expired.rows.length;
+  `.compile(db));
+  const room = limit - expired.length;
   const due =
     room > 0
-      ? await sql<Selectable<MessageTable> & { prev_status: string }>`
+      ? await runPrepared(db, sql<Selectable<MessageTable> & { prev_status: string }>`
     with picked as (
       select id, status as prev_status from messages
       where status in ('queued', 'scheduled') and due_at <= ${now.toISOString()}::timestamptz
@@ -224,9 +230,9 @@ export async function claimDueMessages(db: Db, limit: number, leaseMs: number, n
     update messages m set status = 'sending', attempts = m.attempts + 1, lease_until = clock_timestamp() + ${lease}::interval, updated_at = clock_timestamp()
     from picked where m.id = picked.id
     returning m.*, picked.prev_status
-  `.execute(db)
-      : { rows: [] };
-  return [...expired.rows, ...due.rows].map((r) => ({ ...rowToMessage(r), inDoubt: r.prev_status === 'sending' }));
+  `.compile(db))
+      : [];
+  return [...expired, ...due].map((r) => ({ ...rowToMessage(r), inDoubt: r.prev_status === 'sending' }));
 }
 
 export interface MessageResult {
@@ -246,7 +252,7 @@ export async function recordResults(db: Db, results: readonly MessageResult[]): 
   if (results.length === 0) {
     return;
   }
-  await sql`
+  await runPrepared(db, sql`
     update messages m set
       status = v.status,
       provider_message_id = coalesce(v.provider_message_id, m.provider_message_id),
@@ -263,7 +269,7 @@ export async function recordResults(db: Db, results: readonly MessageResult[]): 
       ${results.map((r) => (r.dueAt ? r.dueAt.toISOString() : null))}::timestamptz[], ${results.map((r) => r.refundAttempt)}::boolean[]
     ) as v(id, status, provider_message_id, error_code, error_detail, due_at, refund)
     where m.id = v.id and m.status = 'sending'
-  `.execute(db);
+  `.compile(db));
 }
 
 /**
@@ -283,7 +289,10 @@ export async function findOptedOut(db: Db | Trx, numbers: readonly string[]): Pr
   if (numbers.length === 0) {
     return new Set();
   }
-  const rows = await db.selectFrom('opt_outs').select('number').where('number', 'in', [...new Set(numbers)]).where('opted_out', '=', true).execute();
+  const distinct = [...new Set(numbers)];
+  const query = db.selectFrom('opt_outs').select('number').where('number', 'in', distinct).where('opted_out', '=', true);
+  // One number (a single send) is one fixed text, prepared; longer lists vary in length.
+  const rows = distinct.length === 1 ? await runPrepared(db, query.compile()) : await query.execute();
   return new Set(rows.map((r) => r.number));
 }
 

@@ -7,6 +7,7 @@ import { type Selectable, sql } from 'kysely';
 
 import type { EntryState } from '../domain/case-contact.ts';
 import type { Db, PhoneEntryTable, Trx } from './database.ts';
+import { runPrepared } from './prepared-statements.ts';
 
 export type OwnerType = 'case' | 'mobile-worker';
 
@@ -67,7 +68,7 @@ export async function findEntriesByOwner(db: Db | Trx, ownerType: OwnerType, own
 }
 
 export async function findEntriesByNumber(db: Db | Trx, number: string): Promise<PhoneEntry[]> {
-  const rows = await db.selectFrom('phone_entries').selectAll().where('number', '=', number).orderBy('id').execute();
+  const rows = await runPrepared(db, db.selectFrom('phone_entries').selectAll().where('number', '=', number).orderBy('id').compile());
   return rows.map(rowToEntry);
 }
 
