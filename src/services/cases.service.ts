@@ -15,7 +15,7 @@ import { findAnyHolder } from '../store/phone-entry.store.ts';
 import { isProjectMember } from '../store/user.store.ts';
 import { findMobileWorker } from '../store/mobile-worker.store.ts';
 import { type ServiceDeps, isUuid } from './deps.ts';
-import { type CaseNumberWish, insertNewCaseEntries, type RegistryOptions, releaseOwner, syncCaseEntry } from './phone-registry.service.ts';
+import { type CaseNumberWish, insertNewCaseEntries, isLapsedPending, type RegistryOptions, releaseOwner, syncCaseEntry } from './phone-registry.service.ts';
 import { decodeCursor, encodeCursor, type Page } from './pagination.ts';
 
 export type PropertyValue = string | number | boolean | null;
@@ -168,7 +168,7 @@ export async function createCase(deps: ServiceDeps, project: Project, input: New
 /** Whether the number has no holder now, or only a pending hold whose time ran out. */
 async function holdHasLapsed(deps: ServiceDeps, number: string): Promise<boolean> {
   const holder = await findAnyHolder(deps.db, number);
-  return !holder || (holder.state === 'pending' && holder.pendingExpiresAt !== null && holder.pendingExpiresAt <= deps.clock());
+  return !holder || isLapsedPending(holder, deps.clock());
 }
 
 /** A new case's properties, contact reading and row. */

@@ -6,6 +6,7 @@ import { AppError } from '../errors.ts';
 import { findEntriesByNumber, isOptedOut } from '../store/phone-entry.store.ts';
 import type { ServiceDeps } from './deps.ts';
 import { parsePathNumber } from './mobile-workers.service.ts';
+import { isLapsedPending } from './phone-registry.service.ts';
 
 export interface PhoneNumberView {
   number: string;
@@ -22,7 +23,7 @@ export async function lookupPhoneNumber(deps: ServiceDeps, project: Project, raw
   }
   const now = deps.clock();
   const all = await findEntriesByNumber(deps.db, number);
-  const live = all.map((e) => (e.state === 'pending' && e.pendingExpiresAt && e.pendingExpiresAt <= now ? { ...e, state: 'one-way' as const } : e));
+  const live = all.map((e) => (isLapsedPending(e, now) ? { ...e, state: 'one-way' as const } : e));
   return {
     number,
     optedOut: await isOptedOut(deps.db, number),

@@ -30,6 +30,11 @@ export interface RegistryOptions {
   now: Date;
 }
 
+/** Whether the entry is a pending hold whose time ran out at `now` (it no longer reserves the number). */
+export function isLapsedPending(entry: Pick<PhoneEntry, 'state' | 'pendingExpiresAt'>, now: Date): boolean {
+  return entry.state === 'pending' && entry.pendingExpiresAt !== null && entry.pendingExpiresAt <= now;
+}
+
 /** Gives the number to the next eligible contact if nobody holds it. Caller holds the number's lock. */
 export async function promoteNext(trx: Trx, number: string, opts: RegistryOptions): Promise<PhoneEntry | null> {
   await expirePending(trx, number, opts.now);
@@ -55,7 +60,7 @@ async function heldByAnother(trx: Trx, number: string, entryId: string | null, o
   if (!holder || holder.id === entryId) {
     return false;
   }
-  if (holder.state === 'pending' && holder.pendingExpiresAt && holder.pendingExpiresAt <= opts.now) {
+  if (isLapsedPending(holder, opts.now)) {
     await expirePending(trx, number, opts.now);
     return false;
   }
@@ -148,7 +153,7 @@ export async function insertNewCaseEntries(trx: Trx, cases: readonly { projectId
       continue;
     }
     // A pending hold whose time ran out is ended here, as heldByAnother does for one number.
-    if (holder.state === 'pending' && holder.pendingExpiresAt && holder.pendingExpiresAt <= opts.now) {
+    if (isLapsedPending(holder, opts.now)) {
       await expirePending(trx, number, opts.now);
     } else {
       taken.add(number);
