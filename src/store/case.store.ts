@@ -136,9 +136,28 @@ function withEntry(db: Db | Trx) {
     .select('phone_entries.state as entry_state');
 }
 
+/**
+ * The statement that reads one live case of a project with its registry entry's state. The case is
+ * found by its primary key alone (a materialized CTE), and only then checked against the project.
+ * With `id = $1 and project_id = $2` in one WHERE, a table not analyzed yet (PostgreSQL's first
+ * minute, or an embedded database before its table maintenance ran) got a plan that walked the
+ * project's index and filtered on id: 9 ms a read at 17,000 cases instead of 1 ms.
+ */
+export function caseByIdQuery(db: Db | Trx, projectId: string, caseId: string) {
+  return db
+    .with((cte) => cte('one_case').materialized(), (qb) => qb.selectFrom('cases').selectAll().where('id', '=', caseId))
+    .selectFrom('one_case as cases')
+    .leftJoin('phone_entries', (join) => join.onRef('phone_entries.owner_id', '=', 'cases.id').on('phone_entries.owner_type', '=', 'case'))
+    .selectAll('cases')
+    .select('phone_entries.state as entry_state')
+    .where('cases.project_id', '=', projectId)
+    .where('cases.deleted_at', 'is', null);
+}
+
 export async function findCase(db: Db | Trx, projectId: string, caseId: string): Promise<CaseWithEntry | null> {
   // Prepared: reading one case is the API's most frequent statement (store/prepared-statements.ts).
-  const [row] = await runPrepared(db, withEntry(db).where('cases.id', '=', caseId).where('cases.project_id', '=', projectId).where('cases.deleted_at', 'is', null).compile());
+  const query = caseByIdQuery(db, projectId, caseId);
+  const [row] = await runPrepared(db, query.compile());
   return row ? { ...caseRowToCase(row), entryState: row.entry_state } : null;
 }
 
