@@ -48,6 +48,8 @@ const envSchema = z.object({
   ROLLCALL_IMPORT_LEASE_MS: z.coerce.number().int().min(1000).default(120_000),
   /** Largest spreadsheet accepted for an import, in bytes (Default: 20 MiB). */
   ROLLCALL_IMPORT_MAX_BYTES: z.coerce.number().int().min(1024).default(20 * 1024 * 1024),
+  /** Embedded database only: how often tables are checked for VACUUM and ANALYZE, in ms (Default: 30000). */
+  ROLLCALL_TABLE_MAINTENANCE_MS: z.coerce.number().int().min(100).max(3_600_000).default(30_000),
 });
 
 export interface Config {
@@ -76,6 +78,7 @@ export interface Config {
   readonly dispatchLeaseMs: number;
   readonly importMaxBytes: number;
   readonly importLeaseMs: number;
+  readonly tableMaintenanceMs: number;
 }
 
 /** Reads and validates the environment; throws naming the bad variable. */
@@ -114,6 +117,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dispatchLeaseMs: e.ROLLCALL_DISPATCH_LEASE_MS,
     importMaxBytes: e.ROLLCALL_IMPORT_MAX_BYTES,
     importLeaseMs: e.ROLLCALL_IMPORT_LEASE_MS,
+    tableMaintenanceMs: e.ROLLCALL_TABLE_MAINTENANCE_MS,
   });
 }
 

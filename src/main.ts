@@ -20,8 +20,10 @@ import { resumeStalledImports } from './services/imports.service.ts';
 import { processInbound } from './services/inbound.service.ts';
 import { type PollingLoop, startPollingLoop } from './services/polling-loop.ts';
 import { sweepSurveySessions } from './services/survey-sessions.service.ts';
+import { maintainTables } from './services/table-maintenance.service.ts';
 import { loadOrCreateKeyFile } from './store/secret-key-file.ts';
 import { type DatabaseHandle, openDatabase } from './store/connection.ts';
+import type { Db } from './store/database.ts';
 import { migrateToLatest } from './store/migrate.ts';
 
 export function createLogger(config: Config): Logger {
@@ -123,6 +125,20 @@ export function startWorkers(
   };
 }
 
+/** The embedded database's VACUUM and ANALYZE, every `tableMaintenanceMs`. */
+function startTableMaintenance(config: Config, db: Db, logger: Logger): PollingLoop {
+  return startPollingLoop(
+    async () => {
+      const step = await maintainTables(db);
+      if (step.vacuumed.length || step.analyzed.length) {
+        logger.debug(step, 'table maintenance');
+      }
+      return 0;
+    },
+    { fullBatch: Number.POSITIVE_INFINITY, pollMs: config.tableMaintenanceMs, onError: (err) => logger.warn({ err }, 'table maintenance failed; retrying') },
+  );
+}
+
 export interface RunningServer {
   url: string;
   close(): Promise<void>;
@@ -151,12 +167,20 @@ async function startRuntime(config: Config, logger: Logger, runWorkers: boolean)
     const queue = await startQueue(handle.db, logger);
     const services = serviceDeps(config, handle, { notifyDue: () => workers?.dispatch.wake(), notifyInbound: () => workers?.inbound.wake(), queue });
     let closing: Promise<void> | null = null;
+    let maintenance: PollingLoop | null = null;
     return {
       handle,
       services,
       startBackground() {
         started ??= (async () => {
-          if (!runWorkers || closing) {
+          if (closing) {
+            return;
+          }
+          if (handle.kind === 'embedded') {
+            // PGlite has no autovacuum; this loop does its work, workers or not (table-maintenance.service.ts).
+            maintenance = startTableMaintenance(config, handle.db, logger);
+          }
+          if (!runWorkers) {
             return;
           }
           await startJobWorkers(services, queue);
@@ -176,6 +200,7 @@ async function startRuntime(config: Config, logger: Logger, runWorkers: boolean)
           await started?.catch(() => {});
           await resuming;
           await workers?.stop();
+          await maintenance?.stop();
           await queue.stop();
           await services.providers.close();
           await handle.close();

@@ -1,0 +1,42 @@
+/**
+ * @module store/table-maintenance.store — which tables need VACUUM or ANALYZE, and running them.
+ *
+ * PGlite runs PostgreSQL as one embedded backend without the autovacuum daemon: without this, its
+ * tables are never analyzed (the planner keeps guessing their contents) and dead rows left by
+ * updates and deletes (messages changing status, jobs finishing) are never reclaimed. The
+ * thresholds are autovacuum's defaults: ANALYZE once more than 50 + 10% of a table's rows changed
+ * since the last one, VACUUM once more than 50 + 20% of them are dead. The counters come from
+ * pg_stat_user_tables, which PGlite keeps like PostgreSQL does.
+ */
+import { sql } from 'kysely';
+
+import type { Db } from './database.ts';
+
+export interface TableDue {
+  schema: string;
+  table: string;
+  vacuum: boolean;
+  analyze: boolean;
+}
+
+/** Tables past autovacuum's thresholds, the most changed first. */
+export async function tablesDueForMaintenance(db: Db): Promise<TableDue[]> {
+  const { rows } = await sql<{ schema: string; table: string; vacuum: boolean; analyze: boolean }>`
+    select schemaname as schema, relname as table,
+           n_dead_tup > 50 + 0.2 * n_live_tup as vacuum,
+           n_mod_since_analyze > 50 + 0.1 * n_live_tup as analyze
+      from pg_stat_user_tables
+     where n_dead_tup > 50 + 0.2 * n_live_tup or n_mod_since_analyze > 50 + 0.1 * n_live_tup
+     order by n_dead_tup + n_mod_since_analyze desc`.execute(db);
+  return rows;
+}
+
+/** VACUUM (ANALYZE) or ANALYZE one table (names come from the catalogue, quoted as identifiers). */
+export async function maintainTable(db: Db, t: TableDue): Promise<void> {
+  const name = sql.id(t.schema, t.table);
+  if (t.vacuum) {
+    await sql`vacuum (analyze) ${name}`.execute(db);
+  } else {
+    await sql`analyze ${name}`.execute(db);
+  }
+}
