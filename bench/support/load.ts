@@ -6,10 +6,10 @@
  * Kinds: create-cases, read-cases, send-messages, inbound.
  */
 import fs from 'node:fs';
-import http from 'node:http';
 
 import autocannon from 'autocannon';
 
+import { type RawRequest, RawConnection } from './raw-http.ts';
 import type { LoadResult } from './server.ts';
 
 interface Spec {
@@ -36,6 +36,8 @@ interface Spec {
    * 20000000 + i, as bench/growth.bench.ts fills them) instead of fresh numbers.
    */
   registered?: number;
+  /** Epoch milliseconds to start at (load processes started together begin together). */
+  startAt?: number;
 }
 
 const spec = JSON.parse(process.argv[2] ?? '{}') as Spec;
@@ -117,68 +119,96 @@ async function closedLoop(): Promise<LoadResult> {
  * arrived as a burst of 200 requests at full concurrency every second; and it weights each answer
  * by its duration (coordinated-omission correction with a 1 ms interval), which moved p50 and p99
  * towards the slowest answers. Latency here: from the request's start to the end of its answer.
+ * Requests go through RawConnection (support/raw-http.ts), which costs this process a fraction of
+ * node:http's CPU.
  */
 async function steady(rate: number): Promise<LoadResult> {
   const url = new URL(spec.base);
-  const agent = new http.Agent({ keepAlive: true, maxSockets: spec.connections });
   const total = Math.min(spec.maxRequests ?? 1_000_000, Math.floor(spec.durationS * rate));
+  const free = Array.from({ length: spec.connections }, () => new RawConnection(url.hostname, Number(url.port)));
+  const all = [...free];
+  const queue: Array<{ req: RawRequest; started: number }> = [];
   const latencies: number[] = [];
   let ok = 0;
   let non2xx = 0;
   let errors = 0;
-  let timeouts = 0;
   let lateStarts = 0;
-  const one = (req: autocannon.Request) =>
-    new Promise<void>((resolve) => {
-      const started = performance.now();
-      const r = http.request(
-        { agent, host: url.hostname, port: url.port, method: req.method, path: req.path, headers: { ...req.headers, ...(req.body ? { 'content-length': Buffer.byteLength(String(req.body)) } : {}) }, timeout: 10_000 },
-        (res) => {
-          res.resume();
-          res.on('end', () => {
-            latencies.push(performance.now() - started);
-            if ((res.statusCode ?? 0) >= 200 && (res.statusCode ?? 0) < 300) {
-              ok++;
-            } else {
-              non2xx++;
-            }
-            resolve();
-          });
+  let done = 0;
+  let finished: () => void = () => {};
+  const allDone = new Promise<void>((resolve) => (finished = resolve));
+  const pump = () => {
+    while (free.length && queue.length) {
+      const conn = free.pop() as RawConnection;
+      const { req, started } = queue.shift() as { req: RawRequest; started: number };
+      conn.send(req).then(
+        (answer) => {
+          latencies.push(performance.now() - started);
+          if (answer.status >= 200 && answer.status < 300) {
+            ok++;
+          } else {
+            non2xx++;
+          }
+          free.push(conn);
+          settle();
+        },
+        () => {
+          errors++;
+          // A broken connection is replaced so the run goes on with as many as it was given.
+          free.push(new RawConnection(url.hostname, Number(url.port)));
+          all.push(free.at(-1) as RawConnection);
+          settle();
         },
       );
-      r.on('timeout', () => {
-        timeouts++;
-        r.destroy(new Error('timeout'));
-      });
-      r.on('error', () => {
-        errors++;
-        resolve();
-      });
-      r.end(req.body === undefined ? undefined : String(req.body));
-    });
-  const template = request();
-  const setup = template.setupRequest as ((req: autocannon.Request) => autocannon.Request) | undefined;
-  const inFlight: Promise<void>[] = [];
+    }
+  };
+  const settle = () => {
+    done++;
+    if (done === total) {
+      finished();
+    }
+    pump();
+  };
   const t0 = performance.now();
-  for (let i = 0; i < total; i++) {
-    const due = t0 + (i * 1000) / rate;
-    const wait = due - performance.now();
-    if (wait > 0) {
-      await new Promise((r) => setTimeout(r, wait));
+  for (let i = 0; i < total; ) {
+    const now = performance.now();
+    // Start every request whose time has come (several, if this process was held up).
+    while (i < total && t0 + (i * 1000) / rate <= now) {
+      if (now - (t0 + (i * 1000) / rate) > 5) {
+        lateStarts++;
+      }
+      queue.push({ req: rawRequest(), started: now });
+      i++;
     }
-    if (performance.now() - due > 5) {
-      lateStarts++;
+    pump();
+    if (i < total) {
+      await new Promise((r) => setTimeout(r, Math.max(0, t0 + (i * 1000) / rate - performance.now())));
     }
-    // setupRequest returns the template with this request's path or body (as autocannon uses it).
-    inFlight.push(one(setup ? setup({ ...template }) : template));
   }
-  await Promise.all(inFlight);
+  if (total > 0) {
+    await allDone;
+  }
   const seconds = (performance.now() - t0) / 1000;
-  agent.destroy();
+  for (const conn of all) {
+    conn.close();
+  }
   latencies.sort((a, b) => a - b);
   const at = (q: number) => Math.round(latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * q))] ?? 0);
-  return { requests: total, ok, seconds, rps: ok / seconds, p50: at(0.5), p90: at(0.9), p99: at(0.99), max: Math.round(latencies.at(-1) ?? 0), non2xx, errors, timeouts, lateStarts };
+  return { requests: total, ok, seconds, rps: ok / seconds, p50: at(0.5), p90: at(0.9), p99: at(0.99), max: Math.round(latencies.at(-1) ?? 0), non2xx, errors, timeouts: 0, lateStarts };
 }
 
+/** The next request of this run as RawConnection sends it (the template with its path or body). */
+function rawRequest(): RawRequest {
+  const template = request();
+  const setup = template.setupRequest as ((req: autocannon.Request) => autocannon.Request) | undefined;
+  const req = setup ? setup({ ...template }) : template;
+  return { method: req.method ?? 'GET', path: req.path ?? '/', headers: (req.headers ?? {}) as Record<string, string>, ...(req.body === undefined ? {} : { body: String(req.body) }) };
+}
+
+// Load processes started together wait for a common start time, so that none measures while
+// another is still starting up.
+const startAt = spec.startAt ?? 0;
+if (startAt > Date.now()) {
+  await new Promise((r) => setTimeout(r, startAt - Date.now()));
+}
 const summary = spec.rate ? await steady(spec.rate) : await closedLoop();
 process.stdout.write(JSON.stringify(summary) + '\n');
