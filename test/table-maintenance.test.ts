@@ -11,7 +11,7 @@ import { sql } from 'kysely';
 
 import { maintainTables } from '../src/services/table-maintenance.service.ts';
 import { caseByIdQuery } from '../src/store/case.store.ts';
-import { tablesDueForMaintenance } from '../src/store/table-maintenance.store.ts';
+import { MAINTENANCE_STATISTICS_TARGET, tablesDueForMaintenance } from '../src/store/table-maintenance.store.ts';
 import { api, freePort, kill, spawnRollcall, tempDir, waitFor, waitHealthy } from './support/child-server.ts';
 import { createTestApp, type TestApp } from './support/test-app.ts';
 
@@ -74,6 +74,13 @@ test('table maintenance analyzes changed tables and vacuums dead rows', async ()
   assert.ok(Number(after.rows[0]?.reltuples) >= 3000, 'the planner now knows the table size');
   assert.equal(Number(after.rows[0]?.dead), 0, 'dead rows were reclaimed');
   assert.equal(after.rows[0]?.analyzed, true);
+  // Maintenance samples with statistics target 10 (a short pause on the embedded database): the
+  // 3,000 distinct names get an 11-bound histogram, not PostgreSQL's default 101.
+  const hist = await sql<{ bounds: number }>`
+    select array_length(histogram_bounds::text::text[], 1) as bounds from pg_stats where tablename = 'cases' and attname = 'name'`.execute(t.handle.db);
+  assert.equal(Number(hist.rows[0]?.bounds), MAINTENANCE_STATISTICS_TARGET + 1);
+  const target = await sql<{ default_statistics_target: string }>`show default_statistics_target`.execute(t.handle.db);
+  assert.equal(target.rows[0]?.default_statistics_target, '100', 'the session setting was put back');
   const again = await tablesDueForMaintenance(t.handle.db);
   assert.equal(again.find((x) => x.table === 'cases'), undefined, 'nothing left to do for cases');
 });

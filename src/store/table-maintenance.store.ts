@@ -31,12 +31,29 @@ export async function tablesDueForMaintenance(db: Db): Promise<TableDue[]> {
   return rows;
 }
 
+/**
+ * The statistics target of maintenance's ANALYZE: 10 instead of PostgreSQL's 100 samples 3,000
+ * rows instead of 30,000. On the embedded database ANALYZE runs on the thread that answers
+ * requests: at 20,000 cases it took 75–85 ms at 100 (a pause every request waits through) and
+ * 14–16 ms at 10, at any size. Ten most-common values and a ten-bucket histogram per column are
+ * enough for Rollcall's plans (equality on ids, project, status and type).
+ */
+export const MAINTENANCE_STATISTICS_TARGET = 10;
+
 /** VACUUM (ANALYZE) or ANALYZE one table (names come from the catalogue, quoted as identifiers). */
 export async function maintainTable(db: Db, t: TableDue): Promise<void> {
   const name = sql.id(t.schema, t.table);
-  if (t.vacuum) {
-    await sql`vacuum (analyze) ${name}`.execute(db);
-  } else {
-    await sql`analyze ${name}`.execute(db);
-  }
+  // One connection for the setting and the statement (VACUUM cannot run inside a transaction).
+  await db.connection().execute(async (conn) => {
+    await sql`set default_statistics_target = ${sql.lit(MAINTENANCE_STATISTICS_TARGET)}`.execute(conn);
+    try {
+      if (t.vacuum) {
+        await sql`vacuum (analyze) ${name}`.execute(conn);
+      } else {
+        await sql`analyze ${name}`.execute(conn);
+      }
+    } finally {
+      await sql`reset default_statistics_target`.execute(conn);
+    }
+  });
 }
