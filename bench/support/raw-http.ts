@@ -7,6 +7,9 @@
  */
 import net from 'node:net';
 
+/** An answer that takes longer than this fails the request and closes its connection (node:http's client had the same 10 s). */
+export const REQUEST_TIMEOUT_MS = 10_000;
+
 export interface RawRequest {
   method: string;
   path: string;
@@ -22,7 +25,7 @@ export interface RawAnswer {
 export class RawConnection {
   private readonly socket: net.Socket;
   private buffer: Buffer = Buffer.alloc(0);
-  private pending: { resolve: (a: RawAnswer) => void; reject: (e: Error) => void } | null = null;
+  private pending: { resolve: (a: RawAnswer) => void; reject: (e: Error) => void; timer: NodeJS.Timeout } | null = null;
   private closed: Error | null = null;
   private readonly ready: Promise<void>;
 
@@ -54,7 +57,11 @@ export class RawConnection {
       head += `content-length: ${Buffer.byteLength(body)}\r\n`;
     }
     return new Promise<RawAnswer>((resolve, reject) => {
-      this.pending = { resolve, reject };
+      const timer = setTimeout(() => {
+        this.fail(new Error(`no answer within ${REQUEST_TIMEOUT_MS} ms: ${req.method} ${req.path}`));
+        this.socket.destroy();
+      }, REQUEST_TIMEOUT_MS);
+      this.pending = { resolve, reject, timer };
       this.socket.write(`${head}\r\n${body}`);
     });
   }
@@ -83,6 +90,7 @@ export class RawConnection {
     this.buffer = this.buffer.subarray(total);
     const p = this.pending;
     this.pending = null;
+    clearTimeout(p.timer);
     p.resolve({ status });
   }
 
@@ -90,6 +98,9 @@ export class RawConnection {
     this.closed ??= err;
     const p = this.pending;
     this.pending = null;
-    p?.reject(err);
+    if (p) {
+      clearTimeout(p.timer);
+      p.reject(err);
+    }
   }
 }
