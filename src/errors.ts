@@ -62,6 +62,8 @@ export const errorCatalogue = {
   IMPORT_CASE_NOT_FOUND: 'No case of this case type has this case id in the project; clear the case id cell to create a new case.',
   IMPORT_NAME_MISSING: 'A new record needs a name (for a mobile worker, a username), and this row has none.',
   IMPORT_ROW_FAILED: 'This row could not be saved; the reason is shown. Fix it in the annotated file and import that row again.',
+  IMPORT_INTERRUPTED:
+    'The import was stopped: the server or worker running it died at the same row several times (often for lack of memory), so it was not started again. The rows before that point are imported; look in the server log for the cause, then import the remaining rows from a new file.',
 } as const satisfies Record<string, string>;
 
 export type ErrorCode = keyof typeof errorCatalogue;

@@ -383,21 +383,38 @@ export async function processImport(deps: ServiceDeps, importId: string, onProgr
 }
 
 /**
+ * Take-overs allowed at one cursor: an import whose runner dies this many times without committing
+ * one more chunk (a file that exhausts the memory of every process that runs it, a row that crashes
+ * the runtime) is failed with IMPORT_INTERRUPTED instead of crashing each new runner for ever.
+ */
+export const MAX_STALLED_RESUMES = 3;
+
+/**
  * Takes over running imports whose runner died: a server or worker killed mid-import leaves its
  * pg-boss job `active` (until it expires, 15 minutes later) and the import `running`. An import
  * with no progress for `leaseMs` and no job waiting gets a new `import-run` job, which continues
- * from the cursor (the chunk lock makes a second runner of a live import harmless). Called at
- * start-up (with `leaseMs` 0 on the embedded database, which only this process can hold) and then
+ * from the cursor (the chunk lock makes a second runner of a live import harmless), unless it was
+ * already taken over MAX_STALLED_RESUMES times at that cursor: then it fails. Called at start-up
+ * (with `leaseMs` 0 on the embedded database, which only this process can hold) and then
  * periodically by every process that runs jobs. Returns how many were taken over.
  */
 export async function resumeStalledImports(deps: ServiceDeps, leaseMs: number): Promise<number> {
   const now = deps.clock();
   const ids = await deps.db.transaction().execute(async (trx) => {
     const stalled = await claimStalledImports(trx, new Date(now.getTime() - leaseMs), now);
-    for (const importId of stalled) {
-      await deps.queue.enqueue(trx, 'import-run', { importId });
+    const resumed: string[] = [];
+    for (const i of stalled) {
+      if (i.stalledResumes > MAX_STALLED_RESUMES) {
+        const why =
+          `${errorCatalogue.IMPORT_INTERRUPTED} It stopped ${MAX_STALLED_RESUMES + 1} times after ${i.cursor} of its ${i.rowCount} rows ` +
+          `(the ${i.cursor} rows before are imported).`;
+        await failImport(trx, i.id, 'IMPORT_INTERRUPTED', why, now);
+        continue;
+      }
+      await deps.queue.enqueue(trx, 'import-run', { importId: i.id });
+      resumed.push(i.id);
     }
-    return stalled;
+    return resumed;
   });
   return ids.length;
 }

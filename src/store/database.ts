@@ -272,6 +272,9 @@ export interface ImportTable {
   error: string | null;
   /** The catalogue code of what stopped a failed import (migration 0008). */
   error_code: Generated<string | null>;
+  /** Take-overs in a row at the same cursor, and the cursor of the last one (migration 0009). */
+  stalled_resumes: Generated<number>;
+  resumed_at_cursor: Generated<number | null>;
   created_by: string | null;
   created_at: CreatedAt;
   updated_at: UpdatedAt;

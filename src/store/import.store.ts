@@ -40,7 +40,7 @@ export interface ImportProblem {
   message: string;
 }
 
-type Row = Selectable<ImportTable>;
+type Row = Pick<Selectable<ImportTable>, (typeof COLUMNS)[number]>;
 
 function rowToImport(row: Row): ImportRecord {
   return {
@@ -223,7 +223,7 @@ export async function advanceImport(trx: Trx, id: string, c: ChunkOutcome, now: 
     .execute();
 }
 
-export async function failImport(db: Db, id: string, code: string, error: string, now: Date): Promise<void> {
+export async function failImport(db: Db | Trx, id: string, code: string, error: string, now: Date): Promise<void> {
   await db.updateTable('imports').set({ status: 'failed', error, error_code: code, updated_at: now, finished_at: now }).where('id', '=', id).where('status', '=', 'running').execute();
 }
 
@@ -252,15 +252,29 @@ export async function countImportErrors(db: Db | Trx, importId: string): Promise
   return Number(row.n);
 }
 
+/** A running import taken over by claimStalledImports. */
+export interface ClaimedImport {
+  id: string;
+  /** The first row not yet committed: where the new runner starts. */
+  cursor: number;
+  rowCount: number;
+  /** Take-overs in a row at this cursor, this one included (1 when the last runner got further). */
+  stalledResumes: number;
+}
+
 /**
  * Running imports whose runner made no progress since `staleBefore` and that have no job waiting in
  * the queue: their runner died (kill -9, power loss) and left its pg-boss job `active` until it
  * expires. Each one returned is touched (`updated_at = now`), so of several processes sweeping at
- * once only one takes it over, and not again before another lease has passed.
+ * once only one takes it over, and not again before another lease has passed. The claim also
+ * counts take-overs at the same cursor (`stalled_resumes`; back to 1 once a runner got further).
  */
-export async function claimStalledImports(trx: Trx, staleBefore: Date, now: Date): Promise<string[]> {
-  const rows = await sql<{ id: string }>`
-    update imports set updated_at = ${now}
+export async function claimStalledImports(trx: Trx, staleBefore: Date, now: Date): Promise<ClaimedImport[]> {
+  const rows = await sql<{ id: string; cursor: number; row_count: number; stalled_resumes: number }>`
+    update imports set
+      updated_at = ${now},
+      stalled_resumes = case when resumed_at_cursor = cursor then stalled_resumes + 1 else 1 end,
+      resumed_at_cursor = cursor
     where id in (
       select i.id from imports i
       where i.status = 'running' and i.updated_at <= ${staleBefore}
@@ -272,6 +286,6 @@ export async function claimStalledImports(trx: Trx, staleBefore: Date, now: Date
       limit 100
       for update skip locked
     )
-    returning id`.execute(trx);
-  return rows.rows.map((r) => r.id);
+    returning id, cursor, row_count, stalled_resumes`.execute(trx);
+  return rows.rows.map((r) => ({ id: r.id, cursor: r.cursor, rowCount: r.row_count, stalledResumes: r.stalled_resumes }));
 }

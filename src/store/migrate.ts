@@ -10,6 +10,7 @@ import * as m0005 from './migrations/0005-imports.ts';
 import * as m0006 from './migrations/0006-surveys.ts';
 import * as m0007 from './migrations/0007-import-file-parts.ts';
 import * as m0008 from './migrations/0008-import-error-code.ts';
+import * as m0009 from './migrations/0009-import-resumes.ts';
 
 const migrations: Record<string, Migration> = {
   '0001-foundation': m0001,
@@ -19,6 +20,7 @@ const migrations: Record<string, Migration> = {
   '0006-surveys': m0006,
   '0007-import-file-parts': m0007,
   '0008-import-error-code': m0008,
+  '0009-import-resumes': m0009,
 };
 
 const provider: MigrationProvider = {
