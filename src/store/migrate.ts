@@ -31,14 +31,18 @@ export interface MigrationReport {
   applied: string[];
 }
 
-/** Names of the applied migrations; null when the table does not exist yet. */
+/**
+ * Names of the applied migrations; null when the table does not exist yet. Asked with to_regclass
+ * first, so a fresh database does not log an ERROR in the PostgreSQL server's log, and any other
+ * failure (the connection) is thrown, not taken for a fresh database.
+ */
 async function appliedMigrations(db: Kysely<any>): Promise<Set<string> | null> {
-  try {
-    const r = await sql<{ name: string }>`select name from rollcall_migrations`.execute(db);
-    return new Set(r.rows.map((row) => row.name));
-  } catch {
+  const exists = await sql<{ t: string | null }>`select to_regclass('rollcall_migrations')::text as t`.execute(db);
+  if (!exists.rows[0]?.t) {
     return null;
   }
+  const r = await sql<{ name: string }>`select name from rollcall_migrations`.execute(db);
+  return new Set(r.rows.map((row) => row.name));
 }
 
 /**
