@@ -82,6 +82,18 @@ describe('admin UI routes', () => {
     assert.match(String(res.headers.location), /^\/ui\/sign-in/);
   });
 
+  test('a UI session token is not an API bearer: 401 UNAUTHORIZED on the API, the session itself still works', async () => {
+    const s = await signIn();
+    const sessionToken = s.cookie.slice('rollcall_session='.length);
+    const res = await t.app.inject({ method: 'GET', url: '/api/v1/projects', headers: { authorization: `Bearer ${sessionToken}` } });
+    assert.equal(res.statusCode, 401, res.body);
+    assert.equal(res.json().error.code, 'UNAUTHORIZED');
+    assert.match(res.json().error.message, /admin UI session/);
+    assert.equal((await get(s, '/ui/projects')).statusCode, 200);
+    const api = await t.app.inject({ method: 'GET', url: '/api/v1/projects', headers: { authorization: `Bearer ${t.adminToken}` } });
+    assert.equal(api.statusCode, 200);
+  });
+
   test('sign-in: the session cookie is HttpOnly, SameSite=Lax, Path=/; pages are text/html; charset=utf-8', async () => {
     const page = await t.app.inject({ method: 'GET', url: '/ui/sign-in' });
     assert.equal(page.headers['content-type'], 'text/html; charset=utf-8');

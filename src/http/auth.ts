@@ -22,11 +22,18 @@ export function bearerToken(request: FastifyRequest): string | null {
   return match?.[1] ?? null;
 }
 
-/** An onRequest hook that requires a valid API token (before the body is read or validated). */
+/**
+ * An onRequest hook that requires a valid API token (before the body is read or validated). Only
+ * API tokens count: a UI session's token (the admin UI's HttpOnly cookie) is not an API bearer, as
+ * an API token is not a UI session (http/admin/session.ts).
+ */
 export function requireApiActor(deps: ServiceDeps) {
   return async (request: FastifyRequest, _reply: FastifyReply): Promise<void> => {
     const token = bearerToken(request);
     const actor = token ? await resolveToken(deps, token) : null;
+    if (actor?.kind === 'session') {
+      throw new AppError('UNAUTHORIZED', 'This is the token of an admin UI session, which the API does not take; POST /api/v1/auth/tokens gives an API token.');
+    }
     if (!actor) {
       throw new AppError('UNAUTHORIZED', token ? 'The token is not valid, has expired or was revoked.' : 'Send Authorization: Bearer <token> (POST /api/v1/auth/tokens gives one).');
     }
