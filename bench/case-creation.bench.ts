@@ -5,8 +5,11 @@
  *   1. 200 seed cases (to read later), then a 3 s warm-up of creation;
  *   2. creation alone, 8 connections, 10 s → cases/s and latency;
  *   3. reads alone at 100/s (2 connections): 2 s warm-up, then 5 s → the uncontended read latency;
- *   4. at the target load, 10 s: creation at the target rate (500/s PostgreSQL, 250/s embedded)
- *      over 8 connections, and reads of the seed cases at 100/s → the read p99 figure;
+ *   4. at the target load, three times 10 s: creation at the target rate (500/s PostgreSQL, 250/s
+ *      embedded) over 8 connections, and reads of the seed cases at 100/s → the read p99 figure is
+ *      the median of the three runs' p99 (all three are in the note): on this shared 2-core VM one
+ *      stall of the machine in a 10 s run sets that run's p99, as the phone figure takes a median
+ *      of passes;
  *   5. unthrottled, 10 s: creation as fast as 8 connections go, and the same reads (in the note).
  * Load processes that run together start at a common time (none measures while another starts).
  */
@@ -15,9 +18,11 @@ import os from 'node:os';
 import path from 'node:path';
 
 import type { BenchResult } from './support/result.ts';
-import { api, runLoad, startBenchServer } from './support/server.ts';
+import { api, type LoadResult, runLoad, startBenchServer } from './support/server.ts';
 
 const SEEDS = 200;
+/** Runs of the rated phase; the figure is the median run's read p99. */
+const RATED_RUNS = 3;
 
 export async function benchCaseCreation(engine: 'embedded' | 'postgres', pgUrl: string | null): Promise<BenchResult[]> {
   const server = await startBenchServer({ pgUrl: engine === 'postgres' ? pgUrl : null });
@@ -50,9 +55,17 @@ export async function benchCaseCreation(engine: 'embedded' | 'postgres', pgUrl: 
     const alone = await create(10, 0);
     await read(2); // warm-up of the read route
     const readsAlone = await read(5);
-    let startAt = together();
-    const [ratedCreate, ratedRead] = await Promise.all([create(10, 40_000_000, { rate: target, startAt }), read(10, startAt)]);
-    startAt = together();
+    const rated: Array<{ create: LoadResult; read: LoadResult }> = [];
+    for (let run = 0; run < RATED_RUNS; run++) {
+      const startAt = together();
+      const [c, r] = await Promise.all([create(10, 40_000_000 + run * 5_000_000, { rate: target, startAt }), read(10, startAt)]);
+      rated.push({ create: c, read: r });
+    }
+    // The run with the median read p99 is the figure; every run must have kept the rate and failed nothing.
+    const byP99 = [...rated].sort((a, b) => a.read.p99 - b.read.p99);
+    const { create: ratedCreate, read: ratedRead } = byP99[Math.floor(byP99.length / 2)] as (typeof rated)[number];
+    const ratedHeld = rated.every((r) => r.read.non2xx === 0 && r.read.errors === 0 && r.create.rps >= target * 0.97 && r.create.non2xx === 0);
+    const startAt = together();
     const [fullCreate, fullRead] = await Promise.all([create(10, 60_000_000, { startAt }), read(10, startAt)]);
 
     return [
@@ -66,10 +79,11 @@ export async function benchCaseCreation(engine: 'embedded' | 'postgres', pgUrl: 
       {
         figure: `Case read (GET one case) p99 while 8 clients create ${target} cases/s (${engine})`,
         target: '< 20 ms',
-        measured: `${ratedRead.p99} ms p99`,
-        pass: ratedRead.p99 < 20 && ratedRead.non2xx === 0 && ratedRead.errors === 0 && ratedCreate.rps >= target * 0.97 && ratedCreate.non2xx === 0,
+        measured: `${ratedRead.p99} ms p99 (median of ${RATED_RUNS} runs)`,
+        pass: ratedRead.p99 < 20 && ratedHeld,
         note:
-          `p50 ${ratedRead.p50} ms, ${Math.round(ratedRead.rps)} reads/s, ${ratedRead.non2xx} non-2xx; creation meanwhile ${Math.round(ratedCreate.rps)} cases/s (p50 ${ratedCreate.p50} ms, p99 ${ratedCreate.p99} ms, ${ratedCreate.lateStarts ?? 0} started late); ` +
+          `p99 of the runs ${rated.map((r) => `${r.read.p99}`).join(', ')} ms; median run: p50 ${ratedRead.p50} ms, ${Math.round(ratedRead.rps)} reads/s, ${ratedRead.non2xx} non-2xx; creation meanwhile ${Math.round(ratedCreate.rps)} cases/s (p50 ${ratedCreate.p50} ms, p99 ${ratedCreate.p99} ms, ${ratedCreate.lateStarts ?? 0} started late); ` +
+          `${ratedHeld ? 'every run kept the rate with 0 non-2xx' : 'a run fell below the rate or had failures'}; ` +
           `reads without creation: p50 ${readsAlone.p50} ms, p99 ${readsAlone.p99} ms; ` +
           `reads while creation runs unthrottled (${Math.round(fullCreate.rps)} cases/s): p50 ${fullRead.p50} ms, p99 ${fullRead.p99} ms`,
       },
