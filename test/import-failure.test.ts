@@ -9,10 +9,9 @@ import { after, before, test } from 'node:test';
 import { sql } from 'kysely';
 
 import { errorCatalogue } from '../src/errors.ts';
-import { checkRunOptions, processImport } from '../src/services/imports.service.ts';
-import { startImport } from '../src/store/import.store.ts';
+import { processImport } from '../src/services/imports.service.ts';
 import * as m0008 from '../src/store/migrations/0008-import-error-code.ts';
-import { csv, multipart } from './support/import-files.ts';
+import { runningImport } from './support/running-import.ts';
 import { createTestApp, type TestApp } from './support/test-app.ts';
 
 let t: TestApp;
@@ -22,15 +21,8 @@ before(async () => {
 });
 after(() => t.close());
 
-async function startedImport(): Promise<string> {
-  const form = multipart({ name: 'people.csv', bytes: csv([['Case Name', 'contact_phone_number'], ['Amina', '0712345678'], ['Baraka', '0712345679']]) });
-  const up = await t.request('POST', '/api/v1/projects/broken/imports', { body: form.body, headers: form.headers });
-  assert.equal(up.statusCode, 201, up.body);
-  const id = up.json().id as string;
-  // What POST …/run does, without its job (this app has no queue): the import becomes running.
-  const options = checkRunOptions(up.json().columns, { caseType: 'person', matchBy: 'case_id', createNew: true, mapping: up.json().suggestedMapping });
-  assert.ok(await t.handle.db.transaction().execute((trx) => startImport(trx, id, options as unknown as Record<string, unknown>, new Date())));
-  return id;
+function startedImport(): Promise<string> {
+  return runningImport(t, 'broken', [['Case Name', 'contact_phone_number'], ['Amina', '0712345678'], ['Baraka', '0712345679']]);
 }
 
 async function view(id: string): Promise<Record<string, any>> {

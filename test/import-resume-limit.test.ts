@@ -12,9 +12,8 @@ import { sql } from 'kysely';
 
 import { errorCatalogue } from '../src/errors.ts';
 import type { ServiceDeps } from '../src/services/deps.ts';
-import { checkRunOptions, MAX_STALLED_RESUMES, resumeStalledImports } from '../src/services/imports.service.ts';
-import { startImport } from '../src/store/import.store.ts';
-import { csv, multipart } from './support/import-files.ts';
+import { MAX_STALLED_RESUMES, resumeStalledImports } from '../src/services/imports.service.ts';
+import { runningImport } from './support/running-import.ts';
 import { createTestApp, type TestApp } from './support/test-app.ts';
 
 let t: TestApp;
@@ -27,23 +26,16 @@ before(async () => {
 });
 after(() => t.close());
 
-async function runningImport(): Promise<string> {
+function startedImport(): Promise<string> {
   const rows = [['Case Name', 'contact_phone_number'], ...Array.from({ length: 10 }, (_, i) => [`Person ${i}`, `07123456${String(i).padStart(2, '0')}`])];
-  const form = multipart({ name: 'people.csv', bytes: csv(rows) });
-  const up = await t.request('POST', '/api/v1/projects/looping/imports', { body: form.body, headers: form.headers });
-  assert.equal(up.statusCode, 201, up.body);
-  const id = up.json().id as string;
-  // What POST …/run does, without its job: the import is running, and no runner has it.
-  const options = checkRunOptions(up.json().columns, { caseType: 'person', matchBy: 'case_id', createNew: true, mapping: up.json().suggestedMapping });
-  assert.ok(await t.handle.db.transaction().execute((trx) => startImport(trx, id, options as unknown as Record<string, unknown>, new Date())));
-  return id;
+  return runningImport(t, 'looping', rows);
 }
 
 const view = async (id: string) => (await t.request('GET', `/api/v1/projects/looping/imports/${id}`)).json() as Record<string, any>;
 const takeOvers = (id: string) => enqueued.filter((x) => x === id).length;
 
 test(`an import taken over ${MAX_STALLED_RESUMES} times at one row fails with IMPORT_INTERRUPTED the next time`, async () => {
-  const id = await runningImport();
+  const id = await startedImport();
   await sql`update imports set cursor = 4 where id = ${id}`.execute(t.handle.db);
   for (let n = 1; n <= MAX_STALLED_RESUMES; n++) {
     await resumeStalledImports(deps, 0);
@@ -64,7 +56,7 @@ test(`an import taken over ${MAX_STALLED_RESUMES} times at one row fails with IM
 });
 
 test('a runner that got further between take-overs starts the count again', async () => {
-  const id = await runningImport();
+  const id = await startedImport();
   for (let n = 1; n <= MAX_STALLED_RESUMES; n++) {
     await resumeStalledImports(deps, 0);
   }
@@ -80,7 +72,7 @@ test('a runner that got further between take-overs starts the count again', asyn
 });
 
 test('an import with progress inside the lease is neither taken over nor counted', async () => {
-  const id = await runningImport();
+  const id = await startedImport();
   assert.equal(await resumeStalledImports(deps, 60_000), 0);
   assert.equal(takeOvers(id), 0);
   const row = await t.handle.db.selectFrom('imports').select(['stalled_resumes', 'resumed_at_cursor']).where('id', '=', id).executeTakeFirstOrThrow();

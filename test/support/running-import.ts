@@ -1,0 +1,21 @@
+/**
+ * An import made `running` the way POST …/run makes it, but with no job: no runner has it, so a
+ * test decides what happens next (apply it by calling the job's function, or sweep it as stalled).
+ */
+import assert from 'node:assert/strict';
+
+import { checkRunOptions } from '../../src/services/imports.service.ts';
+import { startImport } from '../../src/store/import.store.ts';
+import { csv, multipart } from './import-files.ts';
+import type { TestApp } from './test-app.ts';
+
+/** Uploads `rows` (a header row first) as a CSV to `project` and starts it; returns the import id. */
+export async function runningImport(t: TestApp, project: string, rows: string[][]): Promise<string> {
+  const form = multipart({ name: 'people.csv', bytes: csv(rows) });
+  const up = await t.request('POST', `/api/v1/projects/${project}/imports`, { body: form.body, headers: form.headers });
+  assert.equal(up.statusCode, 201, up.body);
+  const id = up.json().id as string;
+  const options = checkRunOptions(up.json().columns, { caseType: 'person', matchBy: 'case_id', createNew: true, mapping: up.json().suggestedMapping });
+  assert.ok(await t.handle.db.transaction().execute((trx) => startImport(trx, id, options as unknown as Record<string, unknown>, new Date())));
+  return id;
+}
