@@ -94,6 +94,22 @@ describe('admin UI routes', () => {
     assert.equal(api.statusCode, 200);
   });
 
+  test('the opt-outs page exports the consent ledger through the UI session, for project admins only', async () => {
+    const admin = await signIn();
+    const page = await get(admin, '/ui/p/kenya/opt-outs');
+    assert.equal(page.statusCode, 200);
+    assert.match(page.body, /href="\/ui\/p\/kenya\/consent-events\.csv"/);
+    const csv = await get(admin, '/ui/p/kenya/consent-events.csv');
+    assert.equal(csv.statusCode, 200, csv.body);
+    assert.match(String(csv.headers['content-type']), /^text\/csv/);
+    assert.equal(csv.headers['content-disposition'], 'attachment; filename="kenya-consent.csv"');
+    assert.ok(csv.body.startsWith('"at","number"'), csv.body.slice(0, 80));
+    const member = await signIn('member@example.org', 'member-password');
+    const refused = await get(member, '/ui/p/kenya/consent-events.csv');
+    assert.equal(refused.statusCode, 403);
+    assert.doesNotMatch(refused.body, /"at","number"/);
+  });
+
   test('sign-in: the session cookie is HttpOnly, SameSite=Lax, Path=/; pages are text/html; charset=utf-8', async () => {
     const page = await t.app.inject({ method: 'GET', url: '/ui/sign-in' });
     assert.equal(page.headers['content-type'], 'text/html; charset=utf-8');

@@ -85,7 +85,7 @@ const TABLE: Record<Access, string[]> = {
   'ui-admin': [
     `POST ${UI}/settings`, `POST ${UI}/settings/messaging`, `POST ${UI}/gateways`, `POST ${UI}/gateways/routes`, `POST ${UI}/gateways/:name/test-message`,
     `POST ${UI}/gateways/:name/delete`, `GET ${UI}/gateways/:name/edit`, `POST ${UI}/gateways/:name`, `GET ${UI}/surveys/new`, `POST ${UI}/surveys`,
-    `POST ${UI}/surveys/:id`, `POST ${UI}/surveys/:id/delete`,
+    `POST ${UI}/surveys/:id`, `POST ${UI}/surveys/:id/delete`, `GET ${UI}/consent-events.csv`,
   ],
 };
 

@@ -13,6 +13,7 @@ import { type MessageView, numberConversation } from '../../services/messages.se
 import { lookupPhoneNumber, type PhoneNumberView } from '../../services/phone-numbers.service.ts';
 import { requireProject } from '../../services/projects.service.ts';
 import { listSurveySessions, type SessionView } from '../../services/survey-sessions.service.ts';
+import { sendConsentLedger } from '../api/consent.routes.ts';
 import type { AdminDeps } from './admin.routes.tsx';
 import { Badge, Csrf, ErrorBox, Layout, type PageContext, Time } from './layout.tsx';
 import { MessageRow } from './messages.pages.tsx';
@@ -106,7 +107,7 @@ function OptOutsPage(props: { ctx: PageContext; project: Project; items: Array<{
         </table>
       )}
       <p>
-        <a href={`/api/v1/projects/${props.project.name}/consent-events.csv`}>Export the consent ledger (CSV, with an API token)</a>
+        <a href={`/ui/p/${props.project.name}/consent-events.csv`}>Export the consent ledger (CSV, project admins)</a>
       </p>
     </Layout>
   );
@@ -212,6 +213,15 @@ export function registerInboundPages(app: FastifyInstance, root: FastifyInstance
     }
     const project = await requireProject(s, actor, request.params.project);
     return sendHtml(reply, <OptOutsPage ctx={{ actor, project, section: 'opt-outs' }} project={project} items={await projectOptOuts(s, project)} />);
+  });
+
+  // The ledger as GET /api/v1/projects/{project}/consent-events.csv gives it, for a signed-in project admin.
+  app.get<{ Params: { project: string } }>('/ui/p/:project/consent-events.csv', async (request, reply) => {
+    const actor = await requireUi(s, request, reply);
+    if (!actor) {
+      return reply;
+    }
+    return sendConsentLedger(reply, s, await requireProject(s, actor, request.params.project, 'admin'));
   });
 
   app.get<{ Params: { project: string; number: string } }>('/ui/p/:project/numbers/:number', async (request, reply) => {

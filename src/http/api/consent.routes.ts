@@ -4,16 +4,25 @@
  */
 import { Readable } from 'node:stream';
 
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 
+import type { Project } from '../../domain/project.ts';
 import { numberConsentHistory, projectConsentCsv, projectOptOuts } from '../../services/consent.service.ts';
 import type { ServiceDeps } from '../../services/deps.ts';
 import { requireProject } from '../../services/projects.service.ts';
 import { verifyWorkerPhone } from '../../services/verification.service.ts';
 import { actorOf, requireApiActor } from '../auth.ts';
 import { noBody, projectParams } from './schemas.ts';
+
+/** The project's consent ledger as a CSV download, streamed (also the admin UI's export). */
+export function sendConsentLedger(reply: FastifyReply, deps: ServiceDeps, project: Project): FastifyReply {
+  return reply
+    .type('text/csv; charset=utf-8')
+    .header('content-disposition', `attachment; filename="${project.name}-consent.csv"`)
+    .send(Readable.from(projectConsentCsv(deps, project)));
+}
 
 export function registerConsentRoutes(app: FastifyInstance, deps: ServiceDeps): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
@@ -35,10 +44,7 @@ export function registerConsentRoutes(app: FastifyInstance, deps: ServiceDeps): 
 
   r.get('/api/v1/projects/:project/consent-events.csv', { onRequest: auth, schema: { tags: ['phone numbers'], params: projectParams } }, async (request, reply) => {
     const project = await requireProject(deps, actorOf(request), request.params.project, 'admin');
-    return reply
-      .type('text/csv; charset=utf-8')
-      .header('content-disposition', `attachment; filename="${project.name}-consent.csv"`)
-      .send(Readable.from(projectConsentCsv(deps, project)));
+    return sendConsentLedger(reply, deps, project);
   });
 
   r.post(
