@@ -27,10 +27,57 @@ export interface StartedQueue extends JobQueue {
   stop(): Promise<void>;
 }
 
+/** What a statement of a stopped queue fails with (not logged: it is the queue stopping). */
+class QueueStoppedError extends Error {
+  constructor() {
+    super('The job queue is stopped.');
+    this.name = 'QueueStoppedError';
+  }
+}
+
+/**
+ * The queue's own statements and handlers, counted: pg-boss's graceful stop waits only for workers
+ * holding a job, not for a poll (fetch) in flight, which could then reach a database that was
+ * closed after stop() returned. `close` refuses new statements and handlers and waits for those
+ * running; a job fetched after that stays `active` until pg-boss expires it and retries it (imports
+ * are taken over sooner: services/imports.service.ts).
+ */
+function inFlightGate() {
+  const running = new Set<Promise<unknown>>();
+  let closed = false;
+  return {
+    get closed() {
+      return closed;
+    },
+    run<T>(work: () => Promise<T>): Promise<T> {
+      if (closed) {
+        return Promise.reject(new QueueStoppedError());
+      }
+      const p = work();
+      running.add(p);
+      const forget = () => running.delete(p);
+      p.then(forget, forget);
+      return p;
+    },
+    async close(): Promise<void> {
+      closed = true;
+      while (running.size) {
+        await Promise.allSettled([...running]);
+      }
+    },
+  };
+}
+
 /** Starts pg-boss (installing or migrating its schema) and creates our queues. */
 export async function startQueue(db: Db, logger: Logger, options: { supervise: boolean } = { supervise: true }): Promise<StartedQueue> {
-  const boss = new PgBoss({ db: executorOf(db), schema: 'pgboss', supervise: options.supervise, schedule: false, migrate: true });
-  boss.on('error', (err) => logger.error({ err }, 'job queue error'));
+  const gate = inFlightGate();
+  const own = executorOf(db);
+  const boss = new PgBoss({ db: { executeSql: (text, values) => gate.run(() => own.executeSql(text, values)) }, schema: 'pgboss', supervise: options.supervise, schedule: false, migrate: true });
+  boss.on('error', (err) => {
+    if (!(gate.closed && err instanceof QueueStoppedError)) {
+      logger.error({ err }, 'job queue error');
+    }
+  });
   // Started and polled as background work: its maintenance and fetch statements are timers created
   // inside runInBackground, so on the embedded database requests get the connection first.
   await runInBackground(() => boss.start());
@@ -47,13 +94,14 @@ export async function startQueue(db: Db, logger: Logger, options: { supervise: b
       await runInBackground(() =>
         boss.work<JobPayloads[typeof name]>(name, { batchSize: 1, pollingIntervalSeconds: 0.5 }, async (jobs) => {
           for (const job of jobs) {
-            await handler(job.data);
+            await gate.run(() => handler(job.data));
           }
         }),
       );
     },
     async stop() {
       await boss.stop({ graceful: true, wait: true, timeout: 10_000 });
+      await gate.close();
     },
   };
 }
