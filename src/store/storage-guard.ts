@@ -9,12 +9,16 @@
 import fs from 'node:fs';
 
 export interface StorageGuard {
-  /** Free bytes when below the reserve (writes must stop), else null. Re-read at most every 2 s. */
+  /**
+   * Free bytes when below the reserve (writes must stop), else null. Re-read at most every 100 ms
+   * (a statfs is a few microseconds): with 2 s between reads, a fast machine writing large cases
+   * used up most of the 64 MB reserve before the first refusal (seen in CI, 2026-12-03).
+   */
   low(): { freeBytes: number; minFreeBytes: number } | null;
 }
 
 export function createStorageGuard(dir: string, minFreeBytes: number, options: { everyMs?: number; statfs?: (dir: string) => { bavail: number | bigint; bsize: number | bigint } } = {}): StorageGuard {
-  const everyMs = options.everyMs ?? 2000;
+  const everyMs = options.everyMs ?? 100;
   const statfs = options.statfs ?? ((d: string) => fs.statfsSync(d));
   let checkedAt = -Infinity;
   let free = Infinity;
