@@ -36,11 +36,12 @@ class QueueStoppedError extends Error {
 }
 
 /**
- * The queue's own statements and handlers, counted: pg-boss's graceful stop waits only for workers
- * holding a job, not for a poll (fetch) in flight, which could then reach a database that was
- * closed after stop() returned. `close` refuses new statements and handlers and waits for those
- * running; a job fetched after that stays `active` until pg-boss expires it and retries it (imports
- * are taken over sooner: services/imports.service.ts).
+ * The queue's own statements, counted: pg-boss's graceful stop waits (up to its timeout) only for
+ * workers holding a job, not for a poll (fetch) in flight, which could then reach a database that
+ * was closed after stop() returned. `close` refuses new statements and waits for those running.
+ * Handlers are not counted (a long import must not hold a shutdown beyond pg-boss's timeout); a job
+ * fetched after `close` is not started and stays `active` until pg-boss expires and retries it
+ * (imports are taken over sooner: services/imports.service.ts).
  */
 function inFlightGate() {
   const running = new Set<Promise<unknown>>();
@@ -74,7 +75,7 @@ export async function startQueue(db: Db, logger: Logger, options: { supervise: b
   const own = executorOf(db);
   const boss = new PgBoss({ db: { executeSql: (text, values) => gate.run(() => own.executeSql(text, values)) }, schema: 'pgboss', supervise: options.supervise, schedule: false, migrate: true });
   boss.on('error', (err) => {
-    if (!(gate.closed && err instanceof QueueStoppedError)) {
+    if (!(err instanceof QueueStoppedError)) {
       logger.error({ err }, 'job queue error');
     }
   });
@@ -94,7 +95,10 @@ export async function startQueue(db: Db, logger: Logger, options: { supervise: b
       await runInBackground(() =>
         boss.work<JobPayloads[typeof name]>(name, { batchSize: 1, pollingIntervalSeconds: 0.5 }, async (jobs) => {
           for (const job of jobs) {
-            await gate.run(() => handler(job.data));
+            if (gate.closed) {
+              throw new QueueStoppedError();
+            }
+            await handler(job.data);
           }
         }),
       );
