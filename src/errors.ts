@@ -39,6 +39,10 @@ export const errorCatalogue = {
   MESSAGE_TOO_LONG: 'The message is longer than the gateway accepts.',
   MESSAGE_BLANK: 'The message has no text.',
   MESSAGE_IS_STALE: 'The message waited longer than the staleness limit and was not sent.',
+  PHONE_NUMBER_CHANGED: "The contact's phone number changed after the message was queued, so it was not sent to the old number; send it again to reach the new one.",
+  EMAIL_ADDRESS_CHANGED: "The contact's email address changed after the message was queued, so it was not sent to the old address; send it again to reach the new one.",
+  POSSIBLE_OPT_OUT_HELD:
+    'The person sent a reply that looks like a request to stop messages; broadcasts and scheduled messages to the number wait until an admin confirms or dismisses it under Possible opt-outs.',
   // Server operations
   DATA_DIR_LOCKED: 'Another Rollcall process is using this data folder; stop it first (or talk to it over HTTP).',
   STORAGE_FULL: 'The database disk is full, so nothing more can be saved; free space on it (the data folder or the PostgreSQL server), then try again. Nothing was half-saved.',
@@ -47,6 +51,7 @@ export const errorCatalogue = {
   SURVEY_TIMED_OUT: 'The person did not answer within the survey timeout, so the survey ended.',
   SURVEY_TOO_MANY_INVALID_ANSWERS: 'The person gave three answers in a row that did not fit the question, so the survey ended incomplete.',
   SURVEY_CANCELLED: 'A user cancelled the survey before it was finished.',
+  SURVEY_CONSENT_DECLINED: 'The person answered No to the consent question (or their consent was withdrawn), so the survey ended with its closing message for No.',
   // Imports (spreadsheet files and their rows)
   IMPORT_UNSUPPORTED_TYPE: 'Only Excel (.xlsx, .xls) and CSV (.csv) files can be imported.',
   IMPORT_FILE_TOO_LARGE: 'The file is larger than the server accepts for imports; split it into smaller files.',

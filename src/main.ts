@@ -17,6 +17,7 @@ import { ProcessMetrics } from './services/metrics.ts';
 import { SignInThrottle } from './services/sign-in-throttle.ts';
 import { type DispatchWorker, startDispatchWorker } from './services/dispatch-worker.ts';
 import { resumeStalledImports } from './services/imports.service.ts';
+import { REEVALUATION_LEASE_MS, resumeStalledReevaluations } from './services/contact-reevaluation.service.ts';
 import { processInbound } from './services/inbound.service.ts';
 import { type PollingLoop, startPollingLoop } from './services/polling-loop.ts';
 import { sweepSurveySessions } from './services/survey-sessions.service.ts';
@@ -92,7 +93,7 @@ export function startWorkers(
   services: ServiceDeps,
   logger: Logger,
   paused?: () => boolean,
-): { dispatch: PollingLoop; inbound: PollingLoop; surveys: PollingLoop; imports: PollingLoop; stop(): Promise<void> } {
+): { dispatch: PollingLoop; inbound: PollingLoop; surveys: PollingLoop; imports: PollingLoop; reevaluations: PollingLoop; stop(): Promise<void> } {
   const dispatch = startWorker(config, services, logger, paused);
   const batch = inboundBatch(config);
   const inbound = startPollingLoop(() => processInbound(services, batch), {
@@ -114,13 +115,21 @@ export function startWorkers(
     pollMs: Math.min(Math.ceil(config.importLeaseMs / 2), 30_000),
     onError: (err) => logger.error({ err }, 'looking for stalled imports failed; retrying'),
   });
+  // The same for a re-check of case numbers after a settings change (contact-reevaluation.service.ts).
+  const reevaluations = startPollingLoop(() => resumeStalledReevaluations(services, REEVALUATION_LEASE_MS), {
+    ...(paused ? { paused } : {}),
+    fullBatch: Number.POSITIVE_INFINITY,
+    pollMs: REEVALUATION_LEASE_MS / 2,
+    onError: (err) => logger.error({ err }, 'looking for stalled contact re-evaluations failed; retrying'),
+  });
   return {
     dispatch,
     inbound,
     surveys,
     imports,
+    reevaluations,
     async stop() {
-      await Promise.all([dispatch.stop(), inbound.stop(), surveys.stop(), imports.stop()]);
+      await Promise.all([dispatch.stop(), inbound.stop(), surveys.stop(), imports.stop(), reevaluations.stop()]);
     },
   };
 }
@@ -188,7 +197,10 @@ async function startRuntime(config: Config, logger: Logger, runWorkers: boolean)
             // The data-folder lock means no other process can be running an import: every `running`
             // import was left by a process that died, and is resumed now rather than after its lease.
             // Not awaited here (it took 0.4 s of a start on PGlite), but before closing.
-            resuming = resumeStalledImports(services, 0).catch((err: unknown) => logger.error({ err }, 'could not resume the imports left running'));
+            resuming = Promise.all([
+              resumeStalledImports(services, 0).catch((err: unknown) => logger.error({ err }, 'could not resume the imports left running')),
+              resumeStalledReevaluations(services, 0).catch((err: unknown) => logger.error({ err }, 'could not resume the contact re-evaluations left running')),
+            ]);
           }
           // Workers pause while the embedded data folder is nearly full (storage-guard.ts).
           workers = startWorkers(config, services, logger, handle.storage ? () => handle.storage?.low() !== null : undefined);

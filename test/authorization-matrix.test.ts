@@ -54,6 +54,7 @@ const TABLE: Record<Access, string[]> = {
     'DELETE /api/v1/gateways/:name', 'GET /api/v1/gateway-routes', 'PUT /api/v1/gateway-routes', 'GET /metrics',
   ],
   member: [
+    `GET ${P}/contact-reevaluation`,
     `GET ${P}`, `GET ${P}/users`, `POST ${P}/cases`, `GET ${P}/cases`, `GET ${P}/cases/:id`, `PATCH ${P}/cases/:id`, `POST ${P}/cases/:id/close`,
     `DELETE ${P}/cases/:id`, `POST ${P}/mobile-workers`, `GET ${P}/mobile-workers`, `GET ${P}/mobile-workers/:id`, `DELETE ${P}/mobile-workers/:id`,
     `POST ${P}/mobile-workers/:id/phone-numbers`, `DELETE ${P}/mobile-workers/:id/phone-numbers/:number`, `POST ${P}/mobile-workers/:id/phone-numbers/:number/verify`,
@@ -62,12 +63,13 @@ const TABLE: Record<Access, string[]> = {
     `GET ${P}/cases/:id/reachability`, `GET ${P}/mobile-workers/:id/reachability`, `POST ${P}/broadcasts`, `GET ${P}/broadcasts/:id`,
     `GET ${P}/surveys`, `GET ${P}/surveys/:id`, `POST ${P}/surveys/:id/sessions`, `GET ${P}/surveys/:id/sessions`, `GET ${P}/survey-sessions`,
     `GET ${P}/survey-sessions/:id`, `POST ${P}/survey-sessions/:id/cancel`, `GET ${P}/imports`, `GET ${P}/imports/template`, `GET ${P}/imports/:id`,
-    `POST ${P}/imports/:id/run`, `GET ${P}/imports/:id/annotated`, `POST ${P}/imports`,
+    `POST ${P}/imports/:id/run`, `GET ${P}/imports/:id/annotated`, `POST ${P}/imports`, `GET ${P}/possible-opt-outs`,
   ],
   admin: [
+    `POST ${P}/contact-reevaluation`,
     `PATCH ${P}`, `POST ${P}/users`, `POST ${P}/gateways`, `PATCH ${P}/gateways/:name`, `DELETE ${P}/gateways/:name`, `POST ${P}/gateways/:name/rotate-inbound-url`,
     `POST ${P}/gateways/:name/test-message`, `PUT ${P}/gateway-routes`, `GET ${P}/consent-events.csv`, `POST ${P}/surveys`, `PUT ${P}/surveys/:id`,
-    `PATCH ${P}/surveys/:id`, `DELETE ${P}/surveys/:id`,
+    `PATCH ${P}/surveys/:id`, `DELETE ${P}/surveys/:id`, `POST ${P}/possible-opt-outs/:id/confirm`, `POST ${P}/possible-opt-outs/:id/dismiss`,
   ],
   key: ['GET /webhooks/:key/inbound', 'POST /webhooks/:key/inbound', 'GET /webhooks/:key/status', 'POST /webhooks/:key/status', 'GET /unsubscribe/:token', 'POST /unsubscribe/:token'],
   'ui-public': ['GET /', 'GET /ui', 'GET /ui/assets/admin.css', 'GET /ui/assets/htmx.min.js', 'GET /ui/p/:project', 'GET /ui/sign-in'],
@@ -75,17 +77,21 @@ const TABLE: Record<Access, string[]> = {
   'ui-user': ['GET /ui/projects', 'POST /ui/sign-out'],
   'ui-superuser': ['POST /ui/projects'],
   'ui-member': [
+    `GET ${UI}/settings/contact-reevaluation`,
     `GET ${UI}/settings`, `GET ${UI}/cases`, `POST ${UI}/cases`, `GET ${UI}/cases/:id`, `POST ${UI}/cases/:id`, `POST ${UI}/cases/:id/close`,
     `POST ${UI}/cases/:id/messages`, `POST ${UI}/cases/:id/surveys`, `GET ${UI}/mobile-workers`, `POST ${UI}/mobile-workers`, `GET ${UI}/mobile-workers/:id`,
     `POST ${UI}/mobile-workers/:id/phone-numbers`, `POST ${UI}/mobile-workers/:id/phone-numbers/verify`, `POST ${UI}/mobile-workers/:id/phone-numbers/remove`,
     `GET ${UI}/messages`, `GET ${UI}/gateways`, `GET ${UI}/tester`, `POST ${UI}/tester`, `GET ${UI}/opt-outs`, `GET ${UI}/numbers/:number`, `GET ${UI}/surveys`,
     `GET ${UI}/surveys/:id`, `GET ${UI}/surveys/:id/sessions`, `GET ${UI}/imports`, `POST ${UI}/imports`, `GET ${UI}/imports/template`, `GET ${UI}/imports/:id`,
     `GET ${UI}/imports/:id/progress`, `POST ${UI}/imports/:id/dry-run`, `POST ${UI}/imports/:id/run`, `GET ${UI}/imports/:id/annotated`,
+    `GET ${UI}/possible-opt-outs`,
   ],
   'ui-admin': [
+    `POST ${UI}/settings/contact-reevaluation`,
     `POST ${UI}/settings`, `POST ${UI}/settings/messaging`, `POST ${UI}/gateways`, `POST ${UI}/gateways/routes`, `POST ${UI}/gateways/:name/test-message`,
     `POST ${UI}/gateways/:name/delete`, `GET ${UI}/gateways/:name/edit`, `POST ${UI}/gateways/:name`, `GET ${UI}/surveys/new`, `POST ${UI}/surveys`,
     `POST ${UI}/surveys/:id`, `POST ${UI}/surveys/:id/delete`, `GET ${UI}/consent-events.csv`,
+    `POST ${UI}/possible-opt-outs/:id/confirm`, `POST ${UI}/possible-opt-outs/:id/dismiss`,
   ],
 };
 

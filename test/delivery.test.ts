@@ -53,7 +53,7 @@ test('delivery reports move a message to delivered or failed, never backwards; u
   assert.equal((await post({ status: 'delivered' })).statusCode, 400);
 });
 
-test('a vendor opt-out error records an opt-out (method gateway) and fails the message', async () => {
+test('a vendor opt-out error records an opt-out (method vendor) and fails the message', async () => {
   const m = await sendTo({ phoneNumber: '+254719900003' });
   assert.equal(m.status, 'failed');
   assert.equal(m.errorCode, 'PHONE_NUMBER_OPTED_OUT');
@@ -61,7 +61,7 @@ test('a vendor opt-out error records an opt-out (method gateway) and fails the m
   const lookup = (await t.request('GET', '/api/v1/projects/dlv/phone-numbers/%2B254719900003')).json();
   assert.equal(lookup.optedOut, true);
   const history = (await t.request('GET', '/api/v1/projects/dlv/phone-numbers/%2B254719900003/consent')).json();
-  assert.deepEqual(history.map((e: Json) => [e.action, e.method, e.gateway]), [['opt-out', 'gateway', 'VENDOR']]);
+  assert.deepEqual(history.map((e: Json) => [e.action, e.method, e.gateway]), [['opt-out', 'vendor', 'VENDOR']]);
 });
 
 test('email carries a one-click unsubscribe link; POST opts the address out, GET does not', async () => {

@@ -6,7 +6,7 @@ import { after, before, test } from 'node:test';
 
 import type { Provider } from '../src/providers/provider.ts';
 import { dispatchOnce } from '../src/services/dispatch.service.ts';
-import { setOptOut } from '../src/store/consent.store.ts';
+import { setOptOut } from '../src/store/opt-out.store.ts';
 import { createTestApp, type TestApp } from './support/test-app.ts';
 
 let t: TestApp;

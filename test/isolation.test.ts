@@ -94,7 +94,7 @@ function assertError(route: RecordedRoute, res: { statusCode: number; body: stri
 /** Everything a project holds, to compare before and after. */
 async function snapshot(projectId: string): Promise<string> {
   const db = t.deps.db;
-  const [project, cases, workers, gateways, routes, messages, entries, members, broadcasts, consent] = await Promise.all([
+  const [project, cases, workers, gateways, routes, messages, entries, members, broadcasts, consent, reevaluation] = await Promise.all([
     db.selectFrom('projects').selectAll().where('id', '=', projectId).execute(),
     db.selectFrom('cases').selectAll().where('project_id', '=', projectId).orderBy('id').execute(),
     db.selectFrom('mobile_workers').selectAll().where('project_id', '=', projectId).orderBy('id').execute(),
@@ -105,8 +105,9 @@ async function snapshot(projectId: string): Promise<string> {
     db.selectFrom('memberships').selectAll().where('project_id', '=', projectId).orderBy('user_id').execute(),
     db.selectFrom('broadcasts').selectAll().where('project_id', '=', projectId).orderBy('id').execute(),
     db.selectFrom('consent_events').selectAll().where('project_id', '=', projectId).orderBy('id').execute(),
+    db.selectFrom('contact_reevaluations').selectAll().where('project_id', '=', projectId).execute(),
   ]);
-  return JSON.stringify({ project, cases, workers, gateways, routes, messages, entries, members, broadcasts, consent });
+  return JSON.stringify({ project, cases, workers, gateways, routes, messages, entries, members, broadcasts, consent, reevaluation });
 }
 
 /** A project with a case (with a number), a mobile worker with a number, a gateway and route, a message and a broadcast. */
@@ -159,6 +160,11 @@ describe('the routes under test', () => {
       'DELETE /api/v1/projects/:project/mobile-workers/:id/phone-numbers/:number',
       'POST /api/v1/projects/:project/mobile-workers/:id/phone-numbers/:number/verify',
       'GET /api/v1/projects/:project/phone-numbers/:number',
+      'GET /api/v1/projects/:project/contact-reevaluation',
+      'POST /api/v1/projects/:project/contact-reevaluation',
+      'GET /api/v1/projects/:project/possible-opt-outs',
+      'POST /api/v1/projects/:project/possible-opt-outs/:id/confirm',
+      'POST /api/v1/projects/:project/possible-opt-outs/:id/dismiss',
     ]) {
       assert.ok(keys.has(must), must);
     }
@@ -268,6 +274,7 @@ describe('roles', () => {
       'POST /api/v1/projects/:project/gateways/:name/rotate-inbound-url',
       'PUT /api/v1/projects/:project/gateway-routes',
       'GET /api/v1/projects/:project/consent-events.csv',
+      'POST /api/v1/projects/:project/contact-reevaluation',
     ];
     for (const key of adminOnly) {
       const r = projectRoutes.find((x) => label(x) === key);

@@ -96,13 +96,13 @@ test('bad credentials fail the message permanently; the key shows nowhere', asyn
   await assertNoSecrets(t, 'atp', 'AT', kase.id, logs.text(), [API_KEY]);
 });
 
-test('a blacklisted recipient (406) records an opt-out with method gateway', async () => {
+test('a blacklisted recipient (406) records an opt-out with method vendor', async () => {
   const other = await createCase(t, 'atp', '+254722000111');
   fake.answers.push({ status: 201, body: { SMSMessageData: { Message: 'Sent to 0/1', Recipients: [{ statusCode: 406, number: '+254722000111', status: 'UserInBlacklist', cost: '0', messageId: 'None' }] } } });
   const m = await sendToCase(t, 'atp', other.id, 'hello');
   assert.deepEqual([m.status, m.errorCode], ['failed', 'PHONE_NUMBER_OPTED_OUT']);
   const history = (await t.request('GET', '/api/v1/projects/atp/phone-numbers/%2B254722000111/consent')).json();
-  assert.deepEqual(history.filter((e: Json) => e.action === 'opt-out').map((e: Json) => [e.method, e.gateway]), [['gateway', 'AT']]);
+  assert.deepEqual(history.filter((e: Json) => e.action === 'opt-out').map((e: Json) => [e.method, e.gateway]), [['vendor', 'AT']]);
 });
 
 test('config mistakes are 400 VALIDATION_ERROR with a clear message', async () => {

@@ -151,7 +151,7 @@ test('a 21610 in a status callback (Messaging Service) opts the number out, as a
   const number = (await t.request('GET', '/api/v1/projects/tw/phone-numbers/%2B254712345682')).json();
   assert.equal(number.optedOut, true);
   const history = (await t.request('GET', '/api/v1/projects/tw/phone-numbers/%2B254712345682/consent')).json() as Json[];
-  assert.deepEqual(history.map((e) => [e.action, e.method, e.gateway]), [['consent-granted', 'api', null], ['opt-out', 'gateway', 'TWILIO']]);
+  assert.deepEqual(history.map((e) => [e.action, e.method, e.gateway]), [['consent-granted', 'api', null], ['opt-out', 'vendor', 'TWILIO']]);
   const next = (await t.request('POST', '/api/v1/projects/tw/messages', { body: { recipient: { caseId }, text: 'More' } })).json();
   assert.equal(next.errorCode, 'PHONE_NUMBER_OPTED_OUT');
 });
@@ -175,13 +175,13 @@ test('webhooks failing the signature are refused with 403 and stored nowhere: ta
   assert.equal(logLines.some((l) => l.includes('forged')), false, 'refused webhooks are logged without their content');
 });
 
-test('vendor failures: 21610 records an opt-out (method gateway); bad credentials fail at once with Twilio’s words', async () => {
+test('vendor failures: 21610 records an opt-out (method vendor); bad credentials fail at once with Twilio’s words', async () => {
   const optedOut = await newCase('Chausiku', '0712345680');
   vendor.script({ status: 400, body: { code: 21610, message: 'Attempt to send to unsubscribed recipient', more_info: 'https://www.twilio.com/docs/errors/21610', status: 400 } });
   const m = await sendToCase(optedOut, 'Hello');
   assert.deepEqual([m.status, m.errorCode, m.errorDetail], ['failed', 'PHONE_NUMBER_OPTED_OUT', 'Twilio 21610: Attempt to send to unsubscribed recipient (HTTP 400)']);
   const history = (await t.request('GET', '/api/v1/projects/tw/phone-numbers/%2B254712345680/consent')).json() as Json[];
-  assert.deepEqual(history.map((e) => [e.action, e.method, e.gateway]), [['consent-granted', 'api', null], ['opt-out', 'gateway', 'TWILIO']]);
+  assert.deepEqual(history.map((e) => [e.action, e.method, e.gateway]), [['consent-granted', 'api', null], ['opt-out', 'vendor', 'TWILIO']]);
 
   const other = await newCase('Daudi', '0712345681');
   vendor.script({ status: 401, body: { code: 20003, message: 'Authenticate', more_info: 'https://www.twilio.com/docs/errors/20003', status: 401 } });

@@ -337,7 +337,7 @@ describe('sessions', () => {
     assert.match(texts[7] ?? '', /START/);
   });
 
-  test('HELP and join are not swallowed by an open survey', async () => {
+  test('HELP and join are not swallowed by an open survey; once the join makes the number another contact\'s two-way number, replies are that owner\'s, not the one-way holder\'s session', async () => {
     await t.createProject('joinme', { defaultCountry: 'US', phoneValidation: 'possible' });
     await t.request('PATCH', '/api/v1/projects/joinme', { body: { selfRegistration: { caseEnabled: true, caseType: 'contact' } } });
     const n = fresh();
@@ -348,9 +348,13 @@ describe('sessions', () => {
     await inbound(n, 'join joinme');
     await inbound(n, 'Kibera');
     await settle();
-    assert.deepEqual(await inboundHandling(n), ['help', 'registered-case', 'survey-completed']);
-    assert.equal((await session(started.id)).status, 'completed');
-    assert.equal((await caseOf(c.id)).properties.answer, 'Kibera');
+    // The consent survey went to a one-way holder while nobody owned the number two-way; the join
+    // made the new joinme case its two-way owner, so "Kibera" is that owner's message, not an answer.
+    assert.deepEqual(await inboundHandling(n), ['help', 'registered-case', 'contact']);
+    const ended = await session(started.id);
+    assert.equal(ended.status, 'cancelled');
+    assert.equal(ended.endCode, 'NO_TWO_WAY_PHONE_NUMBER');
+    assert.equal((await caseOf(c.id)).properties.answer, undefined);
   });
 
   test('a second survey replaces the first: the first is cancelled (SURVEY_REPLACED), answers go to the second', async () => {

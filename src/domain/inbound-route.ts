@@ -5,7 +5,8 @@
  * passive outcome that only records the message (logged against its contact, or unrecognised).
  * DESIGN.md §9 order: opt keywords → verification → open survey session → join → default response.
  */
-import { isVerificationReply, keywordMeaning, parseJoin } from './keywords.ts';
+import { isVerificationReply, parseJoin } from './keywords.ts';
+import { classifyReply } from './reply-classifier.ts';
 
 export interface RouteInput {
   text: string;
@@ -17,12 +18,15 @@ export interface RouteInput {
   defaultSmsResponse: string | null;
   /** The sender has an open survey session (its messages are answers, except `join`). */
   inSurvey?: boolean;
+  /** The project's languages: their opt-out words count (Default: English only). */
+  languages?: readonly string[];
 }
 
 export type InboundRoute = { kind: 'act' } | { kind: 'passive'; handling: 'contact' | 'unrecognised' };
 
 export function routeInbound(i: RouteInput): InboundRoute {
-  if (keywordMeaning(i.text, i.gatewayWords, i.optedOut)) {
+  // A keyword, or a possible opt-out to hold for review.
+  if (classifyReply(i.text, { languages: i.languages ?? ['en'], extraOptOut: i.gatewayWords.optOut, extraOptIn: i.gatewayWords.optIn, optedOut: i.optedOut, inSurvey: i.inSurvey ?? false })) {
     return { kind: 'act' };
   }
   if (i.holder?.state === 'pending' && i.holder.ownerType === 'mobile-worker' && isVerificationReply(i.text)) {

@@ -2,6 +2,8 @@
  * @module domain/recipient — a message recipient as the send checks see it, and the checks
  * themselves, in the order of the outbound issue: the first failing code is the message's error.
  */
+import { type CountryCode, getCountryCallingCode, isSupportedCountry } from 'libphonenumber-js/max';
+
 import type { ErrorCode } from '../errors.ts';
 import type { Channel } from './gateway.ts';
 
@@ -29,9 +31,28 @@ export interface ContactCheckInput {
   asksConsent?: boolean;
 }
 
-/** Whether SMS to this number needs recorded consent (US by default; Canada is not the US). */
-export function needsConsent(country: string | null, consentCountries: readonly string[]): boolean {
-  return country !== null && consentCountries.includes(country);
+/**
+ * US territories with region codes of their own in the numbering plan: the TCPA covers them, so a
+ * consent rule for `US` covers them too. Canada and the Caribbean states are not the US.
+ */
+const US_TERRITORIES = ['PR', 'VI', 'GU', 'AS', 'MP'];
+
+function consentRegions(consentCountries: readonly string[]): readonly string[] {
+  return consentCountries.includes('US') ? [...consentCountries, ...US_TERRITORIES] : consentCountries;
+}
+
+/**
+ * Whether SMS to this number needs recorded consent. A number whose region is known needs it when
+ * the region is a consent country (US by default, with its territories). A number whose region
+ * cannot be told (a "possible" number such as +1 555 …) needs it when any consent country shares
+ * its calling code: a +1 number that may be American is treated as American.
+ */
+export function needsConsent(e164: string, country: string | null, consentCountries: readonly string[]): boolean {
+  const regions = consentRegions(consentCountries);
+  if (country !== null) {
+    return regions.includes(country);
+  }
+  return regions.some((c) => isSupportedCountry(c) && e164.startsWith(`+${getCountryCallingCode(c as CountryCode)}`));
 }
 
 /** Every contact-side reason the recipient cannot receive on the channel, in check order. */
@@ -50,7 +71,7 @@ export function contactProblems(input: ContactCheckInput): ErrorCode[] {
       if (input.optedOut) {
         out.push('PHONE_NUMBER_OPTED_OUT');
       }
-      if (!r.smsConsent && !input.asksConsent && needsConsent(r.phone.country, input.consentCountries)) {
+      if (!r.smsConsent && !input.asksConsent && needsConsent(r.phone.e164, r.phone.country, input.consentCountries)) {
         out.push('NO_SMS_CONSENT');
       }
     }

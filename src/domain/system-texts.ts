@@ -27,6 +27,8 @@ export const SYSTEM_TEXTS = {
   surveySkip: 'Reply SKIP to skip this question.',
   surveyReminder: 'Reminder: {question}',
   surveyIncomplete: 'Sorry, we could not understand the answers, so the survey has ended.',
+  // The closing message of a consent survey answered No (or whose consent was withdrawn meanwhile).
+  surveyConsentDeclined: 'Thank you. You will not get SMS from {project}.',
 } as const;
 
 export type SystemTextKey = keyof typeof SYSTEM_TEXTS;

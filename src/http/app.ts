@@ -18,6 +18,7 @@ import { registerAuthRoutes } from './api/auth.routes.ts';
 import { registerBroadcastRoutes } from './api/broadcasts.routes.ts';
 import { registerCaseRoutes } from './api/cases.routes.ts';
 import { registerConsentRoutes } from './api/consent.routes.ts';
+import { registerPossibleOptOutRoutes } from './api/possible-opt-outs.routes.ts';
 import { registerGatewayWebhooks } from './webhooks/inbound.routes.ts';
 import { registerUnsubscribeRoutes } from './webhooks/unsubscribe.routes.ts';
 import { createInboundIntake } from '../services/inbound-intake.service.ts';
@@ -98,6 +99,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerMessageRoutes(app, deps.services);
   registerBroadcastRoutes(app, deps.services);
   registerConsentRoutes(app, deps.services);
+  registerPossibleOptOutRoutes(app, deps.services);
   registerMetricsRoutes(app, deps.services, deps.config.metricsToken);
   registerGatewayWebhooks(app, deps.services, createInboundIntake(deps.services, () => deps.services.notifyInbound()), deps.services.messaging.publicUrl);
   registerUnsubscribeRoutes(app, deps.services);

@@ -20,7 +20,7 @@ function executorOf(db: Db | Trx): PgBoss.Db {
   };
 }
 
-export const JOB_NAMES: readonly JobName[] = ['broadcast-expand', 'import-run'];
+export const JOB_NAMES: readonly JobName[] = ['broadcast-expand', 'import-run', 'contacts-reevaluate'];
 
 export interface StartedQueue extends JobQueue {
   work<N extends JobName>(name: N, handler: (data: JobPayloads[N]) => Promise<void>): Promise<void>;

@@ -8,7 +8,8 @@ import { type CaseContact, type CaseContactReading, readCaseContact, toCaseConta
 import type { Project } from '../domain/project.ts';
 import { AppError } from '../errors.ts';
 import { type CaseRecord, type CaseWithEntry, type CaseWrite, findCase, insertCases, listCases, lockCase, updateCaseRow } from '../store/case.store.ts';
-import { appendConsentEvents, type NewConsentEvent } from '../store/consent.store.ts';
+import type { NewConsentEvent } from '../store/consent.store.ts';
+import { recordConsent, recordConsentGrants } from './consent.service.ts';
 import type { ConsentMethod, Db, Trx } from '../store/database.ts';
 import { insertNewCase } from '../store/new-case.store.ts';
 import { findAnyHolder } from '../store/phone-entry.store.ts';
@@ -136,11 +137,12 @@ function consentChange(c: Pick<CaseRecord, 'id' | 'projectId'>, before: boolean,
   };
 }
 
-/** Records consent granted or withdrawn when the consent property's meaning changed. */
-async function recordConsentChange(trx: Trx, c: CaseRecord, before: boolean, after: CaseContactReading, ctx: ChangeContext): Promise<void> {
+/** Records consent granted or withdrawn when the consent property's meaning changed (consent.service: ledger, queued messages, open survey). */
+async function recordConsentChange(trx: Trx, deps: ServiceDeps, c: CaseRecord, before: boolean, after: CaseContactReading, ctx: ChangeContext): Promise<void> {
   const event = consentChange(c, before, after, ctx);
-  if (event) {
-    await appendConsentEvents(trx, [event]);
+  if (event?.number) {
+    const origin = { method: ctx.method, source: ctx.source, projectId: c.projectId, contact: { type: 'case' as const, id: c.id }, gateway: null };
+    await recordConsent(trx, deps, event.number, event.action === 'consent-granted', origin, deps.clock());
   }
 }
 
@@ -217,11 +219,13 @@ export async function createCasesInTransaction(trx: Trx, deps: ServiceDeps, proj
     cases.map((c, i) => ({ projectId: c.projectId, caseId: c.id, wish: entryWish(c, (prepared[i] as (typeof prepared)[number]).reading) })),
     registryOptions(deps),
   );
-  const events = cases.flatMap((c, i) => {
-    const event = consentChange(c, false, (prepared[i] as (typeof prepared)[number]).reading, (items[i] as (typeof items)[number]).ctx);
-    return event ? [event] : [];
+  // New cases can only be granted consent (nothing was queued for them, no survey is open).
+  const grants = cases.flatMap((c, i) => {
+    const ctx = (items[i] as (typeof items)[number]).ctx;
+    const event = consentChange(c, false, (prepared[i] as (typeof prepared)[number]).reading, ctx);
+    return event?.number ? [{ number: event.number, origin: { method: ctx.method, source: ctx.source, projectId: c.projectId, contact: { type: 'case' as const, id: c.id }, gateway: null } }] : [];
   });
-  await appendConsentEvents(trx, events);
+  await recordConsentGrants(trx, grants);
   return cases.map((c, i) => toCaseView(c, states[i] ?? null, project, (prepared[i] as (typeof prepared)[number]).reading));
 }
 
@@ -288,7 +292,7 @@ async function changeCaseInTransaction(trx: Trx, deps: ServiceDeps, project: Pro
     },
     now,
   );
-  await recordConsentChange(trx, updated, readCaseContact(current.properties, project).smsConsent, reading, ctx);
+  await recordConsentChange(trx, deps, updated, readCaseContact(current.properties, project).smsConsent, reading, ctx);
   let state: CaseWithEntry['entryState'];
   if (updated.closed || updated.deleted) {
     await releaseOwner(trx, 'case', caseId, registryOptions(deps));

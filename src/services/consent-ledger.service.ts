@@ -1,10 +1,11 @@
 /**
- * @module services/consent.service — reading the consent ledger: one number's history as a project
+ * @module services/consent-ledger.service — reading the consent ledger: one number's history as a project
  * sees it, and the project's whole ledger as CSV (the evidence a program shows a regulator).
  */
 import type { Project } from '../domain/project.ts';
 import { AppError } from '../errors.ts';
-import { type ConsentEvent, listConsentForNumber, listConsentForProject, listProjectOptOuts } from '../store/consent.store.ts';
+import { type ConsentEvent, listConsentForNumber, listConsentForProject } from '../store/consent.store.ts';
+import { listProjectOptOuts } from '../store/opt-out.store.ts';
 import type { ServiceDeps } from './deps.ts';
 import { parsePathNumber } from './mobile-workers.service.ts';
 

@@ -28,6 +28,7 @@ export interface MessagingSettings {
 export interface JobPayloads {
   'broadcast-expand': { broadcastId: string };
   'import-run': { importId: string };
+  'contacts-reevaluate': { reevaluationId: string };
 }
 export type JobName = keyof JobPayloads;
 

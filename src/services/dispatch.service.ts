@@ -11,11 +11,12 @@
 import type { OutboundMessage, Provider, SendOutcome } from '../providers/provider.ts';
 import { findGatewaysByIds, type GatewayRecord } from '../store/gateway.store.ts';
 import { takeTokens } from '../store/gateway-rate.store.ts';
-import { type ClaimedMessage, claimDueMessages, extendLeases, findInactiveCases, findOptedOut, type MessageRecord, type MessageResult, recordResults } from '../store/message.store.ts';
+import { type ClaimedMessage, claimDueMessages, extendLeases, type MessageRecord, type MessageResult, recordResults } from '../store/message.store.ts';
 import { optOutKey } from '../domain/recipient.ts';
-import { appendConsentEvents, setOptOut } from '../store/consent.store.ts';
-import { cancelPendingTo } from '../store/inbound.store.ts';
+import { findOptedOut } from '../store/opt-out.store.ts';
+import { recordOptOut } from './consent.service.ts';
 import type { ServiceDeps } from './deps.ts';
+import { loadSendTimeFacts, type SendTimeFacts, sendTimeProblem } from './send-time-checks.ts';
 import { unsubscribeUrl } from './unsubscribe.service.ts';
 
 export interface DispatchOptions {
@@ -58,13 +59,11 @@ async function safeSend(provider: Provider, g: GatewayRecord, config: Record<str
   }
 }
 
-/** Checks made again right before sending; returns a failure, or null to go ahead. */
-function lastChecks(deps: ServiceDeps, m: ClaimedMessage, now: Date, optedOut: Set<string>, inactive: Set<string>, provider: Provider | undefined): MessageResult | null {
-  if (m.contactType === 'case' && m.contactId && inactive.has(m.contactId)) {
-    return failed(m.id, 'CONTACT_IS_INACTIVE');
-  }
-  if (m.to && optedOut.has(optOutKey(m.to, m.channel)) && !m.bypassOptOut) {
-    return failed(m.id, m.channel === 'sms' ? 'PHONE_NUMBER_OPTED_OUT' : 'EMAIL_OPTED_OUT');
+/** Checks made again right before sending (send-time-checks.ts, then staleness and the gateway); returns a failure, or null to go ahead. */
+function lastChecks(deps: ServiceDeps, m: ClaimedMessage, now: Date, facts: SendTimeFacts, provider: Provider | undefined): MessageResult | null {
+  const problem = sendTimeProblem(deps, m, facts);
+  if (problem) {
+    return failed(m.id, problem);
   }
   if (m.dueAt && now.getTime() - m.dueAt.getTime() > deps.messaging.staleMs) {
     return failed(m.id, 'MESSAGE_IS_STALE');
@@ -84,34 +83,22 @@ export interface VendorOptOut {
   reason: string;
 }
 
-/** The vendor says these people opted out there: record it as ours too (method `gateway`). */
+/** The vendor says these people opted out there: record it as ours too (method `vendor`), like a STOP. */
 export async function recordVendorOptOuts(deps: ServiceDeps, optOuts: readonly VendorOptOut[]): Promise<void> {
   if (optOuts.length === 0) {
     return;
   }
   const now = deps.clock();
+  // Sorted by address, so two workers recording the same pair cannot deadlock on the address locks.
+  const sorted = [...optOuts].sort((a, b) => optOutKey(a.message.to ?? '', a.message.channel).localeCompare(optOutKey(b.message.to ?? '', b.message.channel)));
   await deps.db.transaction().execute(async (trx) => {
-    for (const { message: m, gateway: g, reason } of optOuts) {
-      const key = optOutKey(m.to ?? '', m.channel);
-      if (!(await setOptOut(trx, key, true, now))) {
-        await appendConsentEvents(trx, [
-          {
-            number: m.channel === 'sms' ? key : null,
-            email: m.channel === 'email' ? key : null,
-            projectId: m.projectId,
-            contactType: m.contactType,
-            contactId: m.contactId,
-            action: 'opt-out',
-            method: 'gateway',
-            source: { messageId: m.id, reason },
-            gatewayId: g.id,
-            gatewayName: g.name,
-          },
-        ]);
-      }
-      if (m.channel === 'sms') {
-        await cancelPendingTo(trx, key, 'PHONE_NUMBER_OPTED_OUT', now);
-      }
+    for (const { message: m, gateway: g, reason } of sorted) {
+      await recordOptOut(
+        trx,
+        { channel: m.channel, address: m.to ?? '' },
+        { method: 'vendor', source: { messageId: m.id, reason }, projectId: m.projectId, contact: m.contactType && m.contactId ? { type: m.contactType, id: m.contactId } : null, gateway: { id: g.id, name: g.name } },
+        now,
+      );
     }
   });
 }
@@ -121,7 +108,7 @@ async function sendThroughGateway(
   deps: ServiceDeps,
   g: GatewayRecord | undefined,
   messages: ClaimedMessage[],
-  checks: { optedOut: Set<string>; inactive: Set<string> },
+  facts: SendTimeFacts,
   vendorOptOuts: VendorOptOut[],
 ): Promise<MessageResult[]> {
   const now = deps.clock();
@@ -129,7 +116,7 @@ async function sendThroughGateway(
   const results: MessageResult[] = [];
   let ready: ClaimedMessage[] = [];
   for (const m of messages) {
-    const stop = lastChecks(deps, m, now, checks.optedOut, checks.inactive, provider);
+    const stop = lastChecks(deps, m, now, facts, provider);
     if (stop) {
       results.push(stop);
     } else {
@@ -226,11 +213,7 @@ export async function dispatchOnce(deps: ServiceDeps, opts: DispatchOptions): Pr
 }
 
 async function sendClaimed(deps: ServiceDeps, claimed: ClaimedMessage[]): Promise<number> {
-  const [optedOut, inactive, gateways] = await Promise.all([
-    findOptedOut(deps.db, claimed.flatMap((m) => (m.to ? [optOutKey(m.to, m.channel)] : []))),
-    findInactiveCases(deps.db, claimed.flatMap((m) => (m.contactType === 'case' && m.contactId ? [m.contactId] : []))),
-    findGatewaysByIds(deps.db, [...new Set(claimed.flatMap((m) => (m.gatewayId ? [m.gatewayId] : [])))]),
-  ]);
+  const [facts, gateways] = await Promise.all([loadSendTimeFacts(deps, claimed), findGatewaysByIds(deps.db, [...new Set(claimed.flatMap((m) => (m.gatewayId ? [m.gatewayId] : [])))])]);
   const byGateway = new Map<string, ClaimedMessage[]>();
   for (const m of claimed) {
     const key = m.gatewayId ?? '';
@@ -238,7 +221,7 @@ async function sendClaimed(deps: ServiceDeps, claimed: ClaimedMessage[]): Promis
   }
   const vendorOptOuts: VendorOptOut[] = [];
   const perGateway = await Promise.all(
-    [...byGateway.entries()].map(([id, ms]) => sendThroughGateway(deps, gateways.find((g) => g.id === id), ms, { optedOut, inactive }, vendorOptOuts)),
+    [...byGateway.entries()].map(([id, ms]) => sendThroughGateway(deps, gateways.find((g) => g.id === id), ms, facts, vendorOptOuts)),
   );
   const results = perGateway.flat();
   await recordResults(deps.db, results);

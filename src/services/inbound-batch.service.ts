@@ -9,7 +9,7 @@
 import { routeInbound } from '../domain/inbound-route.ts';
 import { findGatewaysByIds } from '../store/gateway.store.ts';
 import { findProcessable, type InboundOutcomeRow, markInboundProcessedMany, tryLockSenders } from '../store/inbound.store.ts';
-import { findOptedOut } from '../store/message.store.ts';
+import { findOptedOut } from '../store/opt-out.store.ts';
 import { findHoldersByNumbers } from '../store/phone-entry.store.ts';
 import { findProjectsByIds } from '../store/project.store.ts';
 import { findNumbersInSurvey } from '../store/survey.store.ts';
@@ -59,6 +59,7 @@ export async function settlePassive(deps: ServiceDeps, next: ReadonlyArray<{ id:
         projectId,
         defaultSmsResponse: project?.settings.defaultSmsResponse ?? null,
         inSurvey: inSurvey.has(from),
+        languages: project?.languages ?? ['en'],
       });
       if (route.kind === 'act') {
         act.push({ id: m.id, from });

@@ -8,10 +8,9 @@ import { foldText, isVerificationReply, type JoinRequest, keywordMeaning, OPT_IN
 import { parsePhoneNumber } from '../domain/phone-number.ts';
 import type { Project } from '../domain/project.ts';
 import { systemText, type SystemTextKey } from '../domain/system-texts.ts';
-import { appendConsentEvents, setOptOut } from '../store/consent.store.ts';
 import type { Trx } from '../store/database.ts';
 import { findGatewayById, type GatewayRecord } from '../store/gateway.store.ts';
-import { cancelPendingTo, countAutoReplies, findNextInbound, lockInboundForProcessing, markInboundProcessed, recordInboundFailure } from '../store/inbound.store.ts';
+import { countAutoReplies, findInboundById, findNextInbound, markKeywordKept, lockInboundForProcessing, markInboundProcessed, recordInboundFailure } from '../store/inbound.store.ts';
 import { insertOutbound, type MessageRecord } from '../store/message.store.ts';
 import { findMobileWorker, findMobileWorkerByUsername, insertMobileWorker } from '../store/mobile-worker.store.ts';
 import { findHolder, type PhoneEntry } from '../store/phone-entry.store.ts';
@@ -21,7 +20,12 @@ import { createCaseInTransaction } from './cases.service.ts';
 import type { ServiceDeps } from './deps.ts';
 import { settlePassive } from './inbound-batch.service.ts';
 import { USERNAME } from './mobile-workers.service.ts';
-import { answerSurvey, endSurveyOnOptOut, startWelcomeSurvey } from './survey-sessions.service.ts';
+import { answerSurvey, startWelcomeSurvey } from './survey-sessions.service.ts';
+import { type ConsentOrigin, recordConsent, recordOptIn, recordOptOut } from './consent.service.ts';
+import { isOptedOut } from '../store/opt-out.store.ts';
+import { insertPossibleOptOut } from '../store/possible-opt-out.store.ts';
+import { findNumbersInSurvey } from '../store/survey.store.ts';
+import { classifyReply } from '../domain/reply-classifier.ts';
 import { addWorkerNumber, verifyWorkerNumber } from './phone-registry.service.ts';
 
 /** Automatic replies to one number in LOOP_WINDOW_MS before replies stop (Default: 5 in 30 min). */
@@ -110,6 +114,21 @@ async function reply(ctx: Context, key: SystemTextKey, values: Record<string, st
   return true;
 }
 
+function gatewayRef(ctx: Context): { id: string; name: string } | null {
+  return ctx.gateway ? { id: ctx.gateway.id, name: ctx.gateway.name } : null;
+}
+
+/** Where a keyword's consent change came from: this message, from this holder, on this gateway. */
+function keywordOrigin(ctx: Context): ConsentOrigin {
+  return {
+    method: 'keyword',
+    source: { messageId: ctx.message.id, text: foldText(ctx.message.text ?? '') },
+    projectId: ctx.project?.id ?? null,
+    contact: holderContact(ctx),
+    gateway: gatewayRef(ctx),
+  };
+}
+
 function holderContact(ctx: Context): Outcome['contact'] {
   return ctx.holder ? { type: ctx.holder.ownerType, id: ctx.holder.ownerId } : null;
 }
@@ -121,29 +140,27 @@ async function handleKeyword(ctx: Context, meaning: 'opt-out' | 'opt-in' | 'help
     return { handling: 'help', project: ctx.project, contact: holderContact(ctx) };
   }
   const optOut = meaning === 'opt-out';
-  await setOptOut(ctx.trx, ctx.from, optOut, ctx.now);
-  await appendConsentEvents(ctx.trx, [
-    {
-      number: ctx.from,
-      email: null,
-      projectId: ctx.project?.id ?? null,
-      contactType: ctx.holder?.ownerType ?? null,
-      contactId: ctx.holder?.ownerId ?? null,
-      action: optOut ? 'opt-out' : 'opt-in',
-      method: 'keyword',
-      source: { messageId: ctx.message.id, text: foldText(ctx.message.text ?? '') },
-      gatewayId: ctx.gateway?.id ?? null,
-      gatewayName: ctx.gateway?.name ?? null,
-    },
-  ]);
+  const address = { channel: 'sms' as const, address: ctx.from };
+  await (optOut ? recordOptOut : recordOptIn)(ctx.trx, address, keywordOrigin(ctx), ctx.now);
   if (optOut) {
-    await endSurveyOnOptOut(ctx.trx, ctx.from, ctx.now);
-    await cancelPendingTo(ctx.trx, ctx.from, 'PHONE_NUMBER_OPTED_OUT', ctx.now);
     await reply(ctx, 'optedOut', { word: OPT_IN_WORD }, { bypassOptOut: true });
   } else {
     await reply(ctx, 'optedIn', { word: OPT_OUT_WORD });
   }
   return { handling: meaning, project: ctx.project, contact: holderContact(ctx) };
+}
+
+/**
+ * A reply that looks like an opt-out but is not a keyword: held for an admin of the project to
+ * confirm or dismiss (Possible opt-outs); meanwhile the number gets no broadcasts or scheduled
+ * messages from the project (send-time-checks.ts). Nothing is replied.
+ */
+async function holdPossibleOptOut(ctx: Context): Promise<Outcome> {
+  if (ctx.project) {
+    const contact = ctx.holder && ctx.holder.projectId === ctx.project.id ? holderContact(ctx) : null;
+    await insertPossibleOptOut(ctx.trx, { projectId: ctx.project.id, number: ctx.from, messageId: ctx.message.id, text: (ctx.message.text ?? '').slice(0, 1000), contactType: contact?.type ?? null, contactId: contact?.id ?? null }, ctx.now);
+  }
+  return { handling: 'possible-opt-out', project: ctx.project, contact: ctx.holder && ctx.holder.projectId === ctx.project?.id ? holderContact(ctx) : null };
 }
 
 async function handleVerification(ctx: Context, entry: PhoneEntry): Promise<Outcome | null> {
@@ -157,9 +174,7 @@ async function handleVerification(ctx: Context, entry: PhoneEntry): Promise<Outc
   const project = await findProjectById(ctx.trx, entry.projectId);
   ctx.holder = { ...entry, state: 'two-way' };
   ctx.project = project;
-  await appendConsentEvents(ctx.trx, [
-    { number: ctx.from, email: null, projectId: entry.projectId, contactType: 'mobile-worker', contactId: entry.ownerId, action: 'consent-granted', method: 'verification', source: { messageId: ctx.message.id }, gatewayId: ctx.gateway?.id ?? null, gatewayName: ctx.gateway?.name ?? null },
-  ]);
+  await recordConsent(ctx.trx, ctx.deps, ctx.from, true, { method: 'verification', source: { messageId: ctx.message.id }, projectId: entry.projectId, contact: { type: 'mobile-worker', id: entry.ownerId }, gateway: gatewayRef(ctx) }, ctx.now);
   await reply(ctx, 'verified', {});
   return { handling: 'verified', project, contact: { type: 'mobile-worker', id: entry.ownerId } };
 }
@@ -213,9 +228,7 @@ async function registerWorker(ctx: Context, project: Project, requested: string 
   const opts = { pendingTtlMs: ctx.deps.pendingTtlMs, now: ctx.now };
   await addWorkerNumber(ctx.trx, { projectId: project.id, workerId: worker.id, number: ctx.from }, opts);
   await verifyWorkerNumber(ctx.trx, { workerId: worker.id, number: ctx.from }, opts);
-  await appendConsentEvents(ctx.trx, [
-    { number: ctx.from, email: null, projectId: project.id, contactType: 'mobile-worker', contactId: worker.id, action: 'consent-granted', method: 'self-registration', source: { messageId: ctx.message.id }, gatewayId: ctx.gateway?.id ?? null, gatewayName: ctx.gateway?.name ?? null },
-  ]);
+  await recordConsent(ctx.trx, ctx.deps, ctx.from, true, { method: 'self-registration', source: { messageId: ctx.message.id }, projectId: project.id, contact: { type: 'mobile-worker', id: worker.id }, gateway: gatewayRef(ctx) }, ctx.now);
   ctx.project = project;
   const reg = project.settings.selfRegistration;
   if (reg.welcomeMessageTo === 'workers' || reg.welcomeMessageTo === 'all') {
@@ -239,8 +252,12 @@ async function handleJoin(ctx: Context, join: JoinRequest): Promise<Outcome> {
 
 async function handle(ctx: Context): Promise<Outcome> {
   const text = ctx.message.text ?? '';
-  const optedOut = (await ctx.trx.selectFrom('opt_outs').select('opted_out').where('number', '=', ctx.from).executeTakeFirst())?.opted_out ?? false;
-  const meaning = keywordMeaning(text, { optIn: ctx.gateway?.optInKeywords ?? [], optOut: ctx.gateway?.optOutKeywords ?? [] }, optedOut);
+  const optedOut = await isOptedOut(ctx.trx, ctx.from);
+  const inSurvey = (await findNumbersInSurvey(ctx.trx, [ctx.from])).has(ctx.from);
+  const meaning = classifyReply(text, { languages: ctx.project?.languages ?? ['en'], extraOptOut: ctx.gateway?.optOutKeywords ?? [], extraOptIn: ctx.gateway?.optInKeywords ?? [], optedOut, inSurvey });
+  if (meaning === 'possible-opt-out') {
+    return holdPossibleOptOut(ctx);
+  }
   if (meaning) {
     return handleKeyword(ctx, meaning);
   }
@@ -313,6 +330,30 @@ async function processOne(deps: ServiceDeps, id: string, from: string, batch: Ba
   });
 }
 
+/**
+ * A STOP or START is never lost: when a message whose handling kept failing is closed, an opt-out
+ * or opt-in word in it still takes effect, alone in a transaction of its own (no reply, no other
+ * step), and the message says so in its handling.
+ */
+async function keepKeywordAfterFailure(deps: ServiceDeps, id: string): Promise<void> {
+  await deps.db.transaction().execute(async (trx) => {
+    const message = await findInboundById(trx, id);
+    const from = message?.from;
+    if (!message || !from) {
+      return;
+    }
+    const gateway = message.gatewayId ? await findGatewayById(trx, message.gatewayId) : null;
+    const meaning = keywordMeaning(message.text ?? '', { optIn: gateway?.optInKeywords ?? [], optOut: gateway?.optOutKeywords ?? [] }, await isOptedOut(trx, from));
+    if (meaning !== 'opt-out' && meaning !== 'opt-in') {
+      return;
+    }
+    const now = deps.clock();
+    const origin: ConsentOrigin = { method: 'keyword', source: { messageId: id, text: foldText(message.text ?? ''), afterFailure: true }, projectId: gateway?.projectId ?? null, contact: null, gateway: gateway ? { id: gateway.id, name: gateway.name } : null };
+    await (meaning === 'opt-out' ? recordOptOut : recordOptIn)(trx, { channel: 'sms', address: from }, origin, now);
+    await markKeywordKept(trx, id, meaning, now);
+  });
+}
+
 /** Tries at handling one inbound message before it is closed as failed (Default: 3). */
 const INBOUND_ATTEMPTS = 3;
 
@@ -339,7 +380,9 @@ export async function processInbound(deps: ServiceDeps, limit: number): Promise<
       } catch (err) {
         // The transaction rolled back; try again later, and give up after a few attempts so one
         // bad message cannot hold up its sender's later messages for ever.
-        await recordInboundFailure(deps.db, m.id, (err as Error).message, INBOUND_ATTEMPTS, deps.clock());
+        if (await recordInboundFailure(deps.db, m.id, (err as Error).message, INBOUND_ATTEMPTS, deps.clock())) {
+          await keepKeywordAfterFailure(deps, m.id);
+        }
         done++;
       }
     }

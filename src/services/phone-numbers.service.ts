@@ -3,7 +3,8 @@
  */
 import type { Project } from '../domain/project.ts';
 import { AppError } from '../errors.ts';
-import { findEntriesByNumber, isOptedOut } from '../store/phone-entry.store.ts';
+import { findEntriesByNumber } from '../store/phone-entry.store.ts';
+import { isOptedOut } from '../store/opt-out.store.ts';
 import type { ServiceDeps } from './deps.ts';
 import { parsePathNumber } from './mobile-workers.service.ts';
 import { isLapsedPending } from './phone-registry.service.ts';

@@ -9,11 +9,12 @@ import { defaultProjectSettings, PROJECT_NAME, type Project, type ProjectSetting
 import type { SystemTextOverrides } from '../domain/system-texts.ts';
 import { canonicalTimeZone } from '../domain/time-zone.ts';
 import { AppError } from '../errors.ts';
-import { findProjectByName, insertProject, listProjectsForUser, updateProject } from '../store/project.store.ts';
+import { findProjectByName, insertProject, listProjectsForUser, lockProject, updateProject } from '../store/project.store.ts';
 import { findMembershipRole, findUserByEmail, listMembers, type ProjectRole, upsertMembership } from '../store/user.store.ts';
 import type { Actor } from './auth.service.ts';
 import { createWebUser } from './auth.service.ts';
 import { checkOwner } from './cases.service.ts';
+import { changesNumberReading, startContactReevaluation } from './contact-reevaluation.service.ts';
 import type { ServiceDeps } from './deps.ts';
 import { checkWelcomeSurvey } from './surveys.service.ts';
 
@@ -205,7 +206,16 @@ export async function patchProject(deps: ServiceDeps, project: Project, patch: P
     defaultEmailGateway: patch.defaultEmailGateway === undefined ? project.settings.defaultEmailGateway : patch.defaultEmailGateway,
     systemTexts: patch.systemTexts === undefined ? project.settings.systemTexts : patch.systemTexts,
   };
-  const updated = await updateProject(deps.db, project.id, { ...fields, settings });
+  const updated = await deps.db.transaction().execute(async (trx) => {
+    // Compared with the row as stored (the project passed in may come from a cache).
+    const before = (await lockProject(trx, project.id)) ?? project;
+    const saved = await updateProject(trx, project.id, { ...fields, settings });
+    // Cases' stored numbers and registry entries follow the new reading in the background.
+    if (changesNumberReading(before, saved)) {
+      await startContactReevaluation(trx, deps, saved);
+    }
+    return saved;
+  });
   deps.caches.projects.delete(updated.name);
   return toProjectView(updated);
 }

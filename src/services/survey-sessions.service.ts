@@ -27,10 +27,10 @@ import { closingText, MAX_INVALID_ANSWERS, parseAnswer, questionText, type Surve
 import { systemText } from '../domain/system-texts.ts';
 import { AppError, type ErrorCode, errorCatalogue } from '../errors.ts';
 import { type CaseWithEntry, findCase } from '../store/case.store.ts';
-import { appendConsentEvents } from '../store/consent.store.ts';
 import type { SurveySessionStatus, Trx } from '../store/database.ts';
 import { findGatewayById } from '../store/gateway.store.ts';
-import { findOptedOut, insertOutbound, type MessageRecord, type NewOutboundMessage } from '../store/message.store.ts';
+import { insertOutbound, type MessageRecord, type NewOutboundMessage } from '../store/message.store.ts';
+import { findOptedOut } from '../store/opt-out.store.ts';
 import { findProjectById } from '../store/project.store.ts';
 import {
   endOpenSession,
@@ -46,6 +46,8 @@ import {
   updateSession,
 } from '../store/survey.store.ts';
 import { type ChangeContext, updateCaseInTransaction } from './cases.service.ts';
+import { recordConsent } from './consent.service.ts';
+import { findHolder } from '../store/phone-entry.store.ts';
 import { isUuid, type ServiceDeps } from './deps.ts';
 import { loadRouting, planMessage } from './message-plan.ts';
 import { decodeCursor, encodeCursor, type Page } from './pagination.ts';
@@ -152,10 +154,12 @@ async function planSurveyText(x: Exchange, r: Recipient, text: string | null, as
     { channel: 'sms', content: contentFor(r, text), subject: null, sendAt: null },
   );
   const gatewayProblem = planned.errorCode === 'NO_SUITABLE_GATEWAY' || planned.errorCode === 'GATEWAY_NOT_FOUND';
+  // A consent survey's texts ask for consent: the send-time check lets them through without it.
+  const exempt = { consentExempt: asksConsent };
   if (x.via && (planned.status !== 'failed' || gatewayProblem)) {
-    return { ...planned, status: 'queued', errorCode: null, gatewayId: x.via.id, gatewayName: x.via.name, dueAt: x.now };
+    return { ...planned, ...exempt, status: 'queued', errorCode: null, gatewayId: x.via.id, gatewayName: x.via.name, dueAt: x.now };
   }
-  return planned;
+  return { ...planned, ...exempt };
 }
 
 async function sendSurveyText(x: Exchange, r: Recipient, text: string | null, asksConsent: boolean): Promise<MessageRecord> {
@@ -164,12 +168,28 @@ async function sendSurveyText(x: Exchange, r: Recipient, text: string | null, as
 
 type Opened = { ok: true; session: SessionRecord; message: MessageRecord } | { ok: false; message: MessageRecord };
 
+/**
+ * Whether replies from the number can reach this case's session: the case is the number's two-way
+ * owner, or (a consent survey only) nobody owns the number two-way, so a Yes can make it the owner.
+ * A one-way holder of a shared number could never answer: its replies belong to the owner.
+ */
+async function mayAnswerFrom(x: Pick<Exchange, 'trx' | 'now'>, caseId: string, number: string, asksConsent: boolean): Promise<boolean> {
+  const holder = await findHolder(x.trx, number, x.now);
+  if (holder?.state === 'two-way') {
+    return holder.ownerType === 'case' && holder.ownerId === caseId;
+  }
+  return asksConsent;
+}
+
 /** Sends the first question and opens the session, closing the number's other open session. */
 async function openSession(x: Exchange, survey: SurveyRecord, c: CaseWithEntry): Promise<Opened> {
   const d = definitionOf(survey);
   const r = caseRecipient(x.project, c);
   const first = d.questions[0];
-  const planned = await planSurveyText(x, r, first ? askText(x, r, first) : null, d.asksConsent);
+  let planned = await planSurveyText(x, r, first ? askText(x, r, first) : null, d.asksConsent);
+  if (planned.status !== 'failed' && r.phone.kind === 'valid' && !(await mayAnswerFrom(x, c.id, r.phone.e164, d.asksConsent))) {
+    planned = { ...planned, status: 'failed', errorCode: 'NO_TWO_WAY_PHONE_NUMBER', gatewayId: null, gatewayName: null, dueAt: null };
+  }
   if (planned.status === 'failed' || r.phone.kind !== 'valid') {
     return { ok: false, message: await insertOutbound(x.trx, planned, x.now) };
   }
@@ -225,9 +245,31 @@ export async function startWelcomeSurvey(trx: Trx, deps: ServiceDeps, project: P
   return (await openSession({ trx, deps, project, now, via, createdBy: null }, survey, c)).ok;
 }
 
-/** STOP during a survey: the session ends `opted-out` (the opt-out itself is inbound.service's). */
-export async function endSurveyOnOptOut(trx: Trx, number: string, now: Date): Promise<void> {
-  await endOpenSession(trx, number, 'opted-out', 'PHONE_NUMBER_OPTED_OUT', now);
+/**
+ * Consent withdrawn (or refused) while the case's survey is open: the session ends `declined` at
+ * once and nothing more is asked. A consent survey sends its closing message for No (the system
+ * text `surveyConsentDeclined`, which a project may reword per language); any other survey ends
+ * silently. Called by consent.service for every withdrawal, whatever its origin.
+ */
+export async function endSurveyOnConsentWithdrawn(trx: Trx, deps: ServiceDeps, who: { caseId: string; number: string }, now: Date): Promise<void> {
+  await lockSurveyNumber(trx, who.number);
+  const s = await findOpenSession(trx, who.number);
+  if (!s || s.caseId !== who.caseId) {
+    return;
+  }
+  await updateSession(trx, s.id, { status: 'declined', endCode: 'SURVEY_CONSENT_DECLINED' }, now);
+  if (!s.definition.asksConsent) {
+    return;
+  }
+  const project = await findProjectById(trx, s.projectId);
+  const c = project ? await findCase(trx, project.id, s.caseId) : null;
+  if (!project || !c) {
+    return;
+  }
+  const gateway = s.gatewayId ? await findGatewayById(trx, s.gatewayId) : null;
+  const x: Exchange = { trx, deps, project, now, via: gateway ? { id: gateway.id, name: gateway.name } : null, createdBy: null };
+  const r = caseRecipient(project, c);
+  await sendSurveyText(x, r, systemText('surveyConsentDeclined', r.language, project.settings.systemTexts, { project: project.name }), true);
 }
 
 async function saveAnswer(x: Exchange, s: SessionRecord, c: CaseWithEntry, q: SurveyQuestion, value: string, messageId: string): Promise<void> {
@@ -240,14 +282,12 @@ async function saveAnswer(x: Exchange, s: SessionRecord, c: CaseWithEntry, q: Su
   // evidence too: the ledger records it as consent withdrawn (a "no" after a yes is recorded by
   // the case update itself).
   if (q.saveAs === CONSENT_PROPERTY && !before && !isConsentValue(value) && view.contact.phoneNumber) {
-    await appendConsentEvents(x.trx, [
-      { number: view.contact.phoneNumber, email: null, projectId: x.project.id, contactType: 'case', contactId: c.id, action: 'consent-withdrawn', method: 'survey', source: ctx.source, gatewayId: x.via?.id ?? null, gatewayName: x.via?.name ?? null },
-    ]);
+    await recordConsent(x.trx, x.deps, view.contact.phoneNumber, false, { method: 'survey', source: ctx.source, projectId: x.project.id, contact: { type: 'case', id: c.id }, gateway: x.via }, x.now);
   }
 }
 
 export interface SurveyAnswerOutcome {
-  handling: 'survey-answer' | 'survey-invalid-answer' | 'survey-completed' | 'survey-incomplete';
+  handling: 'survey-answer' | 'survey-invalid-answer' | 'survey-completed' | 'survey-incomplete' | 'survey-declined';
   project: Project;
   caseId: string;
 }
@@ -275,6 +315,11 @@ export async function answerSurvey(trx: Trx, deps: ServiceDeps, input: { message
     await updateSession(trx, s.id, { status: 'cancelled', endCode: 'CONTACT_IS_INACTIVE' }, now);
     return null;
   }
+  if (!(await mayAnswerFrom({ trx, now }, c.id, input.from, s.definition.asksConsent))) {
+    // The number has another two-way owner now: its replies are that owner's, not this session's.
+    await updateSession(trx, s.id, { status: 'cancelled', endCode: 'NO_TWO_WAY_PHONE_NUMBER' }, now);
+    return null;
+  }
   const d = s.definition;
   const x: Exchange = { trx, deps, project, now, via: input.gateway, createdBy: null };
   const gatewayId = input.gateway?.id ?? s.gatewayId;
@@ -294,6 +339,11 @@ export async function answerSurvey(trx: Trx, deps: ServiceDeps, input: { message
   }
   if (result.value !== null) {
     await saveAnswer(x, s, c, q, result.value, input.message.id);
+    if ((await findOpenSession(trx, input.from))?.id !== s.id) {
+      // The answer withdrew or refused consent: consent.service ended the session (`declined`)
+      // and sent only the closing message for No.
+      return { handling: 'survey-declined', project, caseId: c.id };
+    }
   }
   const answers = { ...s.answers, [q.id]: result.value };
   // Read the case again: the answer may have changed its consent or language.

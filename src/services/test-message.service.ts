@@ -7,7 +7,8 @@
 import { isEmailAddress } from '../domain/email.ts';
 import type { Project } from '../domain/project.ts';
 import { optOutKey, type Recipient } from '../domain/recipient.ts';
-import { findOptedOut, insertOutbound } from '../store/message.store.ts';
+import { insertOutbound } from '../store/message.store.ts';
+import { findOptedOut } from '../store/opt-out.store.ts';
 import type { RoutingTable, ServiceDeps } from './deps.ts';
 import { requireUsableGateway } from './gateways.service.ts';
 import { planMessage } from './message-plan.ts';

@@ -1,12 +1,13 @@
 /**
  * @module services/unsubscribe.service — one-click email unsubscribe (RFC 8058). Each email carries
  * a List-Unsubscribe URL with a signed token naming the address and project; a POST to it opts the
- * address out (server-wide, like a STOP) and records it in the consent ledger.
+ * address out (server-wide, like a STOP) through consent.service: the ledger, the queued emails
+ * failed, exactly as a STOP does for a number.
  */
 import { timingSafeEqual } from 'node:crypto';
 
 import { AppError } from '../errors.ts';
-import { appendConsentEvents, setOptOut } from '../store/consent.store.ts';
+import { recordOptOut } from './consent.service.ts';
 import type { ServiceDeps } from './deps.ts';
 
 interface TokenBody {
@@ -44,13 +45,8 @@ export function readUnsubscribeToken(deps: ServiceDeps, token: string): TokenBod
 export async function unsubscribe(deps: ServiceDeps, token: string): Promise<string> {
   const { e: email, p: projectId } = readUnsubscribeToken(deps, token);
   const now = deps.clock();
-  await deps.db.transaction().execute(async (trx) => {
-    const wasOut = await setOptOut(trx, email, true, now);
-    if (!wasOut) {
-      await appendConsentEvents(trx, [
-        { number: null, email, projectId, contactType: null, contactId: null, action: 'opt-out', method: 'email-unsubscribe', source: {}, gatewayId: null, gatewayName: null },
-      ]);
-    }
-  });
+  await deps.db.transaction().execute((trx) =>
+    recordOptOut(trx, { channel: 'email', address: email }, { method: 'email-unsubscribe', source: {}, projectId, contact: null, gateway: null }, now),
+  );
   return email;
 }

@@ -64,6 +64,8 @@ export async function verifyWorkerPhone(deps: ServiceDeps, project: Project, wor
         scheduledLocal: null,
         scheduledZone: null,
         createdBy: null,
+        // It asks the worker to confirm the number: consent is what it is for.
+        consentExempt: true,
       },
       now,
     );

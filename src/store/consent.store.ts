@@ -1,6 +1,6 @@
 /**
  * @module store/consent.store — the append-only consent ledger (a trigger refuses updates and
- * deletes) and the server-wide opt-out state by number.
+ * deletes). The opt-out state itself is store/opt-out.store's.
  */
 import type { Selectable } from 'kysely';
 
@@ -83,36 +83,4 @@ export async function listConsentForProject(db: Db, projectId: string, afterId: 
   }
   const rows = await q.orderBy('id').limit(limit).execute();
   return rows.map(rowToEvent);
-}
-
-/** Sets the server-wide opt-out state; returns the previous state (false when never seen). */
-export async function setOptOut(trx: Trx, number: string, optedOut: boolean, now: Date): Promise<boolean> {
-  const before = await trx.selectFrom('opt_outs').select('opted_out').where('number', '=', number).forUpdate().executeTakeFirst();
-  await trx
-    .insertInto('opt_outs')
-    .values({ number, opted_out: optedOut, updated_at: now })
-    .onConflict((oc) => oc.column('number').doUpdateSet({ opted_out: optedOut, updated_at: now }))
-    .execute();
-  return before?.opted_out ?? false;
-}
-
-/**
- * Numbers opted out now that concern a project: held by one of its contacts, or opted out through
- * one of its gateways. Newest first.
- */
-export async function listProjectOptOuts(db: Db, projectId: string, limit: number): Promise<Array<{ number: string; since: Date }>> {
-  const rows = await db
-    .selectFrom('opt_outs')
-    .select(['opt_outs.number', 'opt_outs.updated_at'])
-    .where('opt_outs.opted_out', '=', true)
-    .where((eb) =>
-      eb.or([
-        eb.exists(eb.selectFrom('phone_entries').select('phone_entries.id').whereRef('phone_entries.number', '=', 'opt_outs.number').where('phone_entries.project_id', '=', projectId)),
-        eb.exists(eb.selectFrom('consent_events').select('consent_events.id').whereRef('consent_events.number', '=', 'opt_outs.number').where('consent_events.project_id', '=', projectId)),
-      ]),
-    )
-    .orderBy('opt_outs.updated_at', 'desc')
-    .limit(limit)
-    .execute();
-  return rows.map((r) => ({ number: r.number, since: r.updated_at }));
 }

@@ -101,6 +101,21 @@ export interface OptOutTable {
   updated_at: UpdatedAt;
 }
 
+export interface PossibleOptOutTable {
+  id: Generated<string>;
+  seq: Generated<string>;
+  project_id: string;
+  number: string;
+  message_id: string;
+  text: string;
+  contact_type: 'case' | 'mobile-worker' | null;
+  contact_id: string | null;
+  status: 'open' | 'confirmed' | 'dismissed';
+  created_at: CreatedAt;
+  decided_at: Date | null;
+  decided_by: string | null;
+}
+
 export interface GatewayTable {
   id: Generated<string>;
   project_id: string | null;
@@ -181,10 +196,12 @@ export interface MessageTable {
   handling: string | null;
   bypass_opt_out: Generated<boolean>;
   in_reply_to: string | null;
+  consent_exempt: Generated<boolean>;
 }
 
 export type ConsentAction = 'opt-in' | 'opt-out' | 'consent-granted' | 'consent-withdrawn';
-export type ConsentMethod = 'keyword' | 'case-property' | 'survey' | 'import' | 'api' | 'verification' | 'self-registration' | 'gateway' | 'email-unsubscribe';
+/** Where a consent change came from. `case-property` and `gateway` only on rows written before 0010 (now `api`/`ui` and `vendor`). */
+export type ConsentMethod = 'ui' | 'api' | 'import' | 'survey' | 'keyword' | 'vendor' | 'review' | 'self-registration' | 'verification' | 'email-unsubscribe' | 'case-property' | 'gateway';
 
 export interface ConsentEventTable {
   id: Generated<string>;
@@ -227,7 +244,7 @@ export interface SurveyTable {
   updated_at: UpdatedAt;
 }
 
-export type SurveySessionStatus = 'open' | 'completed' | 'incomplete' | 'timed-out' | 'cancelled' | 'opted-out';
+export type SurveySessionStatus = 'open' | 'completed' | 'incomplete' | 'timed-out' | 'cancelled' | 'opted-out' | 'declined';
 
 export interface SurveySessionTable {
   id: Generated<string>;
@@ -299,6 +316,24 @@ export interface ImportErrorTable {
   message: string;
 }
 
+/** The latest re-check of a project's case numbers after a settings change (one row per project). */
+export interface ContactReevaluationTable {
+  project_id: string;
+  id: string;
+  status: 'running' | 'done' | 'failed';
+  settings: Json<{ defaultCountry: string | null; phoneValidation: 'strict' | 'possible' }>;
+  done: number;
+  total: number;
+  /** bigint: read as text. */
+  cursor: string | null;
+  last_seq: string | null;
+  error: string | null;
+  error_code: string | null;
+  started_at: Date;
+  finished_at: Date | null;
+  updated_at: Date;
+}
+
 export interface Database {
   projects: ProjectTable;
   users: UserTable;
@@ -308,6 +343,7 @@ export interface Database {
   mobile_workers: MobileWorkerTable;
   phone_entries: PhoneEntryTable;
   opt_outs: OptOutTable;
+  possible_opt_outs: PossibleOptOutTable;
   gateways: GatewayTable;
   gateway_routes: GatewayRouteTable;
   gateway_rate: GatewayRateTable;
@@ -320,6 +356,7 @@ export interface Database {
   imports: ImportTable;
   import_errors: ImportErrorTable;
   import_file_parts: ImportFilePartTable;
+  contact_reevaluations: ContactReevaluationTable;
 }
 
 export type Db = Kysely<Database>;

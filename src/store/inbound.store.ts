@@ -109,20 +109,6 @@ export async function markInboundProcessed(
     .execute();
 }
 
-/** Fails the number's queued and scheduled SMS (an opt-out takes effect before the next send). */
-export async function cancelPendingTo(trx: Trx, number: string, code: string, now: Date): Promise<number> {
-  const result = await trx
-    .updateTable('messages')
-    .set({ status: 'failed', error_code: code, error_detail: null, updated_at: now })
-    .where('to_address', '=', number)
-    .where('direction', '=', 'out')
-    .where('channel', '=', 'sms')
-    .where('status', 'in', ['queued', 'scheduled'])
-    .where('bypass_opt_out', '=', false)
-    .executeTakeFirst();
-  return Number(result.numUpdatedRows);
-}
-
 /** Automatic replies sent to a number since `since` (the loop guard). */
 export async function countAutoReplies(trx: Trx, number: string, since: Date): Promise<number> {
   const row = await trx
@@ -136,9 +122,9 @@ export async function countAutoReplies(trx: Trx, number: string, since: Date): P
   return Number(row.n);
 }
 
-/** Counts a failed attempt at handling; after `maxAttempts` the message is closed as failed. */
-export async function recordInboundFailure(db: Db, id: string, reason: string, maxAttempts: number, now: Date): Promise<void> {
-  await db
+/** Counts a failed attempt at handling; after `maxAttempts` the message is closed as failed. Returns whether it was closed. */
+export async function recordInboundFailure(db: Db, id: string, reason: string, maxAttempts: number, now: Date): Promise<boolean> {
+  const row = await db
     .updateTable('messages')
     .set((eb) => ({
       attempts: eb('attempts', '+', 1),
@@ -148,7 +134,9 @@ export async function recordInboundFailure(db: Db, id: string, reason: string, m
     }))
     .where('id', '=', id)
     .where('processed_at', 'is', null)
-    .execute();
+    .returning('processed_at')
+    .executeTakeFirst();
+  return row?.processed_at != null;
 }
 
 /** Takes, without waiting, the per-sender locks it can get; returns the senders locked. */
@@ -201,4 +189,18 @@ export async function markInboundProcessedMany(trx: Trx, rows: readonly InboundO
       as v(id, handling, project_id, contact_type, contact_id)
     where m.id = v.id and m.processed_at is null
   `.execute(trx);
+}
+
+export async function findInboundById(trx: Trx, id: string): Promise<MessageRecord | null> {
+  const row = await trx.selectFrom('messages').selectAll().where('id', '=', id).where('direction', '=', 'in').executeTakeFirst();
+  return row ? rowToMessage(row as Selectable<MessageTable>) : null;
+}
+
+/** A failed message whose opt-out or opt-in word was applied on its own (inbound.service). */
+export async function markKeywordKept(trx: Trx, id: string, meaning: 'opt-out' | 'opt-in', now: Date): Promise<void> {
+  await trx
+    .updateTable('messages')
+    .set({ handling: sql<string>`${meaning + ' (kept after '} || coalesce(handling, 'failed') || ')'`, updated_at: now })
+    .where('id', '=', id)
+    .execute();
 }

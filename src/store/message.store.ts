@@ -40,6 +40,8 @@ export interface MessageRecord {
   handling: string | null;
   bypassOptOut: boolean;
   inReplyTo: string | null;
+  /** Asks for consent (verification, a consent survey): may reach a number without it. */
+  consentExempt: boolean;
 }
 
 export function rowToMessage(row: Selectable<MessageTable>): MessageRecord {
@@ -76,6 +78,7 @@ export function rowToMessage(row: Selectable<MessageTable>): MessageRecord {
     handling: row.handling,
     bypassOptOut: row.bypass_opt_out,
     inReplyTo: row.in_reply_to,
+    consentExempt: row.consent_exempt,
   };
 }
 
@@ -101,6 +104,8 @@ export interface NewOutboundMessage {
   /** Only for the confirmation of an opt-out, which must reach the number that just opted out. */
   bypassOptOut?: boolean;
   inReplyTo?: string | null;
+  /** Asks for consent (a verification SMS, a consent survey's texts): sent without recorded consent. */
+  consentExempt?: boolean;
 }
 
 function toRow(m: NewOutboundMessage, now: Date) {
@@ -132,6 +137,7 @@ function toRow(m: NewOutboundMessage, now: Date) {
     sent_at: null,
     bypass_opt_out: m.bypassOptOut ?? false,
     in_reply_to: m.inReplyTo ?? null,
+    consent_exempt: m.consentExempt ?? false,
   };
 }
 
@@ -282,32 +288,6 @@ export async function extendLeases(db: Db, ids: readonly string[], leaseMs: numb
   }
   const lease = `${Math.ceil(leaseMs)} milliseconds`;
   await sql`update messages set lease_until = clock_timestamp() + ${lease}::interval where id = any(${[...ids]}::uuid[]) and status = 'sending'`.execute(db);
-}
-
-/** Numbers (of those given) that are opted out. */
-export async function findOptedOut(db: Db | Trx, numbers: readonly string[]): Promise<Set<string>> {
-  if (numbers.length === 0) {
-    return new Set();
-  }
-  const distinct = [...new Set(numbers)];
-  const query = db.selectFrom('opt_outs').select('number').where('number', 'in', distinct).where('opted_out', '=', true);
-  // One number (a single send) is one fixed text, prepared; longer lists vary in length.
-  const rows = distinct.length === 1 ? await runPrepared(db, query.compile()) : await query.execute();
-  return new Set(rows.map((r) => r.number));
-}
-
-/** Cases (of those given) that are closed or deleted. */
-export async function findInactiveCases(db: Db, ids: readonly string[]): Promise<Set<string>> {
-  if (ids.length === 0) {
-    return new Set();
-  }
-  const rows = await db
-    .selectFrom('cases')
-    .select('id')
-    .where('id', 'in', [...new Set(ids)])
-    .where((eb) => eb.or([eb('closed', '=', true), eb('deleted_at', 'is not', null)]))
-    .execute();
-  return new Set(rows.map((r) => r.id));
 }
 
 export async function countByStatus(db: Db, broadcastId: string): Promise<Array<{ status: string; errorCode: string | null; n: number }>> {

@@ -11,6 +11,8 @@ import * as m0006 from './migrations/0006-surveys.ts';
 import * as m0007 from './migrations/0007-import-file-parts.ts';
 import * as m0008 from './migrations/0008-import-error-code.ts';
 import * as m0009 from './migrations/0009-import-resumes.ts';
+import * as m0010 from './migrations/0010-consent.ts';
+import * as m0011 from './migrations/0011-contact-reevaluation.ts';
 
 const migrations: Record<string, Migration> = {
   '0001-foundation': m0001,
@@ -21,6 +23,8 @@ const migrations: Record<string, Migration> = {
   '0007-import-file-parts': m0007,
   '0008-import-error-code': m0008,
   '0009-import-resumes': m0009,
+  '0010-consent': m0010,
+  '0011-contact-reevaluation': m0011,
 };
 
 const provider: MigrationProvider = {

@@ -216,11 +216,6 @@ export async function findNextEligible(trx: Trx, number: string): Promise<PhoneE
   return row ? rowToEntry(row) : null;
 }
 
-export async function isOptedOut(db: Db | Trx, number: string): Promise<boolean> {
-  const row = await db.selectFrom('opt_outs').select('opted_out').where('number', '=', number).executeTakeFirst();
-  return row?.opted_out ?? false;
-}
-
 /** The current holders (two-way, or pending not yet expired) of the numbers given, by number. */
 export async function findHoldersByNumbers(db: Db | Trx, numbers: readonly string[], now: Date): Promise<Map<string, PhoneEntry>> {
   if (numbers.length === 0) {

@@ -4,7 +4,7 @@
 import type { Selectable } from 'kysely';
 
 import { defaultProjectSettings, type Project, type ProjectSettings } from '../domain/project.ts';
-import type { Db, ProjectTable } from './database.ts';
+import type { Db, ProjectTable, Trx } from './database.ts';
 
 type ProjectRow = Selectable<ProjectTable>;
 
@@ -62,6 +62,12 @@ export async function findProjectByName(db: Db, name: string): Promise<Project |
 
 export async function findProjectById(db: Db, id: string): Promise<Project | null> {
   const row = await db.selectFrom('projects').selectAll().where('id', '=', id).executeTakeFirst();
+  return row ? projectRowToProject(row) : null;
+}
+
+/** Locks the project row until the transaction ends (a settings change takes the same lock). */
+export async function lockProject(trx: Trx, id: string): Promise<Project | null> {
+  const row = await trx.selectFrom('projects').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
   return row ? projectRowToProject(row) : null;
 }
 

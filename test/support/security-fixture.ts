@@ -6,10 +6,12 @@
  * a refused request changed nothing.
  */
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 
 import { sql } from 'kysely';
 
 import { issueApiToken, issueSession, revokeActorToken, resolveToken } from '../../src/services/auth.service.ts';
+import { insertPossibleOptOut } from '../../src/store/possible-opt-out.store.ts';
 import { findUserByEmail } from '../../src/store/user.store.ts';
 import { multipart } from './import-files.ts';
 import { type RecordedRoute, recordRoutes } from './routes.ts';
@@ -72,6 +74,11 @@ export async function seedProject(t: TestApp, name: string, n: string): Promise<
   assert.equal(up.statusCode, 201, up.body);
   ids.imports = up.json().id;
   ids['survey-sessions'] = '00000000-0000-4000-8000-000000000000';
+  // A reply held as a possible opt-out, as inbound handling stores one.
+  await t.deps.db.transaction().execute((trx) =>
+    insertPossibleOptOut(trx, { projectId: ids.projectId as string, number: `+25471211${n}`, messageId: randomUUID(), text: 'please stop texting me', contactType: 'case', contactId: c.id as string }, new Date()),
+  );
+  ids['possible-opt-outs'] = (await t.deps.db.selectFrom('possible_opt_outs').select('id').where('project_id', '=', ids.projectId as string).executeTakeFirstOrThrow()).id;
   return ids;
 }
 

@@ -18,6 +18,7 @@ import { multipartLimits } from '../api/imports.routes.ts';
 import { registerGatewayPages } from './gateways.pages.tsx';
 import { registerImportPages } from './imports.pages.tsx';
 import { registerInboundPages } from './inbound.pages.tsx';
+import { registerPossibleOptOutPages } from './possible-opt-outs.pages.tsx';
 import { registerMessagePages } from './messages.pages.tsx';
 import { registerProjectPages } from './projects.pages.tsx';
 import { registerSurveyPages } from './surveys.pages.tsx';
@@ -53,6 +54,7 @@ export async function registerAdminRoutes(app: FastifyInstance, deps: AdminDeps)
     registerMessagePages(ui, deps);
     registerGatewayPages(ui, deps);
     registerInboundPages(ui, app, deps);
+    registerPossibleOptOutPages(ui, deps);
     registerSurveyPages(ui, deps);
     // The upload form is the only UI form sent as multipart.
     await ui.register(async (scope) => {

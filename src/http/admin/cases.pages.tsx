@@ -387,7 +387,7 @@ export function registerCasePages(app: FastifyInstance, deps: AdminDeps): void {
     const project = await requireProject(s, actor, request.params.project);
     try {
       checkCaseForm(request.body, true);
-      const c = await createCase(s, project, { caseType: formValue(request.body, 'caseType').trim(), name: formValue(request.body, 'name').trim(), properties: formToProperties(request.body, false) }, { method: 'api', source: { userId: actor.userId, via: 'ui' } });
+      const c = await createCase(s, project, { caseType: formValue(request.body, 'caseType').trim(), name: formValue(request.body, 'name').trim(), properties: formToProperties(request.body, false) }, { method: 'ui', source: { userId: actor.userId } });
       return reply.redirect(`/ui/p/${project.name}/cases/${c.id}?notice=created`);
     } catch (err) {
       const message = formError(err);
@@ -428,7 +428,7 @@ export function registerCasePages(app: FastifyInstance, deps: AdminDeps): void {
     const project = await requireProject(s, actor, request.params.project);
     try {
       checkCaseForm(request.body, false);
-      await updateCase(s, project, request.params.id, { name: formValue(request.body, 'name').trim(), properties: formToProperties(request.body, true) }, { method: 'api', source: { userId: actor.userId, via: 'ui' } });
+      await updateCase(s, project, request.params.id, { name: formValue(request.body, 'name').trim(), properties: formToProperties(request.body, true) }, { method: 'ui', source: { userId: actor.userId } });
       return reply.redirect(`/ui/p/${project.name}/cases/${request.params.id}?notice=saved`);
     } catch (err) {
       const message = formError(err);

@@ -7,7 +7,7 @@ import type { FastifyInstance } from 'fastify';
 
 import { normaliseLookupNumber } from '../../domain/phone-number.ts';
 import type { Project } from '../../domain/project.ts';
-import { type ConsentEventView, numberConsentHistory, projectOptOuts } from '../../services/consent.service.ts';
+import { type ConsentEventView, numberConsentHistory, projectOptOuts } from '../../services/consent-ledger.service.ts';
 import { type GatewayView, listGateways } from '../../services/gateways.service.ts';
 import { type MessageView, numberConversation } from '../../services/messages.service.ts';
 import { lookupPhoneNumber, type PhoneNumberView } from '../../services/phone-numbers.service.ts';

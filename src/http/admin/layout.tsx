@@ -11,7 +11,7 @@ export interface PageContext {
   actor: Actor;
   project?: { name: string; timeZone: string } | null;
   /** Which navigation entry is current. */
-  section?: 'projects' | 'cases' | 'mobile-workers' | 'settings' | 'messages' | 'gateways' | 'tester' | 'opt-outs' | 'surveys' | 'imports';
+  section?: 'projects' | 'cases' | 'mobile-workers' | 'settings' | 'messages' | 'gateways' | 'tester' | 'opt-outs' | 'possible-opt-outs' | 'surveys' | 'imports';
 }
 
 export function Layout(props: PropsWithChildren<{ title: string; ctx: PageContext | null }>): JSX.Element {
@@ -68,6 +68,9 @@ export function Layout(props: PropsWithChildren<{ title: string; ctx: PageContex
                 </a>
                 <a href={`/ui/p/${p.name}/opt-outs`} aria-current={current('opt-outs')}>
                   Opt-outs and consent
+                </a>
+                <a href={`/ui/p/${p.name}/possible-opt-outs`} aria-current={current('possible-opt-outs')}>
+                  Possible opt-outs
                 </a>
                 <a href={`/ui/p/${p.name}/surveys`} aria-current={current('surveys')}>
                   Surveys

@@ -7,11 +7,13 @@ import type { FastifyInstance } from 'fastify';
 import type { Project } from '../../domain/project.ts';
 import { AppError } from '../../errors.ts';
 import type { Actor } from '../../services/auth.service.ts';
+import { type ContactReevaluationView, getContactReevaluation } from '../../services/contact-reevaluation.service.ts';
 import { listProjectMobileWorkers } from '../../services/mobile-workers.service.ts';
 import { listProjectSurveys } from '../../services/surveys.service.ts';
 import { createProject, listVisibleProjects, patchProject, requireProject, toProjectView, type ProjectView } from '../../services/projects.service.ts';
 import { findMembershipRole } from '../../store/user.store.ts';
 import type { AdminDeps } from './admin.routes.tsx';
+import { ContactReevaluationCard, registerContactReevaluationPages } from './contact-reevaluation.pages.tsx';
 import { Csrf, ErrorBox, Field, Layout, Notice, type PageContext } from './layout.tsx';
 import { formError, formValue, requireUi, requireUiPost, sendHtml } from './ui.tsx';
 
@@ -68,7 +70,17 @@ function ProjectsPage(props: { ctx: PageContext; projects: ProjectView[]; error:
   );
 }
 
-function SettingsPage(props: { ctx: PageContext; project: ProjectView; canEdit: boolean; error: string | null; notice: string | null; form: Record<string, string>; workers: Array<{ id: string; username: string }>; surveys?: Array<{ id: string; name: string }> }): JSX.Element {
+function SettingsPage(props: {
+  ctx: PageContext;
+  project: ProjectView;
+  canEdit: boolean;
+  error: string | null;
+  notice: string | null;
+  form: Record<string, string>;
+  workers: Array<{ id: string; username: string }>;
+  surveys?: Array<{ id: string; name: string }>;
+  reevaluation?: ContactReevaluationView | null;
+}): JSX.Element {
   const f = props.form;
   return (
     <Layout title="Project settings" ctx={props.ctx}>
@@ -101,6 +113,7 @@ function SettingsPage(props: { ctx: PageContext; project: ProjectView; canEdit: 
           )}
         </fieldset>
       </form>
+      <ContactReevaluationCard ctx={props.ctx} project={props.project} r={props.reevaluation ?? null} canEdit={props.canEdit} />
       <MessagingSettings ctx={props.ctx} project={props.project} canEdit={props.canEdit} workers={props.workers} surveys={props.surveys ?? []} />
     </Layout>
   );
@@ -183,6 +196,7 @@ export function registerProjectPages(app: FastifyInstance, deps: AdminDeps): voi
   const s = deps.services;
   const workerChoices = async (project: Project) => (await listProjectMobileWorkers(s, project, { limit: 500 })).items.map((w) => ({ id: w.id, username: w.username }));
   const surveyChoices = async (project: Project) => (await listProjectSurveys(s, project, { limit: 500 })).items.map((sv) => ({ id: sv.id, name: sv.name }));
+  registerContactReevaluationPages(app, deps);
   app.get('/ui/projects', async (request, reply) => {
     const actor = await requireUi(s, request, reply);
     if (!actor) {
@@ -223,6 +237,7 @@ export function registerProjectPages(app: FastifyInstance, deps: AdminDeps): voi
         form={settingsForm(view)}
         workers={await workerChoices(project)}
         surveys={await surveyChoices(project)}
+        reevaluation={await getContactReevaluation(s, project)}
       />,
     );
   });
@@ -250,7 +265,7 @@ export function registerProjectPages(app: FastifyInstance, deps: AdminDeps): voi
       });
       return reply.redirect(`/ui/p/${project.name}/settings?notice=saved`);
     } catch (err) {
-      return sendHtml(reply, <SettingsPage ctx={{ actor, project, section: 'settings' }} project={toProjectView(project)} canEdit error={formError(err)} notice={null} form={form} workers={await workerChoices(project)} surveys={await surveyChoices(project)} />, 422);
+      return sendHtml(reply, <SettingsPage ctx={{ actor, project, section: 'settings' }} project={toProjectView(project)} canEdit error={formError(err)} notice={null} form={form} workers={await workerChoices(project)} surveys={await surveyChoices(project)} reevaluation={await getContactReevaluation(s, project)} />, 422);
     }
   });
 
@@ -284,7 +299,7 @@ export function registerProjectPages(app: FastifyInstance, deps: AdminDeps): voi
       return reply.redirect(`/ui/p/${project.name}/settings?notice=saved`);
     } catch (err) {
       const view = toProjectView(project);
-      return sendHtml(reply, <SettingsPage ctx={{ actor, project, section: 'settings' }} project={view} canEdit error={formError(err)} notice={null} form={settingsForm(view)} workers={await workerChoices(project)} surveys={await surveyChoices(project)} />, 422);
+      return sendHtml(reply, <SettingsPage ctx={{ actor, project, section: 'settings' }} project={view} canEdit error={formError(err)} notice={null} form={settingsForm(view)} workers={await workerChoices(project)} surveys={await surveyChoices(project)} reevaluation={await getContactReevaluation(s, project)} />, 422);
     }
   });
 }

@@ -8,7 +8,7 @@ import type { SessionView } from '../../services/survey-sessions.service.ts';
 import type { SurveyView } from '../../services/surveys.service.ts';
 import { Badge, type BadgeTone, Csrf, ErrorBox, type PageContext, Time } from './layout.tsx';
 
-const STATUS_TONE: Record<SessionView['status'], BadgeTone> = { open: 'warn', completed: 'ok', incomplete: 'bad', 'timed-out': 'bad', cancelled: 'none', 'opted-out': 'bad' };
+const STATUS_TONE: Record<SessionView['status'], BadgeTone> = { open: 'warn', completed: 'ok', incomplete: 'bad', 'timed-out': 'bad', cancelled: 'none', 'opted-out': 'bad', declined: 'bad' };
 
 export function SessionBadge(props: { status: SessionView['status'] }): JSX.Element {
   return <Badge tone={STATUS_TONE[props.status]} label={props.status} />;

@@ -9,7 +9,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 
 import type { Project } from '../../domain/project.ts';
-import { numberConsentHistory, projectConsentCsv, projectOptOuts } from '../../services/consent.service.ts';
+import { numberConsentHistory, projectConsentCsv, projectOptOuts } from '../../services/consent-ledger.service.ts';
 import type { ServiceDeps } from '../../services/deps.ts';
 import { requireProject } from '../../services/projects.service.ts';
 import { verifyWorkerPhone } from '../../services/verification.service.ts';

@@ -6,10 +6,11 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 
 import { SYSTEM_TEXTS, type SystemTextKey } from '../../domain/system-texts.ts';
+import { getContactReevaluation, restartContactReevaluation } from '../../services/contact-reevaluation.service.ts';
 import type { ServiceDeps } from '../../services/deps.ts';
 import { addProjectUser, createProject, listProjectUsers, listVisibleProjects, patchProject, requireProject, toProjectView } from '../../services/projects.service.ts';
 import { actorOf, requireApiActor } from '../auth.ts';
-import { projectParams, roleSchema } from './schemas.ts';
+import { noBody, projectParams, roleSchema } from './schemas.ts';
 
 const languages = z.array(z.string().max(35)).min(1).max(50);
 const selfRegistration = z.strictObject({
@@ -43,7 +44,8 @@ export function registerProjectRoutes(app: FastifyInstance, deps: ServiceDeps): 
         }),
       },
     },
-    async (request, reply) => reply.code(201).send(await createProject(deps, actorOf(request), request.body)),
+    // A new project has never re-checked its numbers: the field is there, as in GET and PATCH.
+    async (request, reply) => reply.code(201).send({ ...(await createProject(deps, actorOf(request), request.body)), contactReevaluation: null }),
   );
 
   r.get('/api/v1/projects', { onRequest: auth, schema: { tags: ['projects'] } }, async (request) => ({
@@ -51,9 +53,10 @@ export function registerProjectRoutes(app: FastifyInstance, deps: ServiceDeps): 
     nextCursor: null,
   }));
 
-  r.get('/api/v1/projects/:project', { onRequest: auth, schema: { tags: ['projects'], params: projectParams } }, async (request) =>
-    toProjectView(await requireProject(deps, actorOf(request), request.params.project)),
-  );
+  r.get('/api/v1/projects/:project', { onRequest: auth, schema: { tags: ['projects'], params: projectParams } }, async (request) => {
+    const project = await requireProject(deps, actorOf(request), request.params.project);
+    return { ...toProjectView(project), contactReevaluation: await getContactReevaluation(deps, project) };
+  });
 
   r.patch(
     '/api/v1/projects/:project',
@@ -80,9 +83,21 @@ export function registerProjectRoutes(app: FastifyInstance, deps: ServiceDeps): 
     },
     async (request) => {
       const project = await requireProject(deps, actorOf(request), request.params.project, 'admin');
-      return patchProject(deps, project, request.body);
+      const view = await patchProject(deps, project, request.body);
+      return { ...view, contactReevaluation: await getContactReevaluation(deps, project) };
     },
   );
+
+  // The re-check of the cases' numbers after phoneValidation or defaultCountry changed (null: never).
+  r.get('/api/v1/projects/:project/contact-reevaluation', { onRequest: auth, schema: { tags: ['projects'], params: projectParams } }, async (request) =>
+    getContactReevaluation(deps, await requireProject(deps, actorOf(request), request.params.project)),
+  );
+
+  // Re-checks every case again with the current settings (after a failure, or new phone-number metadata).
+  r.post('/api/v1/projects/:project/contact-reevaluation', { onRequest: auth, schema: { tags: ['projects'], params: projectParams, body: noBody } }, async (request, reply) => {
+    const project = await requireProject(deps, actorOf(request), request.params.project, 'admin');
+    return reply.code(202).send(await restartContactReevaluation(deps, project));
+  });
 
   r.post(
     '/api/v1/projects/:project/users',
