@@ -9,9 +9,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
-import type { Provider } from '../src/providers/provider.ts';
 import { dispatchOnce } from '../src/services/dispatch.service.ts';
 import { processInbound } from '../src/services/inbound.service.ts';
+import { optOutVendor } from './support/opt-out-vendor.ts';
 import { createTestApp, type TestApp } from './support/test-app.ts';
 
 type Json = Record<string, any>;
@@ -22,13 +22,6 @@ let seq = 0;
 const usNumber = () => `+1206555${String(++seq).padStart(4, '0')}`;
 const P = '/api/v1/projects/us';
 
-const optOutVendor = (): Provider => ({
-  type: 'refuses-opted-out',
-  channel: 'sms',
-  idempotent: false,
-  validateConfig: (c) => c,
-  send: async (_g, ms) => ms.map(() => ({ ok: false, retryable: false, reason: '21610: Attempt to send to unsubscribed recipient', optedOut: true })),
-});
 
 before(async () => {
   t = await createTestApp({ clock: () => now, jobs: true, providers: { 'refuses-opted-out': optOutVendor } });

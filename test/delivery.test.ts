@@ -4,20 +4,13 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
-import type { Provider } from '../src/providers/provider.ts';
 import { dispatchOnce } from '../src/services/dispatch.service.ts';
+import { optOutVendor } from './support/opt-out-vendor.ts';
 import { createTestApp, type TestApp } from './support/test-app.ts';
 
 type Json = Record<string, any>;
 let t: TestApp;
 let statusPath = '';
-const optOutVendor = (): Provider => ({
-  type: 'refuses-opted-out',
-  channel: 'sms',
-  idempotent: false,
-  validateConfig: (c) => c,
-  send: async (_g, ms) => ms.map(() => ({ ok: false, retryable: false, reason: '21610: Attempt to send to unsubscribed recipient', optedOut: true })),
-});
 
 before(async () => {
   t = await createTestApp({ providers: { 'refuses-opted-out': optOutVendor } });

@@ -3,9 +3,9 @@
  * ("please stop texting me"), held for an admin of the project to confirm or dismiss. While one is
  * open, its number gets no broadcasts or scheduled messages from that project.
  */
-import { sql } from 'kysely';
+import { type Selectable, sql } from 'kysely';
 
-import type { Db, Trx } from './database.ts';
+import type { Db, PossibleOptOutTable, Trx } from './database.ts';
 
 export interface PossibleOptOut {
   id: string;
@@ -22,20 +22,7 @@ export interface PossibleOptOut {
   decidedBy: string | null;
 }
 
-type Row = {
-  id: string;
-  seq: string;
-  project_id: string;
-  number: string;
-  message_id: string;
-  text: string;
-  contact_type: 'case' | 'mobile-worker' | null;
-  contact_id: string | null;
-  status: 'open' | 'confirmed' | 'dismissed';
-  created_at: Date;
-  decided_at: Date | null;
-  decided_by: string | null;
-};
+type Row = Selectable<PossibleOptOutTable>;
 
 function toRecord(r: Row): PossibleOptOut {
   return {
