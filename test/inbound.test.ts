@@ -367,3 +367,28 @@ describe('consent ledger', () => {
     assert.ok(csv.body.includes(`"${n}"`));
   });
 });
+
+describe('a number owned in another project', () => {
+  test("is logged in the owner's project; the gateway's project sees only that it was forwarded", async () => {
+    const n = fresh();
+    const owner = (await t.request('POST', '/api/v1/projects/beta/cases', { body: { caseType: 'p', name: 'Owner', properties: { contact_phone_number: n, contact_phone_number_is_verified: '1' } } })).json();
+    assert.equal(owner.contact.phoneStatus, 'two-way');
+    await t.request('PATCH', '/api/v1/projects/alpha', { body: { defaultSmsResponse: 'Alpha says hi' } });
+    await t.request('PATCH', '/api/v1/projects/beta', { body: { defaultSmsResponse: 'Beta says hi' } });
+    await inbound(n, 'When is the clinic?', 'alpha/SMS');
+    await inbound(n, 'STOP', 'alpha/SMS');
+    await settle();
+    const inBeta = (await t.request('GET', '/api/v1/projects/beta/messages?direction=in')).json().items.filter((m: Json) => m.from === n);
+    assert.deepEqual(inBeta.map((m: Json) => [m.text, m.contact?.id ?? null]).reverse(), [['When is the clinic?', owner.id], ['STOP', owner.id]]);
+    const inAlpha = (await t.request('GET', '/api/v1/projects/alpha/messages?direction=in')).json().items.filter((m: Json) => m.from === n);
+    assert.deepEqual(inAlpha.map((m: Json) => [m.text, m.handling, m.contact]), [[null, 'forwarded', null], [null, 'forwarded', null]]);
+    // No automatic reply in beta's words through alpha's gateway; the STOP is confirmed, and the ledger is beta's.
+    const replies = await repliesTo(n);
+    assert.equal(replies.length, 1);
+    assert.match(replies[0] ?? '', /START/);
+    const history = (await t.request('GET', `/api/v1/projects/beta/phone-numbers/${encodeURIComponent(n)}/consent`)).json();
+    assert.deepEqual(history.map((e: Json) => [e.action, e.method, e.contact?.id ?? null]), [['consent-granted', 'api', owner.id], ['opt-out', 'keyword', owner.id]]);
+    await t.request('PATCH', '/api/v1/projects/alpha', { body: { defaultSmsResponse: null } });
+    await t.request('PATCH', '/api/v1/projects/beta', { body: { defaultSmsResponse: null } });
+  });
+});

@@ -123,3 +123,24 @@ test('"No" to a survey question is recorded as the answer, not as an opt-out', a
   assert.equal((await t.request('GET', `${P}/cases/${c.id}`)).json().properties.bednet, 'no');
   assert.equal((await t.request('GET', `${P}/possible-opt-outs`)).json().items.filter((p: Json) => p.number === n).length, 0);
 });
+
+test('a project adds its own words (never removing the defaults); bad lists are refused naming the field', async () => {
+  const patched = await t.request('PATCH', P, { body: { optOutKeywords: [' kwisha ', 'KWISHA', 'basi sasa'], optInKeywords: ['anza'] } });
+  assert.equal(patched.statusCode, 200, patched.body);
+  assert.deepEqual([patched.json().optOutKeywords, patched.json().optInKeywords], [['KWISHA', 'BASI SASA'], ['ANZA']]);
+  const a = fresh();
+  await inbound(a, 'Kwisha!');
+  const b = fresh();
+  await inbound(b, 'basi  sasa');
+  const c = fresh();
+  await inbound(c, 'STOP');
+  await settle();
+  assert.deepEqual([await optedOut(a), await optedOut(b), await optedOut(c)], [true, true, true]);
+  await inbound(a, 'Anza.');
+  await settle();
+  assert.equal(await optedOut(a), false);
+  const bad = await t.request('PATCH', P, { body: { optOutKeywords: ['x'.repeat(41)] } });
+  assert.equal(bad.statusCode, 400);
+  assert.equal(bad.json().error.code, 'VALIDATION_ERROR');
+  await t.request('PATCH', P, { body: { optOutKeywords: [], optInKeywords: [] } });
+});

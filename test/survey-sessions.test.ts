@@ -349,8 +349,9 @@ describe('sessions', () => {
     await inbound(n, 'Kibera');
     await settle();
     // The consent survey went to a one-way holder while nobody owned the number two-way; the join
-    // made the new joinme case its two-way owner, so "Kibera" is that owner's message, not an answer.
-    assert.deepEqual(await inboundHandling(n), ['help', 'registered-case', 'contact']);
+    // made the new joinme case its two-way owner, so "Kibera" is that owner's message, not an answer:
+    // logged in joinme, and clinic, whose gateway carried it, keeps a note that it was forwarded.
+    assert.deepEqual(await inboundHandling(n), ['help', 'registered-case', 'contact', 'forwarded']);
     const ended = await session(started.id);
     assert.equal(ended.status, 'cancelled');
     assert.equal(ended.endCode, 'NO_TWO_WAY_PHONE_NUMBER');

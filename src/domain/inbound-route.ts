@@ -13,8 +13,10 @@ export interface RouteInput {
   optedOut: boolean;
   gatewayWords: { optIn: readonly string[]; optOut: readonly string[] };
   holder: { state: 'one-way' | 'pending' | 'two-way'; ownerType: 'case' | 'mobile-worker'; projectId: string } | null;
-  /** The project the message is handled in (the gateway's, else the holder's). */
+  /** The project the message is handled in (the holder's, else the gateway's): see handlingProject. */
   projectId: string | null;
+  /** The gateway belongs to another project than the one handling the message (forwarded). */
+  forwarded?: boolean;
   defaultSmsResponse: string | null;
   /** The sender has an open survey session (its messages are answers, except `join`). */
   inSurvey?: boolean;
@@ -39,7 +41,29 @@ export function routeInbound(i: RouteInput): InboundRoute {
     return { kind: 'act' };
   }
   if (i.holder?.state === 'two-way') {
-    return i.projectId === i.holder.projectId && i.defaultSmsResponse ? { kind: 'act' } : { kind: 'passive', handling: 'contact' };
+    // A forwarded message gets no automatic reply: the owner's project's text would go out through another project's gateway.
+    return i.projectId === i.holder.projectId && i.defaultSmsResponse && !i.forwarded ? { kind: 'act' } : { kind: 'passive', handling: 'contact' };
   }
   return { kind: 'passive', handling: 'unrecognised' };
+}
+
+/**
+ * The project an inbound message belongs to: a number held (two-way or pending) by a contact is that
+ * contact's project's, whichever project's gateway carried it; otherwise the gateway's project.
+ * When that is not the gateway's own project, the gateway's project sees the message as forwarded.
+ */
+export function handlingProject(gatewayProjectId: string | null, holderProjectId: string | null): { projectId: string | null; forwarded: boolean } {
+  const projectId = holderProjectId ?? gatewayProjectId;
+  return { projectId, forwarded: gatewayProjectId !== null && projectId !== gatewayProjectId };
+}
+
+/** The gateway's and the project's own opt-out and opt-in words, beside the defaults. */
+export function extraWords(
+  gateway: { optOutKeywords: readonly string[]; optInKeywords: readonly string[] } | null | undefined,
+  project: { settings: { optOutKeywords: readonly string[]; optInKeywords: readonly string[] } } | null | undefined,
+): { extraOptOut: string[]; extraOptIn: string[] } {
+  return {
+    extraOptOut: [...(gateway?.optOutKeywords ?? []), ...(project?.settings.optOutKeywords ?? [])],
+    extraOptIn: [...(gateway?.optInKeywords ?? []), ...(project?.settings.optInKeywords ?? [])],
+  };
 }

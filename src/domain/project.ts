@@ -32,6 +32,9 @@ export interface ProjectSettings {
   defaultEmailGateway: string | null;
   /** Translations or rewordings of the texts Rollcall sends, per language. */
   systemTexts: SystemTextOverrides;
+  /** Words the project adds to the opt-out and opt-in keywords (never removing the defaults). */
+  optOutKeywords: readonly string[];
+  optInKeywords: readonly string[];
 }
 
 export interface Project extends ProjectContactSettings {
@@ -57,4 +60,6 @@ export const defaultProjectSettings: ProjectSettings = Object.freeze({
   defaultSmsResponse: null,
   defaultEmailGateway: null,
   systemTexts: {},
+  optOutKeywords: [],
+  optInKeywords: [],
 }) as ProjectSettings;

@@ -6,9 +6,9 @@
  * reply, a survey answer) are returned to be handled one by one. Order per sender is kept: only each sender's oldest message is taken,
  * under the same per-sender lock the one-by-one path uses.
  */
-import { routeInbound } from '../domain/inbound-route.ts';
+import { extraWords, handlingProject, routeInbound } from '../domain/inbound-route.ts';
 import { findGatewaysByIds } from '../store/gateway.store.ts';
-import { findProcessable, type InboundOutcomeRow, markInboundProcessedMany, tryLockSenders } from '../store/inbound.store.ts';
+import { findProcessable, type ForwardedNote, type InboundOutcomeRow, insertForwardedNotes, markInboundProcessedMany, tryLockSenders } from '../store/inbound.store.ts';
 import { findOptedOut } from '../store/opt-out.store.ts';
 import { findHoldersByNumbers } from '../store/phone-entry.store.ts';
 import { findProjectsByIds } from '../store/project.store.ts';
@@ -39,24 +39,27 @@ export async function settlePassive(deps: ServiceDeps, next: ReadonlyArray<{ id:
     const gatewayById = new Map(gateways.map((g) => [g.id, g]));
     const projectIds = messages.flatMap((m) => {
       const g = m.gatewayId ? gatewayById.get(m.gatewayId) : undefined;
-      const p = g?.projectId ?? holders.get(m.from ?? '')?.projectId;
+      const p = handlingProject(g?.projectId ?? null, holders.get(m.from ?? '')?.projectId ?? null).projectId;
       return p ? [p] : [];
     });
     const projects = await findProjectsByIds(trx, projectIds);
     const passive: InboundOutcomeRow[] = [];
+    const notes: ForwardedNote[] = [];
     const act: PassiveResult['act'] = [];
     for (const m of messages) {
       const from = m.from ?? '';
       const g = m.gatewayId ? gatewayById.get(m.gatewayId) : undefined;
       const holder = holders.get(from) ?? null;
-      const projectId = g?.projectId ?? holder?.projectId ?? null;
+      const { projectId, forwarded } = handlingProject(g?.projectId ?? null, holder?.projectId ?? null);
       const project = projectId ? projects.get(projectId) : undefined;
+      const words = extraWords(g, project);
       const route = routeInbound({
         text: m.text ?? '',
         optedOut: optedOut.has(from),
-        gatewayWords: { optIn: g?.optInKeywords ?? [], optOut: g?.optOutKeywords ?? [] },
+        gatewayWords: { optIn: words.extraOptIn, optOut: words.extraOptOut },
         holder,
         projectId,
+        forwarded,
         defaultSmsResponse: project?.settings.defaultSmsResponse ?? null,
         inSurvey: inSurvey.has(from),
         languages: project?.languages ?? ['en'],
@@ -66,9 +69,13 @@ export async function settlePassive(deps: ServiceDeps, next: ReadonlyArray<{ id:
       } else {
         const contact = route.handling === 'contact' && holder ? holder : null;
         passive.push({ id: m.id, handling: route.handling, projectId, contactType: contact?.ownerType ?? null, contactId: contact?.ownerId ?? null });
+        if (forwarded && g) {
+          notes.push({ originalId: m.id, projectId: g.projectId, gatewayId: g.id, gatewayName: g.name, from, to: m.to });
+        }
       }
     }
     await markInboundProcessedMany(trx, passive, now);
+    await insertForwardedNotes(trx, notes, now);
     return { done: passive.length, act };
   });
 }

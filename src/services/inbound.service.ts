@@ -4,13 +4,14 @@
  * `join` is never taken as one) → `join` → default response / unrecognised. Each message is handled in one transaction with its effects
  * (opt-out, ledger events, new contacts, replies), so a crash simply handles it again later.
  */
+import { extraWords, handlingProject } from '../domain/inbound-route.ts';
 import { foldText, isVerificationReply, type JoinRequest, keywordMeaning, OPT_IN_WORD, OPT_OUT_WORD, parseJoin } from '../domain/keywords.ts';
 import { parsePhoneNumber } from '../domain/phone-number.ts';
 import type { Project } from '../domain/project.ts';
 import { systemText, type SystemTextKey } from '../domain/system-texts.ts';
 import type { Trx } from '../store/database.ts';
 import { findGatewayById, type GatewayRecord } from '../store/gateway.store.ts';
-import { countAutoReplies, findInboundById, findNextInbound, markKeywordKept, lockInboundForProcessing, markInboundProcessed, recordInboundFailure } from '../store/inbound.store.ts';
+import { countAutoReplies, findInboundById, findNextInbound, insertForwardedNotes, markKeywordKept, lockInboundForProcessing, markInboundProcessed, recordInboundFailure } from '../store/inbound.store.ts';
 import { insertOutbound, type MessageRecord } from '../store/message.store.ts';
 import { findMobileWorker, findMobileWorkerByUsername, insertMobileWorker } from '../store/mobile-worker.store.ts';
 import { findHolder, type PhoneEntry } from '../store/phone-entry.store.ts';
@@ -43,6 +44,8 @@ interface Context {
   holder: PhoneEntry | null;
   project: Project | null;
   replies: number;
+  /** The gateway is another project's (the number's owner decides the project). */
+  forwarded: boolean;
 }
 
 interface Outcome {
@@ -254,7 +257,7 @@ async function handle(ctx: Context): Promise<Outcome> {
   const text = ctx.message.text ?? '';
   const optedOut = await isOptedOut(ctx.trx, ctx.from);
   const inSurvey = (await findNumbersInSurvey(ctx.trx, [ctx.from])).has(ctx.from);
-  const meaning = classifyReply(text, { languages: ctx.project?.languages ?? ['en'], extraOptOut: ctx.gateway?.optOutKeywords ?? [], extraOptIn: ctx.gateway?.optInKeywords ?? [], optedOut, inSurvey });
+  const meaning = classifyReply(text, { languages: ctx.project?.languages ?? ['en'], ...extraWords(ctx.gateway, ctx.project), optedOut, inSurvey });
   if (meaning === 'possible-opt-out') {
     return holdPossibleOptOut(ctx);
   }
@@ -279,7 +282,7 @@ async function handle(ctx: Context): Promise<Outcome> {
     return handleJoin(ctx, join);
   }
   if (ctx.holder?.state === 'two-way') {
-    const fallback = ctx.project?.id === ctx.holder.projectId ? ctx.project?.settings.defaultSmsResponse : null;
+    const fallback = ctx.project?.id === ctx.holder.projectId && !ctx.forwarded ? ctx.project?.settings.defaultSmsResponse : null;
     if (fallback) {
       await reply(ctx, 'help', {}, { text: fallback });
       return { handling: 'default-response', project: ctx.project, contact: holderContact(ctx) };
@@ -315,10 +318,13 @@ async function processOne(deps: ServiceDeps, id: string, from: string, batch: Ba
     const gatewayId = message.gatewayId;
     const gateway = gatewayId ? await memo(batch.gateways, gatewayId, () => findGatewayById(trx, gatewayId)) : null;
     const holder = await findHolder(trx, from, now);
-    const projectId = gateway?.projectId ?? holder?.projectId ?? null;
+    const { projectId, forwarded } = handlingProject(gateway?.projectId ?? null, holder?.projectId ?? null);
     const project = projectId ? await memo(batch.projects, projectId, () => findProjectById(trx, projectId)) : null;
-    const ctx: Context = { deps, trx, message, gateway, from, now, holder, project, replies: 0 };
+    const ctx: Context = { deps, trx, message, gateway, from, now, holder, project, replies: 0, forwarded };
     const outcome = await handle(ctx);
+    if (forwarded && gateway) {
+      await insertForwardedNotes(trx, [{ originalId: id, projectId: gateway.projectId, gatewayId: gateway.id, gatewayName: gateway.name, from, to: message.to }], now);
+    }
     await markInboundProcessed(trx, id, {
       handling: outcome.handling,
       projectId: outcome.project?.id ?? null,

@@ -38,6 +38,8 @@ export interface ProjectPatch {
   defaultSmsResponse?: string | null | undefined;
   defaultEmailGateway?: string | null | undefined;
   systemTexts?: SystemTextOverrides | undefined;
+  optOutKeywords?: string[] | undefined;
+  optInKeywords?: string[] | undefined;
 }
 
 export interface ProjectView {
@@ -53,6 +55,8 @@ export interface ProjectView {
   defaultSmsResponse: string | null;
   defaultEmailGateway: string | null;
   systemTexts: SystemTextOverrides;
+  optOutKeywords: string[];
+  optInKeywords: string[];
   createdAt: string;
   updatedAt: string;
 }
@@ -71,9 +75,20 @@ export function toProjectView(p: Project): ProjectView {
     defaultSmsResponse: p.settings.defaultSmsResponse,
     defaultEmailGateway: p.settings.defaultEmailGateway,
     systemTexts: p.settings.systemTexts,
+    optOutKeywords: [...p.settings.optOutKeywords],
+    optInKeywords: [...p.settings.optInKeywords],
     createdAt: p.createdAt.toISOString(),
     updatedAt: p.updatedAt.toISOString(),
   };
+}
+
+/** A project's own keywords: trimmed, inner spaces folded, upper-cased, distinct; up to 30 of 1–40 characters. */
+function extraKeywords(field: string, words: readonly string[]): string[] {
+  const out = [...new Set(words.map((w) => w.trim().replace(/\s+/g, ' ').toUpperCase()).filter((w) => w !== ''))];
+  if (out.length > 30 || out.some((w) => w.length > 40)) {
+    throw invalid(field, `${field}: up to 30 words of 1–40 characters.`);
+  }
+  return out;
 }
 
 function invalid(field: string, message: string): AppError {
@@ -205,6 +220,8 @@ export async function patchProject(deps: ServiceDeps, project: Project, patch: P
     defaultSmsResponse: patch.defaultSmsResponse === undefined ? project.settings.defaultSmsResponse : patch.defaultSmsResponse,
     defaultEmailGateway: patch.defaultEmailGateway === undefined ? project.settings.defaultEmailGateway : patch.defaultEmailGateway,
     systemTexts: patch.systemTexts === undefined ? project.settings.systemTexts : patch.systemTexts,
+    optOutKeywords: patch.optOutKeywords === undefined ? project.settings.optOutKeywords : extraKeywords('optOutKeywords', patch.optOutKeywords),
+    optInKeywords: patch.optInKeywords === undefined ? project.settings.optInKeywords : extraKeywords('optInKeywords', patch.optInKeywords),
   };
   const updated = await deps.db.transaction().execute(async (trx) => {
     // Compared with the row as stored (the project passed in may come from a cache).

@@ -204,3 +204,59 @@ export async function markKeywordKept(trx: Trx, id: string, meaning: 'opt-out' |
     .where('id', '=', id)
     .execute();
 }
+
+/** A gateway's project's trace of a message that belongs to another project (its number's owner's). */
+export interface ForwardedNote {
+  originalId: string;
+  projectId: string | null;
+  gatewayId: string;
+  gatewayName: string;
+  from: string;
+  to: string | null;
+}
+
+/**
+ * Records, in each gateway's own project, that a message it carried was handled in the project of
+ * the number's owner: who wrote and when, never the text (it is the other project's).
+ */
+export async function insertForwardedNotes(trx: Trx, notes: readonly ForwardedNote[], now: Date): Promise<void> {
+  if (notes.length === 0) {
+    return;
+  }
+  await trx
+    .insertInto('messages')
+    .values(
+      notes.map((n) => ({
+        project_id: n.projectId,
+        direction: 'in' as const,
+        channel: 'sms' as const,
+        status: 'received' as const,
+        to_address: n.to,
+        from_address: n.from,
+        text: null,
+        subject: null,
+        language: null,
+        gateway_id: n.gatewayId,
+        gateway_name: n.gatewayName,
+        provider_message_id: null,
+        gateway_message_id: null,
+        error_code: null,
+        error_detail: null,
+        contact_type: null,
+        contact_id: null,
+        broadcast_id: null,
+        due_at: null,
+        scheduled_local: null,
+        scheduled_zone: null,
+        lease_until: null,
+        created_by: null,
+        created_at: now,
+        updated_at: now,
+        sent_at: null,
+        processed_at: now,
+        handling: 'forwarded',
+        in_reply_to: n.originalId,
+      })),
+    )
+    .execute();
+}

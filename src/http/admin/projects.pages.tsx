@@ -135,6 +135,13 @@ function MessagingSettings(props: { ctx: PageContext; project: ProjectView; canE
       <fieldset disabled={!props.canEdit} style="border:0;padding:0;margin:0">
         <Field label="Help text" name="helpText" value={props.project.helpText} help="Sent when someone texts HELP or INFO." />
         <Field label="Default SMS response" name="defaultSmsResponse" value={props.project.defaultSmsResponse} help="Sent to a registered (two-way) contact whose message nothing else handled. Blank: no reply." />
+        <Field
+          label="Extra opt-out words"
+          name="optOutKeywords"
+          value={props.project.optOutKeywords.join(', ')}
+          help="Words people in this program use to stop messages, comma-separated (for example KWISHA). STOP and the words of the project's languages always work."
+        />
+        <Field label="Extra opt-in words" name="optInKeywords" value={props.project.optInKeywords.join(', ')} help="Words that start messages again, comma-separated. START always works." />
         <label>
           <input type="checkbox" name="caseEnabled" value="1" checked={reg.caseEnabled} /> Case self-registration: texting <code safe>{`join ${props.project.name}`}</code> creates a case
         </label>
@@ -286,6 +293,8 @@ export function registerProjectPages(app: FastifyInstance, deps: AdminDeps): voi
       await patchProject(s, project, {
         helpText: v('helpText') || null,
         defaultSmsResponse: v('defaultSmsResponse') || null,
+        optOutKeywords: v('optOutKeywords').split(','),
+        optInKeywords: v('optInKeywords').split(','),
         selfRegistration: {
           caseEnabled: v('caseEnabled') === '1',
           caseType: v('caseType') || null,

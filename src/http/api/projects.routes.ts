@@ -75,6 +75,8 @@ export function registerProjectRoutes(app: FastifyInstance, deps: ServiceDeps): 
           helpText: z.string().max(1600).nullable().optional(),
           defaultSmsResponse: z.string().max(1600).nullable().optional(),
           defaultEmailGateway: z.string().max(64).nullable().optional(),
+          optOutKeywords: z.array(z.string().max(40)).max(30).optional(),
+          optInKeywords: z.array(z.string().max(40)).max(30).optional(),
           systemTexts: z
             .record(z.string().regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/), z.partialRecord(z.enum(Object.keys(SYSTEM_TEXTS) as [SystemTextKey, ...SystemTextKey[]]), z.string().min(1).max(1600)))
             .optional(),
