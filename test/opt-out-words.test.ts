@@ -77,7 +77,7 @@ test('"please stop texting me" is held as a possible opt-out: broadcasts wait un
   assert.equal(await optedOut(n), false, 'not an opt-out by itself');
   const held = (await t.request('GET', `${P}/possible-opt-outs?status=open`)).json().items.filter((p: Json) => p.number === n);
   assert.equal(held.length, 1);
-  assert.deepEqual([held[0].text, held[0].contact], ['please stop texting me', { type: 'case', id: c.id }]);
+  assert.deepEqual([held[0].text, held[0].contact], ['please stop texting me', { type: 'case', id: c.id, name: 'Case' }]);
 
   await broadcastTo(c.id);
   const failed = (await t.request('GET', `${P}/messages?caseId=${c.id}&direction=out`)).json().items;

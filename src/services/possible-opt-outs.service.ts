@@ -16,7 +16,7 @@ export interface PossibleOptOutView {
   number: string;
   text: string;
   messageId: string;
-  contact: { type: 'case' | 'mobile-worker'; id: string } | null;
+  contact: { type: 'case' | 'mobile-worker'; id: string; name: string | null } | null;
   status: PossibleOptOut['status'];
   createdAt: string;
   decidedAt: string | null;
@@ -29,7 +29,7 @@ function toView(p: PossibleOptOut): PossibleOptOutView {
     number: p.number,
     text: p.text,
     messageId: p.messageId,
-    contact: p.contactType && p.contactId ? { type: p.contactType, id: p.contactId } : null,
+    contact: p.contactType && p.contactId ? { type: p.contactType, id: p.contactId, name: p.contactName ?? null } : null,
     status: p.status,
     createdAt: p.createdAt.toISOString(),
     decidedAt: p.decidedAt ? p.decidedAt.toISOString() : null,

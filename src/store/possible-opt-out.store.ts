@@ -20,6 +20,8 @@ export interface PossibleOptOut {
   createdAt: Date;
   decidedAt: Date | null;
   decidedBy: string | null;
+  /** The contact's name (a case) or username (a mobile worker) when listed. */
+  contactName?: string | null;
 }
 
 type Row = Selectable<PossibleOptOutTable>;
@@ -49,16 +51,22 @@ export async function insertPossibleOptOut(trx: Trx, p: Pick<PossibleOptOut, 'pr
     .execute();
 }
 
-/** Newest first; `status` filters (Default: all). */
+/** Newest first, with the contact's name; `status` filters (Default: all). */
 export async function listPossibleOptOuts(db: Db, projectId: string, q: { status?: PossibleOptOut['status'] | undefined; beforeSeq?: string | undefined; limit: number }): Promise<PossibleOptOut[]> {
-  let query = db.selectFrom('possible_opt_outs').selectAll().where('project_id', '=', projectId);
+  let query = db
+    .selectFrom('possible_opt_outs as p')
+    .leftJoin('cases as c', (j) => j.onRef('c.id', '=', 'p.contact_id').on('p.contact_type', '=', 'case').onRef('c.project_id', '=', 'p.project_id'))
+    .leftJoin('mobile_workers as w', (j) => j.onRef('w.id', '=', 'p.contact_id').on('p.contact_type', '=', 'mobile-worker').onRef('w.project_id', '=', 'p.project_id'))
+    .selectAll('p')
+    .select((eb) => eb.fn.coalesce('c.name', 'w.username').as('contact_name'))
+    .where('p.project_id', '=', projectId);
   if (q.status) {
-    query = query.where('status', '=', q.status);
+    query = query.where('p.status', '=', q.status);
   }
   if (q.beforeSeq) {
-    query = query.where('seq', '<', q.beforeSeq);
+    query = query.where('p.seq', '<', q.beforeSeq);
   }
-  return (await query.orderBy('seq', 'desc').limit(q.limit).execute()).map(toRecord);
+  return (await query.orderBy('p.seq', 'desc').limit(q.limit).execute()).map((r) => ({ ...toRecord(r), contactName: r.contact_name }));
 }
 
 export async function findPossibleOptOut(db: Db, projectId: string, id: string): Promise<PossibleOptOut | null> {

@@ -23,7 +23,11 @@ function contactLink(project: Project, p: PossibleOptOutView): JSX.Element {
     return <span class="muted">not a contact of this project</span>;
   }
   const path = p.contact.type === 'case' ? 'cases' : 'mobile-workers';
-  return <a href={`/ui/p/${project.name}/${path}/${p.contact.id}`}>{p.contact.type === 'case' ? 'case' : 'mobile worker'}</a>;
+  return (
+    <a href={`/ui/p/${project.name}/${path}/${p.contact.id}`} safe>
+      {p.contact.name ?? (p.contact.type === 'case' ? 'case' : 'mobile worker')}
+    </a>
+  );
 }
 
 function PossibleOptOutsPage(props: { ctx: PageContext; project: Project; items: PossibleOptOutView[]; notice: string | null; isAdmin: boolean }): JSX.Element {
