@@ -49,7 +49,7 @@ function textFromTester(page: Page, from: string, text: string): Promise<void> {
 }
 
 test('build a two-question survey, start it for a case, answer it in the SMS tester, see the answers saved', async () => {
-  const c = (await t.request('POST', '/api/v1/projects/clinic/cases', { body: { caseType: 'patient', name: 'Amina', properties: { contact_phone_number: '+254712000777' } } })).json();
+  const c = (await t.request('POST', '/api/v1/projects/clinic/cases', { body: { caseType: 'patient', name: 'Amina', properties: { contact_phone_number: '+254712000777', contact_phone_number_is_verified: '1' } } })).json();
   const page = await signedIn();
 
   await page.goto(`${base}/ui/p/clinic/cases`);
