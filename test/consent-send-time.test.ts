@@ -9,6 +9,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
+import { sql } from 'kysely';
+
 import { dispatchOnce } from '../src/services/dispatch.service.ts';
 import { processInbound } from '../src/services/inbound.service.ts';
 import { optOutVendor } from './support/opt-out-vendor.ts';
@@ -312,6 +314,36 @@ describe('a consent grant raced against a STOP', () => {
       assert.deepEqual((await history(n)).map(([a]) => a).sort(), ['consent-granted', 'opt-out'], `run ${i}`);
       const m = await send({ recipient: { caseId: c.id } });
       assert.equal(m.errorCode, 'PHONE_NUMBER_OPTED_OUT');
+    }
+  });
+});
+
+describe('a STOP whose handling keeps failing', () => {
+  test('still opts the number out when the message is closed after three failed tries', async () => {
+    // Fault injection in the database: every automatic reply fails to insert, so the full STOP
+    // handling (which queues the confirmation) fails each time; the opt-out alone must still hold.
+    await sql`create function fail_replies() returns trigger language plpgsql as $$
+      begin
+        if new.direction = 'out' and new.in_reply_to is not null then
+          raise exception 'injected failure of the reply insert';
+        end if;
+        return new;
+      end $$`.execute(t.deps.db);
+    await sql`create trigger fail_replies before insert on messages for each row execute function fail_replies()`.execute(t.deps.db);
+    try {
+      const n = usNumber();
+      await inbound(n, 'STOP');
+      for (let i = 0; i < 3; i++) {
+        await processInbound(t.deps, 50);
+      }
+      const lookup = (await t.request('GET', `${P}/phone-numbers/${encodeURIComponent(n)}`)).json();
+      assert.equal(lookup.optedOut, true);
+      const stored = (await t.request('GET', `${P}/messages?direction=in`)).json().items.find((m: Json) => m.from === n);
+      assert.match(stored.handling, /^opt-out \(kept after failed: .*injected failure/);
+      assert.deepEqual(await history(n), [['opt-out', 'keyword']]);
+    } finally {
+      await sql`drop trigger fail_replies on messages`.execute(t.deps.db);
+      await sql`drop function fail_replies()`.execute(t.deps.db);
     }
   });
 });
