@@ -292,7 +292,6 @@ async function changeCaseInTransaction(trx: Trx, deps: ServiceDeps, project: Pro
     },
     now,
   );
-  await recordConsentChange(trx, deps, updated, readCaseContact(current.properties, project).smsConsent, reading, ctx);
   let state: CaseWithEntry['entryState'];
   if (updated.closed || updated.deleted) {
     await releaseOwner(trx, 'case', caseId, registryOptions(deps));
@@ -300,6 +299,9 @@ async function changeCaseInTransaction(trx: Trx, deps: ServiceDeps, project: Pro
   } else {
     state = await syncEntry(trx, deps, updated, reading);
   }
+  // After the registry, as imports do: the number's registry lock, then its consent lock, in every
+  // transaction, so two of them never wait for each other in opposite orders.
+  await recordConsentChange(trx, deps, updated, readCaseContact(current.properties, project).smsConsent, reading, ctx);
   return toCaseView(updated, state, project, reading);
 }
 
