@@ -18,6 +18,39 @@ export interface NewInbound {
   gatewayMessageId: string | null;
 }
 
+/** The messages row of an inbound message: what arrived, nothing handled yet. */
+function inboundRow(r: Omit<NewInbound, 'text'> & { text: string | null }) {
+  return {
+    project_id: r.projectId,
+    direction: 'in' as const,
+    channel: r.channel,
+    status: 'received' as const,
+    to_address: r.to,
+    from_address: r.from,
+    text: r.text,
+    subject: null,
+    language: null,
+    gateway_id: r.gatewayId,
+    gateway_name: r.gatewayName,
+    provider_message_id: r.gatewayMessageId,
+    gateway_message_id: r.gatewayMessageId,
+    error_code: null,
+    error_detail: null,
+    contact_type: null,
+    contact_id: null,
+    broadcast_id: null,
+    due_at: null,
+    scheduled_local: null,
+    scheduled_zone: null,
+    lease_until: null,
+    created_by: null,
+    sent_at: null,
+    processed_at: null,
+    handling: null,
+    in_reply_to: null,
+  };
+}
+
 /** Inserts inbound rows in one statement; a repeated (gateway, message id) is skipped. Returns how many were new. */
 export async function insertInboundMany(trx: Trx, rows: readonly NewInbound[]): Promise<number> {
   if (rows.length === 0) {
@@ -25,37 +58,7 @@ export async function insertInboundMany(trx: Trx, rows: readonly NewInbound[]): 
   }
   const result = await trx
     .insertInto('messages')
-    .values(
-      rows.map((r) => ({
-        project_id: r.projectId,
-        direction: 'in' as const,
-        channel: r.channel,
-        status: 'received' as const,
-        to_address: r.to,
-        from_address: r.from,
-        text: r.text,
-        subject: null,
-        language: null,
-        gateway_id: r.gatewayId,
-        gateway_name: r.gatewayName,
-        provider_message_id: r.gatewayMessageId,
-        gateway_message_id: r.gatewayMessageId,
-        error_code: null,
-        error_detail: null,
-        contact_type: null,
-        contact_id: null,
-        broadcast_id: null,
-        due_at: null,
-        scheduled_local: null,
-        scheduled_zone: null,
-        lease_until: null,
-        created_by: null,
-        sent_at: null,
-        processed_at: null,
-        handling: null,
-        in_reply_to: null,
-      })),
-    )
+    .values(rows.map(inboundRow))
     .onConflict((oc) => oc.columns(['gateway_id', 'gateway_message_id']).where('direction', '=', 'in').where('gateway_message_id', 'is not', null).doNothing())
     .executeTakeFirst();
   return Number(result.numInsertedOrUpdatedRows ?? 0);
@@ -227,32 +230,9 @@ export async function insertForwardedNotes(trx: Trx, notes: readonly ForwardedNo
     .insertInto('messages')
     .values(
       notes.map((n) => ({
-        project_id: n.projectId,
-        direction: 'in' as const,
-        channel: 'sms' as const,
-        status: 'received' as const,
-        to_address: n.to,
-        from_address: n.from,
-        text: null,
-        subject: null,
-        language: null,
-        gateway_id: n.gatewayId,
-        gateway_name: n.gatewayName,
-        provider_message_id: null,
-        gateway_message_id: null,
-        error_code: null,
-        error_detail: null,
-        contact_type: null,
-        contact_id: null,
-        broadcast_id: null,
-        due_at: null,
-        scheduled_local: null,
-        scheduled_zone: null,
-        lease_until: null,
-        created_by: null,
+        ...inboundRow({ projectId: n.projectId, channel: 'sms', from: n.from, to: n.to, text: null, gatewayId: n.gatewayId, gatewayName: n.gatewayName, gatewayMessageId: null }),
         created_at: now,
         updated_at: now,
-        sent_at: null,
         processed_at: now,
         handling: 'forwarded',
         in_reply_to: n.originalId,
