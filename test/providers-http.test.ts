@@ -106,7 +106,8 @@ test('a wrong Kannel password fails permanently; Kannel down is retried; no secr
   fake.answers.push({ status: 403, body: `Authorization failed for sendsms (password=${PASSWORD})` });
   const m = await sendToCase(t, 'kan', kase.id, 'Will fail');
   assert.deepEqual([m.status, m.errorCode], ['failed', 'GATEWAY_ERROR']);
-  assert.match(m.errorDetail, /^HTTP 403: Authorization failed for sendsms \(password=\[redacted\]\)$/);
+  // A plain-text answer is never kept (it could be any internal page): the status only.
+  assert.equal(m.errorDetail, 'HTTP 403: Forbidden');
   fake.answers.push({ status: 503, body: 'Sending failed.' });
   assert.equal((await sendToCase(t, 'kan', kase.id, 'Later')).status, 'queued');
   await assertNoSecrets(t, 'kan', 'KANNEL', kase.id, logs.text(), [PASSWORD, HOOK_SECRET]);

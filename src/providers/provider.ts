@@ -5,7 +5,7 @@
  * credentials, content refused), and always return the vendor's message id on success.
  */
 import type { Channel } from '../domain/gateway.ts';
-import type { Db } from '../store/database.ts';
+import type { HostPolicy } from './outbound-hosts.ts';
 
 export interface OutboundMessage {
   /** Our message id; idempotent providers use it to recognise a resend. */
@@ -43,8 +43,28 @@ export interface GatewayRuntime {
   replyToNumber: string | null;
 }
 
+/** A message the test providers "sent", as their outbox keeps it. */
+export interface OutboxRecord {
+  messageId: string;
+  to: string;
+  text: string;
+  subject: string | null;
+  providerMessageId: string;
+}
+
+/** Where the test providers record what they send (the test_outbox table, in the store). */
+export interface OutboxPort {
+  /**
+   * Records the messages once each; returns message id → provider id for all of them (a message
+   * recorded before keeps its first provider id).
+   */
+  record(gatewayId: string, entries: readonly OutboxRecord[]): Promise<Map<string, string>>;
+}
+
 export interface ProviderDeps {
-  db: Db;
+  outbox: OutboxPort;
+  /** Which hosts vendor calls may reach (ROLLCALL_ALLOW_PRIVATE_GATEWAY_HOSTS). */
+  hosts: HostPolicy;
 }
 
 /** A webhook request as the provider sees it. */
@@ -132,6 +152,11 @@ export interface Provider {
   readonly sendGroupSize?: number | undefined;
   /** Default messages per second when the gateway sets none (undefined: unlimited). */
   readonly defaultRatePerSecond?: number | undefined;
+  /**
+   * Where requests carrying the config's secrets go (scheme, host and port; Default: nowhere). An
+   * edit that changes it must enter the secrets again, so they are never sent to a new host unasked.
+   */
+  destination?(config: Record<string, unknown>): string;
   /** Validates and normalises the config when a gateway is created or edited; throws a message. */
   validateConfig(config: Record<string, unknown>): Record<string, unknown>;
   /** Sends messages; one outcome per message, in order. Must not throw for a per-message failure. */

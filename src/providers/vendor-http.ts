@@ -1,77 +1,183 @@
 /**
- * @module providers/vendor-http — small helpers the HTTP vendor providers share: one request with a
- * timeout whose outcome is sorted into answered / unreachable, Retry-After, config field readers,
- * a constant-time compare, redaction of secrets from vendor words, and a bounded parallel map.
- * Nothing here knows a particular vendor.
+ * @module providers/vendor-http — the one way HTTP vendor providers call a vendor: a request under
+ * the outbound host policy (outbound-hosts.ts) with a timeout, whose outcome is answered,
+ * unreachable or refused; the one table of which failures are retried; Retry-After; a bounded
+ * parallel map. Nothing here knows a particular vendor.
+ *
+ * Retried: no answer (network error, timeout) and HTTP 408, 425, 429 and 5xx. Every other status
+ * (400, 401, 403, 404, 422, …, and 3xx, since redirects are not followed) is permanent, and so is a
+ * host the policy refuses.
  */
-import { timingSafeEqual } from 'node:crypto';
+import http from 'node:http';
+import https from 'node:https';
+
+import { checkedLookup, HostRefusedError, type HostPolicy, literalHostRefusal } from './outbound-hosts.ts';
+import type { SendOutcome } from './provider.ts';
 
 /** Default time to wait for a vendor's answer, in ms (Default: 15 s). */
 export const DEFAULT_TIMEOUT_MS = 15_000;
 
-export type VendorReply =
-  | { kind: 'answered'; status: number; headers: Headers; body: unknown; text: string }
-  | { kind: 'unreachable'; reason: string };
+/** Per-message vendor calls made at once by the providers that call once per message. */
+export const VENDOR_CALLS_AT_ONCE = 4;
 
-/** Sends one request; never throws. The body is parsed as JSON when it is JSON. */
-export async function callVendor(url: string, init: { method: string; headers: Record<string, string>; body?: string; timeoutMs: number }): Promise<VendorReply> {
-  try {
-    const res = await fetch(url, { method: init.method, headers: init.headers, body: init.body ?? null, signal: AbortSignal.timeout(init.timeoutMs), redirect: 'manual' });
-    const text = await res.text();
-    let body: unknown = null;
-    try {
-      body = text ? JSON.parse(text) : null;
-    } catch {
-      body = null;
-    }
-    return { kind: 'answered', status: res.status, headers: res.headers, body, text };
-  } catch (raw) {
-    const err = raw as Error & { cause?: { code?: string } };
-    if (err.name === 'TimeoutError' || err.name === 'AbortError') {
-      return { kind: 'unreachable', reason: `no answer within ${init.timeoutMs} ms` };
-    }
-    // fetch's own message is "fetch failed"; the cause names the network error (ECONNREFUSED …).
-    return { kind: 'unreachable', reason: err.cause?.code ?? err.message };
+/** At most this much of an answer is read (vendors answer a send in a few hundred bytes). */
+const MAX_ANSWER_BYTES = 64 * 1024;
+
+export type VendorReply =
+  /** `json` is the parsed body when it is JSON, else null; `text` is at most 64 KiB of it. */
+  | { kind: 'answered'; status: number; headers: Headers; text: string; json: unknown }
+  | { kind: 'unreachable'; reason: string }
+  | { kind: 'refused'; reason: string };
+
+export interface VendorRequest {
+  method: 'GET' | 'POST';
+  headers: Record<string, string>;
+  body?: string | undefined;
+  timeoutMs: number;
+}
+
+const agents = new Map<string, http.Agent>();
+
+/** Keep-alive agents per policy and scheme; their sockets only ever reach checked addresses. */
+function agentFor(policy: HostPolicy, secure: boolean): http.Agent {
+  const key = `${policy.allowPrivate}:${secure}`;
+  let agent = agents.get(key);
+  if (!agent) {
+    const options = { keepAlive: true, maxSockets: 16, lookup: checkedLookup(policy) };
+    agent = secure ? new https.Agent(options) : new http.Agent(options);
+    agents.set(key, agent);
   }
+  return agent;
+}
+
+function toHeaders(raw: http.IncomingHttpHeaders): Headers {
+  const out = new Headers();
+  for (const [k, v] of Object.entries(raw)) {
+    for (const one of Array.isArray(v) ? v : v === undefined ? [] : [v]) {
+      out.append(k, one);
+    }
+  }
+  return out;
+}
+
+function parsed(text: string): unknown {
+  try {
+    return text ? JSON.parse(text) : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Sends one request; never throws. The reason of an unreachable vendor names the error kind only
+ * (never the URL, which may carry credentials in its query).
+ */
+export function callVendor(policy: HostPolicy, url: string, init: VendorRequest): Promise<VendorReply> {
+  return new Promise((resolve) => {
+    let target: URL;
+    try {
+      target = new URL(url);
+    } catch {
+      resolve({ kind: 'refused', reason: 'The gateway URL is not a valid http(s) URL.' });
+      return;
+    }
+    const literal = literalHostRefusal(policy, target.hostname);
+    if (literal) {
+      resolve({ kind: 'refused', reason: literal.message });
+      return;
+    }
+    const secure = target.protocol === 'https:';
+    const headers = { ...init.headers, ...(init.body === undefined ? {} : { 'content-length': String(Buffer.byteLength(init.body)) }) };
+    const req = (secure ? https : http).request(target, { method: init.method, headers, agent: agentFor(policy, secure), lookup: checkedLookup(policy) });
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      req.destroy();
+    }, init.timeoutMs);
+    const fail = (err: Error & { code?: string }) => {
+      clearTimeout(timer);
+      if (err instanceof HostRefusedError) {
+        resolve({ kind: 'refused', reason: err.message });
+      } else if (timedOut) {
+        resolve({ kind: 'unreachable', reason: `no answer within ${init.timeoutMs} ms` });
+      } else {
+        resolve({ kind: 'unreachable', reason: `network error: ${err.code ?? err.name}` });
+      }
+    };
+    req.on('error', fail);
+    req.on('response', (res) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      let finished = false;
+      const done = () => {
+        if (finished) {
+          return;
+        }
+        finished = true;
+        clearTimeout(timer);
+        const text = Buffer.concat(chunks).toString('utf8');
+        resolve({ kind: 'answered', status: res.statusCode ?? 0, headers: toHeaders(res.headers), text, json: parsed(text) });
+      };
+      res.on('data', (chunk: Buffer) => {
+        if (size < MAX_ANSWER_BYTES) {
+          chunks.push(chunk.subarray(0, MAX_ANSWER_BYTES - size));
+          size += chunk.length;
+          if (size >= MAX_ANSWER_BYTES) {
+            res.destroy();
+            done();
+          }
+        }
+      });
+      res.on('end', done);
+      res.on('error', fail);
+    });
+    req.end(init.body);
+  });
+}
+
+/** The standard words for an HTTP status ("Service Unavailable"), kept when a vendor gives none. */
+export function statusText(status: number): string {
+  return http.STATUS_CODES[status] ?? 'no details';
+}
+
+/** The one table: statuses worth trying again later. */
+export function isRetryableStatus(status: number): boolean {
+  return status === 408 || status === 425 || status === 429 || (status >= 500 && status <= 599);
 }
 
 /** Retry-After (seconds or an HTTP date) in ms; undefined when absent or unreadable. */
 export function retryAfterMs(headers: Headers, now = Date.now()): number | undefined {
-  const raw = headers.get('retry-after');
+  const raw = headers.get('retry-after')?.trim();
   if (!raw) {
     return undefined;
   }
-  if (/^\d+$/.test(raw.trim())) {
-    return Number(raw.trim()) * 1000;
+  if (/^\d+$/.test(raw)) {
+    return Number(raw) * 1000;
   }
   const at = Date.parse(raw);
   return Number.isNaN(at) ? undefined : Math.max(0, at - now);
+}
+
+/** The outcome of an HTTP failure status, by the table; Retry-After is honoured on a retried one. */
+export function httpFailure(status: number, headers: Headers, reason: string): SendOutcome {
+  const retryable = isRetryableStatus(status);
+  const after = retryable ? retryAfterMs(headers) : undefined;
+  return { ok: false, retryable, reason, ...(after === undefined ? {} : { retryAfterMs: after }) };
+}
+
+/** The outcome when there was no answer: retried, unless the host policy refused the host. */
+export function noAnswer(vendor: string, reply: Extract<VendorReply, { kind: 'unreachable' | 'refused' }>): SendOutcome {
+  return reply.kind === 'refused'
+    ? { ok: false, retryable: false, reason: reply.reason }
+    : { ok: false, retryable: true, reason: `${vendor} could not be reached (${reply.reason}).` };
 }
 
 export function basicAuth(user: string, password: string): string {
   return `Basic ${Buffer.from(`${user}:${password}`, 'utf8').toString('base64')}`;
 }
 
-/** Equal strings in time independent of where they differ (lengths may leak, contents do not). */
-export function safeEqual(a: string, b: string): boolean {
-  const x = Buffer.from(a, 'utf8');
-  const y = Buffer.from(b, 'utf8');
-  return x.length === y.length && timingSafeEqual(x, y);
-}
-
-/** Replaces every secret value in vendor words (some vendors echo what they were sent). */
-export function redact(text: string, secrets: readonly (string | undefined)[]): string {
-  let out = text;
-  for (const s of secrets) {
-    if (s && s.length >= 4) {
-      out = out.split(s).join('[redacted]');
-    }
-  }
-  return out;
-}
-
-/** Maps with at most `limit` calls in flight, keeping order. */
-export async function mapLimited<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+/** Runs `fn` over `items` with at most `limit` calls at a time, keeping the order of results. */
+export async function mapPool<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
   const out = new Array<R>(items.length);
   let next = 0;
   const worker = async () => {
@@ -82,87 +188,4 @@ export async function mapLimited<T, R>(items: readonly T[], limit: number, fn: (
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
   return out;
-}
-
-/** Reads a flat config object field by field, collecting the keys it saw to refuse unknown ones. */
-export class ConfigReader {
-  private readonly seen = new Set<string>();
-  constructor(
-    private readonly config: Record<string, unknown>,
-    private readonly vendor: string,
-  ) {}
-
-  /** A text field; blank counts as absent. `pattern` says what it must look like. */
-  text(key: string, opts: { required: boolean; pattern?: RegExp; hint?: string; max?: number }): string | undefined {
-    this.seen.add(key);
-    const raw = this.config[key];
-    if (raw === undefined || raw === null || (typeof raw === 'string' && raw.trim() === '')) {
-      if (opts.required) {
-        throw new Error(`${this.vendor} config: ${key} is required${opts.hint ? ` (${opts.hint})` : ''}.`);
-      }
-      return undefined;
-    }
-    if (typeof raw !== 'string') {
-      throw new Error(`${this.vendor} config: ${key} must be text.`);
-    }
-    const value = raw.trim();
-    if (value.length > (opts.max ?? 500) || (opts.pattern && !opts.pattern.test(value))) {
-      throw new Error(`${this.vendor} config: ${key} is not valid${opts.hint ? `; ${opts.hint}` : ''}.`);
-    }
-    return value;
-  }
-
-  /** An http(s) URL without credentials in it; trailing slashes are dropped. */
-  url(key: string, fallback: string): string {
-    const value = this.text(key, { required: false, max: 2000 });
-    if (value === undefined) {
-      return fallback;
-    }
-    let u: URL;
-    try {
-      u = new URL(value);
-    } catch {
-      throw new Error(`${this.vendor} config: ${key} must be an http(s) URL such as ${fallback}.`);
-    }
-    if ((u.protocol !== 'https:' && u.protocol !== 'http:') || u.username || u.password || u.search || u.hash) {
-      throw new Error(`${this.vendor} config: ${key} must be an http(s) URL such as ${fallback}, without credentials, query or fragment.`);
-    }
-    return value.replace(/\/+$/, '');
-  }
-
-  /** A whole number (a JSON number or digits as text, as forms send them). */
-  integer(key: string, opts: { min: number; max: number; fallback: number }): number {
-    this.seen.add(key);
-    const raw = this.config[key];
-    if (raw === undefined || raw === null || raw === '') {
-      return opts.fallback;
-    }
-    const n = typeof raw === 'string' && /^\d+$/.test(raw.trim()) ? Number(raw.trim()) : raw;
-    if (typeof n !== 'number' || !Number.isInteger(n) || n < opts.min || n > opts.max) {
-      throw new Error(`${this.vendor} config: ${key} must be a whole number from ${opts.min} to ${opts.max}.`);
-    }
-    return n;
-  }
-
-  /** Throws when the config holds keys no reader asked for. */
-  refuseUnknown(): void {
-    const unknown = Object.keys(this.config).filter((k) => !this.seen.has(k));
-    if (unknown.length) {
-      throw new Error(`Unknown config field for a ${this.vendor} gateway: ${unknown.join(', ')}. Known fields: ${[...this.seen].join(', ')}.`);
-    }
-  }
-}
-
-/** A form field as the HTTP layer parsed it: the first value of a repeated field, else the text. */
-export function formField(body: Record<string, unknown>, key: string): string | undefined {
-  const v = body[key];
-  if (Array.isArray(v)) {
-    return typeof v[0] === 'string' ? v[0] : undefined;
-  }
-  return typeof v === 'string' ? v : undefined;
-}
-
-/** The parsed body as a plain object of form fields, or null when it is not one. */
-export function formBody(body: unknown): Record<string, unknown> | null {
-  return body && typeof body === 'object' && !Array.isArray(body) ? (body as Record<string, unknown>) : null;
 }

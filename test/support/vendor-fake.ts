@@ -5,6 +5,19 @@
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
+import { hostPolicy } from '../../src/providers/outbound-hosts.ts';
+import type { ProviderDeps } from '../../src/providers/provider.ts';
+
+/** Provider deps for unit tests against fakes on 127.0.0.1: private hosts allowed, no outbox. */
+export const localVendorDeps: ProviderDeps = {
+  hosts: hostPolicy(true),
+  outbox: {
+    record: async () => {
+      throw new Error('vendor providers keep no outbox');
+    },
+  },
+};
+
 export interface RecordedRequest {
   method: string;
   /** Path and query, as sent. */

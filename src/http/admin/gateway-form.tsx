@@ -75,7 +75,7 @@ export function configFromForm(fields: readonly ConfigField[], body: unknown): R
   return config;
 }
 
-function FieldInput(props: { f: ConfigField; value: string; stored: boolean; describedBy: string }): JSX.Element {
+function FieldInput(props: { f: ConfigField; value: string; stored: boolean; reenter: boolean; describedBy: string }): JSX.Element {
   const { f } = props;
   const id = inputId(f.key);
   const name = inputName(f.key);
@@ -87,8 +87,9 @@ function FieldInput(props: { f: ConfigField; value: string; stored: boolean; des
         type="password"
         autocomplete="new-password"
         value=""
-        placeholder={props.stored ? '•••••• stored — leave blank to keep' : (f.placeholder ?? '')}
-        required={f.required && !props.stored}
+        placeholder={props.reenter ? 'enter it again' : props.stored ? '•••••• stored — leave blank to keep' : (f.placeholder ?? '')}
+        required={props.reenter || (f.required && !props.stored)}
+        aria-invalid={props.reenter ? 'true' : undefined}
         aria-describedby={props.describedBy}
       />
     );
@@ -129,21 +130,29 @@ function FieldInput(props: { f: ConfigField; value: string; stored: boolean; des
   );
 }
 
-/** The provider's config inputs, in the provider's order, each with its label and help. */
-export function ConfigInputs(props: { fields: readonly ConfigField[]; values: ConfigFormValues; storedSecrets?: readonly string[] }): JSX.Element {
+/**
+ * The provider's config inputs, in the provider's order, each with its label and help. `reenter`
+ * names stored secrets the last edit must give again (its destination changed): they are marked.
+ */
+export function ConfigInputs(props: { fields: readonly ConfigField[]; values: ConfigFormValues; storedSecrets?: readonly string[]; reenter?: readonly string[] }): JSX.Element {
   return (
     <>
       {props.fields.map((f) => {
         const id = inputId(f.key);
         const stored = (props.storedSecrets ?? []).includes(f.key);
-        const help = stored ? `${f.help} A value is stored; leave this blank to keep it.` : f.help;
+        const reenter = (props.reenter ?? []).includes(f.key);
+        const help = reenter
+          ? `${f.help} Enter it again: the gateway now sends to another host, so the stored value is not sent there unasked.`
+          : stored
+            ? `${f.help} A value is stored; leave this blank to keep it.`
+            : f.help;
         return (
           <div class="config-field">
             <label for={id}>
               <span safe>{f.label}</span>
               {f.required ? <span class="muted"> (required)</span> : ''}
             </label>
-            <FieldInput f={f} value={props.values[f.key] ?? ''} stored={stored} describedBy={`${id}-help`} />
+            <FieldInput f={f} value={props.values[f.key] ?? ''} stored={stored} reenter={reenter} describedBy={`${id}-help`} />
             <p class="help" id={`${id}-help`} safe>
               {help}
             </p>

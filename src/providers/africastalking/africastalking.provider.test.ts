@@ -6,12 +6,12 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
-import { closedPortUrl, type FakeAnswer, startVendorFake, type VendorFake } from '../../../test/support/vendor-fake.ts';
+import { closedPortUrl, localVendorDeps, type FakeAnswer, startVendorFake, type VendorFake } from '../../../test/support/vendor-fake.ts';
 import type { GatewayRuntime, SendOutcome } from '../provider.ts';
 import { createAfricasTalkingProvider } from './africastalking.provider.ts';
 
 const API_KEY = 'atsk_0123456789abcdefSECRET';
-const provider = createAfricasTalkingProvider();
+const provider = createAfricasTalkingProvider(localVendorDeps);
 let fake: VendorFake;
 
 before(async () => {
@@ -42,8 +42,8 @@ const sendCases: { name: string; answer: FakeAnswer; expect: Partial<SendOutcome
   { name: '502 RejectedByGateway is permanent', answer: answer(502, 'RejectedByGateway'), expect: { ok: false, retryable: false } },
   { name: 'an unknown 5xx code is retried', answer: answer(599, 'Mystery'), expect: { ok: false, retryable: true } },
   { name: 'no recipient accepted', answer: { status: 201, body: { SMSMessageData: { Message: 'InvalidSenderId', Recipients: [] } } }, expect: { ok: false, retryable: false, reasonMatch: /InvalidSenderId/ } },
-  { name: 'HTTP 401 bad credentials is permanent', answer: { status: 401, body: 'The supplied authentication is invalid' }, expect: { ok: false, retryable: false, reasonMatch: /HTTP 401: The supplied authentication is invalid/ } },
-  { name: 'HTTP 400 echoing the key is permanent and redacted', answer: { status: 400, body: `Invalid request apiKey=${API_KEY}` }, expect: { ok: false, retryable: false, reasonMatch: /\[redacted\]/ } },
+  { name: 'HTTP 401 bad credentials is permanent; the plain-text body is not kept', answer: { status: 401, body: 'The supplied authentication is invalid' }, expect: { ok: false, retryable: false, reasonMatch: /^Africa's Talking HTTP 401: Unauthorized$/ } },
+  { name: 'HTTP 400 echoing the key is permanent; the body is not kept', answer: { status: 400, body: `Invalid request apiKey=${API_KEY}` }, expect: { ok: false, retryable: false, reasonMatch: /^Africa's Talking HTTP 400: Bad Request$/ } },
   { name: 'HTTP 429 honours Retry-After', answer: { status: 429, headers: { 'retry-after': '7' }, body: 'Too Many Requests' }, expect: { ok: false, retryable: true, retryAfterMs: 7000 } },
   { name: 'HTTP 503 is retried', answer: { status: 503, body: 'Service Unavailable' }, expect: { ok: false, retryable: true } },
   { name: 'a 2xx without SMSMessageData is not retried (it may have gone out)', answer: { status: 201, body: '<html>ok</html>' }, expect: { ok: false, retryable: false } },

@@ -6,8 +6,12 @@
  * Inbound and delivery reports are form POSTs. Africa's Talking does not sign its callbacks, so the
  * random key in our webhook URL is their only authentication (rotate it if it leaks).
  */
-import type { ConfigField, GatewayRuntime, InboundParse, OutboundMessage, Provider, SendOutcome, StatusParse, WebhookRequest } from '../provider.ts';
-import { callVendor, clip, httpFailure, mapPool, VENDOR_CALLS_AT_ONCE, optionalHttpUrl, optionalText, redact, refuseUnknown, requiredText, stringFields, timeoutOf } from '../vendor-client.ts';
+import type { HostPolicy } from '../outbound-hosts.ts';
+import type { ConfigField, GatewayRuntime, InboundParse, OutboundMessage, Provider, ProviderDeps, SendOutcome, StatusParse, WebhookRequest } from '../provider.ts';
+import { checkDestination, optionalHttpUrl, optionalText, refuseUnknown, requiredText, timeoutOf } from '../vendor-config.ts';
+import { callVendor, httpFailure, mapPool, noAnswer, statusText, VENDOR_CALLS_AT_ONCE } from '../vendor-http.ts';
+import { clip, redact, shortField } from '../vendor-text.ts';
+import { stringFields } from '../vendor-webhook.ts';
 import { DELIVERY_STATUSES, sendCode } from './africastalking.status-map.ts';
 
 const LIVE_URL = 'https://api.africastalking.com';
@@ -58,53 +62,50 @@ interface AtRecipient {
   messageId?: unknown;
 }
 
-function readRecipient(body: string): { recipient: AtRecipient | null; message: string } | null {
-  try {
-    const parsed = JSON.parse(body) as { SMSMessageData?: { Message?: unknown; Recipients?: unknown } };
-    const data = parsed.SMSMessageData;
-    if (!data || typeof data !== 'object') {
-      return null;
-    }
-    const list = Array.isArray(data.Recipients) ? (data.Recipients as AtRecipient[]) : [];
-    return { recipient: list[0] ?? null, message: typeof data.Message === 'string' ? data.Message : '' };
-  } catch {
+function readRecipient(json: unknown): { recipient: AtRecipient | null; message: string } | null {
+  const data = json && typeof json === 'object' ? (json as { SMSMessageData?: { Message?: unknown; Recipients?: unknown } }).SMSMessageData : undefined;
+  if (!data || typeof data !== 'object') {
     return null;
   }
+  const list = Array.isArray(data.Recipients) ? (data.Recipients as AtRecipient[]) : [];
+  return { recipient: list[0] ?? null, message: shortField(data.Message) ?? '' };
 }
 
-async function sendOne(cfg: AtConfig, m: OutboundMessage): Promise<SendOutcome> {
+async function sendOne(hosts: HostPolicy, cfg: AtConfig, m: OutboundMessage): Promise<SendOutcome> {
   const form = new URLSearchParams({ username: cfg.username, to: m.to, message: m.text });
   if (cfg.from) {
     form.set('from', cfg.from);
   }
-  const res = await callVendor(`${cfg.baseUrl}/version1/messaging`, {
+  const res = await callVendor(hosts, `${cfg.baseUrl}/version1/messaging`, {
     method: 'POST',
     headers: { apiKey: cfg.apiKey, Accept: 'application/json', 'Content-Type': 'application/x-www-form-urlencoded' },
     body: form.toString(),
-  }, cfg.timeoutMs);
-  if (!res.ok) {
-    return res.outcome;
+    timeoutMs: cfg.timeoutMs,
+  });
+  if (res.kind !== 'answered') {
+    return noAnswer("Africa's Talking", res);
   }
   const words = (text: string) => clip(redact(text, [cfg.apiKey]));
   if (res.status < 200 || res.status > 299) {
-    return httpFailure(res.status, res.headers, `Africa's Talking HTTP ${res.status}: ${words(res.body) || 'no details'}`);
+    // Africa's Talking answers HTTP errors in plain text; only the status is kept, never the body.
+    return httpFailure(res.status, res.headers, `Africa's Talking HTTP ${res.status}: ${statusText(res.status)}`);
   }
-  const read = readRecipient(res.body);
+  const read = readRecipient(res.json);
   if (!read) {
     // Accepted at HTTP level but unreadable: it may have gone out, so it is not retried.
-    return { ok: false, retryable: false, reason: `Africa's Talking answered HTTP ${res.status} without SMSMessageData: ${words(res.body)}` };
+    return { ok: false, retryable: false, reason: `Africa's Talking answered HTTP ${res.status} without SMSMessageData.` };
   }
   if (!read.recipient) {
     return { ok: false, retryable: false, reason: `Africa's Talking accepted no recipient: ${words(read.message) || 'no details'}` };
   }
   const code = Number(read.recipient.statusCode);
-  const status = typeof read.recipient.status === 'string' ? read.recipient.status : '';
+  const status = shortField(read.recipient.status) ?? '';
   const c = sendCode(code);
   if (c.ok && typeof read.recipient.messageId === 'string' && read.recipient.messageId !== '') {
     return { ok: true, providerMessageId: read.recipient.messageId };
   }
   if (c.ok) {
-    return { ok: false, retryable: false, reason: `Africa's Talking answered ${code} ${status} without a messageId.` };
+    return { ok: false, retryable: false, reason: words(`Africa's Talking answered ${code} ${status} without a messageId.`) };
   }
   return { ok: false, retryable: c.retryable, reason: words(`${code} ${status}: ${c.note}`), ...(c.optedOut ? { optedOut: true } : {}) };
 }
@@ -132,7 +133,7 @@ export function parseAtStatus(_gateway: GatewayRuntime, request: WebhookRequest)
   return { ok: true, updates: [{ providerMessageId: f.id, status: mapped, reason, vendorStatus: f.status }], ignored: [] };
 }
 
-export function createAfricasTalkingProvider(): Provider {
+export function createAfricasTalkingProvider(deps: ProviderDeps): Provider {
   return {
     type: 'africastalking',
     label: "Africa's Talking",
@@ -144,12 +145,17 @@ export function createAfricasTalkingProvider(): Provider {
     // Africa's Talking publishes no per-second cap for bulk SMS; 10/s keeps a burst from tripping its
     // fraud checks (risk hold). Raise ratePerSecond on the gateway once your account manager agrees.
     defaultRatePerSecond: 10,
-    validateConfig: normaliseConfig,
+    destination: (config) => new URL(readConfig(config).baseUrl).origin,
+    validateConfig(config) {
+      const out = normaliseConfig(config);
+      checkDestination(deps.hosts, 'baseUrl', readConfig(out).baseUrl);
+      return out;
+    },
     parseInbound: parseAtInbound,
     parseStatus: parseAtStatus,
     async send(gateway, messages) {
       const cfg = readConfig(gateway.config);
-      return mapPool(messages, VENDOR_CALLS_AT_ONCE, (m) => sendOne(cfg, m));
+      return mapPool(messages, VENDOR_CALLS_AT_ONCE, (m) => sendOne(deps.hosts, cfg, m));
     },
   };
 }

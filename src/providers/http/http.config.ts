@@ -3,7 +3,8 @@
  * when the gateway is saved, read again before each use. Object-valued fields (body, headers,
  * statusMap) may be given as objects or as JSON text (the admin form's text areas).
  */
-import { optionalText, refuseUnknown, timeoutOf } from '../vendor-client.ts';
+import { optionalText, refuseUnknown, timeoutOf } from '../vendor-config.ts';
+import { compilePattern, type TextPattern } from './http.pattern.ts';
 import { checkTemplate, fillTemplate, SAMPLE_VALUES } from './http.template.ts';
 
 export type MappedStatus = 'sent' | 'delivered' | 'failed' | 'ignored';
@@ -18,8 +19,8 @@ export interface HttpConfig {
   /** The success statuses as written (Default: "2xx"), and as a test. */
   successStatuses: string;
   isSuccess: (status: number) => boolean;
-  successPattern?: RegExp | undefined;
-  messageIdPattern?: RegExp | undefined;
+  successPattern?: TextPattern | undefined;
+  messageIdPattern?: TextPattern | undefined;
   messageIdPath?: string | undefined;
   timeoutMs: number;
   inboundFromField: string;
@@ -61,15 +62,16 @@ function stringRecord(config: Record<string, unknown>, key: string): Record<stri
   return v as Record<string, string>;
 }
 
-function regex(config: Record<string, unknown>, key: string): RegExp | undefined {
+/** A pattern run by the linear-time matcher (http.pattern.ts); never a JavaScript RegExp. */
+function pattern(config: Record<string, unknown>, key: string): TextPattern | undefined {
   const v = optionalText(config, key, 500);
   if (v === undefined) {
     return undefined;
   }
   try {
-    return new RegExp(v);
-  } catch {
-    throw new Error(`config.${key} is not a valid regular expression.`);
+    return compilePattern(v);
+  } catch (err) {
+    throw new Error(`config.${key} is not a pattern this server runs: ${(err as Error).message}`);
   }
 }
 
@@ -127,6 +129,11 @@ function statusMap(config: Record<string, unknown>): Record<string, MappedStatus
   return out;
 }
 
+/** The URL template with sample values, as a URL (for its scheme and host). */
+export function sampleUrl(template: string): URL {
+  return new URL(fillTemplate(template, SAMPLE_VALUES, encodeURIComponent));
+}
+
 export function readHttpConfig(config: Record<string, unknown>): HttpConfig {
   refuseUnknown(config, KNOWN_FIELDS, 'an http gateway');
   const url = optionalText(config, 'url', 4000);
@@ -136,7 +143,7 @@ export function readHttpConfig(config: Record<string, unknown>): HttpConfig {
   checkTemplate(url, 'config.url');
   let sample: URL;
   try {
-    sample = new URL(fillTemplate(url, SAMPLE_VALUES, encodeURIComponent));
+    sample = sampleUrl(url);
   } catch {
     throw new Error('config.url must be an http(s) URL such as http://kannel:13013/cgi-bin/sendsms?to={to}&text={text}.');
   }
@@ -169,8 +176,8 @@ export function readHttpConfig(config: Record<string, unknown>): HttpConfig {
     from: optionalText(config, 'from', 50) ?? '',
     successStatuses: success.text,
     isSuccess: success.test,
-    successPattern: regex(config, 'successPattern'),
-    messageIdPattern: regex(config, 'messageIdPattern'),
+    successPattern: pattern(config, 'successPattern'),
+    messageIdPattern: pattern(config, 'messageIdPattern'),
     messageIdPath: optionalText(config, 'messageIdPath', 200),
     timeoutMs: timeoutOf(config),
     inboundFromField: field('inboundFromField', 'from'),

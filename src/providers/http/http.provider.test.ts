@@ -7,13 +7,13 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
-import { closedPortUrl, type FakeAnswer, startVendorFake, type VendorFake } from '../../../test/support/vendor-fake.ts';
+import { closedPortUrl, localVendorDeps, type FakeAnswer, startVendorFake, type VendorFake } from '../../../test/support/vendor-fake.ts';
 import type { GatewayRuntime, SendOutcome } from '../provider.ts';
 import { createHttpProvider } from './http.provider.ts';
 
 const PASSWORD = 'kannel-Pa55word!';
 const TOKEN = 'Bearer agg-token-0123456789';
-const provider = createHttpProvider();
+const provider = createHttpProvider(localVendorDeps);
 let fake: VendorFake;
 
 before(async () => {
@@ -58,13 +58,16 @@ test('Kannel GET: the URL carries each value URL-encoded; success needs 202 and 
 });
 
 const failures: { name: string; config?: Record<string, unknown> | (() => Record<string, unknown>); answer?: FakeAnswer; retryable: boolean; reason: RegExp; retryAfterMs?: number }[] = [
-  { name: 'wrong password (403) is permanent', config: () => ({ url: kannelUrl().replace(encodeURIComponent(PASSWORD), 'wrong-pass') }), retryable: false, reason: /HTTP 403: Authorization failed for sendsms/ },
+  { name: 'wrong password (403) is permanent', config: () => ({ url: kannelUrl().replace(encodeURIComponent(PASSWORD), 'wrong-pass') }), retryable: false, reason: /^HTTP 403: Forbidden$/ },
   { name: 'missing receiver (400) is permanent', answer: { status: 400, body: 'Missing receiver number' }, retryable: false, reason: /HTTP 400/ },
   { name: '503 Sending failed is retried', answer: { status: 503, body: 'Sending failed.' }, retryable: true, reason: /HTTP 503/ },
   { name: '429 honours Retry-After', answer: { status: 429, headers: { 'retry-after': '11' }, body: 'slow down' }, retryable: true, reason: /HTTP 429/, retryAfterMs: 11000 },
-  { name: 'a success status with a non-matching answer is permanent', config: { successPattern: '^0: Accepted' }, answer: { status: 202, body: '3: Queued for later delivery' }, retryable: false, reason: /does not match the success pattern: 3: Queued/ },
+  { name: 'a success status with a non-matching answer is permanent', config: { successPattern: '^0: Accepted' }, answer: { status: 202, body: '3: Queued for later delivery' }, retryable: false, reason: /^HTTP 202 but the answer does not match the success pattern\.$/ },
   { name: 'a status outside a custom success set is permanent', config: { successStatuses: '200' }, answer: { status: 202, body: '0: Accepted for delivery' }, retryable: false, reason: /HTTP 202/ },
-  { name: 'an answer echoing the password is redacted', answer: { status: 400, body: `bad request for password=${PASSWORD}` }, retryable: false, reason: /\[redacted\]/ },
+  { name: 'a plain-text answer is not kept (it could echo the password)', answer: { status: 400, body: `bad request for password=${PASSWORD}` }, retryable: false, reason: /^HTTP 400: Bad Request$/ },
+  { name: 'a JSON answer keeps only its message field, redacted', answer: { status: 422, body: { error: { code: 7, message: `password ${PASSWORD} expired` }, debug: 'internal-only' } }, retryable: false, reason: /^HTTP 422: password \[redacted\] expired$/ },
+  { name: '408 is retried like 429 and 5xx', answer: { status: 408, body: 'timeout' }, retryable: true, reason: /^HTTP 408: Request Timeout$/ },
+  { name: '425 is retried', answer: { status: 425, body: '' }, retryable: true, reason: /^HTTP 425: Too Early$/ },
 ];
 for (const c of failures) {
   test(`failure: ${c.name}`, async () => {
@@ -113,6 +116,25 @@ test('POST form: the default body; id from a regex group', async () => {
   assert.deepEqual(Object.fromEntries(new URLSearchParams(req?.body)), { to: '+256772123456', text: 'Reply 1 & go: 100%' });
 });
 
+test('patterns run in linear time: a catastrophic-backtracking pattern against a hostile answer completes at once', async () => {
+  const hostile = `${'a'.repeat(30_000)}!`;
+  const started = Date.now();
+  // With JavaScript's RegExp, ^a{14}(a+)+$ on 30 a's and a "!" already takes seconds; here it is a scan.
+  const o = await sendWith({ url: `${fake.baseUrl}/form`, successPattern: '^a{14}(a+)+$' }, { status: 200, body: hostile });
+  assert.deepEqual(o, { ok: false, retryable: false, reason: 'HTTP 200 but the answer does not match the success pattern.' });
+  const id = await sendWith({ url: `${fake.baseUrl}/form`, messageIdPattern: '^(a+)+(b)' }, { status: 200, body: hostile });
+  assert.deepEqual(id, { ok: true, providerMessageId: message.id });
+  assert.ok(Date.now() - started < 2000, `took ${Date.now() - started} ms`);
+});
+
+test('a stored config with a pattern this server does not run fails its messages permanently, without a call', async () => {
+  fake.requests.length = 0;
+  const [o] = await provider.send(gateway({ url: `${fake.baseUrl}/form`, successPattern: '^(OK)\\1' }), [message]);
+  assert.equal(o?.ok, false);
+  assert.ok(o && !o.ok && !o.retryable && /^The http gateway config is not valid: config\.successPattern .*back-references/.test(o.reason), JSON.stringify(o));
+  assert.equal(fake.requests.length, 0);
+});
+
 const badConfigs: [Record<string, unknown>, RegExp][] = [
   [{}, /config\.url is required/],
   [{ url: 'kannel/sendsms?to={to}' }, /http\(s\) URL/],
@@ -123,7 +145,9 @@ const badConfigs: [Record<string, unknown>, RegExp][] = [
   [{ url: 'http://h/x', method: 'POST', body: '{not json' }, /JSON object/],
   [{ url: 'http://h/x', headers: { 'Bad Header': 'x' } }, /header name/],
   [{ url: 'http://h/x', successStatuses: 'ok' }, /successStatuses/],
-  [{ url: 'http://h/x', successPattern: '(' }, /not a valid regular expression/],
+  [{ url: 'http://h/x', successPattern: '(' }, /config\.successPattern is not a pattern this server runs: a group is not closed/],
+  [{ url: 'http://h/x', messageIdPattern: '(a)\\1' }, /config\.messageIdPattern .*back-references are not supported/],
+  [{ url: 'http://h/x', successPattern: '^(?=OK)' }, /config\.successPattern .*look-around/],
   [{ url: 'http://h/x', statusMap: { '1': 'great' } }, /statusMap\["1"\]/],
   [{ url: 'http://h/x', password: 'x' }, /Unknown config field.*password/],
 ];

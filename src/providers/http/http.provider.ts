@@ -7,9 +7,13 @@
  * Inbound and delivery reports arrive by GET or POST with configurable field names, read from the
  * body (form or JSON) or the query string, with an optional shared secret (constant-time).
  */
-import type { GatewayRuntime, InboundParse, OutboundMessage, Provider, SendOutcome, StatusParse, WebhookRequest } from '../provider.ts';
-import { callVendor, clip, headerValue, httpFailure, mapPool, VENDOR_CALLS_AT_ONCE, redact, secretsEqual } from '../vendor-client.ts';
-import { type HttpConfig, normaliseHttpConfig, readHttpConfig } from './http.config.ts';
+import type { HostPolicy } from '../outbound-hosts.ts';
+import type { GatewayRuntime, InboundParse, OutboundMessage, Provider, ProviderDeps, SendOutcome, StatusParse, WebhookRequest } from '../provider.ts';
+import { checkDestination } from '../vendor-config.ts';
+import { callVendor, httpFailure, mapPool, noAnswer, statusText, VENDOR_CALLS_AT_ONCE, type VendorRequest } from '../vendor-http.ts';
+import { atPath, clip, redact, secretsEqual, shortField } from '../vendor-text.ts';
+import { headerValue } from '../vendor-webhook.ts';
+import { type HttpConfig, normaliseHttpConfig, readHttpConfig, sampleUrl } from './http.config.ts';
 import { httpConfigFields } from './http.config-fields.ts';
 import { fillTemplate, type TemplateValues } from './http.template.ts';
 
@@ -20,66 +24,62 @@ function secretsOf(cfg: HttpConfig): string[] {
   return [...Object.values(cfg.headers), ...query, ...userinfo, cfg.webhookSecret ?? ''];
 }
 
-/** Reads a dotted path ("messages.0.id", "$.messages[0].id") out of parsed JSON. */
-function atPath(value: unknown, path: string): unknown {
-  const keys = path.replace(/^\$\.?/, '').replace(/\[(\d+)\]/g, '.$1').split('.').filter(Boolean);
-  return keys.reduce<unknown>((v, k) => (v !== null && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined), value);
+/** Fields of a JSON answer that commonly carry an aggregator's error words (the first found is kept). */
+const MESSAGE_FIELDS = ['message', 'error.message', 'error', 'error_message', 'errorMessage', 'description', 'detail', 'reason'];
+
+/** The status, plus a short message from a known field of a JSON answer; never the raw body. */
+function statusWords(status: number, json: unknown): string {
+  const words = MESSAGE_FIELDS.map((f) => shortField(atPath(json, f))).find(Boolean);
+  return `HTTP ${status}: ${words ?? statusText(status)}`;
 }
 
-function vendorId(cfg: HttpConfig, body: string): string | null | undefined {
+/** Patterns run on the first 64 KiB of the answer only (all callVendor reads). */
+function vendorId(cfg: HttpConfig, text: string, json: unknown): string | null | undefined {
   if (cfg.messageIdPattern) {
-    const m = cfg.messageIdPattern.exec(body.slice(0, 65_536));
-    return m ? (m[1] ?? m[0]) : null;
+    const m = cfg.messageIdPattern.exec(text);
+    return m ? (m[1] ?? m[0] ?? null) : null;
   }
   if (cfg.messageIdPath) {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(body);
-    } catch {
-      return null;
-    }
-    const v = atPath(parsed, cfg.messageIdPath);
+    const v = atPath(json, cfg.messageIdPath);
     return typeof v === 'string' || typeof v === 'number' ? String(v) : null;
   }
   return undefined;
 }
 
-function buildRequest(cfg: HttpConfig, values: TemplateValues): { url: string; init: RequestInit } {
+function buildRequest(cfg: HttpConfig, values: TemplateValues): { url: string; init: VendorRequest } {
   const url = fillTemplate(cfg.url, values, encodeURIComponent);
   const headers: Record<string, string> = {};
   for (const [k, v] of Object.entries(cfg.headers)) {
     headers[k] = fillTemplate(v, values);
   }
   if (cfg.method === 'GET') {
-    return { url, init: { method: 'GET', headers } };
+    return { url, init: { method: 'GET', headers, timeoutMs: cfg.timeoutMs } };
   }
   const fields = Object.fromEntries(Object.entries(cfg.body).map(([k, v]) => [k, fillTemplate(v, values)]));
   if (cfg.bodyFormat === 'json') {
-    return { url, init: { method: 'POST', headers: { 'Content-Type': 'application/json', ...headers }, body: JSON.stringify(fields) } };
+    return { url, init: { method: 'POST', headers: { 'Content-Type': 'application/json', ...headers }, body: JSON.stringify(fields), timeoutMs: cfg.timeoutMs } };
   }
-  return { url, init: { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded', ...headers }, body: new URLSearchParams(fields).toString() } };
+  return { url, init: { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded', ...headers }, body: new URLSearchParams(fields).toString(), timeoutMs: cfg.timeoutMs } };
 }
 
-async function sendOne(cfg: HttpConfig, m: OutboundMessage): Promise<SendOutcome> {
+async function sendOne(hosts: HostPolicy, cfg: HttpConfig, m: OutboundMessage): Promise<SendOutcome> {
   const values: TemplateValues = { to: m.to, to_digits: m.to.replace(/\D/g, ''), text: m.text, from: cfg.from, message_id: m.id, status_url: m.statusCallbackUrl ?? '' };
   const { url, init } = buildRequest(cfg, values);
-  const res = await callVendor(url, init, cfg.timeoutMs);
-  if (!res.ok) {
-    return res.outcome;
+  const res = await callVendor(hosts, url, init);
+  if (res.kind !== 'answered') {
+    return noAnswer('The gateway', res);
   }
   const say = (text: string) => clip(redact(text, secretsOf(cfg)));
   if (!cfg.isSuccess(res.status)) {
-    // Outside the success set: 5xx, 408 and 429 are retried, any other status is final.
-    return httpFailure(res.status, res.headers, say(`HTTP ${res.status}: ${res.body || 'no details'}`));
+    // Outside the success set: 5xx, 408, 425 and 429 are retried, any other status is final.
+    return httpFailure(res.status, res.headers, say(statusWords(res.status, res.json)));
   }
-  // Patterns run on the first 64 KiB only, so a huge answer cannot make a regex run for long.
-  const head = res.body.slice(0, 65_536);
-  if (cfg.successPattern && !cfg.successPattern.test(head)) {
-    return { ok: false, retryable: false, reason: say(`HTTP ${res.status} but the answer does not match the success pattern: ${res.body || '(empty)'}`) };
+  if (cfg.successPattern && !cfg.successPattern.test(res.text)) {
+    return { ok: false, retryable: false, reason: `HTTP ${res.status} but the answer does not match the success pattern.` };
   }
   // Without a vendor id (none configured, or the pattern/path found none) our own id stands in:
   // the gateway accepted the message, and a callback URL holding {message_id} still matches.
-  return { ok: true, providerMessageId: vendorId(cfg, res.body) ?? m.id };
+  return { ok: true, providerMessageId: vendorId(cfg, res.text, res.json) ?? m.id };
 }
 
 /** The webhook's fields: the body (form or JSON, nested via dotted names) then the query string. */
@@ -148,7 +148,7 @@ export function parseHttpStatus(gateway: GatewayRuntime, request: WebhookRequest
   return { ok: true, updates: [{ providerMessageId: id, status: mapped, reason, vendorStatus: status }], ignored: [] };
 }
 
-export function createHttpProvider(): Provider {
+export function createHttpProvider(deps: ProviderDeps): Provider {
   return {
     type: 'http',
     label: 'Generic HTTP (Kannel, local aggregators)',
@@ -160,12 +160,23 @@ export function createHttpProvider(): Provider {
     // Local aggregators and Kannel SMSC links commonly sustain about 10 messages per second; set
     // ratePerSecond on the gateway to what your link allows.
     defaultRatePerSecond: 10,
-    validateConfig: normaliseHttpConfig,
+    destination: (config) => sampleUrl(readHttpConfig(config).url).origin,
+    validateConfig(config) {
+      const out = normaliseHttpConfig(config);
+      checkDestination(deps.hosts, 'url', sampleUrl(readHttpConfig(out).url).href);
+      return out;
+    },
     parseInbound: parseHttpInbound,
     parseStatus: parseHttpStatus,
     async send(gateway, messages) {
-      const cfg = readHttpConfig(gateway.config);
-      return mapPool(messages, VENDOR_CALLS_AT_ONCE, (m) => sendOne(cfg, m));
+      let cfg: HttpConfig;
+      try {
+        cfg = readHttpConfig(gateway.config);
+      } catch (err) {
+        // A config saved before a rule existed (e.g. a pattern this server no longer runs).
+        return messages.map(() => ({ ok: false, retryable: false, reason: `The http gateway config is not valid: ${(err as Error).message}` }));
+      }
+      return mapPool(messages, VENDOR_CALLS_AT_ONCE, (m) => sendOne(deps.hosts, cfg, m));
     },
   };
 }

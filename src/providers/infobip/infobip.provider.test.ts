@@ -6,12 +6,12 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
-import { closedPortUrl, type FakeAnswer, startVendorFake, type VendorFake } from '../../../test/support/vendor-fake.ts';
+import { closedPortUrl, localVendorDeps, type FakeAnswer, startVendorFake, type VendorFake } from '../../../test/support/vendor-fake.ts';
 import type { GatewayRuntime, SendOutcome } from '../provider.ts';
 import { createInfobipProvider } from './infobip.provider.ts';
 
 const API_KEY = '003026bbc133714df1834b8638bb496e-8f4b3d9a-SECRET';
-const provider = createInfobipProvider();
+const provider = createInfobipProvider(localVendorDeps);
 let fake: VendorFake;
 
 before(async () => {

@@ -9,8 +9,11 @@
  * Inbound and delivery reports are JSON {results:[…]}; inbound is authenticated by the webhook
  * secret when one is configured (see infobip.webhook-auth.ts), else by the random key in our URL.
  */
-import type { ConfigField, GatewayRuntime, InboundMessage, InboundParse, OutboundMessage, Provider, SendOutcome, StatusParse, StatusUpdate, WebhookRequest } from '../provider.ts';
-import { callVendor, clip, httpFailure, mapPool, VENDOR_CALLS_AT_ONCE, optionalHttpUrl, optionalText, redact, refuseUnknown, requiredText, timeoutOf } from '../vendor-client.ts';
+import type { HostPolicy } from '../outbound-hosts.ts';
+import type { ConfigField, GatewayRuntime, InboundMessage, InboundParse, OutboundMessage, Provider, ProviderDeps, SendOutcome, StatusParse, StatusUpdate, WebhookRequest } from '../provider.ts';
+import { checkDestination, optionalHttpUrl, optionalText, refuseUnknown, requiredText, timeoutOf } from '../vendor-config.ts';
+import { callVendor, httpFailure, mapPool, noAnswer, statusText, VENDOR_CALLS_AT_ONCE } from '../vendor-http.ts';
+import { clip, redact, shortField } from '../vendor-text.ts';
 import { isInfobipGroup, REPORT_GROUPS, SEND_GROUPS } from './infobip.status-map.ts';
 import { checkInfobipWebhook } from './infobip.webhook-auth.ts';
 
@@ -74,21 +77,15 @@ interface InfobipStatus {
   description?: unknown;
 }
 
-const words = (s: InfobipStatus | undefined) => [s?.name, s?.description].filter((x) => typeof x === 'string' && x !== '').join(': ');
+const words = (s: InfobipStatus | undefined) => [shortField(s?.name), shortField(s?.description)].filter(Boolean).join(': ');
 
-function serviceException(body: string): string {
-  try {
-    const e = (JSON.parse(body) as { requestError?: { serviceException?: { messageId?: unknown; text?: unknown } } }).requestError?.serviceException;
-    if (e && (typeof e.messageId === 'string' || typeof e.text === 'string')) {
-      return [e.messageId, e.text].filter((x) => typeof x === 'string').join(': ');
-    }
-  } catch {
-    // not JSON: the raw body is kept instead
-  }
-  return body;
+/** Infobip's documented error: requestError.serviceException {messageId, text}; nothing else of the answer is kept. */
+function serviceException(json: unknown): string {
+  const e = (json as { requestError?: { serviceException?: { messageId?: unknown; text?: unknown } } } | null)?.requestError?.serviceException;
+  return [shortField(e?.messageId), shortField(e?.text)].filter(Boolean).join(': ');
 }
 
-async function sendOne(cfg: InfobipConfig, m: OutboundMessage): Promise<SendOutcome> {
+async function sendOne(hosts: HostPolicy, cfg: InfobipConfig, m: OutboundMessage): Promise<SendOutcome> {
   const payload = {
     messages: [{
       // A numeric sender goes without its plus sign too; names are sent as they are.
@@ -100,34 +97,30 @@ async function sendOne(cfg: InfobipConfig, m: OutboundMessage): Promise<SendOutc
       callbackData: m.id,
     }],
   };
-  const res = await callVendor(`${cfg.baseUrl}/sms/2/text/advanced`, {
+  const res = await callVendor(hosts, `${cfg.baseUrl}/sms/2/text/advanced`, {
     method: 'POST',
     headers: { Authorization: `App ${cfg.apiKey}`, 'Content-Type': 'application/json', Accept: 'application/json' },
     body: JSON.stringify(payload),
-  }, cfg.timeoutMs);
-  if (!res.ok) {
-    return res.outcome;
+    timeoutMs: cfg.timeoutMs,
+  });
+  if (res.kind !== 'answered') {
+    return noAnswer('Infobip', res);
   }
   const say = (text: string) => clip(redact(text, [cfg.apiKey, cfg.webhookSecret]));
   if (res.status < 200 || res.status > 299) {
-    return httpFailure(res.status, res.headers, say(`Infobip HTTP ${res.status}: ${serviceException(res.body) || 'no details'}`));
+    return httpFailure(res.status, res.headers, say(`Infobip HTTP ${res.status}: ${serviceException(res.json) || statusText(res.status)}`));
   }
-  let first: { messageId?: unknown; status?: InfobipStatus } | undefined;
-  try {
-    first = (JSON.parse(res.body) as { messages?: { messageId?: unknown; status?: InfobipStatus }[] }).messages?.[0];
-  } catch {
-    first = undefined;
-  }
-  if (!first) {
+  const first = (res.json as { messages?: { messageId?: unknown; status?: InfobipStatus }[] } | null)?.messages?.[0];
+  if (!first || typeof first !== 'object') {
     // Accepted at HTTP level but unreadable: it may have gone out, so it is not retried.
-    return { ok: false, retryable: false, reason: say(`Infobip answered HTTP ${res.status} without messages: ${res.body}`) };
+    return { ok: false, retryable: false, reason: `Infobip answered HTTP ${res.status} without messages.` };
   }
   const group = first.status?.groupName;
   if (isInfobipGroup(group) && SEND_GROUPS[group] === 'refused') {
     return { ok: false, retryable: false, reason: say(`${group} ${words(first.status)}`) };
   }
   if (typeof first.messageId !== 'string' || first.messageId === '') {
-    return { ok: false, retryable: false, reason: say(`Infobip answered without a messageId (${String(group)} ${words(first.status)}).`) };
+    return { ok: false, retryable: false, reason: say(`Infobip answered without a messageId (${shortField(group) ?? 'no status'} ${words(first.status)}).`) };
   }
   return { ok: true, providerMessageId: first.messageId };
 }
@@ -195,7 +188,7 @@ export function parseInfobipStatus(gateway: GatewayRuntime, request: WebhookRequ
   return { ok: true, updates, ignored };
 }
 
-export function createInfobipProvider(): Provider {
+export function createInfobipProvider(deps: ProviderDeps): Provider {
   return {
     type: 'infobip',
     label: 'Infobip',
@@ -207,12 +200,17 @@ export function createInfobipProvider(): Provider {
     // Infobip's throughput is per account (agreed with sales); 20/s is a safe start that new
     // accounts sustain. Set ratePerSecond on the gateway to what your contract allows.
     defaultRatePerSecond: 20,
-    validateConfig: normaliseConfig,
+    destination: (config) => new URL(readConfig(config).baseUrl).origin,
+    validateConfig(config) {
+      const out = normaliseConfig(config);
+      checkDestination(deps.hosts, 'baseUrl', readConfig(out).baseUrl);
+      return out;
+    },
     parseInbound: parseInfobipInbound,
     parseStatus: parseInfobipStatus,
     async send(gateway, messages) {
       const cfg = readConfig(gateway.config);
-      return mapPool(messages, VENDOR_CALLS_AT_ONCE, (m) => sendOne(cfg, m));
+      return mapPool(messages, VENDOR_CALLS_AT_ONCE, (m) => sendOne(deps.hosts, cfg, m));
     },
   };
 }

@@ -7,7 +7,8 @@
  * Delivery reports go to the notifyUrl we give per message, which cannot carry a header, so for
  * them the secret is checked only when the header is present (a wrong one is still refused).
  */
-import { headerValue, secretsEqual } from '../vendor-client.ts';
+import { secretsEqual } from '../vendor-text.ts';
+import { headerValue } from '../vendor-webhook.ts';
 import type { WebhookRequest } from '../provider.ts';
 
 /** The values a header may carry the secret as. */

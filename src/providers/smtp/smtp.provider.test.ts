@@ -11,11 +11,12 @@ import type { ParsedMail } from 'mailparser';
 import { type SmtpSink, startSmtpSink } from '../../../test/support/smtp-sink.ts';
 import type { GatewayRuntime, OutboundMessage, SendOutcome } from '../provider.ts';
 import { classifySmtpError } from './smtp.failure.ts';
+import { localVendorDeps } from '../../../test/support/vendor-fake.ts';
 import { createSmtpProvider } from './smtp.provider.ts';
 
 const PASSWORD = 'sink-password-7f3a';
 let sink: SmtpSink;
-const provider = createSmtpProvider();
+const provider = createSmtpProvider(localVendorDeps);
 
 before(async () => {
   sink = await startSmtpSink({ user: 'mailer', password: PASSWORD });

@@ -11,17 +11,31 @@
  */
 import { createHash } from 'node:crypto';
 
+import type { Socket } from 'node:net';
+
 import nodemailer from 'nodemailer';
 
-import type { GatewayRuntime, OutboundMessage, Provider, SendOutcome } from '../provider.ts';
+import { connectChecked, HostRefusedError, type HostPolicy } from '../outbound-hosts.ts';
+import type { GatewayRuntime, OutboundMessage, Provider, ProviderDeps, SendOutcome } from '../provider.ts';
+import { checkDestination } from '../vendor-config.ts';
 import { addressIn, readSmtpConfig, type SmtpConfig, smtpConfigFields } from './smtp.config.ts';
 import { classifySmtpError } from './smtp.failure.ts';
 
 type Transporter = ReturnType<typeof createSmtpTransporter>;
 
-export function createSmtpTransporter(cfg: SmtpConfig) {
+/**
+ * A transporter whose connections are opened under the host policy: the relay's name is resolved
+ * and every address checked, and the socket goes to a checked address (TLS still verifies the name).
+ */
+export function createSmtpTransporter(cfg: SmtpConfig, hosts: HostPolicy) {
   return nodemailer.createTransport({
     pool: true,
+    getSocket(_options: unknown, callback: (err: Error | null, socketOptions?: { connection: Socket } | false) => void) {
+      connectChecked(hosts, cfg.host, cfg.port, cfg.connectionTimeoutMs).then(
+        (connection) => callback(null, { connection }),
+        (err: Error) => callback(err, false),
+      );
+    },
     // Two connections per gateway: enough for a batch, gentle on relays that limit connections.
     maxConnections: 2,
     host: cfg.host,
@@ -41,8 +55,9 @@ export function createSmtpTransporter(cfg: SmtpConfig) {
 }
 
 /** Only the fields that were given, trimmed; defaults are applied when sending, so they can change. */
-function storedConfig(config: Record<string, unknown>): Record<string, unknown> {
-  readSmtpConfig(config);
+function storedConfig(hosts: HostPolicy, config: Record<string, unknown>): Record<string, unknown> {
+  const cfg = readSmtpConfig(config);
+  checkDestination(hosts, 'host', cfg.host);
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(config)) {
     if (value === undefined || value === null || (typeof value === 'string' && value.trim() === '')) {
@@ -58,7 +73,7 @@ function messageIdFor(m: OutboundMessage, cfg: SmtpConfig): string {
   return `<${m.id}@${domain}>`;
 }
 
-export function createSmtpProvider(): Provider & { close(): Promise<void> } {
+export function createSmtpProvider(deps: ProviderDeps): Provider & { close(): Promise<void> } {
   // gateway id → its pooled transporter and the hash of the config it was made from.
   const pools = new Map<string, { hash: string; transporter: Transporter }>();
 
@@ -69,7 +84,7 @@ export function createSmtpProvider(): Provider & { close(): Promise<void> } {
       return current.transporter;
     }
     current?.transporter.close();
-    const transporter = createSmtpTransporter(cfg);
+    const transporter = createSmtpTransporter(cfg, deps.hosts);
     pools.set(gatewayId, { hash, transporter });
     return transporter;
   }
@@ -92,6 +107,9 @@ export function createSmtpProvider(): Provider & { close(): Promise<void> } {
       });
       return { ok: true, providerMessageId: info.messageId };
     } catch (err) {
+      if (err instanceof HostRefusedError) {
+        return { ok: false, retryable: false, reason: err.message };
+      }
       const failure = classifySmtpError(err, cfg.password ? [cfg.password] : []);
       return { ok: false, retryable: failure.retryable, reason: failure.reason };
     }
@@ -106,7 +124,11 @@ export function createSmtpProvider(): Provider & { close(): Promise<void> } {
     // to your relay's limit (for example 14/s on Amazon SES, 0.5/s for Microsoft 365 mailboxes).
     defaultRatePerSecond: 5,
     configFields: smtpConfigFields,
-    validateConfig: storedConfig,
+    destination(config) {
+      const cfg = readSmtpConfig(config);
+      return `smtp://${cfg.host}:${cfg.port}`;
+    },
+    validateConfig: (config) => storedConfig(deps.hosts, config),
     async send(gateway: GatewayRuntime, messages: readonly OutboundMessage[]): Promise<SendOutcome[]> {
       let cfg: SmtpConfig;
       try {

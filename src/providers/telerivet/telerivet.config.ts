@@ -3,7 +3,8 @@
  * required, what each value looks like, and the form fields the admin UI shows for it.
  */
 import type { ConfigField } from '../provider.ts';
-import { ConfigReader, DEFAULT_TIMEOUT_MS } from '../vendor-http.ts';
+import { ConfigReader } from '../vendor-config.ts';
+import { DEFAULT_TIMEOUT_MS } from '../vendor-http.ts';
 
 /** Telerivet's REST API host (Default for baseUrl); the API paths start with /v1. */
 export const TELERIVET_API = 'https://api.telerivet.com';

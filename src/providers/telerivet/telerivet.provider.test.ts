@@ -9,6 +9,7 @@ import { after, before, describe, test } from 'node:test';
 
 import { type FakeVendor, startFakeVendor } from '../../../test/support/fake-vendor.ts';
 import type { GatewayRuntime, OutboundMessage, SendOutcome } from '../provider.ts';
+import { localVendorDeps } from '../../../test/support/vendor-fake.ts';
 import { createTelerivetProvider } from './telerivet.provider.ts';
 import type { TELERIVET_STATUSES } from './telerivet.status-map.ts';
 
@@ -16,7 +17,7 @@ const API_KEY = 'trApiKey_' + 'Zx9'.repeat(10);
 const PROJECT = 'PJ' + 'a1b2c3d4'.repeat(2);
 const ROUTE = 'PN' + 'e5f6'.repeat(4);
 const SECRET = 'hook-secret-4711';
-const provider = createTelerivetProvider();
+const provider = createTelerivetProvider(localVendorDeps);
 let vendor: FakeVendor;
 
 before(async () => {
@@ -64,7 +65,7 @@ describe('send', () => {
     { name: 'unknown project or route (not_found)', answer: { status: 404, body: { error: { code: 'not_found', message: 'Route not found' } } }, retryable: false, reason: /not_found: Route not found/ },
     { name: 'an error body with HTTP 200', answer: { status: 200, body: { error: { code: 'invalid_param', message: 'content is empty', param: 'content' } } }, retryable: false, reason: /content is empty/ },
     { name: 'rate limited (429) honours Retry-After', answer: { status: 429, headers: { 'retry-after': '12' }, body: { error: { code: 'rate_limited', message: 'Too many requests' } } }, retryable: true, retryAfterMs: 12_000, reason: /rate_limited/ },
-    { name: 'server error (503) is retried', answer: { status: 503, headers: { 'content-type': 'text/plain' }, body: 'Service Unavailable' }, retryable: true, reason: /^Telerivet HTTP 503: Service Unavailable$/ },
+    { name: 'server error (503) is retried', answer: { status: 503, headers: { 'content-type': 'text/plain' }, body: 'Down for <b>maintenance</b>' }, retryable: true, reason: /^Telerivet HTTP 503: Service Unavailable$/ },
     { name: 'success without an id is not retried', answer: { status: 200, body: { status: 'queued' } }, retryable: false, reason: /without a message id/ },
     { name: 'an error that echoes the API key is redacted', answer: { status: 400, body: { error: { code: 'invalid_param', message: `bad key ${API_KEY}` } } }, retryable: false, reason: /\[redacted\]/ },
   ];
@@ -86,7 +87,7 @@ describe('send', () => {
 
   test('failure: no answer within the timeout is retried', async () => {
     vendor.script({ status: 200, hang: true });
-    assert.deepEqual(await sendOne(gateway({ timeoutMs: 1000 })), { ok: false, retryable: true, reason: 'Telerivet could not be reached: no answer within 1000 ms' });
+    assert.deepEqual(await sendOne(gateway({ timeoutMs: 1000 })), { ok: false, retryable: true, reason: 'Telerivet could not be reached (no answer within 1000 ms).' });
   });
 });
 

@@ -8,13 +8,14 @@
  * Default rate 0.5 messages/s: most Telerivet senders are Android phones, which Android limits to
  * 30 SMS a minute per app; gateways on a cloud route can raise ratePerSecond.
  */
-import type { GatewayRuntime, InboundParse, OutboundMessage, Provider, SendOutcome, StatusParse, WebhookRequest } from '../provider.ts';
-import { basicAuth, callVendor, formBody, formField, mapLimited, redact, retryAfterMs, safeEqual, type VendorReply } from '../vendor-http.ts';
+import type { HostPolicy } from '../outbound-hosts.ts';
+import type { GatewayRuntime, InboundParse, OutboundMessage, Provider, ProviderDeps, SendOutcome, StatusParse, WebhookRequest } from '../provider.ts';
+import { checkDestination } from '../vendor-config.ts';
+import { basicAuth, callVendor, httpFailure, mapPool, noAnswer, statusText, VENDOR_CALLS_AT_ONCE, type VendorReply } from '../vendor-http.ts';
+import { clip, redact, secretsEqual, shortField } from '../vendor-text.ts';
+import { formBody, formField } from '../vendor-webhook.ts';
 import { normaliseTelerivetConfig, readTelerivetConfig, TELERIVET_CONFIG_FIELDS, type TelerivetConfig } from './telerivet.config.ts';
 import { mapTelerivetStatus } from './telerivet.status-map.ts';
-
-/** Requests in flight per batch. */
-const PARALLEL_SENDS = 4;
 
 /** The JSON body Telerivet receives for one message. */
 export function telerivetSendBody(c: TelerivetConfig, m: OutboundMessage): Record<string, string> {
@@ -29,12 +30,15 @@ export function telerivetSendBody(c: TelerivetConfig, m: OutboundMessage): Recor
   return body;
 }
 
-/** Sorts Telerivet's answer into our outcome; the vendor's code and words are kept, secrets removed. */
+/**
+ * Sorts Telerivet's answer into our outcome. Only Telerivet's documented error fields (code,
+ * message, param) are kept, secrets removed; which failures are retried is the shared table.
+ */
 export function telerivetOutcome(reply: VendorReply, secrets: readonly string[]): SendOutcome {
-  if (reply.kind === 'unreachable') {
-    return { ok: false, retryable: true, reason: redact(`Telerivet could not be reached: ${reply.reason}`, secrets) };
+  if (reply.kind !== 'answered') {
+    return noAnswer('Telerivet', reply);
   }
-  const body = (reply.body && typeof reply.body === 'object' ? reply.body : {}) as Record<string, unknown>;
+  const body = (reply.json && typeof reply.json === 'object' ? reply.json : {}) as Record<string, unknown>;
   const error = body.error && typeof body.error === 'object' ? (body.error as Record<string, unknown>) : null;
   if (reply.status >= 200 && reply.status < 300 && !error) {
     if (typeof body.id === 'string' && body.id) {
@@ -43,19 +47,20 @@ export function telerivetOutcome(reply: VendorReply, secrets: readonly string[])
     // Accepted without an id: it may have been sent, so it is not retried.
     return { ok: false, retryable: false, reason: `Telerivet answered HTTP ${reply.status} without a message id.` };
   }
-  const code = error && typeof error.code === 'string' ? error.code : `HTTP ${reply.status}`;
-  const words = error && typeof error.message === 'string' ? error.message : reply.text.slice(0, 200);
-  const param = error && typeof error.param === 'string' ? ` (${error.param})` : '';
-  const reason = redact(`Telerivet ${code}: ${words}${param}${error ? ` (HTTP ${reply.status})` : ''}`, secrets);
-  if (reply.status === 429 || reply.status >= 500) {
-    return { ok: false, retryable: true, reason, retryAfterMs: retryAfterMs(reply.headers) };
+  const code = shortField(error?.code) ?? `HTTP ${reply.status}`;
+  const words = shortField(error?.message) ?? statusText(reply.status);
+  const param = shortField(error?.param);
+  const reason = clip(redact(`Telerivet ${code}: ${words}${param ? ` (${param})` : ''}${error ? ` (HTTP ${reply.status})` : ''}`, secrets));
+  if (reply.status < 300) {
+    // An error inside a success answer: the vendor refused this message.
+    return { ok: false, retryable: false, reason };
   }
-  // 400 invalid_param (number, content, route), 401/403 (API key), 404 (project or route).
-  return { ok: false, retryable: false, reason };
+  // 400 invalid_param (number, content, route), 401/403 (API key), 404 (project or route): permanent.
+  return httpFailure(reply.status, reply.headers, reason);
 }
 
-async function sendOne(c: TelerivetConfig, m: OutboundMessage): Promise<SendOutcome> {
-  const reply = await callVendor(`${c.baseUrl}/v1/projects/${encodeURIComponent(c.projectId)}/messages/send`, {
+async function sendOne(hosts: HostPolicy, c: TelerivetConfig, m: OutboundMessage): Promise<SendOutcome> {
+  const reply = await callVendor(hosts, `${c.baseUrl}/v1/projects/${encodeURIComponent(c.projectId)}/messages/send`, {
     method: 'POST',
     headers: { authorization: basicAuth(c.apiKey, ''), 'content-type': 'application/json', accept: 'application/json' },
     body: JSON.stringify(telerivetSendBody(c, m)),
@@ -69,7 +74,7 @@ function verified(gateway: GatewayRuntime, request: WebhookRequest): { ok: true;
   const c = readTelerivetConfig(gateway.config);
   const body = formBody(request.body);
   const secret = body ? formField(body, 'secret') : undefined;
-  if (!body || secret === undefined || !safeEqual(secret, c.webhookSecret)) {
+  if (!body || secret === undefined || !secretsEqual(secret, c.webhookSecret)) {
     return { ok: false, status: 403, reason: 'The webhook secret is missing or wrong (it must equal the Webhook Secret set in Telerivet).' };
   }
   return { ok: true, body };
@@ -116,7 +121,7 @@ export function parseTelerivetStatus(gateway: GatewayRuntime, request: WebhookRe
   return { ok: true, updates: [{ providerMessageId: id, status: mapped, reason, vendorStatus: status }], ignored: [] };
 }
 
-export function createTelerivetProvider(): Provider {
+export function createTelerivetProvider(deps: ProviderDeps): Provider {
   return {
     type: 'telerivet',
     label: 'Telerivet',
@@ -125,10 +130,15 @@ export function createTelerivetProvider(): Provider {
     idempotent: false,
     defaultRatePerSecond: 0.5,
     configFields: TELERIVET_CONFIG_FIELDS,
-    validateConfig: normaliseTelerivetConfig,
+    destination: (config) => new URL(readTelerivetConfig(config).baseUrl).origin,
+    validateConfig(config) {
+      const out = normaliseTelerivetConfig(config);
+      checkDestination(deps.hosts, 'baseUrl', readTelerivetConfig(out).baseUrl);
+      return out;
+    },
     async send(gateway: GatewayRuntime, messages: readonly OutboundMessage[]): Promise<SendOutcome[]> {
       const c = readTelerivetConfig(gateway.config);
-      return mapLimited(messages, PARALLEL_SENDS, (m) => sendOne(c, m));
+      return mapPool(messages, VENDOR_CALLS_AT_ONCE, (m) => sendOne(deps.hosts, c, m));
     },
     parseInbound: parseTelerivetInbound,
     parseStatus: parseTelerivetStatus,

@@ -1,6 +1,6 @@
 /**
  * @module providers/test/test.provider — the `test` (SMS) and `test-email` providers. They "send" by
- * recording each message in the test_outbox table, readable through GET …/gateways/{name}/outbox,
+ * recording each message through the outbox port (the test_outbox table), readable through GET …/gateways/{name}/outbox,
  * and can be told to fail so retries are testable:
  *   config.failure = { mode: 'transient' | 'permanent', times?: number, reason?: string }
  *   (transient: the first `times` attempts of each message fail, default every attempt)
@@ -8,8 +8,6 @@
  * A message id already in the outbox is not recorded again: these providers are idempotent.
  */
 import { randomUUID } from 'node:crypto';
-
-import { sql } from 'kysely';
 
 import type { Channel } from '../../domain/gateway.ts';
 import type { ConfigField, GatewayRuntime, InboundParse, OutboundMessage, Provider, ProviderDeps, SendOutcome, StatusParse, WebhookRequest } from '../provider.ts';
@@ -145,25 +143,11 @@ function createTestProvider(type: string, channel: Channel, label: string) {
       if (accepted.length === 0) {
         return outcomes;
       }
-      // One statement for the batch; a message already recorded keeps its first provider id.
-      const rows = await sql<{ message_id: string; provider_message_id: string }>`
-        with input as (
-          select * from unnest(${accepted.map((a) => a.m.id)}::uuid[], ${accepted.map((a) => a.m.to)}::text[],
-                               ${accepted.map((a) => a.m.text)}::text[], ${accepted.map((a) => a.m.subject)}::text[],
-                               ${accepted.map((a) => a.providerMessageId)}::text[])
-            as t(message_id, to_address, text, subject, provider_message_id)
-        ), inserted as (
-          insert into test_outbox (message_id, gateway_id, to_address, text, subject, provider_message_id, at)
-          select message_id, ${gateway.id}::uuid, to_address, text, subject, provider_message_id, clock_timestamp() from input
-          on conflict (message_id) do nothing
-          returning message_id, provider_message_id
-        )
-        select message_id, provider_message_id from inserted
-        union all
-        select o.message_id, o.provider_message_id from test_outbox o join input i using (message_id)
-        where not exists (select 1 from inserted x where x.message_id = o.message_id)
-      `.execute(deps.db);
-      const ids = new Map(rows.rows.map((r) => [r.message_id, r.provider_message_id]));
+      // A message already recorded keeps its first provider id.
+      const ids = await deps.outbox.record(
+        gateway.id,
+        accepted.map((a) => ({ messageId: a.m.id, to: a.m.to, text: a.m.text, subject: a.m.subject, providerMessageId: a.providerMessageId })),
+      );
       return messages.map((m, i) => {
         const o = outcomes[i] as SendOutcome;
         return o.ok ? { ok: true, providerMessageId: ids.get(m.id) ?? o.providerMessageId } : o;

@@ -3,7 +3,8 @@
  * each value looks like, and the form fields the admin UI shows for it.
  */
 import type { ConfigField } from '../provider.ts';
-import { ConfigReader, DEFAULT_TIMEOUT_MS } from '../vendor-http.ts';
+import { ConfigReader } from '../vendor-config.ts';
+import { DEFAULT_TIMEOUT_MS } from '../vendor-http.ts';
 
 /** Twilio's REST API host (Default for baseUrl). */
 export const TWILIO_API = 'https://api.twilio.com';

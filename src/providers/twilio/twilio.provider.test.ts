@@ -8,6 +8,7 @@ import { after, before, describe, test } from 'node:test';
 
 import { type FakeVendor, startFakeVendor } from '../../../test/support/fake-vendor.ts';
 import type { GatewayRuntime, OutboundMessage, SendOutcome } from '../provider.ts';
+import { localVendorDeps } from '../../../test/support/vendor-fake.ts';
 import { createTwilioProvider, EMPTY_TWIML } from './twilio.provider.ts';
 import { twilioSignature } from './twilio.signature.ts';
 import type { TWILIO_STATUSES } from './twilio.status-map.ts';
@@ -17,7 +18,7 @@ const TOKEN = 'f00dfeed'.repeat(4);
 const KEY_SID = 'SK' + 'b2'.repeat(16);
 const KEY_SECRET = 'KeySecretKeySecret1234567890abcd';
 const SERVICE = 'MG' + 'c3'.repeat(16);
-const provider = createTwilioProvider();
+const provider = createTwilioProvider(localVendorDeps);
 let vendor: FakeVendor;
 
 before(async () => {
@@ -79,7 +80,7 @@ describe('send', () => {
     { name: 'bad credentials (20003)', answer: { status: 401, body: { code: 20003, message: 'Authenticate', more_info: 'https://www.twilio.com/docs/errors/20003', status: 401 } }, expect: { retryable: false }, reason: /^Twilio 20003: Authenticate \(HTTP 401\)$/ },
     { name: 'too many requests (20429) honours Retry-After', answer: { status: 429, headers: { 'retry-after': '7' }, body: { code: 20429, message: 'Too Many Requests', status: 429 } }, expect: { retryable: true, retryAfterMs: 7000 }, reason: /20429/ },
     { name: 'server error (500) is retried', answer: { status: 500, body: { code: 20500, message: 'Internal Server Error', status: 500 } }, expect: { retryable: true }, reason: /20500/ },
-    { name: 'gateway error without JSON (502) is retried', answer: { status: 502, headers: { 'content-type': 'text/html' }, body: '<html>Bad gateway</html>' }, expect: { retryable: true }, reason: /^Twilio HTTP 502: <html>Bad gateway<\/html>$/ },
+    { name: 'gateway error without JSON (502) is retried; the raw body is not kept', answer: { status: 502, headers: { 'content-type': 'text/html' }, body: '<html>Bad gateway</html>' }, expect: { retryable: true }, reason: /^Twilio HTTP 502: Bad Gateway$/ },
     { name: 'success without a sid is not retried', answer: { status: 201, body: { status: 'queued' } }, expect: { retryable: false }, reason: /without a message sid/ },
     { name: 'an error that echoes the token is redacted', answer: { status: 400, body: { code: 21604, message: `A 'To' phone number is required (token ${TOKEN})`, status: 400 } }, expect: { retryable: false }, reason: /\[redacted\]/ },
   ];
@@ -103,14 +104,14 @@ describe('send', () => {
   test('failure: no answer within the timeout is retried', async () => {
     vendor.script({ status: 200, hang: true });
     const outcome = await sendOne(gateway({ timeoutMs: 1000 }));
-    assert.deepEqual(outcome, { ok: false, retryable: true, reason: 'Twilio could not be reached: no answer within 1000 ms' });
+    assert.deepEqual(outcome, { ok: false, retryable: true, reason: 'Twilio could not be reached (no answer within 1000 ms).' });
   });
 
   test('failure: connection refused is retried', async () => {
     const closed = await startFakeVendor(() => ({ status: 500 }));
     await closed.close();
     const outcome = await sendOne(gateway({ baseUrl: closed.url }));
-    assert.deepEqual(outcome, { ok: false, retryable: true, reason: 'Twilio could not be reached: ECONNREFUSED' });
+    assert.deepEqual(outcome, { ok: false, retryable: true, reason: 'Twilio could not be reached (network error: ECONNREFUSED).' });
   });
 });
 

@@ -6,14 +6,15 @@
  * form-encoded and must carry a valid X-Twilio-Signature (twilio.signature.ts); they are answered
  * with empty TwiML. Default rate 1 message/s: one US long code sends one segment per second.
  */
-import type { GatewayRuntime, InboundParse, OutboundMessage, Provider, SendOutcome, StatusParse, WebhookRequest } from '../provider.ts';
-import { basicAuth, callVendor, formBody, formField, mapLimited, redact, retryAfterMs, type VendorReply } from '../vendor-http.ts';
+import type { HostPolicy } from '../outbound-hosts.ts';
+import type { GatewayRuntime, InboundParse, OutboundMessage, Provider, ProviderDeps, SendOutcome, StatusParse, WebhookRequest } from '../provider.ts';
+import { checkDestination } from '../vendor-config.ts';
+import { basicAuth, callVendor, httpFailure, mapPool, noAnswer, statusText, VENDOR_CALLS_AT_ONCE, type VendorReply } from '../vendor-http.ts';
+import { clip, redact, shortField } from '../vendor-text.ts';
+import { formBody, formField } from '../vendor-webhook.ts';
 import { normaliseTwilioConfig, readTwilioConfig, TWILIO_CONFIG_FIELDS, type TwilioConfig } from './twilio.config.ts';
 import { isValidTwilioSignature } from './twilio.signature.ts';
 import { mapTwilioStatus, TWILIO_ERROR_TITLES, twilioErrorReason } from './twilio.status-map.ts';
-
-/** Requests in flight per batch (Twilio queues per sender anyway; this bounds our sockets). */
-const PARALLEL_SENDS = 4;
 
 /** Twilio error codes that mean the message can never go to this number as it is. */
 const OPTED_OUT = '21610';
@@ -39,12 +40,16 @@ export function twilioSendForm(c: TwilioConfig, m: OutboundMessage): URLSearchPa
   return form;
 }
 
-/** Sorts Twilio's answer into our outcome; the vendor's code and words are kept, secrets removed. */
+/**
+ * Sorts Twilio's answer into our outcome. Only Twilio's documented error fields (code, message) are
+ * kept, secrets removed; which failures are retried is the shared table (vendor-http.ts), plus
+ * Twilio's own 20429 (too many requests).
+ */
 export function twilioOutcome(reply: VendorReply, secrets: readonly string[]): SendOutcome {
-  if (reply.kind === 'unreachable') {
-    return { ok: false, retryable: true, reason: redact(`Twilio could not be reached: ${reply.reason}`, secrets) };
+  if (reply.kind !== 'answered') {
+    return noAnswer('Twilio', reply);
   }
-  const body = (reply.body && typeof reply.body === 'object' ? reply.body : {}) as Record<string, unknown>;
+  const body = (reply.json && typeof reply.json === 'object' ? reply.json : {}) as Record<string, unknown>;
   if (reply.status >= 200 && reply.status < 300) {
     if (typeof body.sid === 'string' && body.sid) {
       return { ok: true, providerMessageId: body.sid };
@@ -52,25 +57,22 @@ export function twilioOutcome(reply: VendorReply, secrets: readonly string[]): S
     // Accepted without an id: it may have been sent, so it is not retried.
     return { ok: false, retryable: false, reason: `Twilio answered HTTP ${reply.status} without a message sid.` };
   }
-  const code = body.code === undefined || body.code === null ? '' : String(body.code);
-  const words = typeof body.message === 'string' ? body.message : (TWILIO_ERROR_TITLES[code] ?? reply.text.slice(0, 200));
-  const reason = redact(`Twilio ${code || `HTTP ${reply.status}`}: ${words}${code ? ` (HTTP ${reply.status})` : ''}`, secrets);
+  const code = shortField(body.code) ?? '';
+  const words = shortField(body.message) ?? TWILIO_ERROR_TITLES[code] ?? statusText(reply.status);
+  const reason = clip(redact(`Twilio ${code || `HTTP ${reply.status}`}: ${words}${code ? ` (HTTP ${reply.status})` : ''}`, secrets));
   if (code === OPTED_OUT) {
     return { ok: false, retryable: false, optedOut: true, reason };
   }
-  if (reply.status === 429 || code === '20429') {
-    return { ok: false, retryable: true, reason, retryAfterMs: retryAfterMs(reply.headers) };
+  if (code === '20429') {
+    return httpFailure(429, reply.headers, reason);
   }
-  if (reply.status >= 500) {
-    return { ok: false, retryable: true, reason, retryAfterMs: retryAfterMs(reply.headers) };
-  }
-  // 400 (invalid number 21211/21614, region 21408, content), 401/403 (credentials 20003), 404.
-  return { ok: false, retryable: false, reason };
+  // 400 (invalid number 21211/21614, region 21408, content), 401/403 (credentials 20003), 404: permanent.
+  return httpFailure(reply.status, reply.headers, reason);
 }
 
-async function sendOne(c: TwilioConfig, m: OutboundMessage): Promise<SendOutcome> {
+async function sendOne(hosts: HostPolicy, c: TwilioConfig, m: OutboundMessage): Promise<SendOutcome> {
   const [user, password] = c.apiKeySid && c.apiKeySecret ? [c.apiKeySid, c.apiKeySecret] : [c.accountSid, c.authToken];
-  const reply = await callVendor(`${c.baseUrl}/2010-04-01/Accounts/${encodeURIComponent(c.accountSid)}/Messages.json`, {
+  const reply = await callVendor(hosts, `${c.baseUrl}/2010-04-01/Accounts/${encodeURIComponent(c.accountSid)}/Messages.json`, {
     method: 'POST',
     headers: { authorization: basicAuth(user, password), 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
     body: twilioSendForm(c, m).toString(),
@@ -135,7 +137,7 @@ export function parseTwilioStatus(gateway: GatewayRuntime, request: WebhookReque
 /** Twilio expects TwiML back; an empty Response sends no reply (Rollcall replies through the API). */
 export const EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>';
 
-export function createTwilioProvider(): Provider {
+export function createTwilioProvider(deps: ProviderDeps): Provider {
   return {
     type: 'twilio',
     label: 'Twilio',
@@ -144,10 +146,16 @@ export function createTwilioProvider(): Provider {
     idempotent: false,
     defaultRatePerSecond: 1,
     configFields: TWILIO_CONFIG_FIELDS,
-    validateConfig: normaliseTwilioConfig,
+    destination: (config) => new URL(readTwilioConfig(config).baseUrl).origin,
+    validateConfig(config) {
+      const out = normaliseTwilioConfig(config);
+      checkDestination(deps.hosts, 'baseUrl', readTwilioConfig(out).baseUrl);
+      return out;
+    },
     async send(gateway: GatewayRuntime, messages: readonly OutboundMessage[]): Promise<SendOutcome[]> {
       const c = readTwilioConfig(gateway.config);
-      return mapLimited(messages, PARALLEL_SENDS, (m) => sendOne(c, m));
+      // Twilio queues per sender anyway; VENDOR_CALLS_AT_ONCE bounds our sockets.
+      return mapPool(messages, VENDOR_CALLS_AT_ONCE, (m) => sendOne(deps.hosts, c, m));
     },
     parseInbound: parseTwilioInbound,
     parseStatus: parseTwilioStatus,

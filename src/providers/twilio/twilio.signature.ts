@@ -8,7 +8,7 @@
  */
 import { createHmac } from 'node:crypto';
 
-import { safeEqual } from '../vendor-http.ts';
+import { secretsEqual } from '../vendor-text.ts';
 
 export function twilioSignature(authToken: string, url: string, params: Record<string, unknown>): string {
   let data = url;
@@ -52,5 +52,5 @@ export function isValidTwilioSignature(authToken: string, header: string | undef
   if (!header || !authToken) {
     return false;
   }
-  return urlVariants(url).some((u) => safeEqual(twilioSignature(authToken, u, params), header));
+  return urlVariants(url).some((u) => secretsEqual(twilioSignature(authToken, u, params), header));
 }
