@@ -5,8 +5,10 @@
  * tokens from the gateway's shared bucket, calls the provider, and records every outcome in one
  * statement. Transient failures are retried with doubling delays; permanent ones fail at once with
  * the provider's reason. A message whose worker died mid-send is resent only through an idempotent
- * provider; otherwise it fails rather than risk a duplicate. The lease is renewed while the batch
- * is out, so a slow vendor does not make a live worker's messages look abandoned.
+ * provider; otherwise it fails rather than risk a duplicate. Each gateway's part of a batch is sent
+ * and recorded on its own (the worker runs parts in per-gateway lanes, dispatch-worker.ts), and its
+ * leases are renewed while it is out, so a slow vendor neither holds up other gateways nor makes a
+ * live worker's messages look abandoned.
  */
 import type { OutboundMessage, Provider, SendOutcome } from '../providers/provider.ts';
 import { findGatewaysByIds, type GatewayRecord } from '../store/gateway.store.ts';
@@ -24,7 +26,15 @@ export interface DispatchOptions {
   batchSize: number;
   /** How long a claim lasts before another worker may take the message over (Default: 60 s). */
   leaseMs: number;
+  /**
+   * A gateway's lane in the worker loop: how many of its parts (each sending its groups one after
+   * another) may be out at once, so at most this many calls to one vendor (Default: 4).
+   */
+  laneSize?: number;
 }
+
+/** Parts of one gateway a worker has out at once when DispatchOptions.laneSize does not say. */
+export const DEFAULT_LANE_SIZE = 4;
 
 /** Messages handed to a provider at once when it does not say (Provider.sendGroupSize). */
 const DEFAULT_SEND_GROUP = 25;
@@ -192,45 +202,76 @@ async function sendThroughGateway(
   return results;
 }
 
-/** Claims and sends one batch. Returns how many messages were claimed. */
-export async function dispatchOnce(deps: ServiceDeps, opts: DispatchOptions): Promise<number> {
-  const claimed = await claimDueMessages(deps.db, opts.batchSize, opts.leaseMs, deps.clock());
+/** One gateway's share of a claimed batch: what a lane sends (services/dispatch-worker.ts). */
+export interface GatewayPart {
+  /** The gateway's id ('' for messages without one, which fail their last checks). */
+  gatewayId: string;
+  gateway: GatewayRecord | undefined;
+  messages: ClaimedMessage[];
+  facts: SendTimeFacts;
+}
+
+/**
+ * Claims a batch and splits it by gateway. Messages of `skipGateways` (gateways whose lanes are
+ * full) are not claimed: they stay queued, for this worker later or for another one.
+ */
+export async function claimParts(deps: ServiceDeps, opts: DispatchOptions, skipGateways: readonly string[] = []): Promise<GatewayPart[]> {
+  const claimed = await claimDueMessages(deps.db, opts.batchSize, opts.leaseMs, deps.clock(), skipGateways);
   if (claimed.length === 0) {
-    return 0;
+    return [];
   }
-  // While the batch is out (a vendor may take up to its timeout per call), the lease is renewed
-  // every third of it, so another worker takes these messages over only if this one died.
-  const ids = claimed.map((m) => m.id);
+  const [facts, gateways] = await Promise.all([loadSendTimeFacts(deps, claimed), findGatewaysByIds(deps.db, [...new Set(claimed.flatMap((m) => (m.gatewayId ? [m.gatewayId] : [])))])]);
+  const byGateway = new Map<string, ClaimedMessage[]>();
+  for (const m of claimed) {
+    const key = m.gatewayId ?? '';
+    const share = byGateway.get(key);
+    if (share) {
+      share.push(m);
+    } else {
+      byGateway.set(key, [m]);
+    }
+  }
+  return [...byGateway.entries()].map(([id, messages]) => ({ gatewayId: id, gateway: gateways.find((g) => g.id === id), messages, facts }));
+}
+
+/**
+ * Sends one part and records its outcomes as soon as it is done, whatever other gateways are
+ * doing. While it is out (a vendor may take up to its timeout per call) the part's leases are
+ * renewed every third of a lease, so another worker takes its messages over only if this one died.
+ */
+export async function sendPart(deps: ServiceDeps, part: GatewayPart, leaseMs: number): Promise<void> {
+  const ids = part.messages.map((m) => m.id);
   const heartbeat = setInterval(() => {
-    void extendLeases(deps.db, ids, opts.leaseMs).catch(() => {});
-  }, Math.max(100, Math.floor(opts.leaseMs / 3)));
+    void extendLeases(deps.db, ids, leaseMs).catch(() => {});
+  }, Math.max(100, Math.floor(leaseMs / 3)));
   heartbeat.unref();
   try {
-    return await sendClaimed(deps, claimed);
+    const vendorOptOuts: VendorOptOut[] = [];
+    const results = await sendThroughGateway(deps, part.gateway, part.messages, part.facts, vendorOptOuts);
+    await recordResults(deps.db, results);
+    await recordVendorOptOuts(deps, vendorOptOuts);
+    for (const r of results) {
+      // A requeued message (retry or rate limit) is counted when it finally ends.
+      if (r.status !== 'queued') {
+        deps.metrics.dispatched.inc({ status: r.status, code: r.errorCode ?? '' });
+      }
+    }
   } finally {
     clearInterval(heartbeat);
   }
 }
 
-async function sendClaimed(deps: ServiceDeps, claimed: ClaimedMessage[]): Promise<number> {
-  const [facts, gateways] = await Promise.all([loadSendTimeFacts(deps, claimed), findGatewaysByIds(deps.db, [...new Set(claimed.flatMap((m) => (m.gatewayId ? [m.gatewayId] : [])))])]);
-  const byGateway = new Map<string, ClaimedMessage[]>();
-  for (const m of claimed) {
-    const key = m.gatewayId ?? '';
-    byGateway.set(key, [...(byGateway.get(key) ?? []), m]);
+/**
+ * Claims and sends one batch, each gateway's part recorded when it is done; returns when every
+ * part is (the worker loop does not wait: services/dispatch-worker.ts). Returns how many messages
+ * were claimed.
+ */
+export async function dispatchOnce(deps: ServiceDeps, opts: DispatchOptions): Promise<number> {
+  const parts = await claimParts(deps, opts);
+  const settled = await Promise.allSettled(parts.map((p) => sendPart(deps, p, opts.leaseMs)));
+  const failure = settled.find((s) => s.status === 'rejected');
+  if (failure) {
+    throw failure.reason;
   }
-  const vendorOptOuts: VendorOptOut[] = [];
-  const perGateway = await Promise.all(
-    [...byGateway.entries()].map(([id, ms]) => sendThroughGateway(deps, gateways.find((g) => g.id === id), ms, facts, vendorOptOuts)),
-  );
-  const results = perGateway.flat();
-  await recordResults(deps.db, results);
-  await recordVendorOptOuts(deps, vendorOptOuts);
-  for (const r of results) {
-    // A requeued message (retry or rate limit) is counted when it finally ends.
-    if (r.status !== 'queued') {
-      deps.metrics.dispatched.inc({ status: r.status, code: r.errorCode ?? '' });
-    }
-  }
-  return claimed.length;
+  return parts.reduce((n, p) => n + p.messages.length, 0);
 }

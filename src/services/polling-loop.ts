@@ -9,7 +9,8 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import { runInBackground } from '../store/priority-dialect.ts';
 
 export interface PollingLoop {
-  wake(): void;
+  /** Run a step soon: after `coalesceMs` when sleeping, or at once with `now` (Default: false). */
+  wake(now?: boolean): void;
   stop(): Promise<void>;
 }
 
@@ -26,7 +27,7 @@ export interface LoopOptions {
 
 export function startPollingLoop(step: () => Promise<number>, opts: LoopOptions): PollingLoop {
   let stopped = false;
-  let wakeUp: (() => void) | null = null;
+  let wakeUp: ((now: boolean) => void) | null = null;
   let woken = false;
   const sleep = (ms: number) =>
     new Promise<void>((resolve) => {
@@ -39,10 +40,14 @@ export function startPollingLoop(step: () => Promise<number>, opts: LoopOptions)
         wakeUp = null;
         resolve();
       }, ms);
-      wakeUp = () => {
+      wakeUp = (now) => {
         clearTimeout(timer);
         wakeUp = null;
-        setTimeout(resolve, opts.coalesceMs ?? 20);
+        if (now) {
+          resolve();
+        } else {
+          setTimeout(resolve, opts.coalesceMs ?? 20);
+        }
       };
     });
   const loop = (async () => {
@@ -69,9 +74,9 @@ export function startPollingLoop(step: () => Promise<number>, opts: LoopOptions)
     }
   })();
   return {
-    wake() {
+    wake(now = false) {
       if (wakeUp) {
-        wakeUp();
+        wakeUp(now);
       } else {
         // Woken while working: look again straight after this step.
         woken = true;
@@ -79,7 +84,7 @@ export function startPollingLoop(step: () => Promise<number>, opts: LoopOptions)
     },
     async stop() {
       stopped = true;
-      wakeUp?.();
+      wakeUp?.(true);
       await loop;
     },
   };

