@@ -5,6 +5,7 @@
  * and the real run both decide through these functions, so they cannot disagree.
  */
 import type { ErrorCode } from '../errors.ts';
+import { nameProblem } from './name.ts';
 import { parsePhoneNumber } from './phone-number.ts';
 import type { ProjectContactSettings } from './project.ts';
 
@@ -21,6 +22,19 @@ export const WORKER_FIELDS = ['username', 'phone_numbers', 'language', 'time_zon
 export const PROPERTY_KEY = /^[A-Za-z][A-Za-z0-9_-]{0,99}$/;
 const MAX_VALUE = 10_000;
 const MAX_FIELD = 255;
+/**
+ * Longest cell read from a file, in characters (Default: 32 KiB; Excel's own limit is 32,767). The
+ * parser (services/import-file.ts) cuts longer cells to this and notes them on the row; a row with
+ * such a cell in a column the run uses fails with a row error naming the column (issue 23).
+ */
+export const MAX_CELL = 32 * 1024;
+
+/** A row as the parser gives it: its cells (cut to MAX_CELL) and the cells that were longer. */
+export interface DraftSource {
+  row: number;
+  cells: readonly string[];
+  longCells?: readonly { column: number; length: number }[] | undefined;
+}
 
 export interface RowProblem {
   /** Spreadsheet row number (the header is row 1). */
@@ -42,6 +56,8 @@ export interface CaseDraft {
   /** Property changes: text sets, null clears. Blank cells are absent (left unchanged). */
   properties: Record<string, string | null>;
   problems: RowProblem[];
+  /** Why the row cannot be imported at all (a cell over MAX_CELL in a column the run uses). */
+  refused?: RowProblem;
 }
 
 interface Mapped {
@@ -72,16 +88,36 @@ function tooLong(row: number, column: string, max: number): RowProblem {
   return { row, column, code: 'VALIDATION_ERROR', message: `The value is longer than ${max} characters; it was not imported.` };
 }
 
+/** The row error of a cell over MAX_CELL in one of `used` (column indexes), or undefined. */
+function longCellProblem(r: DraftSource, columns: readonly string[], used: ReadonlySet<number>): RowProblem | undefined {
+  const long = r.longCells?.find((l) => used.has(l.column));
+  if (!long) {
+    return undefined;
+  }
+  const column = columns[long.column] ?? null;
+  return {
+    row: r.row,
+    column,
+    code: 'VALIDATION_ERROR',
+    message: `The cell in column "${column ?? ''}" holds ${long.length.toLocaleString('en')} characters; a cell may hold at most ${MAX_CELL.toLocaleString('en')}, so this row was not imported.`,
+  };
+}
+
 /** Reads the rows of a case import (see the module comment for the cell rules). */
 export function draftCaseRows(
   columns: readonly string[],
-  rows: readonly { row: number; cells: readonly string[] }[],
+  rows: readonly DraftSource[],
   o: { mapping: Readonly<Record<string, string>>; matchColumn: string | null; matchBy: MatchBy },
 ): CaseDraft[] {
   const mapped = mappedColumns(columns, o.mapping);
   const matchIndex = o.matchColumn === null ? -1 : columns.indexOf(o.matchColumn);
+  const used = new Set([...mapped.map((m) => m.index), ...(matchIndex < 0 ? [] : [matchIndex])]);
   const firstRowOfKey = new Map<string, number>();
   return rows.map((r) => {
+    const refused = longCellProblem(r, columns, used);
+    if (refused) {
+      return { row: r.row, key: null, duplicateOf: null, name: null, externalId: null, ownerId: null, properties: {}, problems: [], refused };
+    }
     const rawKey = matchIndex < 0 ? '' : (r.cells[matchIndex] ?? '').trim();
     const key = rawKey === '' || rawKey === CLEAR_VALUE ? null : rawKey;
     let duplicateOf: number | null = null;
@@ -136,8 +172,15 @@ export interface RowDecision {
  */
 export function decideCaseRow(d: CaseDraft, found: boolean, o: { matchBy: MatchBy; createNew: boolean; matchColumn: string | null; nameColumn: string | null }): RowDecision {
   const fail = (code: ErrorCode, message: string, column: string | null = o.matchColumn): RowDecision => ({ action: 'fail', problem: { row: d.row, column, code, message } });
+  if (d.refused) {
+    return { action: 'fail', problem: d.refused };
+  }
   if (d.duplicateOf !== null) {
     return fail('IMPORT_DUPLICATE_ROW', `Row ${d.duplicateOf} has the same ${o.matchBy === 'case_id' ? 'case id' : 'external id'} "${d.key ?? ''}"; this row was not imported.`);
+  }
+  const badName = d.name === null ? null : nameProblem(d.name); // the rule of domain/name.ts, as the API applies it
+  if (badName !== null) {
+    return fail('VALIDATION_ERROR', `The name ${badName}`, o.nameColumn);
   }
   if (d.key !== null && found) {
     return { action: 'update', problem: null };
@@ -164,17 +207,24 @@ export interface WorkerDraft {
   /** Valid numbers in E.164, in the order given. */
   numbers: string[];
   problems: RowProblem[];
+  /** Why the row cannot be imported at all (a cell over MAX_CELL in a column the run uses). */
+  refused?: RowProblem;
 }
 
 /** Reads the rows of a mobile-worker import; several numbers in one cell are separated by , or ;. */
 export function draftWorkerRows(
   columns: readonly string[],
-  rows: readonly { row: number; cells: readonly string[] }[],
+  rows: readonly DraftSource[],
   o: { mapping: Readonly<Record<string, string>>; project: ProjectContactSettings },
 ): WorkerDraft[] {
   const mapped = mappedColumns(columns, o.mapping);
+  const used = new Set(mapped.map((m) => m.index));
   const firstRow = new Map<string, number>();
   return rows.map((r) => {
+    const refused = longCellProblem(r, columns, used);
+    if (refused) {
+      return { row: r.row, username: null, duplicateOf: null, numbers: [], problems: [], refused };
+    }
     const d: WorkerDraft = { row: r.row, username: null, duplicateOf: null, numbers: [], problems: [] };
     for (const m of mapped) {
       const value = (r.cells[m.index] ?? '').trim();
@@ -212,6 +262,9 @@ export function draftWorkerRows(
 }
 
 export function decideWorkerRow(d: WorkerDraft, found: boolean, o: { createNew: boolean; usernameColumn: string | null }): RowDecision {
+  if (d.refused) {
+    return { action: 'fail', problem: d.refused };
+  }
   if (d.username === null) {
     return { action: 'fail', problem: { row: d.row, column: o.usernameColumn, code: 'IMPORT_NAME_MISSING', message: 'A mobile worker needs a username, and this row has none.' } };
   }
@@ -240,7 +293,7 @@ export interface SuggestedMapping {
  * property (`contact_phone_number`, `gender`…). Other columns are ignored until mapped.
  */
 export function suggestCaseMapping(columns: readonly string[]): SuggestedMapping {
-  const mapping: Record<string, string> = {};
+  const mapping: Record<string, string> = Object.create(null) as Record<string, string>;
   let matchColumn: string | null = null;
   let matchBy: MatchBy = 'case_id';
   for (const column of columns) {
@@ -279,5 +332,5 @@ const WORKER_HEADERS: Record<string, (typeof WORKER_FIELDS)[number]> = {
 };
 
 export function suggestWorkerMapping(columns: readonly string[]): Record<string, string> {
-  return Object.fromEntries(columns.map((c) => [c, WORKER_HEADERS[headerKey(c)] ?? '']));
+  return Object.fromEntries(columns.map((c) => [c, Object.hasOwn(WORKER_HEADERS, headerKey(c)) ? (WORKER_HEADERS[headerKey(c)] ?? '') : '']));
 }

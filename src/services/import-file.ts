@@ -4,8 +4,11 @@
  * has known CVEs); CSV goes through csv-parse, because SheetJS's CSV reader turns `07946001800` into a
  * number and drops the `+` of `+447946001800` (reference/dependencies.md §8). Every cell becomes text:
  * numeric cells keep every digit (254712345678, never 2.54712345678e+11), dates become ISO dates.
- * Limits: 100,000 data rows, 300 columns, the configured byte size; a zip (xlsx) is checked from its
- * central directory before anything is inflated, so a zip bomb is refused without being expanded.
+ * Limits: 100,000 data rows, 300 columns, the configured byte size, 32 KiB of text in a cell; a zip
+ * (xlsx) is checked from its central directory before anything is inflated and unpacked with a cap
+ * (services/import-zip.ts), so a zip bomb is refused without being expanded. Every file is read in a
+ * worker thread with a memory limit and a time limit (readImportFileOffThread), so no upload, however
+ * it is made, stalls the server's thread or exhausts its memory (issue 23).
  */
 import { Worker } from 'node:worker_threads';
 
@@ -14,23 +17,25 @@ import { parse as parseCsv } from 'csv-parse/sync';
 
 import { AppError, coerceError, type ErrorCode, errorCatalogue } from '../errors.ts';
 import type { ImportFileType } from '../store/import.store.ts';
-import { type CaseDraft, draftCaseRows, draftWorkerRows, type MatchBy, type WorkerDraft } from '../domain/import-row.ts';
+import { type CaseDraft, draftCaseRows, draftWorkerRows, MAX_CELL, type MatchBy, type WorkerDraft } from '../domain/import-row.ts';
 import type { ProjectContactSettings } from '../domain/project.ts';
+import { unpackZip, ZIP_LIMITS, type ZipLimits } from './import-zip.ts';
 
 /** Data rows accepted in one file (CommCare's case importer has the same limit). */
 export const MAX_ROWS = 100_000;
 export const MAX_COLUMNS = 300;
-/** What the parts of an xlsx may expand to, in total (Default: 256 MiB): a 100,000 × 300 sheet fits. */
-export const MAX_UNCOMPRESSED = 256 * 1024 * 1024;
-const MAX_ZIP_ENTRIES = 10_000;
+/** Longest cell (domain/import-row.ts): a longer one is cut to it when read, and noted on its row. */
+export { MAX_CELL };
 /** Longest file name kept (the base name only, never a path). */
 const MAX_NAME = 200;
 
 export interface SheetRow {
   /** The spreadsheet row number (1 is the first row of the sheet, the header when there is one). */
   row: number;
-  /** One text per column; '' when blank. */
+  /** One text per column; '' when blank. At most MAX_CELL characters each. */
   cells: string[];
+  /** Cells that held more than MAX_CELL characters (cut in `cells`): column index and full length. */
+  longCells?: { column: number; length: number }[];
 }
 
 export interface ParsedFile {
@@ -48,6 +53,22 @@ export interface ParseOptions {
   /** Sheet name (Default: the first sheet). */
   sheet?: string | null | undefined;
   maxBytes: number;
+  /** The parser's limits (Default: PARSE_LIMITS); tests lower them. */
+  limits?: Partial<ParseLimits> | undefined;
+}
+
+/** What reading one file may use. */
+export interface ParseLimits extends ZipLimits {
+  /** Heap of the parser's worker thread, in MB (Default: 1024; a 100,000-row, 10-column workbook needs about 250). */
+  memoryMb: number;
+  /** Time the worker may take to read the file and draft its rows, in ms (Default: 120000). */
+  timeoutMs: number;
+}
+
+export const PARSE_LIMITS: ParseLimits = { ...ZIP_LIMITS, memoryMb: 1024, timeoutMs: 120_000 };
+
+export function parseLimits(opts: Pick<ParseOptions, 'limits'>): ParseLimits {
+  return { ...PARSE_LIMITS, ...opts.limits };
 }
 
 /** Keeps only the base name of what a browser sent ("C:\\x\\..\\a.xlsx" → "a.xlsx"), without control characters. */
@@ -71,46 +92,6 @@ const CFB_MAGIC = 'd0cf11e0';
 
 function magic(bytes: Buffer): string {
   return bytes.subarray(0, 4).toString('hex');
-}
-
-/**
- * Reads the zip's central directory (without inflating anything) and refuses archives whose parts
- * declare more than MAX_UNCOMPRESSED bytes in total, or too many parts.
- */
-export function checkZip(bytes: Buffer): void {
-  const unreadable = () => new AppError('IMPORT_FILE_UNREADABLE', 'The file is not a complete Excel workbook (its zip directory is missing or damaged).');
-  const from = Math.max(0, bytes.length - 65_557);
-  let eocd = -1;
-  for (let i = bytes.length - 22; i >= from; i--) {
-    if (bytes.readUInt32LE(i) === 0x06054b50) {
-      eocd = i;
-      break;
-    }
-  }
-  if (eocd < 0) {
-    throw unreadable();
-  }
-  const entries = bytes.readUInt16LE(eocd + 10);
-  const dirOffset = bytes.readUInt32LE(eocd + 16);
-  if (entries === 0xffff || dirOffset === 0xffffffff) {
-    // Zip64: an Excel file under the byte limit never needs it.
-    throw unreadable();
-  }
-  if (entries > MAX_ZIP_ENTRIES) {
-    throw new AppError('IMPORT_FILE_UNREADABLE', `The workbook has ${entries} parts, far more than a spreadsheet has; it is refused.`);
-  }
-  let at = dirOffset;
-  let total = 0;
-  for (let n = 0; n < entries; n++) {
-    if (at + 46 > bytes.length || bytes.readUInt32LE(at) !== 0x02014b50) {
-      throw unreadable();
-    }
-    total += bytes.readUInt32LE(at + 24);
-    if (total > MAX_UNCOMPRESSED) {
-      throw new AppError('IMPORT_FILE_TOO_LARGE', `The workbook expands to more than ${MAX_UNCOMPRESSED / 1024 / 1024} MiB when unpacked (a "zip bomb", or far more data than an import holds); it is refused.`);
-    }
-    at += 46 + bytes.readUInt16LE(at + 28) + bytes.readUInt16LE(at + 30) + bytes.readUInt16LE(at + 32);
-  }
 }
 
 /** Whether a compound (OLE) file is an encrypted Office document (an xlsx with a password is one). */
@@ -166,13 +147,15 @@ function cleanCell(text: string): string {
   return text.replace(NUL, '').replace(PROTECTED, '');
 }
 
-function readWorkbook(bytes: Buffer, type: ImportFileType, sheet: string | null | undefined): { rows: SheetRow[]; sheet: string; sheets: string[] } {
-  const m = magic(bytes);
-  if (m === CFB_MAGIC && isEncryptedPackage(bytes)) {
+function readWorkbook(file: Buffer, type: ImportFileType, sheet: string | null | undefined, limits: ZipLimits): { rows: SheetRow[]; sheet: string; sheets: string[] } {
+  const m = magic(file);
+  if (m === CFB_MAGIC && isEncryptedPackage(file)) {
     throw new AppError('IMPORT_FILE_ENCRYPTED');
   }
+  let bytes = file;
   if (m === ZIP_MAGIC) {
-    checkZip(bytes);
+    // Checked, inflated with caps and handed over as stored parts: SheetJS inflates nothing.
+    bytes = unpackZip(file, limits);
   } else if (!(type === 'xls' && m === CFB_MAGIC)) {
     // Anything else (random bytes, a renamed text file) would be read by SheetJS as text: refuse it.
     throw new AppError('IMPORT_FILE_UNREADABLE');
@@ -214,9 +197,22 @@ function denseRows(ws: XLSX.WorkSheet): SheetRow[] {
     for (let c = 0; c < line.length; c++) {
       cells.push(cleanCell(cellText(line[c])));
     }
-    out.push({ row: r + 1, cells });
+    out.push(capCells(r + 1, cells));
   }
   return out;
+}
+
+/** The row with every cell cut to MAX_CELL characters, noting the cells that were longer. */
+function capCells(row: number, cells: string[]): SheetRow {
+  let longCells: SheetRow['longCells'];
+  for (let c = 0; c < cells.length; c++) {
+    const text = cells[c] ?? '';
+    if (text.length > MAX_CELL) {
+      (longCells ??= []).push({ column: c, length: text.length });
+      cells[c] = text.slice(0, MAX_CELL);
+    }
+  }
+  return longCells ? { row, cells, longCells } : { row, cells };
 }
 
 /** Comma, semicolon or tab: whichever the first line uses most outside quotes (Default: comma). */
@@ -254,7 +250,7 @@ function readCsv(bytes: Buffer): SheetRow[] {
   } catch (err) {
     throw new AppError('IMPORT_FILE_UNREADABLE', `The CSV file could not be read: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
   }
-  return records.map((cells, i) => ({ row: i + 1, cells: cells.map(cleanCell) }));
+  return records.map((cells, i) => capCells(i + 1, cells.map(cleanCell)));
 }
 
 function isBlank(cells: readonly string[]): boolean {
@@ -315,7 +311,14 @@ function shape(all: SheetRow[], hasHeaders: boolean): { columns: string[]; rows:
     keep.push(i);
     columns.push(name.slice(0, 255));
   }
-  return { columns, rows: data.map((r) => ({ row: r.row, cells: keep.map((i) => r.cells[i] ?? '') })) };
+  return {
+    columns,
+    rows: data.map((r) => {
+      const cells = keep.map((i) => r.cells[i] ?? '');
+      const longCells = r.longCells?.flatMap((l) => (keep.includes(l.column) ? [{ column: keep.indexOf(l.column), length: l.length }] : []));
+      return longCells?.length ? { row: r.row, cells, longCells } : { row: r.row, cells };
+    }),
+  };
 }
 
 /** Parses an uploaded file; throws an AppError with an IMPORT_* code when it cannot be imported. */
@@ -331,7 +334,7 @@ export function parseImportFile(rawName: string, bytes: Buffer, opts: ParseOptio
   if (fileType === 'csv') {
     return { fileName, fileType, sheet: null, sheets: [], ...shape(readCsv(bytes), opts.hasHeaders) };
   }
-  const book = readWorkbook(bytes, fileType, opts.sheet);
+  const book = readWorkbook(bytes, fileType, opts.sheet, parseLimits(opts));
   return { fileName, fileType, sheet: book.sheet, sheets: book.sheets, ...shape(book.rows, opts.hasHeaders) };
 }
 
@@ -366,12 +369,36 @@ export interface FileRead<W extends FileWant> {
 }
 
 const SAMPLE_ROWS = 5;
+/** Characters of a cell kept in the sample (Default: 100; the UI shows 60), '…' marking a cut. */
+export const SAMPLE_CELL = 100;
+/** Characters of the whole sample (Default: 32 KiB): rows past it are left out (the first is always kept). */
+export const SAMPLE_CHARS = 32 * 1024;
+
+/**
+ * The sample kept with an import: at most SAMPLE_ROWS rows, each cell cut to SAMPLE_CELL characters,
+ * at most SAMPLE_CHARS in all. Applied to what is stored and to what is shown (imports stored before
+ * the cap had whole cells: four 19 MB one-cell files made the import list 80 MB, issue 23).
+ */
+export function capSample(rows: readonly (readonly string[])[]): string[][] {
+  const out: string[][] = [];
+  let chars = 0;
+  for (const cells of rows.slice(0, SAMPLE_ROWS)) {
+    const row = cells.slice(0, MAX_COLUMNS).map((c) => (c.length > SAMPLE_CELL ? `${c.slice(0, SAMPLE_CELL - 1)}…` : c));
+    const n = row.reduce((sum, c) => sum + c.length, 0);
+    if (out.length > 0 && chars + n > SAMPLE_CHARS) {
+      break;
+    }
+    out.push(row);
+    chars += n;
+  }
+  return out;
+}
 
 /** parseImportFile, then what `want` asks for; the rows are dropped as soon as they are drafted. */
 export function readImportFile<W extends FileWant>(rawName: string, bytes: Buffer, opts: ParseOptions, want: W): FileRead<W> {
   const parsed = parseImportFile(rawName, bytes, opts);
   const { rows, ...rest } = parsed;
-  const summary: FileSummary = { ...rest, rowCount: rows.length, sample: rows.slice(0, SAMPLE_ROWS).map((r) => r.cells) };
+  const summary: FileSummary = { ...rest, rowCount: rows.length, sample: capSample(rows.slice(0, SAMPLE_ROWS).map((r) => r.cells)) };
   let items: unknown[];
   switch (want.kind) {
     case 'summary':
@@ -390,10 +417,19 @@ export function readImportFile<W extends FileWant>(rawName: string, bytes: Buffe
   return { summary, items: items as ItemOf<W>[] };
 }
 
-/** Files at least this large are read in a worker thread (Default: 512 KiB); smaller ones in line. */
+/**
+ * Every file is read in a worker thread, whatever its size (issue 23: a 256 KB zip bomb read on this
+ * thread stopped /healthz for 5.6 s). This size (512 KiB) is only what tests call "a large file".
+ */
 export const WORKER_THRESHOLD = 512 * 1024;
 /** Rows or drafts per message from the worker (Default: 2000): each is cloned on the main thread in a few ms. */
 export const WORKER_CHUNK = 2000;
+/**
+ * Files read at once (Default: 2): each reader may use PARSE_LIMITS.memoryMb of heap, so a burst of
+ * uploads waits here instead of starting a worker each. A refused zip bomb holds a slot for
+ * milliseconds.
+ */
+export const PARSER_SLOTS = 2;
 
 export type WorkerMessage =
   | { type: 'summary'; summary: FileSummary }
@@ -401,44 +437,111 @@ export type WorkerMessage =
   | { type: 'end' }
   | { type: 'error'; app: boolean; code: string; message: string };
 
+let busySlots = 0;
+const waitingForSlot: (() => void)[] = [];
+
+async function parserSlot(): Promise<() => void> {
+  if (busySlots >= PARSER_SLOTS) {
+    await new Promise<void>((resolve) => waitingForSlot.push(resolve));
+  } else {
+    busySlots++;
+  }
+  let released = false;
+  return () => {
+    if (released) {
+      return;
+    }
+    released = true;
+    const next = waitingForSlot.shift();
+    if (next) {
+      // The slot passes to the next reader as it is.
+      next();
+    } else {
+      busySlots--;
+    }
+  };
+}
+
+/** Readers running and waiting (for tests and metrics). */
+export function parserLoad(): { running: number; waiting: number } {
+  return { running: busySlots, waiting: waitingForSlot.length };
+}
+
 /**
- * readImportFile, in a worker thread for large files: reading a 100,000-row workbook takes seconds
- * of CPU that would otherwise stop the server (and PGlite, on the same thread) from answering. The
- * worker sends the summary, then the items WORKER_CHUNK at a time, each after this thread asked for
- * it, so this thread never deserialises much in one turn; `onProgress(received, total)` is called
- * after each chunk.
+ * readImportFile in a worker thread: reading a 100,000-row workbook takes seconds of CPU that would
+ * otherwise stop the server (and PGlite, on the same thread) from answering. The worker runs with a
+ * heap limit (`resourceLimits`, PARSE_LIMITS.memoryMb) and a time limit (PARSE_LIMITS.timeoutMs, until
+ * the summary arrives; then it is terminated): a file that needs more is refused with
+ * IMPORT_FILE_TOO_LARGE and takes nothing else down. The worker sends the summary, then the items
+ * WORKER_CHUNK at a time, each after this thread asked for it, so this thread never deserialises much
+ * in one turn; `onProgress(received, total)` is called after each chunk.
  */
-export function readImportFileOffThread<W extends FileWant>(
+export async function readImportFileOffThread<W extends FileWant>(
   rawName: string,
   bytes: Buffer,
   opts: ParseOptions,
   want: W,
   onProgress?: (received: number, total: number) => void,
 ): Promise<FileRead<W>> {
-  if (bytes.length < WORKER_THRESHOLD || bytes.length > opts.maxBytes) {
-    return Promise.resolve().then(() => {
-      const read = readImportFile(rawName, bytes, opts, want);
-      onProgress?.(read.items.length, read.items.length);
-      return read;
-    });
+  // What needs no reading is refused here: the name, the byte limit, an empty file.
+  fileTypeOf(safeFileName(rawName));
+  if (bytes.length > opts.maxBytes) {
+    throw new AppError('IMPORT_FILE_TOO_LARGE', `The file is ${bytes.length} bytes; imports accept at most ${opts.maxBytes}.`);
   }
+  if (bytes.length === 0) {
+    throw new AppError('IMPORT_FILE_EMPTY', 'The file is empty (0 bytes).');
+  }
+  const limits = parseLimits(opts);
+  const release = await parserSlot();
+  try {
+    return await readInWorker(rawName, bytes, { ...opts, limits }, limits, want, onProgress);
+  } finally {
+    release();
+  }
+}
+
+function readInWorker<W extends FileWant>(
+  rawName: string,
+  bytes: Buffer,
+  opts: ParseOptions,
+  limits: ParseLimits,
+  want: W,
+  onProgress?: (received: number, total: number) => void,
+): Promise<FileRead<W>> {
   return new Promise((resolve, reject) => {
-    const worker = new Worker(new URL('./import-file.worker.mjs', import.meta.url), { workerData: { fileName: rawName, bytes, options: opts, want, chunk: WORKER_CHUNK } });
+    const worker = new Worker(new URL('./import-file.worker.mjs', import.meta.url), {
+      workerData: { fileName: rawName, bytes, options: opts, want, chunk: WORKER_CHUNK },
+      // The young generation stays small: the old one holds what a read keeps.
+      resourceLimits: { maxOldGenerationSizeMb: limits.memoryMb, maxYoungGenerationSizeMb: Math.min(64, Math.max(8, Math.floor(limits.memoryMb / 8))), stackSizeMb: 4 },
+    });
     let settled = false;
     let summary: FileSummary | null = null;
     const items: ItemOf<W>[] = [];
     const settle = (fn: () => void) => {
       if (!settled) {
         settled = true;
+        clearTimeout(timer);
         void worker.terminate();
         fn();
       }
     };
+    const timer = setTimeout(() => {
+      settle(() =>
+        reject(
+          new AppError(
+            'IMPORT_FILE_TOO_LARGE',
+            `Reading the file took longer than ${Math.round(limits.timeoutMs / 1000)} s, the most one import may take; it was stopped. Split it into smaller files.`,
+          ),
+        ),
+      );
+    }, limits.timeoutMs);
     worker.on('message', (m: WorkerMessage) => {
       if (settled) {
         return;
       }
       if (m.type === 'summary') {
+        // Read and drafted: what is left is handing the items over, paced by this thread.
+        clearTimeout(timer);
         summary = m.summary;
       } else if (m.type === 'items') {
         for (const item of m.items) {
@@ -457,10 +560,25 @@ export function readImportFileOffThread<W extends FileWant>(
       } else if (m.app && m.code in errorCatalogue) {
         settle(() => reject(new AppError(m.code as ErrorCode, m.message)));
       } else {
-        settle(() => reject(new AppError('IMPORT_FILE_UNREADABLE', undefined, { cause: new Error(m.message) })));
+        // Not a refusal of the file (those are AppErrors): a fault of the reader itself.
+        settle(() => reject(new Error(`The import parser failed: ${m.message}`)));
       }
     });
-    worker.once('error', (err) => settle(() => reject(coerceError(err))));
+    worker.once('error', (err) => {
+      if ((err as { code?: unknown }).code === 'ERR_WORKER_OUT_OF_MEMORY') {
+        settle(() =>
+          reject(
+            new AppError(
+              'IMPORT_FILE_TOO_LARGE',
+              `Reading the file needed more than ${limits.memoryMb} MB of memory, the most one import may use; it was stopped. Split it into smaller files.`,
+              { cause: err },
+            ),
+          ),
+        );
+        return;
+      }
+      settle(() => reject(coerceError(err)));
+    });
     worker.once('exit', (code) => settle(() => reject(new Error(`The import parser stopped (exit code ${code}).`))));
   });
 }

@@ -14,6 +14,12 @@ import { deleteImportFileParts, deleteOrphanFileParts, findImportFilePart, inser
 /** Bytes per stored part (Default: 512 KiB: a few tens of milliseconds per statement on PGlite). */
 export const FILE_PART_BYTES = 512 * 1024;
 
+/**
+ * Disk bytes an upload reserves per byte of its body (store/storage-guard.ts): the kept file is
+ * written twice, to the write-ahead log and to the table (a spreadsheet does not compress further).
+ */
+export const KEPT_FILE_DISK_FACTOR = 2;
+
 /** Parts older than this with no import row are from an upload cut short (Default: 1 hour). */
 const ORPHAN_AGE_MS = 60 * 60 * 1000;
 

@@ -36,7 +36,7 @@ import {
 } from '../store/import.store.ts';
 import { findProjectById } from '../store/project.store.ts';
 import { type ServiceDeps, isUuid } from './deps.ts';
-import { type FileWant, type ParsedFile, readImportFileOffThread } from './import-file.ts';
+import { capSample, type FileWant, type ParsedFile, readImportFileOffThread } from './import-file.ts';
 import { keepImportFile, readKeptImportFile } from './import-kept-file.ts';
 import { applyChunk, type ChunkResult, type Drafts, type DryRunReport, dryRunDrafts, type ImportRunOptions, rowNumberAt } from './import-rows.service.ts';
 import { decodeCursor, encodeCursor, type Page } from './pagination.ts';
@@ -97,7 +97,8 @@ async function toView(deps: ServiceDeps, i: ImportRecord, withErrors = true): Pr
     hasHeaders: i.hasHeaders,
     columns: i.columns,
     rowCount: i.rowCount,
-    sample: i.sample,
+    // Capped again when shown: imports stored before the cap (issue 23) may hold whole cells.
+    sample: capSample(i.sample),
     status: i.status,
     options: i.options as ImportRunOptions | null,
     progress: { done: i.cursor, total: i.rowCount },
@@ -189,7 +190,8 @@ export function checkRunOptions(columns: readonly string[], input: RunInput): Im
     throw invalid('matchColumn', `The file has no column "${matchColumn}".`);
   }
   const seen = new Map<string, string>();
-  const mapping: Record<string, string> = {};
+  // Keyed by the file's column names: no prototype, so a column named __proto__ or constructor is an ordinary key.
+  const mapping: Record<string, string> = Object.create(null) as Record<string, string>;
   for (const [column, rawTarget] of Object.entries(input.mapping)) {
     if (!columns.includes(column)) {
       throw invalid('mapping', `The file has no column "${column}".`);

@@ -9,11 +9,11 @@ import type { FastifyInstance } from 'fastify';
 import { CONTACT_PROPERTIES } from '../../domain/case-contact.ts';
 import { CASE_FIELDS, type ImportTarget, type MatchBy, suggestCaseMapping, suggestWorkerMapping, WORKER_FIELDS } from '../../domain/import-row.ts';
 import type { Project } from '../../domain/project.ts';
-import { AppError, errorCatalogue, type ErrorCode } from '../../errors.ts';
+import { AppError, describeKnownCode } from '../../errors.ts';
 import { annotatedFile, templateFile } from '../../services/import-export.ts';
 import { dryRunImport, type DryRunView, getImport, importProblems, type ImportView, listProjectImports, type RunInput, startImportRun, uploadImport } from '../../services/imports.service.ts';
 import { requireProject } from '../../services/projects.service.ts';
-import { readUpload, sendFile } from '../api/imports.routes.ts';
+import { readUpload, reserveUploadSpace, sendFile, type UploadSpace } from '../api/imports.routes.ts';
 import { httpStatus } from '../error-handler.ts';
 import type { AdminDeps } from './admin.routes.tsx';
 import { Badge, type BadgeTone, Csrf, ErrorBox, Layout, type PageContext, Time } from './layout.tsx';
@@ -24,7 +24,12 @@ const STATUS_TONE: Record<ImportView['status'], BadgeTone> = { uploaded: 'none',
 const STATUS_LABEL: Record<ImportView['status'], string> = { uploaded: 'not run yet', running: 'running', done: 'done', failed: 'failed' };
 
 function describe(code: string): string {
-  return code in errorCatalogue ? errorCatalogue[code as ErrorCode] : code;
+  return describeKnownCode(code) ?? code;
+}
+
+/** A map's own value for a column name from a file (never Object.prototype's `constructor` and the like). */
+function ownValue(map: Record<string, string>, key: string): string {
+  return Object.hasOwn(map, key) ? (map[key] ?? '') : '';
 }
 
 function Counts(props: { r: { created: number; updated: number; skipped: number; failed: number }; future?: boolean }): JSX.Element {
@@ -94,7 +99,7 @@ function HistoryPage(props: { ctx: PageContext; project: Project; items: ImportV
           <p>
             <input type="hidden" name="hasHeaders" value="false" />
             <input id="f-hasHeaders" name="hasHeaders" type="checkbox" value="true" checked />
-            <label for="f-hasHeaders" style="display:inline;font-weight:400">
+            <label for="f-hasHeaders" class="inline">
               This file has column headers (the first row names the columns)
             </label>
           </p>
@@ -223,7 +228,7 @@ function MappingForm(props: { ctx: PageContext; project: Project; i: ImportView;
       </select>
       <p>
         <input id="f-createNew" name="createNew" type="checkbox" value="true" checked={form.createNew} />
-        <label for="f-createNew" style="display:inline;font-weight:400">
+        <label for="f-createNew" class="inline">
           Create new records when there is no match
         </label>
       </p>
@@ -242,8 +247,8 @@ function MappingForm(props: { ctx: PageContext; project: Project; i: ImportView;
         </thead>
         <tbody>
           {i.columns.map((c, n) => {
-            const current = form.mapping[c] ?? '';
-            const suggested = form.target === 'cases' ? (caseSuggestion[c] ?? '') : (workerSuggestion[c] ?? '');
+            const current = ownValue(form.mapping, c);
+            const suggested = ownValue(form.target === 'cases' ? caseSuggestion : workerSuggestion, c);
             const choices = targetChoices(form, suggested);
             return (
               <tr>
@@ -365,7 +370,7 @@ function Progress(props: { project: Project; i: ImportView }): JSX.Element {
         <span safe>{`${i.progress.done} of ${i.progress.total} rows`}</span>
       </p>
       <label for="import-bar">Progress</label>
-      <progress id="import-bar" style="display:block;width:100%;max-width:40rem;height:1.2rem" max={String(i.progress.total)} value={String(i.progress.done)} safe>{`${pct}%`}</progress>
+      <progress id="import-bar" class="progress" max={String(i.progress.total)} value={String(i.progress.done)} safe>{`${pct}%`}</progress>
       <Counts r={i.result} />
       {i.error ? <ErrorBox text={`The import stopped: ${i.error}${i.errorCode ? ` (${i.errorCode})` : ''}`} /> : ''}
       {live ? (
@@ -410,7 +415,7 @@ function ImportPage(props: { ctx: PageContext; project: Project; i: ImportView; 
 
 /** Reads the mapping form back (column n's select `map-n`, overridden by a typed `new-n`). */
 function readForm(i: ImportView, body: unknown): WizardForm {
-  const mapping: Record<string, string> = {};
+  const mapping: Record<string, string> = Object.create(null) as Record<string, string>;
   i.columns.forEach((c, n) => {
     const typed = formValue(body, `new-${n}`).trim();
     mapping[c] = typed || formValue(body, `map-${n}`).trim();
@@ -456,13 +461,18 @@ export function registerImportPages(app: FastifyInstance, deps: AdminDeps): void
       return reply;
     }
     const project = await requireProject(s, actor, request.params.project);
+    let space: UploadSpace | null = null;
     try {
-      const { upload, fields } = await readUpload(request);
+      // Disk space for the file is held from before its body is read until it is kept or refused.
+      space = reserveUploadSpace(request, s.imports.maxBytes);
+      const { upload, fields } = await readUpload(request, space);
       checkCsrf(actor, fields);
       // hasHeaders: the hidden "false" comes first and a ticked checkbox's "true" after it (the last value is kept).
       const up = await uploadImport(s, project, actor.userId, upload);
+      space.release();
       return reply.redirect(`/ui/p/${project.name}/imports/${up.id}`);
     } catch (err) {
+      space?.release();
       const message = formError(err);
       const page = await listProjectImports(s, project, { limit: 20 });
       // The page says what is wrong; its status is the code's (413 too large, 415 not a spreadsheet, 422 unreadable).
