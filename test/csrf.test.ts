@@ -12,6 +12,7 @@ import { after, before, describe, test } from 'node:test';
 
 import type { LightMyRequestResponse } from 'fastify';
 
+import { unsubscribeToken } from '../src/services/unsubscribe.service.ts';
 import { multipart } from './support/import-files.ts';
 import type { RecordedRoute } from './support/routes.ts';
 import { createSecurityFixture, fill, type SecurityFixture, snapshotAll } from './support/security-fixture.ts';
@@ -108,5 +109,37 @@ describe('CSRF on every UI form', () => {
     }
     const sessionsAfter = await f.t.deps.db.selectFrom('auth_tokens').select('id').where('kind', '=', 'session').execute();
     assert.equal(sessionsAfter.length, sessionsBefore.length, 'no session was created');
+  });
+});
+
+describe('constant-time compares of tokens with non-ASCII characters (4xx, never 500)', () => {
+  // 'é' is one UTF-16 unit but two UTF-8 bytes: a string of the token's length has more bytes, and
+  // crypto.timingSafeEqual throws on Buffers of different lengths.
+  test('a UI form whose _csrf has the token’s length in non-ASCII characters: 403 FORBIDDEN', async () => {
+    const s = f.creds.superuser;
+    const r = posts.find((p) => p.url === '/ui/p/:project/cases') as RecordedRoute;
+    const res = await post(r, s.cookie as string, 'é'.repeat(s.csrf.length));
+    assertRefused(r, res, 'with a non-ASCII _csrf of the same length');
+  });
+
+  test('the sign-in form with such a _csrf: 403 with the form again', async () => {
+    const page = await f.t.app.inject({ method: 'GET', url: '/ui/sign-in' });
+    const pre = (page.cookies as Array<{ name: string; value: string }>).find((c) => c.name === 'rollcall_signin');
+    assert.ok(pre);
+    const fields = { email: 'root@example.org', password: 'root-password', _csrf: 'é'.repeat(pre.value.length) };
+    const res = await f.t.app.inject({ method: 'POST', url: '/ui/sign-in', headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: `rollcall_signin=${pre.value}` }, payload: new URLSearchParams(fields).toString() });
+    assert.equal(res.statusCode, 403, res.body.slice(0, 300));
+    assert.match(res.body, /This form expired/);
+  });
+
+  test('an unsubscribe link whose MAC has the right length in non-ASCII characters: 404, GET and POST', async () => {
+    const token = unsubscribeToken(f.t.deps, 'someone@example.org', null);
+    const [body, mac = ''] = token.split('.');
+    const forged = `${body}.${encodeURIComponent('é'.repeat(mac.length))}`;
+    for (const method of ['GET', 'POST'] as const) {
+      const res = await f.t.app.inject({ method, url: `/unsubscribe/${forged}` });
+      assert.equal(res.statusCode, 404, `${method}: ${res.statusCode} ${res.body.slice(0, 200)}`);
+    }
+    assert.equal((await f.t.app.inject({ method: 'GET', url: `/unsubscribe/${token}` })).statusCode, 200, 'the real link still works');
   });
 });

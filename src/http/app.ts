@@ -32,6 +32,7 @@ import { registerSurveyRoutes } from './api/surveys.routes.ts';
 import { multipartLimits, registerImportRoutes, registerImportUploadRoute } from './api/imports.routes.ts';
 import { errorBody, installErrorHandler } from './error-handler.ts';
 import { installJsonParser } from './json-body.ts';
+import { limitConnections, serverTimeouts } from './server-limits.ts';
 
 export interface AppDeps {
   config: Config;
@@ -50,13 +51,20 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     // Per-request info lines would double the cost of a request; errors are still logged.
     logController: new LogController({ disableRequestLogging: true }),
     routerOptions: { maxParamLength: 200 },
+    // X-Forwarded-For is believed only from the proxies ROLLCALL_TRUST_PROXY names (request.ip).
+    trustProxy: deps.config.trustProxy,
+    // Slow and idle clients are cut off; at most ROLLCALL_MAX_CONNECTIONS at once (server-limits.ts).
+    ...serverTimeouts(deps.config),
   });
+  limitConnections(app, deps.config, deps.logger);
   app.decorateRequest('actor', null);
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   installJsonParser(app);
   installErrorHandler(app);
   const storage = deps.storage;
+  // Uploads reserve their size against it before they write (api/imports.routes.ts reserveUploadSpace).
+  app.decorate('storageGuard', storage ?? null);
   if (storage) {
     app.addHook('onRequest', async (request) => {
       const low = request.method === 'GET' || request.method === 'HEAD' || request.method === 'OPTIONS' ? null : storage.low();

@@ -47,19 +47,22 @@ export async function authenticate(deps: ServiceDeps, email: string, password: s
   const now = deps.clock().getTime();
   const waitMs = deps.signInThrottle.retryAfterMs(email, clientAddress, now);
   if (waitMs > 0) {
+    const seconds = Math.ceil(waitMs / 1000);
     const minutes = Math.ceil(waitMs / 60_000);
-    throw new AppError('RATE_LIMITED', `Too many failed sign-ins for this account or from this address; try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`, {
-      details: { retryAfterSeconds: Math.ceil(waitMs / 1000) },
+    const when = seconds < 120 ? `${seconds} second${seconds === 1 ? '' : 's'}` : `${minutes} minutes`;
+    throw new AppError('RATE_LIMITED', `Too many failed sign-ins for this account or from this address; try again in ${when}.`, {
+      details: { retryAfterSeconds: seconds },
     });
   }
   const user = await findUserByEmail(deps.db, email);
   dummyHash ??= hashPassword(randomBytes(8).toString('hex'));
   const ok = await verifyPassword(password, user?.passwordHash ?? (await dummyHash));
   if (!user || !ok || user.disabled) {
-    deps.signInThrottle.recordFailure(email, clientAddress, now);
+    // Counted from when the answer is known: a slow password check does not eat into the wait.
+    deps.signInThrottle.recordFailure(email, clientAddress, deps.clock().getTime());
     throw new AppError('UNAUTHORIZED', 'The email or password is not right.');
   }
-  deps.signInThrottle.recordSuccess(email);
+  deps.signInThrottle.recordSuccess(email, clientAddress);
   return user;
 }
 

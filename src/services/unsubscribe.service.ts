@@ -26,8 +26,10 @@ export function unsubscribeUrl(deps: ServiceDeps, email: string, projectId: stri
 
 export function readUnsubscribeToken(deps: ServiceDeps, token: string): TokenBody {
   const [body, mac] = token.split('.');
-  const expected = body ? deps.secrets.mac('unsubscribe:' + body) : '';
-  if (!body || !mac || mac.length !== expected.length || !timingSafeEqual(Buffer.from(mac), Buffer.from(expected))) {
+  // Byte lengths, not string lengths: a non-ASCII MAC of the right length has more bytes (and would throw).
+  const given = Buffer.from(mac ?? '');
+  const expected = Buffer.from(body ? deps.secrets.mac('unsubscribe:' + body) : '');
+  if (!body || !mac || given.length !== expected.length || !timingSafeEqual(given, expected)) {
     throw new AppError('NOT_FOUND', 'This unsubscribe link is not valid.');
   }
   try {

@@ -39,7 +39,8 @@ export function spawnRollcall(command: string | string[], env: Record<string, st
   const entry = built === undefined ? ['--import', 'tsx', 'src/cli/index.ts'] : [path.join(built, 'rollcall.mjs')];
   const proc = spawn(process.execPath, [...entry, ...(Array.isArray(command) ? command : [command])], {
     cwd: root,
-    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'warn', ...env },
+    // Fake vendors listen on 127.0.0.1: child servers may reach private hosts unless a test says otherwise.
+    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'warn', ROLLCALL_ALLOW_PRIVATE_GATEWAY_HOSTS: 'true', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   proc.stdout?.on('data', (d: Buffer) => (out += d.toString()));

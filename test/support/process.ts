@@ -57,7 +57,8 @@ export function spawnCli(args: string[], env: Record<string, string>): RollcallP
   let err = '';
   const proc = spawn(process.execPath, ['--import', 'tsx', 'src/cli/index.ts', ...args], {
     cwd: root,
-    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'warn', ...env },
+    // Fake vendors listen on 127.0.0.1: child servers may reach private hosts unless a test says otherwise.
+    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'warn', ROLLCALL_ALLOW_PRIVATE_GATEWAY_HOSTS: 'true', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   proc.stdout?.on('data', (d: Buffer) => (out += d.toString()));

@@ -22,6 +22,8 @@ import { registerPossibleOptOutPages } from './possible-opt-outs.pages.tsx';
 import { registerMessagePages } from './messages.pages.tsx';
 import { registerProjectPages } from './projects.pages.tsx';
 import { registerSurveyPages } from './surveys.pages.tsx';
+import { uiSecurityHeaders } from '../security-headers.ts';
+import { ADMIN_SCRIPT } from './admin-script.ts';
 import { errorPage, sendHtml } from './ui.tsx';
 import { registerWorkerPages } from './workers.pages.tsx';
 
@@ -35,6 +37,8 @@ const htmx = fs.readFileSync(createRequire(import.meta.url).resolve('htmx.org/di
 
 export async function registerAdminRoutes(app: FastifyInstance, deps: AdminDeps): Promise<void> {
   await app.register(async (ui) => {
+    // Content-Security-Policy, framing, nosniff, no-store (security-headers.ts) on every UI answer.
+    ui.addHook('onSend', uiSecurityHeaders);
     // UI errors are pages in words, not JSON.
     ui.setErrorHandler((err: unknown, request: FastifyRequest, reply: FastifyReply) => {
       const page = errorPage(err);
@@ -45,6 +49,7 @@ export async function registerAdminRoutes(app: FastifyInstance, deps: AdminDeps)
     });
     ui.get('/ui/assets/admin.css', async (_request, reply) => reply.type('text/css; charset=utf-8').header('cache-control', 'public, max-age=3600').send(css));
     ui.get('/ui/assets/htmx.min.js', async (_request, reply) => reply.type('text/javascript; charset=utf-8').header('cache-control', 'public, max-age=86400').send(htmx));
+    ui.get('/ui/assets/admin.js', async (_request, reply) => reply.type('text/javascript; charset=utf-8').header('cache-control', 'public, max-age=3600').send(ADMIN_SCRIPT));
     ui.get('/ui', async (_request, reply) => reply.redirect('/ui/projects'));
     ui.get<{ Params: { project: string } }>('/ui/p/:project', async (request, reply) => reply.redirect(`/ui/p/${encodeURIComponent(request.params.project)}/cases`));
     registerAuthPages(ui, deps);
@@ -53,7 +58,7 @@ export async function registerAdminRoutes(app: FastifyInstance, deps: AdminDeps)
     registerWorkerPages(ui, deps);
     registerMessagePages(ui, deps);
     registerGatewayPages(ui, deps);
-    registerInboundPages(ui, app, deps);
+    registerInboundPages(ui, deps);
     registerPossibleOptOutPages(ui, deps);
     registerSurveyPages(ui, deps);
     // The upload form is the only UI form sent as multipart.
@@ -62,5 +67,5 @@ export async function registerAdminRoutes(app: FastifyInstance, deps: AdminDeps)
       registerImportPages(scope, deps);
     });
   });
-  app.get('/', async (_request, reply) => reply.redirect('/ui'));
+  app.get('/', { onSend: uiSecurityHeaders }, async (_request, reply) => reply.redirect('/ui'));
 }

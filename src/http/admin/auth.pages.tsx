@@ -1,13 +1,14 @@
 /**
  * @module http/admin/auth.pages — sign in and sign out.
  */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 
 import { AppError } from '../../errors.ts';
 import { authenticate, issueSession, revokeActorToken } from '../../services/auth.service.ts';
 import type { AdminDeps } from './admin.routes.tsx';
 import { ErrorBox, Layout } from './layout.tsx';
-import { clearSessionCookie, PRE_CSRF_COOKIE, preSignInToken, sameToken, setSessionCookie, uiActor } from './session.ts';
+import { signInAddress } from '../client-address.ts';
+import { clearSessionCookie, PRE_CSRF_COOKIE, preSignInToken, sameToken, secureCookies, setSessionCookie, uiActor } from './session.ts';
 import { formValue, requireUiPost, sendHtml } from './ui.tsx';
 
 function safeNext(next: string): string {
@@ -17,7 +18,7 @@ function safeNext(next: string): string {
 function SignIn(props: { csrf: string; email: string; next: string; error: string | null }): JSX.Element {
   return (
     <Layout title="Sign in" ctx={null}>
-      <div class="card" style="max-width:26rem;margin:3rem auto">
+      <div class="card sign-in">
         <h1>Sign in to Rollcall</h1>
         <ErrorBox text={props.error} />
         <form class="stack" method="post" action="/ui/sign-in">
@@ -37,12 +38,12 @@ function SignIn(props: { csrf: string; email: string; next: string; error: strin
 }
 
 export function registerAuthPages(app: FastifyInstance, deps: AdminDeps): void {
-  const secure = deps.config.publicUrl?.startsWith('https:') ?? false;
+  const secure = (request: FastifyRequest) => secureCookies(deps.config.publicUrl, request);
   app.get<{ Querystring: { next?: string } }>('/ui/sign-in', async (request, reply) => {
     if (await uiActor(deps.services, request)) {
       return reply.redirect('/ui/projects');
     }
-    const csrf = preSignInToken(reply, secure);
+    const csrf = preSignInToken(reply, secure(request));
     return sendHtml(reply, <SignIn csrf={csrf} email="" next={safeNext(request.query.next ?? '')} error={null} />);
   });
 
@@ -50,17 +51,21 @@ export function registerAuthPages(app: FastifyInstance, deps: AdminDeps): void {
     const email = formValue(request.body, 'email');
     const next = safeNext(formValue(request.body, 'next'));
     if (!sameToken(formValue(request.body, '_csrf'), request.cookies[PRE_CSRF_COOKIE])) {
-      const csrf = preSignInToken(reply, secure);
+      const csrf = preSignInToken(reply, secure(request));
       return sendHtml(reply, <SignIn csrf={csrf} email={email} next={next} error="This form expired. Please sign in again." />, 403);
     }
     try {
-      const user = await authenticate(deps.services, email, formValue(request.body, 'password'), request.ip);
+      const user = await authenticate(deps.services, email, formValue(request.body, 'password'), signInAddress(request));
       const session = await issueSession(deps.services, user.id, deps.config.sessionHours);
-      setSessionCookie(reply, session.token, deps.config.sessionHours, secure);
+      setSessionCookie(reply, session.token, deps.config.sessionHours, secure(request));
       return reply.redirect(next);
     } catch (err) {
-      const csrf = preSignInToken(reply, secure);
+      const csrf = preSignInToken(reply, secure(request));
       if (err instanceof AppError && err.code === 'RATE_LIMITED') {
+        const retryAfter = (err.details as { retryAfterSeconds?: number } | undefined)?.retryAfterSeconds;
+        if (retryAfter !== undefined) {
+          void reply.header('retry-after', String(retryAfter));
+        }
         return sendHtml(reply, <SignIn csrf={csrf} email={email} next={next} error={err.message} />, 429);
       }
       return sendHtml(reply, <SignIn csrf={csrf} email={email} next={next} error="The email or password is not right." />, 401);

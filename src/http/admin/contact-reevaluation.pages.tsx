@@ -39,7 +39,7 @@ export function ContactReevaluationCard(props: { ctx: PageContext; project: Pick
   return (
     <section id="contact-reevaluation" class="card" data-status={r.status} hx-get={live ? base : undefined} hx-trigger={live ? 'every 2s' : undefined} hx-swap={live ? 'outerHTML' : undefined}>
       <p safe>{headline(r)}</p>
-      <progress id="contact-reevaluation-bar" aria-label="Contacts re-checked" style="display:block;width:100%;max-width:40rem;height:1.2rem" max={String(Math.max(r.total, 1))} value={String(r.total ? r.done : 1)} safe>
+      <progress id="contact-reevaluation-bar" aria-label="Contacts re-checked" class="progress" max={String(Math.max(r.total, 1))} value={String(r.total ? r.done : 1)} safe>
         {`${pct}%`}
       </progress>
       <p class="muted">

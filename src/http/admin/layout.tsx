@@ -27,7 +27,9 @@ export function Layout(props: PropsWithChildren<{ title: string; ctx: PageContex
           <meta name="viewport" content="width=device-width, initial-scale=1" />
           <title safe>{props.title} · Rollcall</title>
           <link rel="stylesheet" href="/ui/assets/admin.css" />
+          <meta name="htmx-config" content='{"includeIndicatorStyles":false,"allowEval":false,"allowScriptTags":false}' />
           <script src="/ui/assets/htmx.min.js" defer></script>
+          <script src="/ui/assets/admin.js" defer></script>
         </head>
         <body>
           <header class="top">
@@ -185,7 +187,7 @@ export function Field(props: { label: string; name: string; value?: string | nul
         aria-invalid={props.error ? 'true' : undefined}
       />
       {props.error ? (
-        <p class="help" style="color:var(--bad)" safe>
+        <p class="help field-error" safe>
           {props.error}
         </p>
       ) : (

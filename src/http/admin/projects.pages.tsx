@@ -50,7 +50,7 @@ function ProjectsPage(props: { ctx: PageContext; projects: ProjectView[]; error:
         </table>
       )}
       {props.ctx.actor.isSuperuser ? (
-        <div class="card" style="margin-top:1rem">
+        <div class="card mt-1">
           <h2>New project</h2>
           <ErrorBox text={props.error} />
           <form class="stack" method="post" action="/ui/projects">
@@ -89,7 +89,7 @@ function SettingsPage(props: {
       <ErrorBox text={props.error} />
       <form class="stack card" method="post" action={`/ui/p/${props.project.name}/settings`}>
         <Csrf ctx={props.ctx} />
-        <fieldset disabled={!props.canEdit} style="border:0;padding:0;margin:0">
+        <fieldset disabled={!props.canEdit} class="bare">
           <Field label="Time zone" name="timeZone" value={f.timeZone} help="Used for contacts without their own time_zone. An IANA name such as Africa/Nairobi." />
           <Field label="Default country" name="defaultCountry" value={f.defaultCountry} help="Two letters (KE, IN, US). Numbers without a country code are read as this country's; leave blank to require the country code." />
           <Field label="SMS languages" name="languages" value={f.languages} help="Language codes separated by commas, such as en, fr, sw." />
@@ -132,7 +132,7 @@ function MessagingSettings(props: { ctx: PageContext; project: ProjectView; canE
     <form class="stack card" method="post" action={`/ui/p/${props.project.name}/settings/messaging`}>
       <Csrf ctx={props.ctx} />
       <h2>Replies and self-registration</h2>
-      <fieldset disabled={!props.canEdit} style="border:0;padding:0;margin:0">
+      <fieldset disabled={!props.canEdit} class="bare">
         <Field label="Help text" name="helpText" value={props.project.helpText} help="Sent when someone texts HELP or INFO." />
         <Field label="Default SMS response" name="defaultSmsResponse" value={props.project.defaultSmsResponse} help="Sent to a registered (two-way) contact whose message nothing else handled. Blank: no reply." />
         <Field

@@ -14,11 +14,19 @@ import type { ServiceDeps } from '../../services/deps.ts';
 export const SESSION_COOKIE = 'rollcall_session';
 export const PRE_CSRF_COOKIE = 'rollcall_signin';
 
+/** Constant-time equality of two tokens; compares their UTF-8 bytes (a non-ASCII string may have as many characters as the token but more bytes). */
 export function sameToken(a: string | undefined, b: string | null | undefined): boolean {
-  if (!a || !b || a.length !== b.length) {
+  if (!a || !b) {
     return false;
   }
-  return timingSafeEqual(Buffer.from(a), Buffer.from(b));
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+/** Whether cookies get the Secure flag: the public URL is https, or a trusted proxy says the request came over https. */
+export function secureCookies(publicUrl: string | undefined, request: FastifyRequest): boolean {
+  return /^https:/i.test(publicUrl ?? '') || request.protocol === 'https';
 }
 
 export function setSessionCookie(reply: FastifyReply, token: string, hours: number, secure: boolean): void {

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { issueApiToken, revokeActorToken } from '../../services/auth.service.ts';
 import type { ServiceDeps } from '../../services/deps.ts';
 import { actorOf, requireApiActor } from '../auth.ts';
+import { signInAddress } from '../client-address.ts';
 
 export function registerAuthRoutes(app: FastifyInstance, deps: ServiceDeps): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
@@ -15,7 +16,7 @@ export function registerAuthRoutes(app: FastifyInstance, deps: ServiceDeps): voi
     '/api/v1/auth/tokens',
     { schema: { tags: ['auth'], body: z.strictObject({ email: z.string().max(254), password: z.string().max(1024), label: z.string().max(200).optional() }) } },
     async (request, reply) => {
-      const token = await issueApiToken(deps, request.body.email, request.body.password, request.body.label ?? null, request.ip);
+      const token = await issueApiToken(deps, request.body.email, request.body.password, request.body.label ?? null, signInAddress(request));
       return reply.code(201).send({ token });
     },
   );
