@@ -321,7 +321,9 @@ describe('writes the services refuse leave nothing behind', () => {
       ['PATCH', '/api/v1/projects/p1', { helpText: 'changed', selfRegistration: { caseEnabled: true } }, 'VALIDATION_ERROR'],
       ['POST', '/api/v1/projects/p1/users', { email: 'not-an-email', password: 'password1', role: 'member' }, 'VALIDATION_ERROR'],
       ['POST', '/api/v1/projects/p1/users', { email: 'short@example.org', password: 'short', role: 'member' }, 'VALIDATION_ERROR'],
-      ['POST', '/api/v1/projects/p1/users', { email: 'ROOT@example.org', password: 'password1', role: 'admin' }, 'CONFLICT'],
+      // An email with an account elsewhere is added like a new one (issue 23: no enumeration); a bad password is refused for both.
+      ['POST', '/api/v1/projects/p1/users', { email: 'ROOT@example.org', password: 'short', role: 'admin' }, 'VALIDATION_ERROR'],
+      ['PATCH', '/api/v1/projects/p1', { defaultEmailGateway: 'NO-SUCH-GATEWAY' }, 'GATEWAY_NOT_FOUND'],
       ['POST', '/api/v1/auth/tokens', { email: 'root@example.org', password: 'wrong-password' }, 'UNAUTHORIZED'],
       ['POST', '/api/v1/projects/p1/cases', { caseType: 'x', name: 'n', ownerId: '00000000-0000-0000-0000-000000000000', properties: { contact_phone_number: '+254712000002', contact_phone_number_is_verified: 1 } }, ''],
       ['PATCH', '/api/v1/projects/p1/cases/00000000-0000-0000-0000-000000000000', { name: 'n' }, 'NOT_FOUND'],

@@ -1,13 +1,18 @@
 /**
- * Fuzz tests of what strangers control: the phone parser (every import cell and API field) and the
- * keyword matcher (every inbound SMS). Random input from a fixed seed, so a failure repeats: no
+ * Fuzz tests of what strangers control: the phone parser (every import cell and API field), the
+ * keyword matcher (every inbound SMS), sendAt (every scheduled message) and the name rule (every
+ * case and survey name). Random input from a fixed seed, so a failure repeats: no
  * throw, only the documented results, and bounded time even for huge or hostile input.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
+import { Temporal } from 'temporal-polyfill';
+
 import { DEFAULT_OPT_IN, DEFAULT_OPT_OUT, foldText, HELP_WORDS, isVerificationReply, keywordMeaning, parseJoin } from './keywords.ts';
+import { BIDI_CONTROL, nameProblem } from './name.ts';
 import { parsePhoneNumber } from './phone-number.ts';
+import { isRealDate, resolveSendAt, sendAtProblem } from './schedule.ts';
 
 /** mulberry32: a small deterministic PRNG. */
 function prng(seed: number): () => number {
@@ -138,4 +143,82 @@ test('hostile long messages are matched in bounded time', () => {
   }
   assert.equal(keywordMeaning(' '.repeat(500_000) + 'stop', { optIn: [], optOut: [] }, false), 'opt-out');
   assert.ok(performance.now() - started < 30_000, 'no catastrophic backtracking');
+});
+
+const pad = (n: number, width = 2) => String(n).padStart(width, '0');
+
+/** A sendAt-shaped string whose parts are often out of range (month 13, day 31 of April, hour 25, offset +24:00). */
+function randomSendAt(rand: () => number): string {
+  const pick = (max: number) => Math.floor(rand() * max);
+  const date = `${pad(rand() < 0.1 ? pick(10_000) : 2020 + pick(20), 4)}-${pad(pick(15))}-${pad(pick(34))}`;
+  let time = `T${pad(pick(27))}:${pad(pick(62))}`;
+  if (rand() < 0.4) {
+    time += `:${pad(pick(62))}${rand() < 0.3 ? `.${pick(1000)}` : ''}`;
+  }
+  const zone = rand() < 0.5 ? '' : rand() < 0.4 ? 'Z' : `${rand() < 0.5 ? '+' : '-'}${pad(pick(27))}:${pad(pick(62))}`;
+  const text = `${date}${time}${zone}`;
+  // Now and then a mangled one: a character dropped, swapped or added.
+  if (rand() < 0.1) {
+    const at = pick(text.length);
+    return text.slice(0, at) + (rand() < 0.5 ? '' : randomText(rand).slice(0, 2)) + text.slice(at + 1);
+  }
+  return text;
+}
+
+test('sendAt: never throws; accepted exactly when it names a real moment, which every zone can resolve; refusals say why', () => {
+  const rand = prng(20270230);
+  let accepted = 0;
+  for (let i = 0; i < 20_000; i++) {
+    const value = rand() < 0.9 ? randomSendAt(rand) : randomText(rand);
+    const problem = sendAtProblem(value);
+    const [, y, mo, d, h, mi] = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})/.exec(value) ?? [];
+    if (problem === null) {
+      accepted++;
+      for (const zone of ['UTC', 'Africa/Nairobi', 'America/New_York', 'Pacific/Kiritimati']) {
+        assert.ok(resolveSendAt(value, zone), `${value} resolves in ${zone}`);
+      }
+      // The calendar parts are real: the month has that day, the hour and minute exist.
+      const date = Temporal.PlainDate.from({ year: Number(y), month: Number(mo), day: Number(d) }, { overflow: 'reject' });
+      assert.equal(date.toString().slice(-5), `${mo}-${d}`, value);
+      assert.ok(Number(h) <= 23 && Number(mi) <= 59, value);
+    } else {
+      assert.ok(problem.length > 0);
+      assert.equal(resolveSendAt(value, 'UTC'), null, `${value} is refused, so it must not resolve either`);
+    }
+  }
+  assert.ok(accepted > 1000, `a fair share of the generated values were real (${accepted})`);
+});
+
+test('date filters: an impossible calendar date is never rolled over to the next month', () => {
+  const rand = prng(7);
+  for (let i = 0; i < 5000; i++) {
+    const value = `${2020 + Math.floor(rand() * 10)}-${pad(Math.floor(rand() * 14))}-${pad(Math.floor(rand() * 33))}`;
+    const [y, m, d] = value.split('-').map(Number) as [number, number, number];
+    const real = m >= 1 && m <= 12 && d >= 1 && d <= new Date(Date.UTC(y, m, 0)).getUTCDate();
+    assert.equal(isRealDate(value), real, value);
+    assert.equal(isRealDate(`${value}T12:00:00Z`), real, value);
+  }
+});
+
+test('names: refused exactly when they hold a bidirectional control, with the code point named; never throws', () => {
+  const rand = prng(0x202e);
+  const controls = ['\u202a', '\u202b', '\u202c', '\u202d', '\u202e', '\u2066', '\u2067', '\u2068', '\u2069'];
+  // Neighbours that are fine: direction marks, Arabic letter mark, zero-width joiners, other format characters.
+  const fine = ['\u200e', '\u200f', '\u061c', '\u200d', '\u2060', '\u2029', '\u206a', '\u2065', 'أمينة', 'אמינה'];
+  for (let i = 0; i < 20_000; i++) {
+    let name = randomText(rand);
+    const extras = rand() < 0.5 ? fine : controls;
+    if (rand() < 0.5) {
+      const at = Math.floor(rand() * (name.length + 1));
+      name = name.slice(0, at) + (extras[Math.floor(rand() * extras.length)] as string) + name.slice(at);
+    }
+    const problem = nameProblem(name);
+    const found = controls.find((c) => name.includes(c));
+    assert.equal(problem !== null, found !== undefined, JSON.stringify(name));
+    assert.equal(BIDI_CONTROL.test(name), found !== undefined);
+    if (problem !== null) {
+      assert.match(problem, /U\+20(2[A-E]|6[6-9])/);
+    }
+  }
+  assert.equal(nameProblem('a'.repeat(1_000_000) + '\u2069'), 'contains the invisible direction control U+2069, which can make a name display as a different one; remove it (names may not contain U+202A–U+202E or U+2066–U+2069).');
 });

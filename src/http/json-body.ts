@@ -1,9 +1,10 @@
 /**
  * @module http/json-body — the JSON body parser: UTF-8 only (bad bytes are refused, not replaced,
  * and so are \uD800-style escapes of lone surrogates, which UTF-8 cannot hold), no NUL characters
- * (PostgreSQL text cannot hold them), no __proto__/constructor keys. The API (/api/) takes JSON
- * bodies only (and multipart for uploads): the form parser is there for the admin UI, so a
- * form-encoded or text API body is 415.
+ * (PostgreSQL text cannot hold them), no __proto__/constructor keys, and no nesting deeper than
+ * MAX_JSON_DEPTH levels (checked on the text before parsing, so nothing recurses on a hostile
+ * shape). The API (/api/) takes JSON bodies only (and multipart for uploads): the form parser is
+ * there for the admin UI, so a form-encoded or text API body is 415.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import sjson from 'secure-json-parse';
@@ -15,16 +16,56 @@ const decoder = new TextDecoder('utf-8', { fatal: true });
 const SURROGATE_ESCAPE = /\\u[dD][89a-fA-F][0-9a-fA-F]{2}/;
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
-/** Whether any key or string in a parsed JSON value holds an unpaired surrogate. */
-function hasLoneSurrogate(value: unknown): boolean {
-  if (typeof value === 'string') {
-    return LONE_SURROGATE.test(value);
+/** Objects and arrays may nest this many levels deep; no request of the API needs more than a handful. */
+export const MAX_JSON_DEPTH = 64;
+
+/** Whether the JSON text opens more than `limit` objects or arrays inside one another (brackets in strings do not count). */
+export function jsonNestingExceeds(text: string, limit: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) {
+        i++; // a backslash escapes the next character: \" does not end the string
+      } else if (c === 0x22) {
+        inString = false;
+      }
+    } else if (c === 0x22) {
+      inString = true;
+    } else if (c === 0x7b || c === 0x5b) {
+      depth++;
+      if (depth > limit) {
+        return true;
+      }
+    } else if (c === 0x7d || c === 0x5d) {
+      depth--;
+    }
   }
-  if (Array.isArray(value)) {
-    return value.some(hasLoneSurrogate);
-  }
-  if (value !== null && typeof value === 'object') {
-    return Object.entries(value).some(([k, v]) => LONE_SURROGATE.test(k) || hasLoneSurrogate(v));
+  return false;
+}
+
+/** Whether any key or string in a parsed JSON value holds an unpaired surrogate (iterative: no stack to overflow). */
+export function hasLoneSurrogate(root: unknown): boolean {
+  const pending: unknown[] = [root];
+  while (pending.length > 0) {
+    const value = pending.pop();
+    if (typeof value === 'string') {
+      if (LONE_SURROGATE.test(value)) {
+        return true;
+      }
+    } else if (Array.isArray(value)) {
+      for (const item of value as unknown[]) {
+        pending.push(item); // one by one: spreading a 100,000-item array would overflow the call stack
+      }
+    } else if (value !== null && typeof value === 'object') {
+      for (const [k, v] of Object.entries(value)) {
+        if (LONE_SURROGATE.test(k)) {
+          return true;
+        }
+        pending.push(v);
+      }
+    }
   }
   return false;
 }
@@ -41,6 +82,11 @@ export function parseJsonBody(body: Buffer): unknown {
   }
   if (text.includes('\u0000') || /\\u0000/i.test(text)) {
     throw new AppError('VALIDATION_ERROR', 'The request body contains a NUL character, which cannot be stored.');
+  }
+  if (jsonNestingExceeds(text, MAX_JSON_DEPTH)) {
+    throw new AppError('VALIDATION_ERROR', `The request body nests objects and arrays more than ${MAX_JSON_DEPTH} levels deep; no request needs that many.`, {
+      details: { maxDepth: MAX_JSON_DEPTH },
+    });
   }
   let parsed: unknown;
   try {

@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 
 import { type CaseContact, type CaseContactReading, readCaseContact, toCaseContact, wantsTwoWay } from '../domain/case-contact.ts';
+import { checkName } from '../domain/name.ts';
 import type { Project } from '../domain/project.ts';
 import { AppError } from '../errors.ts';
 import { type CaseRecord, type CaseWithEntry, type CaseWrite, findCase, insertCases, listCases, lockCase, updateCaseRow } from '../store/case.store.ts';
@@ -175,6 +176,8 @@ async function holdHasLapsed(deps: ServiceDeps, number: string): Promise<boolean
 
 /** A new case's properties, contact reading and row. */
 function prepareCase(input: NewCaseInput, project: Project): { reading: CaseContactReading; write: CaseWrite } {
+  checkName('name', input.name);
+  checkName('caseType', input.caseType);
   const properties = mergeProperties({}, input.properties ?? {});
   const reading = readCaseContact(properties, project);
   return {
@@ -273,6 +276,9 @@ async function changeCase(deps: ServiceDeps, project: Project, caseId: string, c
 }
 
 async function changeCaseInTransaction(trx: Trx, deps: ServiceDeps, project: Project, caseId: string, change: CaseChange, ctx: ChangeContext): Promise<CaseView> {
+  if (change.kind === 'update' && change.input.name !== undefined) {
+    checkName('name', change.input.name);
+  }
   const now = deps.clock();
   const current = await lockCase(trx, project.id, caseId);
   if (!current) {

@@ -3,6 +3,7 @@
  * list, replace, patch, delete, with the checks a survey must pass before anyone can be asked it, and
  * the exact SMS texts per language (the preview the editor shows).
  */
+import { nameProblem } from '../domain/name.ts';
 import type { Project } from '../domain/project.ts';
 import { closingText, DEFAULT_TIMEOUT_MINUTES, questionText, type SurveyChoice, type SurveyDefinition, type SurveyQuestion } from '../domain/survey.ts';
 import { AppError } from '../errors.ts';
@@ -101,8 +102,11 @@ function checkChoices(project: Project, field: string, choices: readonly SurveyC
 /** Checks a whole survey against the project; every problem is listed in details.issues. */
 export function validateSurvey(project: Project, input: SurveyInput): SurveyDefinition {
   const issues: Issue[] = [];
+  const badName = nameProblem(input.name);
   if (input.name.trim() === '') {
     issues.push({ field: 'name', message: 'A survey needs a name.' });
+  } else if (badName !== null) {
+    issues.push({ field: 'name', message: `The name ${badName}` });
   }
   if (input.questions.length === 0) {
     issues.push({ field: 'questions', message: 'A survey needs at least one question.' });

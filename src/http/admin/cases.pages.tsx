@@ -6,7 +6,7 @@
 import type { FastifyInstance } from 'fastify';
 
 import type { Project } from '../../domain/project.ts';
-import { AppError } from '../../errors.ts';
+import { AppError, describeKnownCode } from '../../errors.ts';
 import { PROPERTY_NAME } from '../api/schemas.ts';
 import { normaliseLookupNumber } from '../../domain/phone-number.ts';
 import { type CaseView, closeCase, createCase, getCase, listProjectCases, type PropertyValue, updateCase } from '../../services/cases.service.ts';
@@ -14,7 +14,7 @@ import { listProjectMessages, type MessageView, type Reachability, reachability 
 import { requireProject } from '../../services/projects.service.ts';
 import { listSurveySessions, type SessionView } from '../../services/survey-sessions.service.ts';
 import { listProjectSurveys, type SurveyView } from '../../services/surveys.service.ts';
-import { MessageRow, ReachabilityBox, SendForm } from './messages.pages.tsx';
+import { MessageRow, ReachabilityBox, SendForm, sendErrorText } from './messages.pages.tsx';
 import { CaseSurveys } from './survey-parts.tsx';
 import type { AdminDeps } from './admin.routes.tsx';
 import { Badge, type BadgeTone, countryName, Csrf, ErrorBox, Field, Layout, Notice, type PageContext, Time } from './layout.tsx';
@@ -254,7 +254,7 @@ function CasesPage(props: { ctx: PageContext; project: Project; items: CaseView[
       ) : (
         ''
       )}
-      <div class="card" style="margin-top:1rem">
+      <div class="card mt-1">
         <h2>New case</h2>
         <CaseForm ctx={props.ctx} action={base} values={props.form} isNew error={props.error} />
       </div>
@@ -341,7 +341,7 @@ function CasePage(props: { ctx: PageContext; project: Project; c: CaseView; noti
           <section class="card">
             <h2>Close the case</h2>
             <p class="muted">A closed case receives no messages and gives up its phone number, which passes to the next contact that asked for it.</p>
-            <form method="post" action={`${base}/close`} onsubmit="return confirm('Close this case?')">
+            <form method="post" action={`${base}/close`} data-confirm="Close this case?">
               <Csrf ctx={props.ctx} />
               <button type="submit" class="danger">
                 Close case
@@ -406,7 +406,7 @@ export function registerCasePages(app: FastifyInstance, deps: AdminDeps): void {
     return { reach, messages: log.items, sendError, text, surveys: surveys.items, sessions: sessions.items, surveyError };
   }
 
-  app.get<{ Params: { project: string; id: string }; Querystring: { notice?: string; sendError?: string; text?: string; surveyError?: string } }>('/ui/p/:project/cases/:id', async (request, reply) => {
+  app.get<{ Params: { project: string; id: string }; Querystring: { notice?: string; sendError?: string; field?: string; text?: string; surveyError?: string } }>('/ui/p/:project/cases/:id', async (request, reply) => {
     const actor = await requireUi(s, request, reply);
     if (!actor) {
       return reply;
@@ -414,8 +414,10 @@ export function registerCasePages(app: FastifyInstance, deps: AdminDeps): void {
     const project = await requireProject(s, actor, request.params.project);
     const c = await getCase(s, project, request.params.id);
     const notices: Record<string, string> = { created: 'Case created.', saved: 'Changes saved.', closed: 'Case closed.', sent: 'Message queued.', 'survey-started': 'Survey started: the first question is on its way.' };
-    const notice = notices[request.query.notice ?? ''] ?? null;
-    const m = await messaging(project, c.id, request.query.sendError ?? null, request.query.text ?? '', request.query.surveyError ?? null);
+    // Query values only select known words (own keys, catalogue codes): "constructor" or any text is not shown.
+    const notice = Object.hasOwn(notices, request.query.notice ?? '') ? (notices[request.query.notice ?? ''] ?? null) : null;
+    const surveyError = describeKnownCode(request.query.surveyError);
+    const m = await messaging(project, c.id, sendErrorText(request.query.sendError, request.query.field), request.query.text ?? '', surveyError && `The survey was not started: ${surveyError}`);
     m.alert = request.query.notice === 'send-failed' ? 'The message could not go out; the reason is in the conversation below.' : null;
     return sendHtml(reply, <CasePage ctx={{ actor, project, section: 'cases' }} project={project} c={c} notice={notice} error={null} form={caseFormValues(c)} messaging={m} />);
   });

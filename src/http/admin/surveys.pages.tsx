@@ -230,7 +230,7 @@ function EditorPage(props: { ctx: PageContext; project: Project; surveyId: strin
         <section class="card">
           <h2>Delete the survey</h2>
           <p class="muted">Its sessions are deleted too; answers already saved stay on the cases.</p>
-          <form method="post" action={`${base}/${props.surveyId}/delete`} onsubmit="return confirm('Delete this survey and its sessions?')">
+          <form method="post" action={`${base}/${props.surveyId}/delete`} data-confirm="Delete this survey and its sessions?">
             <Csrf ctx={props.ctx} />
             <button type="submit" class="danger">
               Delete survey
@@ -436,7 +436,8 @@ export function registerSurveyPages(app: FastifyInstance, deps: AdminDeps): void
       await startSession(s, project, formValue(request.body, 'surveyId'), request.params.id, actor.userId);
       return reply.redirect(`${caseUrl}?notice=survey-started#surveys-title`);
     } catch (err) {
-      return reply.redirect(`${caseUrl}?surveyError=${encodeURIComponent(formError(err))}#surveys-title`);
+      formError(err); // rethrows anything but a refusal the user can fix; the case page shows the code's words
+      return reply.redirect(`${caseUrl}?surveyError=${(err as AppError).code}#surveys-title`);
     }
   });
 }

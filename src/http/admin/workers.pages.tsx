@@ -74,7 +74,7 @@ function WorkersPage(props: { ctx: PageContext; project: Project; items: MobileW
       ) : (
         ''
       )}
-      <div class="card" style="margin-top:1rem">
+      <div class="card mt-1">
         <h2>New mobile worker</h2>
         <ErrorBox text={props.error} />
         <form class="stack" method="post" action={base}>
@@ -137,7 +137,7 @@ function WorkerPage(props: { ctx: PageContext; project: Project; w: MobileWorker
                   {n.status === 'unverified' ? <div class="muted">Messages can be sent to it (one-way); replies need verification.</div> : ''}
                 </td>
                 <td>
-                  <form method="post" action={`${base}/phone-numbers/remove`} onsubmit="return confirm('Remove this number?')">
+                  <form method="post" action={`${base}/phone-numbers/remove`} data-confirm="Remove this number?">
                     <Csrf ctx={props.ctx} />
                     <input type="hidden" name="number" value={n.number} />
                     <button type="submit" class="danger" aria-label={`Remove ${n.number}`}>
@@ -206,7 +206,7 @@ export function registerWorkerPages(app: FastifyInstance, deps: AdminDeps): void
       already_verified: 'This number is already verified.',
       already_in_use: 'Cannot start verification: the number already receives replies for another contact (possibly in another project). Remove it there first.',
     };
-    const notice = notices[request.query.notice ?? ''] ?? null;
+    const notice = Object.hasOwn(notices, request.query.notice ?? '') ? (notices[request.query.notice ?? ''] ?? null) : null;
     return sendHtml(reply, <WorkerPage ctx={{ actor, project, section: 'mobile-workers' }} project={project} w={w} notice={notice} error={null} typed="" />);
   });
 

@@ -9,7 +9,7 @@ import type { ServiceDeps } from '../../services/deps.ts';
 import { getMessage, listProjectMessages, reachability, sendMessage } from '../../services/messages.service.ts';
 import { requireProject } from '../../services/projects.service.ts';
 import { actorOf, requireApiActor } from '../auth.ts';
-import { listQuery, projectParams } from './schemas.ts';
+import { dateQuery, listQuery, projectParams } from './schemas.ts';
 
 const recipient = z.union([
   z.strictObject({ caseId: z.string().max(64) }),
@@ -49,8 +49,8 @@ export function registerMessageRoutes(app: FastifyInstance, deps: ServiceDeps): 
           mobileWorkerId: z.string().max(64).optional(),
           status: z.enum(['scheduled', 'queued', 'sent', 'delivered', 'failed', 'received']).optional(),
           errorCode: z.string().max(64).optional(),
-          from: z.coerce.date().optional(),
-          to: z.coerce.date().optional(),
+          from: dateQuery.optional(),
+          to: dateQuery.optional(),
         }),
       },
     },

@@ -3,6 +3,8 @@
  */
 import { z } from 'zod';
 
+import { isRealDate } from '../../domain/schedule.ts';
+
 export const text = (max: number) => z.string().max(max);
 export const nonBlank = (max: number) => z.string().trim().min(1).max(max);
 
@@ -29,3 +31,13 @@ export const properties = z
   .refine((p) => Object.keys(p).length <= 500, 'at most 500 properties');
 
 export const roleSchema = z.enum(['admin', 'member']);
+
+/**
+ * A date or date-time in a query (2027-01-15, 2027-01-15T09:00:00Z). An impossible calendar date such
+ * as 2027-02-30 is refused, not rolled over to 2 March as JavaScript's Date would.
+ */
+export const dateQuery = z
+  .string()
+  .max(64)
+  .refine(isRealDate, 'not a real date or date-time: use a date such as 2027-01-15 or an instant such as 2027-01-15T09:00:00Z')
+  .transform((v) => new Date(v));
