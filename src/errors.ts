@@ -39,6 +39,7 @@ export const errorCatalogue = {
   MESSAGE_TOO_LONG: 'The message is longer than the gateway accepts.',
   MESSAGE_BLANK: 'The message has no text.',
   MESSAGE_IS_STALE: 'The message waited longer than the staleness limit and was not sent.',
+  TESTER_NUMBER_IN_OTHER_PROJECT: "This number belongs to a contact of another project, so the SMS tester cannot send as it (a test must never change another project's contact or consent); use a number of this project's own contacts or an unregistered one.",
   PHONE_NUMBER_CHANGED: "The contact's phone number changed after the message was queued, so it was not sent to the old number; send it again to reach the new one.",
   EMAIL_ADDRESS_CHANGED: "The contact's email address changed after the message was queued, so it was not sent to the old address; send it again to reach the new one.",
   POSSIBLE_OPT_OUT_HELD:
@@ -75,6 +76,16 @@ export type ErrorCode = keyof typeof errorCatalogue;
 
 export function describeError(code: ErrorCode): string {
   return errorCatalogue[code];
+}
+
+/** Whether `value` is a code of the catalogue (an own key: "constructor" or "toString" is not). */
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === 'string' && Object.hasOwn(errorCatalogue, value);
+}
+
+/** The description of a catalogue code given as text (say, in a URL); null for anything else. */
+export function describeKnownCode(value: unknown): string | null {
+  return isErrorCode(value) ? errorCatalogue[value] : null;
 }
 
 /** An expected failure with a catalogue code. `message` is safe to show to the caller. */

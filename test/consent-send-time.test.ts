@@ -341,6 +341,17 @@ describe('a STOP whose handling keeps failing', () => {
       const stored = (await t.request('GET', `${P}/messages?direction=in`)).json().items.find((m: Json) => m.from === n);
       assert.match(stored.handling, /^opt-out \(kept after failed: .*injected failure/);
       assert.deepEqual(await history(n), [['opt-out', 'keyword']]);
+      // The project's own opt-out word and a word of its languages count too, as they do when handling succeeds.
+      await t.request('PATCH', P, { body: { optOutKeywords: ['BASTA'], languages: ['en', 'fr'] } });
+      for (const word of ['basta', 'ARRET']) {
+        const other = usNumber();
+        await inbound(other, word);
+        for (let i = 0; i < 3; i++) {
+          await processInbound(t.deps, 50);
+        }
+        assert.equal((await t.request('GET', `${P}/phone-numbers/${encodeURIComponent(other)}`)).json().optedOut, true, `${word} after three failures`);
+      }
+      await t.request('PATCH', P, { body: { optOutKeywords: [], languages: ['en'] } });
     } finally {
       await sql`drop trigger fail_replies on messages`.execute(t.deps.db);
       await sql`drop function fail_replies()`.execute(t.deps.db);

@@ -23,6 +23,8 @@ import {
   setInboundKey,
   updateGatewayRow,
 } from '../store/gateway.store.ts';
+import type { ProjectRole } from '../store/user.store.ts';
+import { type WebhookProtection, webhookProtection } from '../domain/webhook-protection.ts';
 import type { ServiceDeps } from './deps.ts';
 
 export interface GatewayInput {
@@ -43,8 +45,11 @@ export interface GatewayView {
   type: string;
   channel: Channel;
   global: boolean;
-  inboundUrl: string;
-  statusUrl: string;
+  /** Webhook URLs carry the gateway's secret key: only admins of the gateway's owner (superusers for a global gateway) see them. */
+  inboundUrl?: string;
+  statusUrl?: string;
+  /** What proves a webhook request came from the vendor (domain/webhook-protection.ts). */
+  webhookProtection: WebhookProtection;
   replyToNumber: string | null;
   optInKeywords: string[];
   optOutKeywords: string[];
@@ -53,7 +58,38 @@ export interface GatewayView {
   updatedAt: string;
 }
 
-export function toGatewayView(deps: ServiceDeps, g: GatewayRecord): GatewayView {
+/** Who is looking at a gateway: a superuser, or a user with a role in the project (null for none). */
+export interface GatewayViewer {
+  isSuperuser: boolean;
+  role: ProjectRole | null;
+}
+
+/** The full view, webhook URLs included, for whoever manages the gateway. */
+export const MANAGER: GatewayViewer = { isSuperuser: true, role: 'admin' };
+
+/** Whether the viewer may see (and so post to) a gateway's webhook URLs. */
+export function seesWebhooks(viewer: GatewayViewer, g: Pick<GatewayRecord, 'projectId'>): boolean {
+  return viewer.isSuperuser || (g.projectId !== null && viewer.role === 'admin');
+}
+
+function openConfig(deps: ServiceDeps, g: GatewayRecord): Record<string, unknown> {
+  try {
+    return JSON.parse(deps.secrets.open(g.configSealed)) as Record<string, unknown>;
+  } catch {
+    return {};
+  }
+}
+
+export function toGatewayView(deps: ServiceDeps, g: GatewayRecord, viewer: GatewayViewer = MANAGER): GatewayView {
+  const view = fullView(deps, g);
+  if (!seesWebhooks(viewer, g)) {
+    delete view.inboundUrl;
+    delete view.statusUrl;
+  }
+  return view;
+}
+
+function fullView(deps: ServiceDeps, g: GatewayRecord): GatewayView {
   return {
     id: g.id,
     name: g.name,
@@ -62,6 +98,7 @@ export function toGatewayView(deps: ServiceDeps, g: GatewayRecord): GatewayView 
     global: g.projectId === null,
     inboundUrl: `${deps.messaging.publicUrl}/webhooks/${g.inboundKey}/inbound`,
     statusUrl: `${deps.messaging.publicUrl}/webhooks/${g.inboundKey}/status`,
+    webhookProtection: webhookProtection(g.type, openConfig(deps, g)),
     replyToNumber: g.replyToNumber,
     optInKeywords: g.optInKeywords,
     optOutKeywords: g.optOutKeywords,
@@ -153,8 +190,8 @@ export async function requireUsableGateway(deps: ServiceDeps, projectId: string,
   return requireGateway(deps, projectId, rawName).catch(async () => requireGateway(deps, null, rawName));
 }
 
-export async function getGateway(deps: ServiceDeps, projectId: string | null, name: string): Promise<GatewayView> {
-  return toGatewayView(deps, await requireGateway(deps, projectId, name));
+export async function getGateway(deps: ServiceDeps, projectId: string | null, name: string, viewer: GatewayViewer): Promise<GatewayView> {
+  return toGatewayView(deps, await requireGateway(deps, projectId, name), viewer);
 }
 
 /**
@@ -171,6 +208,39 @@ function keepStoredSecrets(p: Provider, stored: Record<string, unknown>, incomin
     }
   }
   return out;
+}
+
+/** Where the provider sends with this config ('' when it cannot tell, e.g. the stored config no longer reads). */
+function destinationOf(p: Provider, config: Record<string, unknown>): string {
+  try {
+    return p.destination?.(config) ?? '';
+  } catch {
+    return '';
+  }
+}
+
+/**
+ * A stored secret is only kept while requests keep going where they went: an edit that changes the
+ * destination (a baseUrl, URL or SMTP host and port) must enter the secrets again, or the stored
+ * token would be sent to the new host. Refused with VALIDATION_ERROR naming the secret fields.
+ */
+function refuseKeptSecretsOnNewDestination(p: Provider, stored: Record<string, unknown>, incoming: Record<string, unknown>, next: Record<string, unknown>): void {
+  const before = destinationOf(p, stored);
+  if (before === destinationOf(p, next)) {
+    return;
+  }
+  const missing = (p.configFields ?? [])
+    .filter((f) => f.secret && configValue(stored, f.key) !== undefined)
+    .filter((f) => {
+      const given = configValue(incoming, f.key);
+      return given === undefined || given === null || given === '';
+    })
+    .map((f) => f.key);
+  if (missing.length > 0) {
+    throw new AppError('VALIDATION_ERROR', `This change sends the gateway's requests to another host, so its secrets must be entered again: ${missing.join(', ')}.`, {
+      details: { field: `config.${missing[0]}`, secrets: missing },
+    });
+  }
 }
 
 /**
@@ -204,6 +274,9 @@ export async function updateGateway(deps: ServiceDeps, projectId: string | null,
   const p = provider(deps, g.type);
   const stored = JSON.parse(deps.secrets.open(g.configSealed)) as Record<string, unknown>;
   const config = patch.config === undefined ? stored : validateConfig(p, keepStoredSecrets(p, stored, patch.config));
+  if (patch.config !== undefined) {
+    refuseKeptSecretsOnNewDestination(p, stored, patch.config, config);
+  }
   const updated = await updateGatewayRow(deps.db, g.id, {
     configSealed: deps.secrets.seal(JSON.stringify(config)),
     replyToNumber: patch.replyToNumber === undefined ? g.replyToNumber : replyTo(patch.replyToNumber),
@@ -228,8 +301,8 @@ export async function removeGateway(deps: ServiceDeps, projectId: string | null,
 }
 
 /** The project's gateways and the global ones (global only when projectId is null). */
-export async function listGateways(deps: ServiceDeps, projectId: string | null): Promise<GatewayView[]> {
-  return (await listUsableGateways(deps.db, projectId)).map((g) => toGatewayView(deps, g));
+export async function listGateways(deps: ServiceDeps, projectId: string | null, viewer: GatewayViewer): Promise<GatewayView[]> {
+  return (await listUsableGateways(deps.db, projectId)).map((g) => toGatewayView(deps, g, viewer));
 }
 
 export interface RouteView {
@@ -280,6 +353,6 @@ export async function gatewayOutbox(deps: ServiceDeps, project: Project, name: s
   if (g.type !== 'test' && g.type !== 'test-email') {
     throw invalid('name', `${g.name} is a ${g.type} gateway; only test gateways keep an outbox.`);
   }
-  const items = await listOutbox(deps.db, g.id, limit);
+  const items = await listOutbox(deps.db, g.id, project.id, limit);
   return items.map((i) => ({ to: i.to, text: i.text, ...(i.subject === null ? {} : { subject: i.subject }), messageId: i.messageId, providerMessageId: i.providerMessageId, at: i.at.toISOString() }));
 }

@@ -5,7 +5,8 @@
  * (opt-out, ledger events, new contacts, replies), so a crash simply handles it again later.
  */
 import { extraWords, handlingProject } from '../domain/inbound-route.ts';
-import { foldText, isVerificationReply, type JoinRequest, keywordMeaning, OPT_IN_WORD, OPT_OUT_WORD, parseJoin } from '../domain/keywords.ts';
+import { heldByAnotherProject } from '../store/phone-entry.store.ts';
+import { foldText, isVerificationReply, type JoinRequest, OPT_IN_WORD, OPT_OUT_WORD, parseJoin } from '../domain/keywords.ts';
 import { parsePhoneNumber } from '../domain/phone-number.ts';
 import type { Project } from '../domain/project.ts';
 import { systemText, type SystemTextKey } from '../domain/system-texts.ts';
@@ -318,6 +319,11 @@ async function processOne(deps: ServiceDeps, id: string, from: string, batch: Ba
     const gatewayId = message.gatewayId;
     const gateway = gatewayId ? await memo(batch.gateways, gatewayId, () => findGatewayById(trx, gatewayId)) : null;
     const holder = await findHolder(trx, from, now);
+    // A tester message never acts for another project's contact (checked when typed; again here, in case the number was registered since).
+    if (message.viaTester && (await heldByAnotherProject(trx, gateway?.projectId ?? null, from))) {
+      await markInboundProcessed(trx, id, { handling: 'tester: refused (the number belongs to a contact of another project)', projectId: gateway?.projectId ?? null, contactType: null, contactId: null, now });
+      return true;
+    }
     const { projectId, forwarded } = handlingProject(gateway?.projectId ?? null, holder?.projectId ?? null);
     const project = projectId ? await memo(batch.projects, projectId, () => findProjectById(trx, projectId)) : null;
     const ctx: Context = { deps, trx, message, gateway, from, now, holder, project, replies: 0, forwarded };
@@ -349,12 +355,19 @@ async function keepKeywordAfterFailure(deps: ServiceDeps, id: string): Promise<v
       return;
     }
     const gateway = message.gatewayId ? await findGatewayById(trx, message.gatewayId) : null;
-    const meaning = keywordMeaning(message.text ?? '', { optIn: gateway?.optInKeywords ?? [], optOut: gateway?.optOutKeywords ?? [] }, await isOptedOut(trx, from));
-    if (meaning !== 'opt-out' && meaning !== 'opt-in') {
+    if (message.viaTester && (await heldByAnotherProject(trx, gateway?.projectId ?? null, from))) {
       return;
     }
     const now = deps.clock();
-    const origin: ConsentOrigin = { method: 'keyword', source: { messageId: id, text: foldText(message.text ?? ''), afterFailure: true }, projectId: gateway?.projectId ?? null, contact: null, gateway: gateway ? { id: gateway.id, name: gateway.name } : null };
+    // The words of the project that would have handled it (its languages and its own words), as handle() reads them.
+    const holder = await findHolder(trx, from, now);
+    const { projectId } = handlingProject(gateway?.projectId ?? null, holder?.projectId ?? null);
+    const project = projectId ? await findProjectById(trx, projectId) : null;
+    const meaning = classifyReply(message.text ?? '', { languages: project?.languages ?? ['en'], ...extraWords(gateway, project), optedOut: await isOptedOut(trx, from), inSurvey: false });
+    if (meaning !== 'opt-out' && meaning !== 'opt-in') {
+      return;
+    }
+    const origin: ConsentOrigin = { method: 'keyword', source: { messageId: id, text: foldText(message.text ?? ''), afterFailure: true }, projectId: project?.id ?? gateway?.projectId ?? null, contact: null, gateway: gateway ? { id: gateway.id, name: gateway.name } : null };
     await (meaning === 'opt-out' ? recordOptOut : recordOptIn)(trx, { channel: 'sms', address: from }, origin, now);
     await markKeywordKept(trx, id, meaning, now);
   });

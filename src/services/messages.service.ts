@@ -6,8 +6,8 @@
 import type { Channel } from '../domain/gateway.ts';
 import type { Project } from '../domain/project.ts';
 import { addressOf, contactProblems, optOutKey } from '../domain/recipient.ts';
-import { isSendAt } from '../domain/schedule.ts';
-import { AppError, type ErrorCode, errorCatalogue } from '../errors.ts';
+import { sendAtProblem } from '../domain/schedule.ts';
+import { AppError, describeKnownCode, type ErrorCode, errorCatalogue } from '../errors.ts';
 import type { MessageStatus } from '../store/database.ts';
 import { listConversation } from '../store/conversation.store.ts';
 import { findMessage, insertOutbound, listMessages, type MessageRecord } from '../store/message.store.ts';
@@ -55,6 +55,8 @@ export interface MessageView {
   /** Inbound only: when it was handled, and how (opt-out, verified, registered-case, unrecognised, …). */
   processedAt: string | null;
   handling: string | null;
+  /** Inbound typed into the SMS tester by a project admin, not sent by a phone. */
+  viaTester: boolean;
 }
 
 export function toMessageView(m: MessageRecord): MessageView {
@@ -72,7 +74,7 @@ export function toMessageView(m: MessageRecord): MessageView {
     gateway: m.gatewayName,
     providerMessageId: m.providerMessageId,
     errorCode: m.errorCode,
-    errorDescription: m.errorCode && m.errorCode in errorCatalogue ? errorCatalogue[m.errorCode as ErrorCode] : null,
+    errorDescription: describeKnownCode(m.errorCode),
     errorDetail: m.errorDetail,
     attempts: m.attempts,
     scheduledFor: m.dueAt ? m.dueAt.toISOString() : null,
@@ -84,12 +86,14 @@ export function toMessageView(m: MessageRecord): MessageView {
     contact: m.contactType && m.contactId ? { type: m.contactType, id: m.contactId } : null,
     processedAt: m.processedAt ? m.processedAt.toISOString() : null,
     handling: m.handling,
+    viaTester: m.viaTester,
   };
 }
 
 export function validateContent(input: { channel?: Channel | undefined; text?: string | undefined; translations?: Record<string, string> | undefined; subject?: string | undefined; sendAt?: string | undefined }): void {
-  if (input.sendAt !== undefined && !isSendAt(input.sendAt)) {
-    throw new AppError('VALIDATION_ERROR', 'sendAt must be a local date and time such as 2027-01-15T09:00 (or an instant with Z or an offset).', { details: { field: 'sendAt' } });
+  const sendAtIssue = input.sendAt === undefined ? null : sendAtProblem(input.sendAt);
+  if (sendAtIssue !== null) {
+    throw new AppError('VALIDATION_ERROR', `sendAt ${sendAtIssue}`, { details: { field: 'sendAt' } });
   }
   if (input.subject !== undefined && (input.channel ?? 'sms') !== 'email') {
     throw new AppError('VALIDATION_ERROR', 'subject is for email; SMS has no subject.', { details: { field: 'subject' } });

@@ -3,16 +3,19 @@
  * Project isolation: every project-scoped request goes through requireProject(), which answers
  * NOT_FOUND to a non-member (so existence does not leak) and FORBIDDEN to a member lacking the role.
  */
+import { normaliseGatewayNameInput } from '../domain/gateway.ts';
 import { isLanguageCode } from '../domain/language.ts';
+import { listUsableGateways } from '../store/gateway.store.ts';
 import { isSupportedCountryCode } from '../domain/phone-number.ts';
 import { defaultProjectSettings, PROJECT_NAME, type Project, type ProjectSettings, type SelfRegistrationSettings } from '../domain/project.ts';
 import type { SystemTextOverrides } from '../domain/system-texts.ts';
 import { canonicalTimeZone } from '../domain/time-zone.ts';
 import { AppError } from '../errors.ts';
 import { findProjectByName, insertProject, listProjectsForUser, lockProject, updateProject } from '../store/project.store.ts';
-import { findMembershipRole, findUserByEmail, listMembers, type ProjectRole, upsertMembership } from '../store/user.store.ts';
+import { findMembershipRole, findUserByEmail, insertUser, listMembers, type ProjectRole, upsertMembership } from '../store/user.store.ts';
 import type { Actor } from './auth.service.ts';
-import { createWebUser } from './auth.service.ts';
+import { validateCredentials } from './auth.service.ts';
+import { hashPassword } from './passwords.ts';
 import { checkOwner } from './cases.service.ts';
 import { changesNumberReading, startContactReevaluation } from './contact-reevaluation.service.ts';
 import type { ServiceDeps } from './deps.ts';
@@ -182,6 +185,11 @@ export async function requireProject(deps: ServiceDeps, actor: Actor, name: stri
   return project;
 }
 
+/** The actor's role in the project: superusers act as admins everywhere; null for no membership. */
+export async function projectRole(deps: ServiceDeps, actor: Actor, project: Project): Promise<ProjectRole | null> {
+  return actor.isSuperuser ? 'admin' : findMembershipRole(deps.db, project.id, actor.userId);
+}
+
 export async function listVisibleProjects(deps: ServiceDeps, actor: Actor): Promise<Array<ProjectView & { role: ProjectRole | null }>> {
   const rows = await listProjectsForUser(deps.db, actor.userId, actor.isSuperuser);
   return rows.map((p) => ({ ...toProjectView(p), role: p.role }));
@@ -202,6 +210,19 @@ async function mergeSelfRegistration(deps: ServiceDeps, project: Project, patch:
   return merged;
 }
 
+/** A default email gateway must be an email gateway this project can use (its own or a global one); stored as named. */
+async function emailGatewayName(deps: ServiceDeps, project: Project, raw: string | null): Promise<string | null> {
+  if (raw === null || raw.trim() === '') {
+    return null;
+  }
+  const name = normaliseGatewayNameInput(raw);
+  const g = name ? (await listUsableGateways(deps.db, project.id)).find((x) => x.name === name && x.channel === 'email') : undefined;
+  if (!g) {
+    throw new AppError('GATEWAY_NOT_FOUND', `defaultEmailGateway: no email gateway named ${raw} in this project or among the global gateways.`, { details: { field: 'defaultEmailGateway' } });
+  }
+  return g.name;
+}
+
 export async function patchProject(deps: ServiceDeps, project: Project, patch: ProjectPatch): Promise<ProjectView> {
   const welcomeSurveyId = patch.selfRegistration?.welcomeSurveyId;
   if (welcomeSurveyId) {
@@ -218,7 +239,7 @@ export async function patchProject(deps: ServiceDeps, project: Project, patch: P
     selfRegistration: await mergeSelfRegistration(deps, project, patch.selfRegistration),
     helpText: patch.helpText === undefined ? project.settings.helpText : patch.helpText,
     defaultSmsResponse: patch.defaultSmsResponse === undefined ? project.settings.defaultSmsResponse : patch.defaultSmsResponse,
-    defaultEmailGateway: patch.defaultEmailGateway === undefined ? project.settings.defaultEmailGateway : patch.defaultEmailGateway,
+    defaultEmailGateway: patch.defaultEmailGateway === undefined ? project.settings.defaultEmailGateway : await emailGatewayName(deps, project, patch.defaultEmailGateway),
     systemTexts: patch.systemTexts === undefined ? project.settings.systemTexts : patch.systemTexts,
     optOutKeywords: patch.optOutKeywords === undefined ? project.settings.optOutKeywords : extraKeywords('optOutKeywords', patch.optOutKeywords),
     optInKeywords: patch.optInKeywords === undefined ? project.settings.optInKeywords : extraKeywords('optInKeywords', patch.optInKeywords),
@@ -244,18 +265,30 @@ export interface MemberView {
   createdAt: string;
 }
 
-/** Adds a web user to the project (creating the user when the email is new). */
+/**
+ * Adds a web user to the project, creating the user when the email is new. A user who already has
+ * an account (in any project) is added with the password they have: the answer is the same either
+ * way, and takes as long (the password is hashed in both cases), so a project admin cannot learn
+ * which emails another organisation uses (issue 23).
+ */
 export async function addProjectUser(deps: ServiceDeps, project: Project, input: { email: string; password: string; role: ProjectRole }): Promise<MemberView> {
-  const existing = await findUserByEmail(deps.db, input.email);
+  validateCredentials(input.email, input.password);
+  const email = input.email.trim();
+  const passwordHash = await hashPassword(input.password);
+  const existing = await findUserByEmail(deps.db, email);
   if (existing && (await findMembershipRole(deps.db, project.id, existing.id))) {
-    throw new AppError('CONFLICT', `${input.email} is already a member of this project.`, { details: { field: 'email' } });
+    throw new AppError('CONFLICT', `${email} is already a member of this project.`, { details: { field: 'email' } });
   }
-  if (existing) {
-    throw new AppError('CONFLICT', `A user with the email ${input.email} already exists; ask a superuser to add them.`, { details: { field: 'email' } });
-  }
-  const user = await createWebUser(deps, { email: input.email, password: input.password, isSuperuser: false });
+  const user = existing ?? (await insertUser(deps.db, { email, passwordHash, isSuperuser: false }).catch(async (err: unknown) => {
+    // Added at the same moment by another request: use that user.
+    const raced = await findUserByEmail(deps.db, email);
+    if (!raced) {
+      throw err;
+    }
+    return raced;
+  }));
   await upsertMembership(deps.db, project.id, user.id, input.role);
-  return { id: user.id, email: user.email, role: input.role, createdAt: user.createdAt.toISOString() };
+  return { id: user.id, email, role: input.role, createdAt: deps.clock().toISOString() };
 }
 
 export async function listProjectUsers(deps: ServiceDeps, project: Project): Promise<MemberView[]> {

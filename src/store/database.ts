@@ -197,6 +197,7 @@ export interface MessageTable {
   bypass_opt_out: Generated<boolean>;
   in_reply_to: string | null;
   consent_exempt: Generated<boolean>;
+  via_tester: Generated<boolean>;
 }
 
 export type ConsentAction = 'opt-in' | 'opt-out' | 'consent-granted' | 'consent-withdrawn';

@@ -1,7 +1,7 @@
 /**
  * @module store/gateway.store — gateways (project or global), their routes and the test outbox.
  */
-import type { Selectable } from 'kysely';
+import { type Selectable, sql } from 'kysely';
 
 import type { Channel, Route } from '../domain/gateway.ts';
 import type { Db, Trx } from './database.ts';
@@ -161,13 +161,58 @@ export interface OutboxItem {
   at: Date;
 }
 
-export async function listOutbox(db: Db, gatewayId: string, limit: number): Promise<OutboxItem[]> {
+/** What a test gateway "sent" for one project: a global gateway's outbox holds every project's messages, and each sees only its own. */
+export async function listOutbox(db: Db, gatewayId: string, projectId: string, limit: number): Promise<OutboxItem[]> {
   const rows = await db
     .selectFrom('test_outbox')
-    .selectAll()
-    .where('gateway_id', '=', gatewayId)
-    .orderBy('seq', 'desc')
+    .innerJoin('messages', 'messages.id', 'test_outbox.message_id')
+    .selectAll('test_outbox')
+    .where('test_outbox.gateway_id', '=', gatewayId)
+    .where('messages.project_id', '=', projectId)
+    .orderBy('test_outbox.seq', 'desc')
     .limit(limit)
     .execute();
   return rows.reverse().map((r) => ({ to: r.to_address, text: r.text, subject: r.subject, messageId: r.message_id, providerMessageId: r.provider_message_id, at: r.at }));
+}
+
+/** A message a test gateway "sent" (the outbox port of the test providers). */
+export interface OutboxWrite {
+  messageId: string;
+  to: string;
+  text: string;
+  subject: string | null;
+  providerMessageId: string;
+}
+
+/**
+ * Records test-gateway messages in one statement, each message once; returns message id →
+ * provider id for all of them (a message recorded before keeps its first provider id).
+ */
+export async function recordOutbox(db: Db, gatewayId: string, entries: readonly OutboxWrite[]): Promise<Map<string, string>> {
+  if (entries.length === 0) {
+    return new Map();
+  }
+  const rows = await sql<{ message_id: string; provider_message_id: string }>`
+    with input as (
+      select * from unnest(${entries.map((e) => e.messageId)}::uuid[], ${entries.map((e) => e.to)}::text[],
+                           ${entries.map((e) => e.text)}::text[], ${entries.map((e) => e.subject)}::text[],
+                           ${entries.map((e) => e.providerMessageId)}::text[])
+        as t(message_id, to_address, text, subject, provider_message_id)
+    ), inserted as (
+      insert into test_outbox (message_id, gateway_id, to_address, text, subject, provider_message_id, at)
+      select message_id, ${gatewayId}::uuid, to_address, text, subject, provider_message_id, clock_timestamp() from input
+      on conflict (message_id) do nothing
+      returning message_id, provider_message_id
+    )
+    select message_id, provider_message_id from inserted
+    union all
+    select o.message_id, o.provider_message_id from test_outbox o join input i using (message_id)
+    where not exists (select 1 from inserted x where x.message_id = o.message_id)
+  `.execute(db);
+  return new Map(rows.rows.map((r) => [r.message_id, r.provider_message_id]));
+}
+
+/** The outbox port handed to the test providers. */
+export function outboxPort(db: Db): { record(gatewayId: string, entries: readonly OutboxWrite[]): Promise<Map<string, string>> } {
+  return { record: (gatewayId, entries) => recordOutbox(db, gatewayId, entries) };
 }

@@ -16,6 +16,8 @@ export interface NewInbound {
   gatewayId: string;
   gatewayName: string;
   gatewayMessageId: string | null;
+  /** Typed into the SMS tester by a project admin, not sent by a phone (Default: false). */
+  viaTester?: boolean;
 }
 
 /** The messages row of an inbound message: what arrived, nothing handled yet. */
@@ -48,6 +50,7 @@ function inboundRow(r: Omit<NewInbound, 'text'> & { text: string | null }) {
     processed_at: null,
     handling: null,
     in_reply_to: null,
+    via_tester: r.viaTester ?? false,
   };
 }
 

@@ -13,6 +13,7 @@ import * as m0008 from './migrations/0008-import-error-code.ts';
 import * as m0009 from './migrations/0009-import-resumes.ts';
 import * as m0010 from './migrations/0010-consent.ts';
 import * as m0011 from './migrations/0011-contact-reevaluation.ts';
+import * as m0012 from './migrations/0012-tester-messages.ts';
 
 const migrations: Record<string, Migration> = {
   '0001-foundation': m0001,
@@ -25,6 +26,7 @@ const migrations: Record<string, Migration> = {
   '0009-import-resumes': m0009,
   '0010-consent': m0010,
   '0011-contact-reevaluation': m0011,
+  '0012-tester-messages': m0012,
 };
 
 const provider: MigrationProvider = {

@@ -229,3 +229,15 @@ export async function findHoldersByNumbers(db: Db | Trx, numbers: readonly strin
     .execute();
   return new Map(rows.map((r) => [r.number, rowToEntry(r)]));
 }
+
+/** Whether a contact of a project other than `projectId` holds this number, in any state (the SMS tester's limit). */
+export async function heldByAnotherProject(db: Db | Trx, projectId: string | null, number: string): Promise<boolean> {
+  const row = await db
+    .selectFrom('phone_entries')
+    .select('id')
+    .where('number', '=', number)
+    .$if(projectId !== null, (q) => q.where('project_id', '<>', projectId as string))
+    .limit(1)
+    .executeTakeFirst();
+  return row !== undefined;
+}

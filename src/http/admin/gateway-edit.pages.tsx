@@ -5,8 +5,9 @@
 import type { FastifyInstance } from 'fastify';
 
 import type { Project } from '../../domain/project.ts';
+import { AppError } from '../../errors.ts';
 import type { Provider } from '../../providers/provider.ts';
-import { gatewayFormValues, getGateway, type GatewayView, storedSecretFields, updateGateway } from '../../services/gateways.service.ts';
+import { gatewayFormValues, getGateway, type GatewayView, MANAGER, storedSecretFields, updateGateway } from '../../services/gateways.service.ts';
 import { requireProject } from '../../services/projects.service.ts';
 import type { AdminDeps } from './admin.routes.tsx';
 import { ConfigInputs, configFromForm, type ConfigFormValues, storedFormValues, typedFormValues } from './gateway-form.tsx';
@@ -20,7 +21,13 @@ interface EditForm {
   config: ConfigFormValues;
 }
 
-function EditPage(props: { ctx: PageContext; project: Project; g: GatewayView; provider: Provider | undefined; form: EditForm; storedSecrets: string[]; error: string | null }): JSX.Element {
+/** The secret fields an update refused to keep because the destination changed (details.secrets). */
+function secretsToReenter(err: unknown): string[] {
+  const details = err instanceof AppError ? (err.details as { secrets?: unknown } | undefined) : undefined;
+  return Array.isArray(details?.secrets) ? details.secrets.filter((k): k is string => typeof k === 'string') : [];
+}
+
+function EditPage(props: { ctx: PageContext; project: Project; g: GatewayView; provider: Provider | undefined; form: EditForm; storedSecrets: string[]; reenter: string[]; error: string | null }): JSX.Element {
   const { g, provider } = props;
   const base = `/ui/p/${props.project.name}/gateways`;
   return (
@@ -34,7 +41,7 @@ function EditPage(props: { ctx: PageContext; project: Project; g: GatewayView; p
       <section class="card">
         <form class="stack" method="post" action={`${base}/${g.name}`}>
           <Csrf ctx={props.ctx} />
-          <ConfigInputs fields={provider?.configFields ?? []} values={props.form.config} storedSecrets={props.storedSecrets} />
+          <ConfigInputs fields={provider?.configFields ?? []} values={props.form.config} storedSecrets={props.storedSecrets} reenter={props.reenter} />
           <Field label="Messages per second" name="ratePerSecond" value={props.form.ratePerSecond} help="Optional limit shared by all workers; blank for no limit." />
           {g.channel === 'email' ? '' : <Field label="Reply-to number" name="replyToNumber" value={props.form.replyToNumber} help="Optional: the number people reply to, when it differs from the sender (named in verification messages)." />}
           <p>
@@ -48,8 +55,8 @@ function EditPage(props: { ctx: PageContext; project: Project; g: GatewayView; p
 
 export function registerGatewayEditPages(app: FastifyInstance, deps: AdminDeps): void {
   const s = deps.services;
-  const render = async (ctx: PageContext, project: Project, name: string, form: EditForm | null, error: string | null) => {
-    const g = await getGateway(s, project.id, name);
+  const render = async (ctx: PageContext, project: Project, name: string, form: EditForm | null, error: string | null, reenter: string[] = []) => {
+    const g = await getGateway(s, project.id, name, MANAGER);
     const provider = s.providers.get(g.type);
     const fields = provider?.configFields ?? [];
     const initial: EditForm = form ?? {
@@ -57,7 +64,7 @@ export function registerGatewayEditPages(app: FastifyInstance, deps: AdminDeps):
       replyToNumber: g.replyToNumber ?? '',
       config: storedFormValues(fields, await gatewayFormValues(s, project.id, name)),
     };
-    return <EditPage ctx={ctx} project={project} g={g} provider={provider} form={initial} storedSecrets={await storedSecretFields(s, project.id, name)} error={error} />;
+    return <EditPage ctx={ctx} project={project} g={g} provider={provider} form={initial} storedSecrets={await storedSecretFields(s, project.id, name)} reenter={reenter} error={error} />;
   };
 
   app.get<{ Params: { project: string; name: string } }>('/ui/p/:project/gateways/:name/edit', async (request, reply) => {
@@ -75,7 +82,7 @@ export function registerGatewayEditPages(app: FastifyInstance, deps: AdminDeps):
       return reply;
     }
     const project = await requireProject(s, actor, request.params.project, 'admin');
-    const g = await getGateway(s, project.id, request.params.name);
+    const g = await getGateway(s, project.id, request.params.name, MANAGER);
     const fields = s.providers.get(g.type)?.configFields ?? [];
     const form: EditForm = { ratePerSecond: formValue(request.body, 'ratePerSecond'), replyToNumber: formValue(request.body, 'replyToNumber'), config: typedFormValues(fields, request.body) };
     try {
@@ -88,7 +95,7 @@ export function registerGatewayEditPages(app: FastifyInstance, deps: AdminDeps):
       return reply.redirect(`/ui/p/${project.name}/gateways?notice=saved#gw-${g.name}`);
     } catch (err) {
       const message = err instanceof RateError ? err.message : formError(err);
-      return sendHtml(reply, await render({ actor, project, section: 'gateways' }, project, g.name, form, message), 422);
+      return sendHtml(reply, await render({ actor, project, section: 'gateways' }, project, g.name, form, message, secretsToReenter(err)), 422);
     }
   });
 }

@@ -8,9 +8,10 @@ import type { FastifyInstance } from 'fastify';
 
 import type { Project } from '../../domain/project.ts';
 import type { Provider } from '../../providers/provider.ts';
-import { createGateway, type GatewayView, getRoutes, listGateways, putRoutes, removeGateway, type RouteView } from '../../services/gateways.service.ts';
+import { createGateway, type GatewayView, getRoutes, listGateways, putRoutes, removeGateway, rotateInboundKey, type RouteView } from '../../services/gateways.service.ts';
 import { getMessage, type MessageView } from '../../services/messages.service.ts';
-import { requireProject } from '../../services/projects.service.ts';
+import { projectRole, requireProject } from '../../services/projects.service.ts';
+import { describeProof, type WebhookProof } from '../../domain/webhook-protection.ts';
 import { sendTestMessage } from '../../services/test-message.service.ts';
 import type { AdminDeps } from './admin.routes.tsx';
 import { registerGatewayEditPages } from './gateway-edit.pages.tsx';
@@ -34,6 +35,8 @@ interface PageData {
   routesText: string;
   /** The test message just sent (shown with its status), when the page was reached after one. */
   testMessage: MessageView | null;
+  /** A project admin (or superuser): members see the gateways but not their webhook URLs or forms. */
+  admin: boolean;
 }
 
 const GENERIC_HELP = {
@@ -50,8 +53,8 @@ function CopyField(props: { label: string; value: string; id: string; help: stri
         <label for={props.id} class="muted" safe>
           {props.label}
         </label>
-        <input id={props.id} type="text" readonly value={props.value} style="max-width:36rem" aria-describedby={`${props.id}-help`} />
-        <button type="button" class="secondary" onclick={`navigator.clipboard.writeText(document.getElementById('${props.id}').value)`}>
+        <input id={props.id} type="text" readonly value={props.value} class="wide" aria-describedby={`${props.id}-help`} />
+        <button type="button" class="secondary" data-copy={props.id}>
           Copy
         </button>
       </div>
@@ -123,7 +126,23 @@ function TestResult(props: { m: MessageView; project: Project }): JSX.Element {
   );
 }
 
-function GatewayCard(props: { ctx: PageContext; base: string; g: GatewayView; i: number; provider: Provider | undefined }): JSX.Element {
+/** A webhook URL, or why it is not shown; with what proves a request came from the vendor. */
+function WebhookUrl(props: { label: string; url: string | undefined; id: string; help: string; proof: WebhookProof; g: GatewayView }): JSX.Element {
+  if (props.url === undefined) {
+    const who = props.g.global ? 'a superuser sees' : "this project's admins see";
+    return <p class="muted" safe>{`${props.label}: only ${who} it (it works as a password for this gateway).`}</p>;
+  }
+  return (
+    <>
+      <CopyField label={props.label} value={props.url} id={props.id} help={props.help} />
+      <p class={props.proof === 'url-key' ? 'problem' : 'muted'} safe>
+        {describeProof(props.proof)}
+      </p>
+    </>
+  );
+}
+
+function GatewayCard(props: { ctx: PageContext; base: string; g: GatewayView; i: number; provider: Provider | undefined; admin: boolean }): JSX.Element {
   const { g, i, provider } = props;
   const help = { ...GENERIC_HELP, ...provider?.webhookHelp };
   return (
@@ -131,19 +150,41 @@ function GatewayCard(props: { ctx: PageContext; base: string; g: GatewayView; i:
       <h2>
         <span safe>{g.name}</span> <span class="muted" safe>{`· ${providerLabel(provider, g.type)} · ${channelWord(g.channel)}${g.global ? ' · global' : ''}`}</span>
       </h2>
-      {provider?.parseInbound ? <CopyField label="Inbound messages URL" value={g.inboundUrl} id={`in-${i}`} help={help.inbound} /> : <p class="muted">This gateway type receives no messages: there is no inbound URL to paste.</p>}
-      {provider?.parseStatus ? <CopyField label="Delivery reports URL" value={g.statusUrl} id={`st-${i}`} help={help.status} /> : ''}
+      {provider?.parseInbound ? (
+        <WebhookUrl label="Inbound messages URL" url={g.inboundUrl} id={`in-${i}`} help={help.inbound} proof={g.webhookProtection.inbound} g={g} />
+      ) : (
+        <p class="muted">This gateway type receives no messages: there is no inbound URL to paste.</p>
+      )}
+      {provider?.parseStatus ? <WebhookUrl label="Delivery reports URL" url={g.statusUrl} id={`st-${i}`} help={help.status} proof={g.webhookProtection.status} g={g} /> : ''}
       <p class="muted" safe>{`Rate: ${g.ratePerSecond ? `${g.ratePerSecond} messages/s` : 'unlimited'} · Reply-to: ${g.replyToNumber ?? 'none'} · Extra opt-out words: ${g.optOutKeywords.join(', ') || 'none'} (STOP always works)`}</p>
-      <h3>Send a test message</h3>
-      <TestMessageForm ctx={props.ctx} action={`${props.base}/${g.name}/test-message`} g={g} i={i} />
-      {g.global ? (
+      {props.admin ? (
+        <>
+          <h3>Send a test message</h3>
+          <TestMessageForm ctx={props.ctx} action={`${props.base}/${g.name}/test-message`} g={g} i={i} />
+        </>
+      ) : (
+        ''
+      )}
+      {!props.admin ? (
+        ''
+      ) : g.global ? (
         <p class="muted">A global gateway: a superuser manages it.</p>
       ) : (
-        <div class="row" style="margin-top:.8rem">
+        <div class="row mt-08">
           <a href={`${props.base}/${g.name}/edit`} safe>
             {`Edit ${g.name}`}
           </a>
-          <form method="post" action={`${props.base}/${g.name}/delete`} onsubmit="return confirm('Delete this gateway? Messages routed to it will fail.')">
+          {g.inboundUrl !== undefined && (provider?.parseInbound || provider?.parseStatus) ? (
+            <form method="post" action={`${props.base}/${g.name}/rotate-webhook-urls`} data-confirm="Give this gateway new webhook URLs? The old ones stop working at once: paste the new ones in the vendor's console.">
+              <Csrf ctx={props.ctx} />
+              <button type="submit" class="secondary">
+                New webhook URLs
+              </button>
+            </form>
+          ) : (
+            ''
+          )}
+          <form method="post" action={`${props.base}/${g.name}/delete`} data-confirm="Delete this gateway? Messages routed to it will fail.">
             <Csrf ctx={props.ctx} />
             <button type="submit" class="danger">
               Delete
@@ -164,7 +205,7 @@ function AddGateway(props: { ctx: PageContext; base: string; providers: Provider
       <form class="row" method="get" action={`${props.base}#add`}>
         <div>
           <label for="f-type">Type</label>
-          <select id="f-type" name="type" data-current={props.add.type} onchange="if (this.value !== this.dataset.current) this.form.submit()">
+          <select id="f-type" name="type" data-current={props.add.type} data-autosubmit="true">
             {props.providers.map((p) => (
               <option value={p.type} selected={props.add.type === p.type} safe>
                 {providerLabel(p, p.type)}
@@ -204,14 +245,33 @@ function GatewaysPage(props: { ctx: PageContext; project: Project; data: PageDat
       {data.testMessage ? <TestResult m={data.testMessage} project={props.project} /> : ''}
       {own.length === 0 ? <div class="empty">No gateway yet — add one to start sending.</div> : ''}
       {data.gateways.map((g, i) => (
-        <GatewayCard ctx={props.ctx} base={base} g={g} i={i} provider={data.providers.find((p) => p.type === g.type)} />
+        <GatewayCard ctx={props.ctx} base={base} g={g} i={i} provider={data.providers.find((p) => p.type === g.type)} admin={data.admin} />
       ))}
-      <AddGateway ctx={props.ctx} base={base} providers={data.providers} add={data.add} />
-      <section class="card">
+      {data.admin ? <AddGateway ctx={props.ctx} base={base} providers={data.providers} add={data.add} /> : <p class="muted">Only a project admin can add or change gateways and routes.</p>}
+      {data.admin ? <RoutesForm ctx={props.ctx} base={base} routesText={data.routesText} /> : <RoutesList routesText={data.routesText} />}
+    </Layout>
+  );
+}
+
+function RoutesList(props: { routesText: string }): JSX.Element {
+  return (
+    <section class="card">
+      <h2>Routes</h2>
+      <pre safe>{props.routesText || 'No routes yet.'}</pre>
+    </section>
+  );
+}
+
+function RoutesForm(props: { ctx: PageContext; base: string; routesText: string }): JSX.Element {
+  const { base, ctx } = props;
+  const data = { routesText: props.routesText };
+  return (
+    <>
+      <section class="card" id="routes">
         <h2>Routes</h2>
         <p class="muted">One route per line: a number prefix (country code or longer, digits only) or *, then the gateway name. The longest matching prefix wins; * catches the rest.</p>
         <form class="stack" method="post" action={`${base}/routes`}>
-          <Csrf ctx={props.ctx} />
+          <Csrf ctx={ctx} />
           <label for="f-routes">Routes</label>
           <textarea id="f-routes" name="routes" rows="5" safe>
             {data.routesText}
@@ -221,7 +281,7 @@ function GatewaysPage(props: { ctx: PageContext; project: Project; data: PageDat
           </p>
         </form>
       </section>
-    </Layout>
+    </>
   );
 }
 
@@ -255,8 +315,10 @@ export function registerGatewayPages(app: FastifyInstance, deps: AdminDeps): voi
     return { type: known?.type ?? type, name: '', ratePerSecond: '', replyToNumber: '', config: defaultFormValues(known?.configFields ?? []) };
   };
   const page = async (ctx: PageContext, project: Project, extra: { error?: string | null; notice?: string | null; add?: AddForm; routes?: string; testMessage?: MessageView | null }) => {
-    const [gateways, routes] = await Promise.all([listGateways(s, project.id), getRoutes(s, project.id)]);
-    const data: PageData = { gateways, providers: providers(), add: extra.add ?? emptyAdd('test'), routesText: extra.routes ?? routesText(routes), testMessage: extra.testMessage ?? null };
+    const role = await projectRole(s, ctx.actor, project);
+    const [gateways, routes] = await Promise.all([listGateways(s, project.id, { isSuperuser: ctx.actor.isSuperuser, role }), getRoutes(s, project.id)]);
+    const admin = role === 'admin';
+    const data: PageData = { gateways, providers: providers(), add: extra.add ?? emptyAdd('test'), routesText: extra.routes ?? routesText(routes), testMessage: extra.testMessage ?? null, admin };
     return <GatewaysPage ctx={ctx} project={project} data={data} error={extra.error ?? null} notice={extra.notice ?? null} />;
   };
 
@@ -266,10 +328,10 @@ export function registerGatewayPages(app: FastifyInstance, deps: AdminDeps): voi
       return reply;
     }
     const project = await requireProject(s, actor, request.params.project);
-    const notices: Record<string, string> = { created: 'Gateway added.', saved: 'Gateway saved.', deleted: 'Gateway deleted.', routes: 'Routes saved.', 'test-sent': 'Test message created.' };
+    const notices: Record<string, string> = { created: 'Gateway added.', saved: 'Gateway saved.', deleted: 'Gateway deleted.', rotated: 'New webhook URLs made: the old ones no longer work. Paste the new ones in the vendor\'s console.', routes: 'Routes saved.', 'test-sent': 'Test message created.' };
     const testMessage = request.query.message ? await getMessage(s, project, request.query.message).catch(() => null) : null;
     const add = emptyAdd(request.query.type ?? 'test');
-    return sendHtml(reply, await page({ actor, project, section: 'gateways' }, project, { notice: notices[request.query.notice ?? ''] ?? null, add, testMessage }));
+    return sendHtml(reply, await page({ actor, project, section: 'gateways' }, project, { notice: Object.hasOwn(notices, request.query.notice ?? '') ? (notices[request.query.notice ?? ''] ?? null) : null, add, testMessage }));
   });
 
   app.post<{ Params: { project: string } }>('/ui/p/:project/gateways', async (request, reply) => {
@@ -342,6 +404,17 @@ export function registerGatewayPages(app: FastifyInstance, deps: AdminDeps): voi
     const project = await requireProject(s, actor, request.params.project, 'admin');
     await removeGateway(s, project.id, request.params.name);
     return reply.redirect(`/ui/p/${project.name}/gateways?notice=deleted`);
+  });
+
+  // A leaked webhook URL is replaced: the old key stops at once (as POST …/rotate-inbound-url).
+  app.post<{ Params: { project: string; name: string } }>('/ui/p/:project/gateways/:name/rotate-webhook-urls', async (request, reply) => {
+    const actor = await requireUiPost(s, request, reply);
+    if (!actor) {
+      return reply;
+    }
+    const project = await requireProject(s, actor, request.params.project, 'admin');
+    const g = await rotateInboundKey(s, project.id, request.params.name);
+    return reply.redirect(`/ui/p/${project.name}/gateways?notice=rotated#gw-${encodeURIComponent(g.name)}`);
   });
 
   registerGatewayEditPages(app, deps);

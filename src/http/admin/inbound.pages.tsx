@@ -8,10 +8,11 @@ import type { FastifyInstance } from 'fastify';
 import { normaliseLookupNumber } from '../../domain/phone-number.ts';
 import type { Project } from '../../domain/project.ts';
 import { type ConsentEventView, numberConsentHistory, projectOptOuts } from '../../services/consent-ledger.service.ts';
-import { type GatewayView, listGateways } from '../../services/gateways.service.ts';
 import { type MessageView, numberConversation } from '../../services/messages.service.ts';
 import { lookupPhoneNumber, type PhoneNumberView } from '../../services/phone-numbers.service.ts';
 import { requireProject } from '../../services/projects.service.ts';
+import { submitTesterMessage, testerGateways } from '../../services/sms-tester.service.ts';
+import { AppError } from '../../errors.ts';
 import { listSurveySessions, type SessionView } from '../../services/survey-sessions.service.ts';
 import { sendConsentLedger } from '../api/consent.routes.ts';
 import type { AdminDeps } from './admin.routes.tsx';
@@ -20,14 +21,14 @@ import { MessageRow } from './messages.pages.tsx';
 import { TesterSurvey } from './survey-parts.tsx';
 import { formValue, requireUi, requireUiPost, sendHtml } from './ui.tsx';
 
-function TesterPage(props: { ctx: PageContext; project: Project; gateways: GatewayView[]; chosen: string; number: string; conversation: MessageView[]; survey?: SessionView | null; error: string | null }): JSX.Element {
+function TesterPage(props: { ctx: PageContext; project: Project; gateways: ReadonlyArray<{ name: string }>; chosen: string; number: string; conversation: MessageView[]; survey?: SessionView | null; error: string | null }): JSX.Element {
   const base = `/ui/p/${props.project.name}/tester`;
   return (
     <Layout title="SMS tester" ctx={props.ctx}>
       <h1>SMS tester</h1>
-      <p class="muted">Pretend to be a phone: the text goes in through a test gateway exactly as a real SMS would (keywords, 123, join, replies), and the replies show below.</p>
+      <p class="muted">Pretend to be a phone: the text goes in through one of this project's test gateways and is handled exactly as a real SMS would be (keywords, 123, join, replies); the replies show below. Tester messages are marked as tests in the log, and numbers of another project's contacts are refused.</p>
       {props.gateways.length === 0 ? (
-        <div class="empty">No test gateway yet — add one of type “test” under Gateways and routes.</div>
+        <div class="empty">No test gateway in this project yet — add one of type “test” under Gateways and routes (global gateways cannot be used here).</div>
       ) : (
         <form class="stack card" method="post" action={base}>
           <Csrf ctx={props.ctx} />
@@ -166,17 +167,17 @@ function NumberPage(props: { ctx: PageContext; project: Project; info: PhoneNumb
   );
 }
 
-export function registerInboundPages(app: FastifyInstance, root: FastifyInstance, deps: AdminDeps): void {
+export function registerInboundPages(app: FastifyInstance, deps: AdminDeps): void {
   const s = deps.services;
-  const testGateways = async (project: Project) => (await listGateways(s, project.id)).filter((g) => g.type === 'test');
 
+  // Project admins only, and only through the project's own test gateways (issue 23).
   app.get<{ Params: { project: string }; Querystring: { gateway?: string; number?: string } }>('/ui/p/:project/tester', async (request, reply) => {
     const actor = await requireUi(s, request, reply);
     if (!actor) {
       return reply;
     }
-    const project = await requireProject(s, actor, request.params.project);
-    const gateways = await testGateways(project);
+    const project = await requireProject(s, actor, request.params.project, 'admin');
+    const gateways = await testerGateways(s, project);
     const number = request.query.number ? (normaliseLookupNumber(request.query.number, project.defaultCountry) ?? request.query.number) : '';
     const conversation = number ? await numberConversation(s, project, number) : [];
     // The survey this number is answering (or answered last), so a survey can be tried end to end.
@@ -189,21 +190,19 @@ export function registerInboundPages(app: FastifyInstance, root: FastifyInstance
     if (!actor) {
       return reply;
     }
-    const project = await requireProject(s, actor, request.params.project);
-    const gateways = await testGateways(project);
-    const gateway = gateways.find((g) => g.name === formValue(request.body, 'gateway'));
-    const rawFrom = formValue(request.body, 'from').trim();
-    const from = normaliseLookupNumber(rawFrom, project.defaultCountry) ?? rawFrom;
-    if (!gateway || !from) {
-      return sendHtml(reply, <TesterPage ctx={{ actor, project, section: 'tester' }} project={project} gateways={gateways} chosen={gateways[0]?.name ?? ''} number={from} conversation={[]} error="Choose a test gateway and give a number." />, 422);
+    const project = await requireProject(s, actor, request.params.project, 'admin');
+    const input = { gateway: formValue(request.body, 'gateway'), from: formValue(request.body, 'from'), text: formValue(request.body, 'text') };
+    try {
+      const { gateway, from } = await submitTesterMessage(s, project, input);
+      return reply.redirect(`/ui/p/${project.name}/tester?gateway=${encodeURIComponent(gateway.name)}&number=${encodeURIComponent(from)}`);
+    } catch (err) {
+      if (!(err instanceof AppError)) {
+        throw err;
+      }
+      const gateways = await testerGateways(s, project);
+      const chosen = gateways.some((g) => g.name === input.gateway) ? input.gateway : (gateways[0]?.name ?? '');
+      return sendHtml(reply, <TesterPage ctx={{ actor, project, section: 'tester' }} project={project} gateways={gateways} chosen={chosen} number={input.from.trim()} conversation={[]} error={err.message} />, 422);
     }
-    // Through the gateway's own webhook, exactly as a real SMS arrives.
-    const res = await root.inject({ method: 'POST', url: new URL(gateway.inboundUrl).pathname, payload: { from, text: formValue(request.body, 'text') } });
-    if (res.statusCode !== 200) {
-      const conversation = await numberConversation(s, project, from);
-      return sendHtml(reply, <TesterPage ctx={{ actor, project, section: 'tester' }} project={project} gateways={gateways} chosen={gateway.name} number={from} conversation={conversation} error={`The gateway refused the message: ${res.body}`} />, 422);
-    }
-    return reply.redirect(`/ui/p/${project.name}/tester?gateway=${encodeURIComponent(gateway.name)}&number=${encodeURIComponent(from)}`);
   });
 
   app.get<{ Params: { project: string } }>('/ui/p/:project/opt-outs', async (request, reply) => {

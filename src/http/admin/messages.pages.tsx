@@ -6,7 +6,8 @@
 import type { FastifyInstance } from 'fastify';
 
 import type { Project } from '../../domain/project.ts';
-import { errorCatalogue, type ErrorCode } from '../../errors.ts';
+import { isRealDate } from '../../domain/schedule.ts';
+import { type AppError, describeKnownCode, errorCatalogue, type ErrorCode } from '../../errors.ts';
 import { listProjectMessages, type MessageView, type PublicStatus, type Reachability, sendMessage } from '../../services/messages.service.ts';
 import { requireProject } from '../../services/projects.service.ts';
 import type { AdminDeps } from './admin.routes.tsx';
@@ -42,7 +43,10 @@ export function MessageRow(props: { m: MessageView; zone: string }): JSX.Element
           ''
         )}
       </td>
-      <td>{m.direction === 'in' ? 'in' : 'out'}</td>
+      <td>
+        {m.direction === 'in' ? 'in' : 'out'}
+        {m.viaTester ? <Badge tone="none" label="tester" /> : ''}
+      </td>
       <td safe>{m.direction === 'in' ? (m.from ?? '') : (m.to ?? '—')}</td>
       <td>
         <span safe>{m.text ?? ''}</span>
@@ -79,6 +83,22 @@ export function ReachabilityBox(props: { r: Reachability }): JSX.Element {
       )}
     </div>
   );
+}
+
+/** Fields of the send form a refusal may name (?field=…), with their labels. */
+const SEND_FIELDS = new Map([
+  ['sendAt', 'Send at'],
+  ['text', 'Message'],
+]);
+
+/**
+ * The alert for a refused send (?sendError=CODE&field=NAME on the case page): the catalogue's
+ * description of a known code, and the label of a known field; never text taken from the URL.
+ */
+export function sendErrorText(code: unknown, field: unknown): string | null {
+  const description = describeKnownCode(code);
+  const label = typeof field === 'string' ? SEND_FIELDS.get(field) : undefined;
+  return description === null ? null : label ? `${description} Check “${label}”.` : description;
 }
 
 export function SendForm(props: { ctx: PageContext; action: string; error: string | null; text: string; sendAt: string }): JSX.Element {
@@ -203,7 +223,7 @@ export function registerMessagePages(app: FastifyInstance, deps: AdminDeps): voi
     }
     const project = await requireProject(s, actor, request.params.project);
     const q = request.query;
-    const date = (v: string | undefined, endOfDay: boolean) => (v && /^\d{4}-\d{2}-\d{2}$/.test(v) ? new Date(`${v}T00:00:00Z`).getTime() + (endOfDay ? 86_400_000 : 0) : undefined);
+    const date = (v: string | undefined, endOfDay: boolean) => (v && /^\d{4}-\d{2}-\d{2}$/.test(v) && isRealDate(v) ? new Date(`${v}T00:00:00Z`).getTime() + (endOfDay ? 86_400_000 : 0) : undefined);
     const from = date(q.from, false);
     const to = date(q.to, true);
     const page = await listProjectMessages(s, project, {
@@ -232,8 +252,12 @@ export function registerMessagePages(app: FastifyInstance, deps: AdminDeps): voi
       const m = await sendMessage(s, project, actor.userId, { recipient: { caseId: request.params.id }, text, ...(sendAt ? { sendAt } : {}) });
       return reply.redirect(`${caseUrl}?notice=${m.status === 'failed' ? 'send-failed' : 'sent'}#conversation`);
     } catch (err) {
-      const message = formError(err);
-      return reply.redirect(`${caseUrl}?sendError=${encodeURIComponent(message)}&text=${encodeURIComponent(text)}#send`);
+      formError(err); // rethrows anything but a refusal the user can fix (an AppError)
+      // Only the code (and a known field) go in the URL: the case page shows their words, never URL text.
+      const { code, details } = err as AppError;
+      const field = (details as { field?: unknown } | undefined)?.field;
+      const fieldPart = typeof field === 'string' && SEND_FIELDS.has(field) ? `&field=${field}` : '';
+      return reply.redirect(`${caseUrl}?sendError=${code}${fieldPart}&text=${encodeURIComponent(text)}#send`);
     }
   });
 }

@@ -7,8 +7,8 @@ import { z } from 'zod';
 
 import { AppError } from '../../errors.ts';
 import type { ServiceDeps } from '../../services/deps.ts';
-import { createGateway, gatewayOutbox, rotateInboundKey, getGateway, getRoutes, listGateways, putRoutes, removeGateway, updateGateway } from '../../services/gateways.service.ts';
-import { requireProject } from '../../services/projects.service.ts';
+import { createGateway, gatewayOutbox, MANAGER, rotateInboundKey, getGateway, getRoutes, listGateways, putRoutes, removeGateway, updateGateway } from '../../services/gateways.service.ts';
+import { projectRole, requireProject } from '../../services/projects.service.ts';
 import { sendTestMessage } from '../../services/test-message.service.ts';
 import { actorOf, requireApiActor } from '../auth.ts';
 import { noBody, projectParams } from './schemas.ts';
@@ -38,12 +38,16 @@ export function registerGatewayRoutes(app: FastifyInstance, deps: ServiceDeps): 
     return reply.code(201).send(await createGateway(deps, project.id, request.body));
   });
   r.get(base, { onRequest: auth, schema: { tags, params: projectParams } }, async (request) => {
-    const project = await requireProject(deps, actorOf(request), request.params.project);
-    return { items: await listGateways(deps, project.id), nextCursor: null };
+    const actor = actorOf(request);
+    const project = await requireProject(deps, actor, request.params.project);
+    const viewer = { isSuperuser: actor.isSuperuser, role: await projectRole(deps, actor, project) };
+    return { items: await listGateways(deps, project.id, viewer), nextCursor: null };
   });
   r.get(`${base}/:name`, { onRequest: auth, schema: { tags, params: named } }, async (request) => {
-    const project = await requireProject(deps, actorOf(request), request.params.project);
-    return getGateway(deps, project.id, request.params.name);
+    const actor = actorOf(request);
+    const project = await requireProject(deps, actor, request.params.project);
+    const viewer = { isSuperuser: actor.isSuperuser, role: await projectRole(deps, actor, project) };
+    return getGateway(deps, project.id, request.params.name, viewer);
   });
   r.patch(`${base}/:name`, { onRequest: auth, schema: { tags, params: named, body: gatewayPatch } }, async (request) => {
     const project = await requireProject(deps, actorOf(request), request.params.project, 'admin');
@@ -87,8 +91,8 @@ export function registerGatewayRoutes(app: FastifyInstance, deps: ServiceDeps): 
   };
   const globalNamed = z.object({ name: z.string().max(50) });
   r.post('/api/v1/gateways', { onRequest: superuser, schema: { tags, body: gatewayBody } }, async (request, reply) => reply.code(201).send(await createGateway(deps, null, request.body)));
-  r.get('/api/v1/gateways', { onRequest: superuser, schema: { tags } }, async () => ({ items: await listGateways(deps, null), nextCursor: null }));
-  r.get('/api/v1/gateways/:name', { onRequest: superuser, schema: { tags, params: globalNamed } }, async (request) => getGateway(deps, null, request.params.name));
+  r.get('/api/v1/gateways', { onRequest: superuser, schema: { tags } }, async () => ({ items: await listGateways(deps, null, MANAGER), nextCursor: null }));
+  r.get('/api/v1/gateways/:name', { onRequest: superuser, schema: { tags, params: globalNamed } }, async (request) => getGateway(deps, null, request.params.name, MANAGER));
   r.patch('/api/v1/gateways/:name', { onRequest: superuser, schema: { tags, params: globalNamed, body: gatewayPatch } }, async (request) => updateGateway(deps, null, request.params.name, request.body));
   r.delete('/api/v1/gateways/:name', { onRequest: superuser, schema: { tags, params: globalNamed } }, async (request, reply) => {
     await removeGateway(deps, null, request.params.name);
