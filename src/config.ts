@@ -1,6 +1,7 @@
 /**
  * @module config — the only reader of process.env. Parsed once at boot with zod, frozen, passed in.
  */
+import { isIP } from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
 
@@ -26,6 +27,16 @@ const envSchema = z.object({
   ROLLCALL_SECRET_KEY: z.string().min(32).optional(),
   /** Public base URL of the server, used in webhook URLs (Default: http://HOST:PORT). */
   ROLLCALL_PUBLIC_URL: z.string().url().optional(),
+  /** Whether X-Forwarded-For is believed: false, true (any peer), or the proxies' IP addresses or CIDR ranges, comma-separated (Default: false). */
+  ROLLCALL_TRUST_PROXY: z.string().default('false').refine(isTrustProxySetting, 'must be false, true, or a comma-separated list of IP addresses or CIDR ranges (a hop count is not accepted)'),
+  /** Longest time to receive one whole request, body included, in ms (Default: 300000, 20 MiB at about 0.6 Mbit/s). */
+  ROLLCALL_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(1000).default(300_000),
+  /** A connection with no bytes either way for this long is closed, in ms (Default: 120000). */
+  ROLLCALL_CONNECTION_TIMEOUT_MS: z.coerce.number().int().min(1000).default(120_000),
+  /** How long an idle keep-alive connection is kept between requests, in ms (Default: 72000). */
+  ROLLCALL_KEEP_ALIVE_TIMEOUT_MS: z.coerce.number().int().min(1000).default(72_000),
+  /** Most client connections open at once; more are closed on arrival (Default: 10000). */
+  ROLLCALL_MAX_CONNECTIONS: z.coerce.number().int().min(10).default(10_000),
   /** Bearer token a Prometheus scraper may use for GET /metrics (Default: none; superusers' tokens always work). */
   ROLLCALL_METRICS_TOKEN: z.string().min(16).optional(),
   /** Free space the embedded data folder keeps; below it writes stop with STORAGE_FULL, in MB (Default: 64). */
@@ -44,12 +55,16 @@ const envSchema = z.object({
   ROLLCALL_DISPATCH_LEASE_MS: z.coerce.number().int().min(500).default(60_000),
   /** How often an idle worker looks for due messages, in ms (Default: 250). */
   ROLLCALL_DISPATCH_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(250),
+  /** Parts of one gateway a worker sends at once, so calls to one vendor at once (Default: 4). */
+  ROLLCALL_DISPATCH_LANE: z.coerce.number().int().min(1).max(64).default(4),
   /** How long a running import may make no progress before another process takes it over, in ms (Default: 120000). */
   ROLLCALL_IMPORT_LEASE_MS: z.coerce.number().int().min(1000).default(120_000),
   /** Largest spreadsheet accepted for an import, in bytes (Default: 20 MiB). */
   ROLLCALL_IMPORT_MAX_BYTES: z.coerce.number().int().min(1024).default(20 * 1024 * 1024),
   /** Embedded database only: how often tables are checked for VACUUM and ANALYZE, in ms (Default: 30000). */
   ROLLCALL_TABLE_MAINTENANCE_MS: z.coerce.number().int().min(100).max(3_600_000).default(30_000),
+  /** Let gateways reach loopback, link-local and private addresses (Default: false; for local aggregators and tests). */
+  ROLLCALL_ALLOW_PRIVATE_GATEWAY_HOSTS: z.enum(['true', 'false']).default('false'),
 });
 
 export interface Config {
@@ -67,6 +82,11 @@ export interface Config {
   readonly dbPoolSize: number;
   readonly secretKey: string | undefined;
   readonly publicUrl: string | undefined;
+  readonly trustProxy: boolean | string;
+  readonly requestTimeoutMs: number;
+  readonly connectionTimeoutMs: number;
+  readonly keepAliveTimeoutMs: number;
+  readonly maxConnections: number;
   readonly metricsToken: string | undefined;
   readonly minFreeBytes: number;
   readonly runWorker: boolean;
@@ -76,9 +96,35 @@ export interface Config {
   readonly dispatchBatch: number;
   readonly dispatchPollMs: number;
   readonly dispatchLeaseMs: number;
+  readonly dispatchLaneSize: number;
   readonly importMaxBytes: number;
   readonly importLeaseMs: number;
   readonly tableMaintenanceMs: number;
+  readonly allowPrivateGatewayHosts: boolean;
+}
+
+const TRUST_PROXY_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+/** ROLLCALL_TRUST_PROXY: true, false, or addresses/CIDR ranges (or proxy-addr's loopback, linklocal, uniquelocal). */
+function isTrustProxySetting(value: string): boolean {
+  const v = value.trim().toLowerCase();
+  if (v === 'true' || v === 'false') {
+    return true;
+  }
+  const items = v.split(',').map((i) => i.trim());
+  return items.every((item) => {
+    if (TRUST_PROXY_NAMES.has(item)) {
+      return true;
+    }
+    const [address = '', bits, ...rest] = item.split('/');
+    const family = isIP(address);
+    return family !== 0 && rest.length === 0 && (bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128)));
+  });
+}
+
+function trustProxyOf(value: string): boolean | string {
+  const v = value.trim().toLowerCase();
+  return v === 'true' ? true : v === 'false' ? false : v.split(',').map((i) => i.trim()).join(',');
 }
 
 /** Reads and validates the environment; throws naming the bad variable. */
@@ -106,6 +152,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dbPoolSize: e.ROLLCALL_DB_POOL_SIZE,
     secretKey: e.ROLLCALL_SECRET_KEY,
     publicUrl: e.ROLLCALL_PUBLIC_URL?.replace(/\/+$/, ''),
+    trustProxy: trustProxyOf(e.ROLLCALL_TRUST_PROXY),
+    requestTimeoutMs: e.ROLLCALL_REQUEST_TIMEOUT_MS,
+    connectionTimeoutMs: e.ROLLCALL_CONNECTION_TIMEOUT_MS,
+    keepAliveTimeoutMs: e.ROLLCALL_KEEP_ALIVE_TIMEOUT_MS,
+    maxConnections: e.ROLLCALL_MAX_CONNECTIONS,
     metricsToken: e.ROLLCALL_METRICS_TOKEN,
     minFreeBytes: e.ROLLCALL_MIN_FREE_MB * 1024 * 1024,
     runWorker: e.ROLLCALL_RUN_WORKER === 'true',
@@ -115,9 +166,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dispatchBatch: e.ROLLCALL_DISPATCH_BATCH,
     dispatchPollMs: e.ROLLCALL_DISPATCH_POLL_MS,
     dispatchLeaseMs: e.ROLLCALL_DISPATCH_LEASE_MS,
+    dispatchLaneSize: e.ROLLCALL_DISPATCH_LANE,
     importMaxBytes: e.ROLLCALL_IMPORT_MAX_BYTES,
     importLeaseMs: e.ROLLCALL_IMPORT_LEASE_MS,
     tableMaintenanceMs: e.ROLLCALL_TABLE_MAINTENANCE_MS,
+    allowPrivateGatewayHosts: e.ROLLCALL_ALLOW_PRIVATE_GATEWAY_HOSTS === 'true',
   });
 }
 

@@ -12,6 +12,8 @@ import { createLookupCaches, type JobQueue, noQueue, type ServiceDeps } from './
 import { startQueue } from './jobs/queue.ts';
 import { startJobWorkers } from './jobs/task-list.ts';
 import { createProviderRegistry } from './providers/registry.ts';
+import { hostPolicy } from './providers/outbound-hosts.ts';
+import { outboxPort } from './store/gateway.store.ts';
 import { createSecretBox, parseKey } from './services/secret-box.ts';
 import { ProcessMetrics } from './services/metrics.ts';
 import { SignInThrottle } from './services/sign-in-throttle.ts';
@@ -41,7 +43,7 @@ export function serviceDeps(config: Config, handle: DatabaseHandle, options: { n
     db: handle.db,
     clock: () => new Date(),
     pendingTtlMs: config.pendingVerificationDays * 86_400_000,
-    providers: createProviderRegistry({ db: handle.db }),
+    providers: createProviderRegistry({ outbox: outboxPort(handle.db), hosts: hostPolicy(config.allowPrivateGatewayHosts) }),
     secrets: createSecretBox(secretKeyOf(config)),
     messaging: {
       maxAttempts: config.maxAttempts,
@@ -70,6 +72,7 @@ export function startWorker(config: Config, services: ServiceDeps, logger: Logge
     ...(paused ? { paused } : {}),
     batchSize: config.dispatchBatch,
     leaseMs: config.dispatchLeaseMs,
+    laneSize: config.dispatchLaneSize,
     pollMs: config.dispatchPollMs,
     onError: (err) => logger.error({ err }, 'dispatch failed; retrying'),
   });

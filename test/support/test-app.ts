@@ -12,6 +12,7 @@ import { createLookupCaches, noQueue, type ServiceDeps } from '../../src/service
 import { startQueue } from '../../src/jobs/queue.ts';
 import { startJobWorkers } from '../../src/jobs/task-list.ts';
 import { createProviderRegistry } from '../../src/providers/registry.ts';
+import { hostPolicy } from '../../src/providers/outbound-hosts.ts';
 import type { ProviderFactory } from '../../src/providers/provider.ts';
 import { createSecretBox, parseKey } from '../../src/services/secret-box.ts';
 import { ProcessMetrics } from '../../src/services/metrics.ts';
@@ -20,6 +21,7 @@ import { SignInThrottle } from '../../src/services/sign-in-throttle.ts';
 /** The server key of test apps; child processes that share a test database use it too. */
 export const TEST_SECRET_KEY = '5e'.repeat(32);
 import type { DatabaseHandle } from '../../src/store/connection.ts';
+import { outboxPort } from '../../src/store/gateway.store.ts';
 import { upsertMembership } from '../../src/store/user.store.ts';
 import { findProjectByName } from '../../src/store/project.store.ts';
 import { createTestDatabase } from './test-db.ts';
@@ -59,13 +61,14 @@ export interface TestAppOptions {
 
 export async function createTestApp(options: TestAppOptions = {}): Promise<TestApp> {
   const handle = await createTestDatabase();
-  const config = makeConfig({ logLevel: 'silent', ...options.config });
+  // Fake vendors listen on 127.0.0.1, so test apps may reach private hosts unless a test says otherwise.
+  const config = makeConfig({ logLevel: 'silent', allowPrivateGatewayHosts: true, ...options.config });
   const queue = options.jobs ? await startQueue(handle.db, pino({ level: 'silent' }), { supervise: false }) : null;
   const deps: ServiceDeps = {
     db: handle.db,
     clock: options.clock ?? (() => new Date()),
     pendingTtlMs: config.pendingVerificationDays * 86_400_000,
-    providers: createProviderRegistry({ db: handle.db }, options.providers),
+    providers: createProviderRegistry({ outbox: outboxPort(handle.db), hosts: hostPolicy(config.allowPrivateGatewayHosts) }, options.providers),
     secrets: createSecretBox(parseKey(TEST_SECRET_KEY)),
     messaging: {
       maxAttempts: config.maxAttempts,
