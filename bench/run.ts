@@ -21,7 +21,10 @@ import { benchImportGrowth } from './import-growth.bench.ts';
 import { benchImport } from './import.bench.ts';
 import { benchMessaging } from './messaging.bench.ts';
 import { benchPhoneNormalisation } from './phone-normalisation.bench.ts';
+import { benchSlowGateway } from './slow-gateway.bench.ts';
+import { benchSlowClients } from './slow-clients.bench.ts';
 import { benchStartup } from './startup.bench.ts';
+import { benchUploadPressure } from './upload-pressure.bench.ts';
 import type { BenchResult } from './support/result.ts';
 
 const DEFAULT_PG = 'postgres://postgres@127.0.0.1:5432/test';
@@ -66,16 +69,20 @@ type Suite = { name: string; run: () => Promise<BenchResult[]> | BenchResult[] }
 const suites: Suite[] = [
   { name: 'phone', run: () => benchPhoneNormalisation() },
   { name: 'startup', run: () => benchStartup() },
+  { name: 'slow-clients', run: () => benchSlowClients() },
   { name: 'cases-embedded', run: () => benchCaseCreation('embedded', null) },
   ...(pgServer ? [{ name: 'cases-postgres', run: () => benchCaseCreation('postgres', pgServer.url) }] : []),
   { name: 'messaging-embedded', run: () => benchMessaging('embedded', null) },
   ...(pgServer ? [{ name: 'messaging-postgres', run: () => benchMessaging('postgres', pgServer.url) }] : []),
+  { name: 'slow-gateway-embedded', run: () => benchSlowGateway('embedded', null) },
+  ...(pgServer ? [{ name: 'slow-gateway-postgres', run: () => benchSlowGateway('postgres', pgServer.url) }] : []),
   { name: 'import-embedded', run: () => benchImport('embedded', null) },
   ...(pgServer ? [{ name: 'import-postgres', run: () => benchImport('postgres', pgServer.url) }] : []),
   { name: 'import-growth-embedded', run: () => benchImportGrowth('embedded', null) },
   ...(pgServer ? [{ name: 'import-growth-postgres', run: () => benchImportGrowth('postgres', pgServer.url) }] : []),
   { name: 'growth-embedded', run: () => benchGrowth('embedded', null, growthSizes) },
   ...(pgServer ? [{ name: 'growth-postgres', run: () => benchGrowth('postgres', pgServer.url, growthSizes) }] : []),
+  { name: 'upload-pressure', run: () => benchUploadPressure() },
 ];
 
 const loadAtStart = os.loadavg()[0] ?? 0;
