@@ -49,40 +49,8 @@ export function multipart(file: { name: string; bytes: Buffer }, fields: Record<
  */
 export function zipBomb(): Buffer {
   const size = 16 * 1024 * 1024;
-  const data = zlib.deflateRawSync(Buffer.alloc(size), { level: 9 });
-  const locals: Buffer[] = [];
-  const central: Buffer[] = [];
-  let offset = 0;
-  for (let i = 0; i < 20; i++) {
-    const name = Buffer.from(`xl/worksheets/sheet${i + 1}.xml`);
-    const local = Buffer.alloc(30);
-    local.writeUInt32LE(0x04034b50, 0);
-    local.writeUInt16LE(20, 4);
-    local.writeUInt16LE(8, 8);
-    local.writeUInt32LE(data.length, 18);
-    local.writeUInt32LE(size, 22);
-    local.writeUInt16LE(name.length, 26);
-    const dir = Buffer.alloc(46);
-    dir.writeUInt32LE(0x02014b50, 0);
-    dir.writeUInt16LE(20, 4);
-    dir.writeUInt16LE(20, 6);
-    dir.writeUInt16LE(8, 10);
-    dir.writeUInt32LE(data.length, 20);
-    dir.writeUInt32LE(size, 24);
-    dir.writeUInt16LE(name.length, 28);
-    dir.writeUInt32LE(offset, 42);
-    locals.push(local, name, data);
-    central.push(dir, name);
-    offset += local.length + name.length + data.length;
-  }
-  const dirBytes = Buffer.concat(central);
-  const end = Buffer.alloc(22);
-  end.writeUInt32LE(0x06054b50, 0);
-  end.writeUInt16LE(20, 8);
-  end.writeUInt16LE(20, 10);
-  end.writeUInt32LE(dirBytes.length, 12);
-  end.writeUInt32LE(offset, 16);
-  return Buffer.concat([...locals, dirBytes, end]);
+  const deflated = zlib.deflateRawSync(Buffer.alloc(size), { level: 9 });
+  return zipOf(Array.from({ length: 20 }, (_, i) => ({ name: `xl/worksheets/sheet${i + 1}.xml`, data: Buffer.alloc(0), declare: size, deflated })));
 }
 
 /** An Office file encrypted with a password is a compound file holding an "EncryptedPackage" stream. */
