@@ -140,6 +140,11 @@ describe('constant-time compares of tokens with non-ASCII characters (4xx, never
       const res = await f.t.app.inject({ method, url: `/unsubscribe/${forged}` });
       assert.equal(res.statusCode, 404, `${method}: ${res.statusCode} ${res.body.slice(0, 200)}`);
     }
-    assert.equal((await f.t.app.inject({ method: 'GET', url: `/unsubscribe/${token}` })).statusCode, 200, 'the real link still works');
+    const real = await f.t.app.inject({ method: 'GET', url: `/unsubscribe/${token}` });
+    assert.equal(real.statusCode, 200, 'the real link still works');
+    // The page cannot be framed (a hidden button clicked unseen) and runs no inline code.
+    assert.match(String(real.headers['content-security-policy']), /frame-ancestors 'none'/);
+    assert.equal(real.headers['x-frame-options'], 'DENY');
+    assert.doesNotMatch(real.body, /style=|<script/);
   });
 });

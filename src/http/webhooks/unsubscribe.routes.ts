@@ -3,9 +3,10 @@
  * GET shows a page with a button (mail scanners follow GET links, so GET never unsubscribes);
  * POST (the one-click request mail clients send, or the button) unsubscribes.
  */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
 import type { ServiceDeps } from '../../services/deps.ts';
+import { UI_CONTENT_SECURITY_POLICY } from '../security-headers.ts';
 import { readUnsubscribeToken, unsubscribe } from '../../services/unsubscribe.service.ts';
 
 function escapeHtml(text: string): string {
@@ -13,11 +14,17 @@ function escapeHtml(text: string): string {
 }
 
 function page(title: string, body: string): string {
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${escapeHtml(title)}</title></head><body style="font-family:system-ui,sans-serif;max-width:32rem;margin:3rem auto;padding:0 1rem">${body}</body></html>`;
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${escapeHtml(title)}</title></head><body><main>${body}</main></body></html>`;
 }
 
 export function registerUnsubscribeRoutes(app: FastifyInstance, deps: ServiceDeps): void {
-  app.get<{ Params: { token: string } }>('/unsubscribe/:token', async (request, reply) => {
+  // The admin UI's headers: no script, no framing (a framed button could be clicked unseen), no caching.
+  const pageHeaders = {
+    onRequest: async (_request: FastifyRequest, reply: FastifyReply) => {
+      void reply.header('content-security-policy', UI_CONTENT_SECURITY_POLICY).header('x-frame-options', 'DENY').header('x-content-type-options', 'nosniff').header('referrer-policy', 'no-referrer').header('cache-control', 'no-store');
+    },
+  };
+  app.get<{ Params: { token: string } }>('/unsubscribe/:token', pageHeaders, async (request, reply) => {
     const { e } = readUnsubscribeToken(deps, request.params.token);
     const html = page(
       'Unsubscribe',
@@ -25,7 +32,7 @@ export function registerUnsubscribeRoutes(app: FastifyInstance, deps: ServiceDep
     );
     return reply.type('text/html; charset=utf-8').send(html);
   });
-  app.post<{ Params: { token: string } }>('/unsubscribe/:token', async (request, reply) => {
+  app.post<{ Params: { token: string } }>('/unsubscribe/:token', pageHeaders, async (request, reply) => {
     const email = await unsubscribe(deps, request.params.token);
     return reply.type('text/html; charset=utf-8').send(page('Unsubscribed', `<h1>Unsubscribed</h1><p>No more emails will be sent to <strong>${escapeHtml(email)}</strong>.</p>`));
   });
