@@ -72,7 +72,7 @@ const TABLE: Record<Access, string[]> = {
     `PATCH ${P}/surveys/:id`, `DELETE ${P}/surveys/:id`, `POST ${P}/possible-opt-outs/:id/confirm`, `POST ${P}/possible-opt-outs/:id/dismiss`,
   ],
   key: ['GET /webhooks/:key/inbound', 'POST /webhooks/:key/inbound', 'GET /webhooks/:key/status', 'POST /webhooks/:key/status', 'GET /unsubscribe/:token', 'POST /unsubscribe/:token'],
-  'ui-public': ['GET /', 'GET /ui', 'GET /ui/assets/admin.css', 'GET /ui/assets/htmx.min.js', 'GET /ui/assets/admin.js', 'GET /ui/p/:project', 'GET /ui/sign-in'],
+  'ui-public': ['GET /', 'GET /ui', 'GET /ui/assets/admin.css', 'GET /ui/assets/htmx.min.js', 'GET /ui/assets/admin.js', 'GET /ui/assets/favicon.svg', 'GET /ui/p/:project', 'GET /ui/sign-in'],
   'ui-sign-in': ['POST /ui/sign-in'],
   'ui-user': ['GET /ui/projects', 'POST /ui/sign-out'],
   'ui-superuser': ['POST /ui/projects'],

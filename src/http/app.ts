@@ -13,7 +13,7 @@ import type { Config } from '../config.ts';
 import { AppError, errorCatalogue } from '../errors.ts';
 import type { ServiceDeps } from '../services/deps.ts';
 import type { StorageGuard } from '../store/storage-guard.ts';
-import { registerAdminRoutes } from './admin/admin.routes.tsx';
+import { registerAdminRoutes, sendUiNotFound } from './admin/admin.routes.tsx';
 import { registerAuthRoutes } from './api/auth.routes.ts';
 import { registerBroadcastRoutes } from './api/broadcasts.routes.ts';
 import { registerCaseRoutes } from './api/cases.routes.ts';
@@ -121,6 +121,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await registerAdminRoutes(app, { services: deps.services, config: deps.config });
 
   app.setNotFoundHandler((request, reply) => {
+    if (request.url === '/ui' || request.url.startsWith('/ui/')) {
+      return sendUiNotFound(request, reply);
+    }
     return reply.code(404).type('application/json; charset=utf-8').send(errorBody('NOT_FOUND', `No route for ${request.method} ${request.url.split('?')[0]}.`));
   });
   return app;

@@ -5,7 +5,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 
 import { AppError } from '../../errors.ts';
 import { authenticate, issueSession, revokeActorToken } from '../../services/auth.service.ts';
-import type { AdminDeps } from './admin.routes.tsx';
+import type { AdminDeps } from './admin-deps.ts';
 import { ErrorBox, Layout } from './layout.tsx';
 import { signInAddress } from '../client-address.ts';
 import { clearSessionCookie, PRE_CSRF_COOKIE, preSignInToken, sameToken, secureCookies, setSessionCookie, uiActor } from './session.ts';

@@ -16,7 +16,7 @@ import { listSurveySessions, type SessionView } from '../../services/survey-sess
 import { listProjectSurveys, type SurveyView } from '../../services/surveys.service.ts';
 import { MessageRow, ReachabilityBox, SendForm, sendErrorText } from './messages.pages.tsx';
 import { CaseSurveys } from './survey-parts.tsx';
-import type { AdminDeps } from './admin.routes.tsx';
+import type { AdminDeps } from './admin-deps.ts';
 import { Badge, type BadgeTone, countryName, Csrf, ErrorBox, Field, Layout, Notice, type PageContext, Time } from './layout.tsx';
 import { formError, formValue, requireUi, requireUiPost, sendHtml } from './ui.tsx';
 

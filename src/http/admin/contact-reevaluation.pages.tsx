@@ -10,7 +10,7 @@ import type { Project } from '../../domain/project.ts';
 import { type ContactReevaluationView, getContactReevaluation, restartContactReevaluation } from '../../services/contact-reevaluation.service.ts';
 import { requireProject } from '../../services/projects.service.ts';
 import { findMembershipRole } from '../../store/user.store.ts';
-import type { AdminDeps } from './admin.routes.tsx';
+import type { AdminDeps } from './admin-deps.ts';
 import { Csrf, ErrorBox, type PageContext, Time } from './layout.tsx';
 import { requireUi, requireUiPost, sendHtml } from './ui.tsx';
 

@@ -9,7 +9,7 @@ import { AppError } from '../../errors.ts';
 import type { Provider } from '../../providers/provider.ts';
 import { gatewayFormValues, getGateway, type GatewayView, MANAGER, storedSecretFields, updateGateway } from '../../services/gateways.service.ts';
 import { requireProject } from '../../services/projects.service.ts';
-import type { AdminDeps } from './admin.routes.tsx';
+import type { AdminDeps } from './admin-deps.ts';
 import { ConfigInputs, configFromForm, type ConfigFormValues, storedFormValues, typedFormValues } from './gateway-form.tsx';
 import { channelWord, parseRate, providerLabel, RateError } from './gateways.pages.tsx';
 import { Csrf, ErrorBox, Field, Layout, type PageContext } from './layout.tsx';

@@ -13,7 +13,7 @@ import { getMessage, type MessageView } from '../../services/messages.service.ts
 import { projectRole, requireProject } from '../../services/projects.service.ts';
 import { describeProof, type WebhookProof } from '../../domain/webhook-protection.ts';
 import { sendTestMessage } from '../../services/test-message.service.ts';
-import type { AdminDeps } from './admin.routes.tsx';
+import type { AdminDeps } from './admin-deps.ts';
 import { registerGatewayEditPages } from './gateway-edit.pages.tsx';
 import { ConfigInputs, configFromForm, type ConfigFormValues, defaultFormValues, typedFormValues } from './gateway-form.tsx';
 import { Badge, type BadgeTone, Csrf, ErrorBox, Field, Layout, Notice, type PageContext } from './layout.tsx';

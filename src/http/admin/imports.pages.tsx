@@ -15,7 +15,7 @@ import { dryRunImport, type DryRunView, getImport, importProblems, type ImportVi
 import { requireProject } from '../../services/projects.service.ts';
 import { readUpload, reserveUploadSpace, sendFile, type UploadSpace } from '../api/imports.routes.ts';
 import { httpStatus } from '../error-handler.ts';
-import type { AdminDeps } from './admin.routes.tsx';
+import type { AdminDeps } from './admin-deps.ts';
 import { Badge, type BadgeTone, Csrf, ErrorBox, Layout, type PageContext, Time } from './layout.tsx';
 import { checkCsrf } from './session.ts';
 import { formError, formValue, requireUi, requireUiPost, sendHtml } from './ui.tsx';

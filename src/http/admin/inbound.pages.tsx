@@ -15,7 +15,7 @@ import { submitTesterMessage, testerGateways } from '../../services/sms-tester.s
 import { AppError } from '../../errors.ts';
 import { listSurveySessions, type SessionView } from '../../services/survey-sessions.service.ts';
 import { sendConsentLedger } from '../api/consent.routes.ts';
-import type { AdminDeps } from './admin.routes.tsx';
+import type { AdminDeps } from './admin-deps.ts';
 import { Badge, Csrf, ErrorBox, Layout, type PageContext, Time } from './layout.tsx';
 import { MessageRow } from './messages.pages.tsx';
 import { TesterSurvey } from './survey-parts.tsx';

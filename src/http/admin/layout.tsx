@@ -6,12 +6,34 @@
 import type { PropsWithChildren } from '@kitajs/html';
 
 import type { Actor } from '../../services/auth.service.ts';
+import type { ProjectRole } from '../../store/user.store.ts';
+
+export { Field } from './components/form.tsx';
+export { Time } from './components/time.tsx';
 
 export interface PageContext {
   actor: Actor;
   project?: { name: string; timeZone: string } | null;
+  /** The actor's role in the project (a superuser counts as admin); admin-only entries are hidden from members. Unknown: shown, the page itself refuses. */
+  role?: ProjectRole | null;
   /** Which navigation entry is current. */
-  section?: 'projects' | 'cases' | 'mobile-workers' | 'settings' | 'messages' | 'gateways' | 'tester' | 'opt-outs' | 'possible-opt-outs' | 'surveys' | 'imports';
+  section?:
+    | 'projects'
+    | 'dashboard'
+    | 'cases'
+    | 'mobile-workers'
+    | 'settings'
+    | 'messages'
+    | 'broadcasts'
+    | 'gateways'
+    | 'tester'
+    | 'opt-outs'
+    | 'possible-opt-outs'
+    | 'surveys'
+    | 'imports'
+    | 'export'
+    | 'users'
+    | 'tokens';
 }
 
 export function Layout(props: PropsWithChildren<{ title: string; ctx: PageContext | null }>): JSX.Element {
@@ -26,12 +48,16 @@ export function Layout(props: PropsWithChildren<{ title: string; ctx: PageContex
           <meta charset="utf-8" />
           <meta name="viewport" content="width=device-width, initial-scale=1" />
           <title safe>{props.title} · Rollcall</title>
+          <link rel="icon" type="image/svg+xml" href="/ui/assets/favicon.svg" />
           <link rel="stylesheet" href="/ui/assets/admin.css" />
           <meta name="htmx-config" content='{"includeIndicatorStyles":false,"allowEval":false,"allowScriptTags":false}' />
           <script src="/ui/assets/htmx.min.js" defer></script>
           <script src="/ui/assets/admin.js" defer></script>
         </head>
         <body>
+          <a class="skip-link" href="#main">
+            Skip to content
+          </a>
           <header class="top">
             <a class="brand" href="/ui/projects">
               Rollcall
@@ -39,7 +65,9 @@ export function Layout(props: PropsWithChildren<{ title: string; ctx: PageContex
             {p ? <span safe>{p.name}</span> : ''}
             {ctx ? (
               <span class="who">
-                <span safe>{ctx.actor.email}</span>
+                <a href="/ui/tokens" aria-current={current('tokens')} safe>
+                  {ctx.actor.email}
+                </a>
                 <form method="post" action="/ui/sign-out">
                   <input type="hidden" name="_csrf" value={ctx.actor.csrfToken ?? ''} />
                   <button type="submit" class="secondary">
@@ -52,55 +80,56 @@ export function Layout(props: PropsWithChildren<{ title: string; ctx: PageContex
             )}
           </header>
           <div class="shell">
-            {p ? (
-              <nav class="side" aria-label="Project">
-                <h2>Contacts</h2>
-                <a href={`/ui/p/${p.name}/cases`} aria-current={current('cases')}>
-                  Cases
-                </a>
-                <a href={`/ui/p/${p.name}/mobile-workers`} aria-current={current('mobile-workers')}>
-                  Mobile workers
-                </a>
-                <h2>Messaging</h2>
-                <a href={`/ui/p/${p.name}/messages`} aria-current={current('messages')}>
-                  Message log
-                </a>
-                <a href={`/ui/p/${p.name}/tester`} aria-current={current('tester')}>
-                  SMS tester
-                </a>
-                <a href={`/ui/p/${p.name}/opt-outs`} aria-current={current('opt-outs')}>
-                  Opt-outs and consent
-                </a>
-                <a href={`/ui/p/${p.name}/possible-opt-outs`} aria-current={current('possible-opt-outs')}>
-                  Possible opt-outs
-                </a>
-                <a href={`/ui/p/${p.name}/surveys`} aria-current={current('surveys')}>
-                  Surveys
-                </a>
-                <h2>Data</h2>
-                <a href={`/ui/p/${p.name}/imports`} aria-current={current('imports')}>
-                  Import
-                </a>
-                <h2>Settings</h2>
-                <a href={`/ui/p/${p.name}/settings`} aria-current={current('settings')}>
-                  Project
-                </a>
-                <a href={`/ui/p/${p.name}/gateways`} aria-current={current('gateways')}>
-                  Gateways and routes
-                </a>
-                <h2>Server</h2>
-                <a href="/ui/projects" aria-current={current('projects')}>
-                  All projects
-                </a>
-              </nav>
-            ) : (
-              ''
-            )}
-            <main>{props.children}</main>
+            {p ? <ProjectNav base={`/ui/p/${p.name}`} admin={ctx?.role !== 'member'} current={current} /> : ''}
+            <main id="main" tabindex="-1">
+              {props.children}
+            </main>
           </div>
         </body>
       </html>
     </>
+  );
+}
+
+type Current = (s: PageContext['section']) => 'page' | undefined;
+
+/** UI.md's navigation inside a project; entries only an admin can open are not offered to members. */
+function ProjectNav(props: { base: string; admin: boolean; current: Current }): JSX.Element {
+  const { base, current } = props;
+  const link = (section: PageContext['section'], path: string, label: string) => (
+    <a href={`${base}${path}`} aria-current={current(section)}>
+      {label}
+    </a>
+  );
+  return (
+    <nav class="side" aria-label="Project">
+      <h2>Overview</h2>
+      {link('dashboard', '/dashboard', 'Dashboard')}
+      <h2>Contacts</h2>
+      {link('cases', '/cases', 'Cases')}
+      {link('mobile-workers', '/mobile-workers', 'Mobile workers')}
+      <h2>Messaging</h2>
+      {link('broadcasts', '/broadcasts', 'Send / broadcast')}
+      {link('messages', '/messages', 'Message log')}
+      {link('surveys', '/surveys', 'Surveys')}
+      {link('opt-outs', '/opt-outs', 'Opt-outs and consent')}
+      {link('possible-opt-outs', '/possible-opt-outs', 'Possible opt-outs')}
+      <h2>Data</h2>
+      {link('imports', '/imports', 'Import')}
+      {link('export', '/export', 'Export contacts')}
+      <h2>Settings</h2>
+      {link('settings', '/settings', 'Project')}
+      {link('gateways', '/gateways', 'Gateways and routes')}
+      {props.admin ? link('tester', '/tester', 'SMS tester') : ''}
+      {link('users', '/users', 'Web users and roles')}
+      <a href="/ui/tokens" aria-current={current('tokens')}>
+        API tokens
+      </a>
+      <h2>Server</h2>
+      <a href="/ui/projects" aria-current={current('projects')}>
+        All projects
+      </a>
+    </nav>
   );
 }
 
@@ -138,20 +167,6 @@ export function Csrf(props: { ctx: PageContext }): JSX.Element {
   return <input type="hidden" name="_csrf" value={props.ctx.actor.csrfToken ?? ''} />;
 }
 
-/** A time in the project's zone with its abbreviation; the tooltip gives UTC. */
-export function Time(props: { at: string | Date | null; zone: string }): JSX.Element {
-  if (!props.at) {
-    return <span class="muted">—</span>;
-  }
-  const date = typeof props.at === 'string' ? new Date(props.at) : props.at;
-  const text = new Intl.DateTimeFormat('en-GB', { timeZone: props.zone, day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit', timeZoneName: 'short' }).format(date);
-  return (
-    <time datetime={date.toISOString()} title={`${date.toISOString().replace('T', ' ').slice(0, 16)} UTC`} safe>
-      {text}
-    </time>
-  );
-}
-
 export function countryName(code: string | null): string | null {
   if (!code) {
     return null;
@@ -161,38 +176,4 @@ export function countryName(code: string | null): string | null {
   } catch {
     return code;
   }
-}
-
-export function Field(props: { label: string; name: string; value?: string | null | undefined; type?: string; help?: string; required?: boolean; error?: string | null }): JSX.Element {
-  const id = `f-${props.name}`;
-  return (
-    <div>
-      <label for={id} safe>
-        {props.label}
-      </label>
-      {props.help ? (
-        <p class="help" id={`${id}-help`} safe>
-          {props.help}
-        </p>
-      ) : (
-        ''
-      )}
-      <input
-        id={id}
-        name={props.name}
-        type={props.type ?? 'text'}
-        value={props.value ?? ''}
-        required={props.required ?? false}
-        aria-describedby={props.help ? `${id}-help` : undefined}
-        aria-invalid={props.error ? 'true' : undefined}
-      />
-      {props.error ? (
-        <p class="help field-error" safe>
-          {props.error}
-        </p>
-      ) : (
-        ''
-      )}
-    </div>
-  );
 }

@@ -10,7 +10,7 @@ import { isRealDate } from '../../domain/schedule.ts';
 import { type AppError, describeKnownCode, errorCatalogue, type ErrorCode } from '../../errors.ts';
 import { listProjectMessages, type MessageView, type PublicStatus, type Reachability, sendMessage } from '../../services/messages.service.ts';
 import { requireProject } from '../../services/projects.service.ts';
-import type { AdminDeps } from './admin.routes.tsx';
+import type { AdminDeps } from './admin-deps.ts';
 import { Badge, type BadgeTone, Csrf, Layout, type PageContext, Time } from './layout.tsx';
 import { formError, formValue, requireUi, requireUiPost, sendHtml } from './ui.tsx';
 

@@ -11,7 +11,7 @@ import { AppError } from '../../errors.ts';
 import { decidePossibleOptOut, listProjectPossibleOptOuts, type PossibleOptOutView, requirePossibleOptOut } from '../../services/possible-opt-outs.service.ts';
 import { requireProject } from '../../services/projects.service.ts';
 import { findMembershipRole } from '../../store/user.store.ts';
-import type { AdminDeps } from './admin.routes.tsx';
+import type { AdminDeps } from './admin-deps.ts';
 import { Badge, type BadgeTone, Csrf, Layout, type PageContext, Time } from './layout.tsx';
 import { requireUi, requireUiPost, sendHtml } from './ui.tsx';
 

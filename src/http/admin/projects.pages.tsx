@@ -12,7 +12,7 @@ import { listProjectMobileWorkers } from '../../services/mobile-workers.service.
 import { listProjectSurveys } from '../../services/surveys.service.ts';
 import { createProject, listVisibleProjects, patchProject, requireProject, toProjectView, type ProjectView } from '../../services/projects.service.ts';
 import { findMembershipRole } from '../../store/user.store.ts';
-import type { AdminDeps } from './admin.routes.tsx';
+import type { AdminDeps } from './admin-deps.ts';
 import { ContactReevaluationCard, registerContactReevaluationPages } from './contact-reevaluation.pages.tsx';
 import { Csrf, ErrorBox, Field, Layout, Notice, type PageContext } from './layout.tsx';
 import { formError, formValue, requireUi, requireUiPost, sendHtml } from './ui.tsx';

@@ -12,7 +12,7 @@ import { AppError } from '../../errors.ts';
 import { requireProject } from '../../services/projects.service.ts';
 import { listSurveySessions, type SessionView, startSession } from '../../services/survey-sessions.service.ts';
 import { createSurvey, getSurvey, listProjectSurveys, removeSurvey, replaceSurvey, surveyPreview, type SurveyView } from '../../services/surveys.service.ts';
-import type { AdminDeps } from './admin.routes.tsx';
+import type { AdminDeps } from './admin-deps.ts';
 import { Badge, Csrf, Layout, Notice, type PageContext, Time } from './layout.tsx';
 import { applyOp, type Draft, type DraftQuestion, draftFromForm, draftOf, inputOf, otherLanguages, TYPES } from './survey-draft.ts';
 import { Answers, EndReason, SessionBadge } from './survey-parts.tsx';

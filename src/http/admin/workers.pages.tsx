@@ -17,7 +17,7 @@ import {
 } from '../../services/mobile-workers.service.ts';
 import { requireProject } from '../../services/projects.service.ts';
 import { verifyWorkerPhone } from '../../services/verification.service.ts';
-import type { AdminDeps } from './admin.routes.tsx';
+import type { AdminDeps } from './admin-deps.ts';
 import { Badge, type BadgeTone, Csrf, ErrorBox, Field, Layout, Notice, type PageContext, Time } from './layout.tsx';
 import { formError, formValue, requireUi, requireUiPost, sendHtml } from './ui.tsx';
 

@@ -1,0 +1,12 @@
+/**
+ * @module http/admin/project-pages — the page modules built on the shared project scope
+ * (project-scope.ts): each registers its routes under /ui/p/:project/… and finds the actor, the
+ * project and the role on `request.projectScope`. Add a module here when an area moves to a
+ * `*.routes.tsx` of its own.
+ */
+import type { FastifyInstance } from 'fastify';
+
+import type { AdminDeps } from './admin-deps.ts';
+
+export const PROJECT_PAGE_MODULES: ReadonlyArray<(scope: FastifyInstance, deps: AdminDeps) => void | Promise<void>> = [
+];
