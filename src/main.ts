@@ -7,7 +7,7 @@ import { pino, type Logger } from 'pino';
 
 import type { Config } from './config.ts';
 import { buildApp } from './http/app.ts';
-import { bootstrapSuperuser } from './services/auth.service.ts';
+import { type BootstrapResult, bootstrapSuperuser } from './services/auth.service.ts';
 import { createLookupCaches, type JobQueue, noQueue, type ServiceDeps } from './services/deps.ts';
 import { startQueue } from './jobs/queue.ts';
 import { startJobWorkers } from './jobs/task-list.ts';
@@ -153,6 +153,8 @@ function startTableMaintenance(config: Config, db: Db, logger: Logger): PollingL
 
 export interface RunningServer {
   url: string;
+  /** Whether this start created the first user (and how: a generated password was printed). */
+  firstUser: BootstrapResult;
   close(): Promise<void>;
 }
 
@@ -266,6 +268,7 @@ export async function startServer(config: Config, logger: Logger = createLogger(
     let closing: Promise<void> | null = null;
     return {
       url,
+      firstUser: boot,
       close() {
         closing ??= (async () => {
           await app.close();

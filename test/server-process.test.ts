@@ -41,6 +41,11 @@ describe('rollcall serve on a fresh data folder', { timeout: 240_000 }, () => {
     const health = await api(server.base, null, 'GET', '/healthz');
     assert.equal(health.status, 200);
     assert.deepEqual(health.json, { status: 'ok' });
+    // Said before the ~20 s of creating the embedded database, then where to go and how to sign in (issue 24).
+    const out = server.child.stdout();
+    assert.match(out, /Creating the embedded database in .+ \(first start only; this takes about 20 seconds\)/);
+    assert.ok(out.indexOf('Creating the embedded database') < out.indexOf('Created superuser'), out);
+    assert.match(out, new RegExp(`Open ${server.base.replace(/[.]/g, '\\.')}/ui in a browser\\. Sign in as \\S+ with the password printed above\\.`));
     const printed = [...server.child.stdout().matchAll(PASSWORD_LINE)];
     assert.equal(printed.length, 1, `one password line on stdout: ${server.child.stdout()}`);
     [, email = '', password = ''] = printed[0] ?? [];

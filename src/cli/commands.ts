@@ -8,7 +8,7 @@ import { sql } from 'kysely';
 
 import type { Config } from '../config.ts';
 import { AppError } from '../errors.ts';
-import { createLogger, openConfiguredDatabase, serviceDeps, startServer } from '../main.ts';
+import { createLogger, openConfiguredDatabase, type RunningServer, serviceDeps, startServer } from '../main.ts';
 import { upsertSuperuser, validateCredentials } from '../services/auth.service.ts';
 import { generatePassword } from '../services/passwords.ts';
 import { lockHolder } from '../store/data-dir-lock.ts';
@@ -24,9 +24,38 @@ function fail(line: string): number {
   return 1;
 }
 
+/** Whether the embedded data folder already holds a database (else opening it creates one). */
+function embeddedDatabaseExists(dataDir: string): boolean {
+  return fs.existsSync(path.join(dataDir, 'pgdata', 'PG_VERSION'));
+}
+
+/** What a person starting the server for the first time needs: where to go and how to sign in. */
+export function readyLines(server: RunningServer, config: Config): string[] {
+  const open = `${server.url}/ui`;
+  const boot = server.firstUser;
+  const signIn = boot.created && boot.generatedPassword
+    ? `Sign in as ${boot.email} with the password printed above.`
+    : boot.created
+      ? `Sign in as ${boot.email} with the password in ROLLCALL_ADMIN_PASSWORD.`
+      : 'Sign in with your account (`rollcall create-admin --email EMAIL` sets a superuser\'s password if you lost it).';
+  const where = config.databaseUrl ? 'on PostgreSQL (DATABASE_URL)' : `on the embedded database in ${path.resolve(config.dataDir)}`;
+  return [`Rollcall is ready ${where}.`, `Open ${open} in a browser. ${signIn}`];
+}
+
 export async function runServe(config: Config): Promise<void> {
   const logger = createLogger(config);
-  await runUntilSignalled(logger, 'server', () => startServer(config, logger));
+  if (!config.databaseUrl && !embeddedDatabaseExists(config.dataDir)) {
+    say(`Creating the embedded database in ${path.resolve(config.dataDir)} (first start only; this takes about 20 seconds)…`);
+  } else {
+    say(config.databaseUrl ? 'Starting Rollcall on PostgreSQL…' : `Starting Rollcall on the embedded database in ${path.resolve(config.dataDir)}…`);
+  }
+  await runUntilSignalled(logger, 'server', async () => {
+    const server = await startServer(config, logger);
+    for (const line of readyLines(server, config)) {
+      say(line);
+    }
+    return server;
+  });
 }
 
 export async function runMigrate(config: Config): Promise<number> {
@@ -86,7 +115,7 @@ export async function runDoctor(config: Config): Promise<number> {
       ok(`embedded database ${config.dataDir} is in use by a running server (pid ${holder}); not opening it`);
       return failures ? 1 : 0;
     }
-    if (!fs.existsSync(path.join(config.dataDir, 'pgdata', 'PG_VERSION'))) {
+    if (!embeddedDatabaseExists(config.dataDir)) {
       // Opening it would create a database (initdb): leave that to serve or migrate.
       say(`note  no embedded database in ${config.dataDir} yet: \`rollcall serve\` or \`rollcall migrate\` creates it`);
       return failures ? 1 : 0;
