@@ -284,7 +284,7 @@ describe('admin UI routes', () => {
     const s = await signIn();
     const res = await post(s, '/ui/projects', { _csrf: s.csrf, name: 'uganda', timeZone: 'Africa/Kampala', defaultCountry: 'UG' });
     assert.equal(res.statusCode, 302);
-    assert.equal(res.headers.location, '/ui/p/uganda/cases');
+    assert.equal(res.headers.location, '/ui/p/uganda/dashboard');
     const list = await get(s, '/ui/projects');
     assert.match(list.body, /uganda/);
   });

@@ -7,6 +7,8 @@
 import type { FastifyInstance } from 'fastify';
 
 import type { AdminDeps } from './admin-deps.ts';
+import { registerSettingsPages } from './settings.routes.tsx';
 
 export const PROJECT_PAGE_MODULES: ReadonlyArray<(scope: FastifyInstance, deps: AdminDeps) => void | Promise<void>> = [
+  registerSettingsPages,
 ];

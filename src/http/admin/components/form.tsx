@@ -4,6 +4,7 @@
  * and the message under the field with aria-invalid), what was typed kept, and pickers for values
  * that have a fixed set (time zone, language, gateway) or a shape (date-time).
  */
+import { getCountries } from 'libphonenumber-js/max';
 import type { z } from 'zod';
 
 /** Field name → what is wrong with it, in words. `_form` holds a problem of the whole form. */
@@ -173,9 +174,21 @@ export function DateTimeField(props: FieldProps & { value?: string | null | unde
   return <Field {...props} type="datetime-local" />;
 }
 
-/** Every IANA time zone the runtime knows, for a picker. */
-export function timeZoneChoices(): Choice[] {
-  return Intl.supportedValuesOf('timeZone').map((z) => ({ value: z, label: z.replaceAll('_', ' ') }));
+/** Every IANA time zone the runtime knows (UTC first), for a picker; `current` is kept if the runtime lists it under another name. */
+export function timeZoneChoices(current?: string | null): Choice[] {
+  const zones = ['UTC', ...Intl.supportedValuesOf('timeZone').filter((z) => z !== 'UTC')];
+  if (current && !zones.includes(current)) {
+    zones.unshift(current);
+  }
+  return zones.map((z) => ({ value: z, label: z.replaceAll('_', ' ') }));
+}
+
+/** Countries by name with their two-letter code ("Kenya (KE)"), sorted by name, for a picker. */
+export function countryChoices(): Choice[] {
+  const names = new Intl.DisplayNames(['en'], { type: 'region' });
+  return getCountries()
+    .map((code) => ({ value: code, label: `${names.of(code) ?? code} (${code})` }))
+    .sort((a, b) => a.label.localeCompare(b.label, 'en'));
 }
 
 /** Language codes with their English names ("sw — Swahili"). */
