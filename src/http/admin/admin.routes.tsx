@@ -22,7 +22,6 @@ import { registerInboundPages } from './inbound.pages.tsx';
 import { registerPossibleOptOutPages } from './possible-opt-outs.pages.tsx';
 import { registerMessagePages } from './messages.pages.tsx';
 import { registerProjectPages } from './projects.pages.tsx';
-import { registerSurveyPages } from './surveys.pages.tsx';
 import { uiSecurityHeaders } from '../security-headers.ts';
 import { ADMIN_SCRIPT } from './admin-script.ts';
 import { errorPage, sendHtml } from './ui.tsx';
@@ -62,7 +61,6 @@ export async function registerAdminRoutes(app: FastifyInstance, deps: AdminDeps)
     registerGatewayPages(ui, deps);
     registerInboundPages(ui, deps);
     registerPossibleOptOutPages(ui, deps);
-    registerSurveyPages(ui, deps);
     await projectPages(ui, deps, PROJECT_PAGE_MODULES);
     // The upload form is the only UI form sent as multipart.
     await ui.register(async (scope) => {

@@ -8,7 +8,9 @@ import type { FastifyInstance } from 'fastify';
 
 import type { AdminDeps } from './admin-deps.ts';
 import { registerSettingsPages } from './settings.routes.tsx';
+import { registerSurveyPages } from './surveys.routes.tsx';
 
 export const PROJECT_PAGE_MODULES: ReadonlyArray<(scope: FastifyInstance, deps: AdminDeps) => void | Promise<void>> = [
   registerSettingsPages,
+  registerSurveyPages,
 ];

@@ -1,32 +1,20 @@
 /**
- * @module http/admin/surveys.pages — Messaging → Surveys (UI.md): the list, the editor (add, reorder
+ * @module http/admin/surveys.views — Messaging → Surveys (UI.md): the list, the editor (add, reorder
  * and remove questions; type, choices, translations; the exact SMS texts as a preview), the sessions
- * of a survey with their answers (pieces shown elsewhere are in survey-parts.tsx). Plain
- * forms: the editor's buttons post the whole draft, and the server answers with the changed draft
- * (nothing is saved until "Save survey"), so it works without JavaScript and keeps what was typed.
+ * of a survey with their answers (pieces shown elsewhere are in survey-parts.tsx). Plain forms: the
+ * editor's buttons post the whole draft, and the server answers with the changed draft (nothing is
+ * saved until "Save survey"), so it works without JavaScript and keeps what was typed.
  */
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-
 import type { Project } from '../../domain/project.ts';
-import { AppError } from '../../errors.ts';
-import { requireProject } from '../../services/projects.service.ts';
-import { listSurveySessions, type SessionView, startSession } from '../../services/survey-sessions.service.ts';
-import { createSurvey, getSurvey, listProjectSurveys, removeSurvey, replaceSurvey, surveyPreview, type SurveyView } from '../../services/surveys.service.ts';
-import type { AdminDeps } from './admin-deps.ts';
+import type { SessionView } from '../../services/survey-sessions.service.ts';
+import { surveyPreview, type SurveyView } from '../../services/surveys.service.ts';
 import { Badge, Csrf, Layout, Notice, type PageContext, Time } from './layout.tsx';
-import { applyOp, type Draft, type DraftQuestion, draftFromForm, draftOf, inputOf, otherLanguages, TYPES } from './survey-draft.ts';
+import { type Draft, type DraftQuestion, inputOf, otherLanguages, TYPES } from './survey-draft.ts';
 import { Answers, EndReason, SessionBadge } from './survey-parts.tsx';
-import { formError, formValue, requireUi, requireUiPost, sendHtml } from './ui.tsx';
 
-interface Issue {
+export interface Issue {
   field: string;
   message: string;
-}
-
-function issuesOf(err: unknown): Issue[] {
-  const message = formError(err);
-  const details = err instanceof AppError ? (err.details as { issues?: Issue[] } | undefined) : undefined;
-  return details?.issues?.length ? details.issues : [{ field: '', message }];
 }
 
 function TranslationInputs(props: { project: Project; prefix: string; values: Record<string, string>; label: string; rows?: number }): JSX.Element {
@@ -145,7 +133,7 @@ function Preview(props: { project: Project; draft: Draft }): JSX.Element {
   );
 }
 
-function EditorPage(props: { ctx: PageContext; project: Project; surveyId: string | null; draft: Draft; issues: Issue[]; notice: string | null }): JSX.Element {
+export function EditorPage(props: { ctx: PageContext; project: Project; surveyId: string | null; draft: Draft; issues: Issue[]; notice: string | null }): JSX.Element {
   const base = `/ui/p/${props.project.name}/surveys`;
   const { draft } = props;
   const title = props.surveyId ? draft.name || 'Survey' : 'New survey';
@@ -244,7 +232,7 @@ function EditorPage(props: { ctx: PageContext; project: Project; surveyId: strin
   );
 }
 
-function ListPage(props: { ctx: PageContext; project: Project; items: SurveyView[]; notice: string | null }): JSX.Element {
+export function ListPage(props: { ctx: PageContext; project: Project; items: SurveyView[]; notice: string | null }): JSX.Element {
   const base = `/ui/p/${props.project.name}/surveys`;
   return (
     <Layout title="Surveys" ctx={props.ctx}>
@@ -289,7 +277,7 @@ function ListPage(props: { ctx: PageContext; project: Project; items: SurveyView
   );
 }
 
-function SessionsPage(props: { ctx: PageContext; project: Project; survey: SurveyView; items: SessionView[]; next: string | null }): JSX.Element {
+export function SessionsPage(props: { ctx: PageContext; project: Project; survey: SurveyView; items: SessionView[]; next: string | null }): JSX.Element {
   const p = props.project;
   return (
     <Layout title={`Sessions · ${props.survey.name}`} ctx={props.ctx}>
@@ -344,100 +332,4 @@ function SessionsPage(props: { ctx: PageContext; project: Project; survey: Surve
       )}
     </Layout>
   );
-}
-
-/** On the case page: its survey sessions and the "Start survey" form. */
-export function registerSurveyPages(app: FastifyInstance, deps: AdminDeps): void {
-  const s = deps.services;
-
-  app.get<{ Params: { project: string }; Querystring: { notice?: string } }>('/ui/p/:project/surveys', async (request, reply) => {
-    const actor = await requireUi(s, request, reply);
-    if (!actor) {
-      return reply;
-    }
-    const project = await requireProject(s, actor, request.params.project);
-    const page = await listProjectSurveys(s, project, { limit: 500 });
-    return sendHtml(reply, <ListPage ctx={{ actor, project, section: 'surveys' }} project={project} items={page.items} notice={request.query.notice === 'deleted' ? 'Survey deleted.' : null} />);
-  });
-
-  app.get<{ Params: { project: string } }>('/ui/p/:project/surveys/new', async (request, reply) => {
-    const actor = await requireUi(s, request, reply);
-    if (!actor) {
-      return reply;
-    }
-    const project = await requireProject(s, actor, request.params.project, 'admin');
-    return sendHtml(reply, <EditorPage ctx={{ actor, project, section: 'surveys' }} project={project} surveyId={null} draft={draftOf(null)} issues={[]} notice={null} />);
-  });
-
-  app.get<{ Params: { project: string; id: string }; Querystring: { notice?: string } }>('/ui/p/:project/surveys/:id', async (request, reply) => {
-    const actor = await requireUi(s, request, reply);
-    if (!actor) {
-      return reply;
-    }
-    const project = await requireProject(s, actor, request.params.project);
-    const survey = await getSurvey(s, project, request.params.id);
-    const notice = request.query.notice === 'saved' ? 'Survey saved.' : null;
-    return sendHtml(reply, <EditorPage ctx={{ actor, project, section: 'surveys' }} project={project} surveyId={survey.id} draft={draftOf(survey)} issues={[]} notice={notice} />);
-  });
-
-  /** The editor's buttons: save (create or replace), or change the draft and show it again. */
-  async function edit(request: FastifyRequest<{ Params: { project: string } }>, reply: FastifyReply, surveyId: string | null) {
-    const actor = await requireUiPost(s, request, reply);
-    if (!actor) {
-      return reply;
-    }
-    const project = await requireProject(s, actor, request.params.project, 'admin');
-    const draft = draftFromForm(request.body, project);
-    const op = formValue(request.body, 'op') || 'save';
-    const ctx: PageContext = { actor, project, section: 'surveys' };
-    if (op !== 'save') {
-      return sendHtml(reply, <EditorPage ctx={ctx} project={project} surveyId={surveyId} draft={applyOp(draft, op)} issues={[]} notice={null} />);
-    }
-    try {
-      const saved = surveyId ? await replaceSurvey(s, project, surveyId, inputOf(draft)) : await createSurvey(s, project, inputOf(draft));
-      return reply.redirect(`/ui/p/${project.name}/surveys/${saved.id}?notice=saved`);
-    } catch (err) {
-      return sendHtml(reply, <EditorPage ctx={ctx} project={project} surveyId={surveyId} draft={draft} issues={issuesOf(err)} notice={null} />, 422);
-    }
-  }
-
-  app.post<{ Params: { project: string } }>('/ui/p/:project/surveys', async (request, reply) => edit(request, reply, null));
-  app.post<{ Params: { project: string; id: string } }>('/ui/p/:project/surveys/:id', async (request, reply) => edit(request, reply, request.params.id));
-
-  app.post<{ Params: { project: string; id: string } }>('/ui/p/:project/surveys/:id/delete', async (request, reply) => {
-    const actor = await requireUiPost(s, request, reply);
-    if (!actor) {
-      return reply;
-    }
-    const project = await requireProject(s, actor, request.params.project, 'admin');
-    await removeSurvey(s, project, request.params.id);
-    return reply.redirect(`/ui/p/${project.name}/surveys?notice=deleted`);
-  });
-
-  app.get<{ Params: { project: string; id: string }; Querystring: { cursor?: string } }>('/ui/p/:project/surveys/:id/sessions', async (request, reply) => {
-    const actor = await requireUi(s, request, reply);
-    if (!actor) {
-      return reply;
-    }
-    const project = await requireProject(s, actor, request.params.project);
-    const survey = await getSurvey(s, project, request.params.id);
-    const page = await listSurveySessions(s, project, { surveyId: survey.id, limit: 50, cursor: request.query.cursor || undefined });
-    return sendHtml(reply, <SessionsPage ctx={{ actor, project, section: 'surveys' }} project={project} survey={survey} items={page.items} next={page.nextCursor} />);
-  });
-
-  app.post<{ Params: { project: string; id: string } }>('/ui/p/:project/cases/:id/surveys', async (request, reply) => {
-    const actor = await requireUiPost(s, request, reply);
-    if (!actor) {
-      return reply;
-    }
-    const project = await requireProject(s, actor, request.params.project);
-    const caseUrl = `/ui/p/${project.name}/cases/${encodeURIComponent(request.params.id)}`;
-    try {
-      await startSession(s, project, formValue(request.body, 'surveyId'), request.params.id, actor.userId);
-      return reply.redirect(`${caseUrl}?notice=survey-started#surveys-title`);
-    } catch (err) {
-      formError(err); // rethrows anything but a refusal the user can fix; the case page shows the code's words
-      return reply.redirect(`${caseUrl}?surveyError=${(err as AppError).code}#surveys-title`);
-    }
-  });
 }
