@@ -119,7 +119,7 @@ export function registerPossibleOptOutPages(app: FastifyInstance, deps: AdminDep
     const isAdmin = actor.isSuperuser || (await findMembershipRole(s.db, project.id, actor.userId)) === 'admin';
     // Only known notices are shown: never text from the URL.
     const notice = Object.hasOwn(NOTICES, request.query.notice ?? '') ? (NOTICES[request.query.notice ?? ''] ?? null) : null;
-    return sendHtml(reply, <PossibleOptOutsPage ctx={{ actor, project, section: 'possible-opt-outs' }} project={project} items={page.items} notice={notice} isAdmin={isAdmin} />);
+    return sendHtml(reply, <PossibleOptOutsPage ctx={{ actor, project, role: isAdmin ? 'admin' : 'member', section: 'possible-opt-outs' }} project={project} items={page.items} notice={notice} isAdmin={isAdmin} />);
   });
 
   for (const decision of ['confirm', 'dismiss'] as const) {
