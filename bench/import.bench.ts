@@ -5,12 +5,11 @@
  * background job. Meanwhile a separate process asks GET /healthz every 100 ms; the slowest answer counts.
  * Peak memory is the server process's peak resident set (VmHWM in /proc).
  */
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import path from 'node:path';
 
 import * as XLSX from '@e965/xlsx';
 
+import { watchHealth } from './support/health-watch.ts';
 import type { BenchResult } from './support/result.ts';
 import { api, startBenchServer } from './support/server.ts';
 
@@ -45,26 +44,17 @@ interface HealthWatch {
   slow: number;
 }
 
-/**
- * Asks /healthz every 100 ms, from a separate process (support/health-watch.mjs), until stopped.
- * Instants are this process's performance.now().
- */
-function watchHealth(base: string): { stop(): Promise<HealthWatch> } {
-  const child = spawn(process.execPath, [path.join(import.meta.dirname, 'support/health-watch.mjs'), base], { stdio: ['pipe', 'pipe', 'inherit'] });
-  let out = '';
-  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  const exited = new Promise((resolve) => child.on('exit', resolve));
+/** The health watch's answers, summed up for the import's phases. */
+function watchImportHealth(base: string): { stop(): Promise<HealthWatch> } {
+  const watch = watchHealth(base);
   return {
     async stop() {
-      child.stdin.end();
-      await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
-      const parsed = JSON.parse(out) as { samples: { at: number; ms: number }[]; failures: number };
-      const samples = parsed.samples.map((x) => ({ at: x.at - performance.timeOrigin, ms: x.ms }));
+      const { samples, failures } = await watch.stop();
       const maxBetween = (from: number, to: number) => Math.round(Math.max(0, ...samples.filter((x) => x.at >= from && x.at < to).map((x) => x.ms)));
       return {
         max: maxBetween(Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY),
         n: samples.length,
-        failures: parsed.failures,
+        failures,
         slow: samples.filter((x) => x.ms >= 200).length,
         maxBetween,
       };
@@ -83,7 +73,7 @@ export async function benchImport(engine: 'embedded' | 'postgres', pgUrl: string
     }
     const auth = { authorization: `Bearer ${server.token}` };
     const t0 = performance.now();
-    const health = watchHealth(server.base);
+    const health = watchImportHealth(server.base);
     const form = new FormData();
     form.append('file', new Blob([new Uint8Array(file)]), 'bench.xlsx');
     const up = await fetch(`${server.base}/api/v1/projects/bench/imports`, { method: 'POST', headers: auth, body: form });

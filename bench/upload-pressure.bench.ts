@@ -15,13 +15,13 @@
  *
  * Run alone: `npm run bench -- --only upload-pressure` (or `node --import tsx bench/upload-pressure.bench.ts`).
  */
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
 import { multipart, workbookBomb } from '../test/support/import-files.ts';
 import { ensureOpenFiles, openSlowClients } from './slow-clients.bench.ts';
+import { type HealthSample, watchHealth } from './support/health-watch.ts';
 import type { BenchResult } from './support/result.ts';
 import { api, type BenchServer, startBenchServer } from './support/server.ts';
 
@@ -159,26 +159,7 @@ export function slowClients(count = 3_000, requestTimeoutMs = 30_000): PressureL
 /** The loads run together on one server: the issue's four zip bombs and 3,000 slow clients. */
 export const LOADS: PressureLoad[] = [zipBombUploads(4), slowClients(3_000)];
 
-interface Sample {
-  at: number;
-  ms: number;
-}
-
-/** /healthz every 100 ms from a separate process, until stopped. */
-function watchHealth(base: string): { stop(): Promise<{ samples: Sample[]; failures: number }> } {
-  const child = spawn(process.execPath, [path.join(import.meta.dirname, 'support/health-watch.mjs'), base], { stdio: ['pipe', 'pipe', 'inherit'] });
-  let out = '';
-  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  const exited = new Promise((resolve) => child.on('exit', resolve));
-  return {
-    async stop() {
-      child.stdin.end();
-      await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
-      const parsed = JSON.parse(out) as { samples: Sample[]; failures: number };
-      return { samples: parsed.samples.map((x) => ({ at: x.at - performance.timeOrigin, ms: x.ms })), failures: parsed.failures };
-    },
-  };
-}
+type Sample = HealthSample;
 
 function percentile(sorted: number[], p: number): number {
   return Math.round(sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? 0);
