@@ -44,6 +44,7 @@ export const errorCatalogue = {
   EMAIL_ADDRESS_CHANGED: "The contact's email address changed after the message was queued, so it was not sent to the old address; send it again to reach the new one.",
   POSSIBLE_OPT_OUT_HELD:
     'The person sent a reply that looks like a request to stop messages; broadcasts and scheduled messages to the number wait until an admin confirms or dismisses it under Possible opt-outs.',
+  BROADCAST_CANCELLED: 'A user cancelled the scheduled broadcast before this message was due, so it was not sent.',
   // Server operations
   DATA_DIR_LOCKED: 'Another Rollcall process is using this data folder; stop it first (or talk to it over HTTP).',
   STORAGE_FULL: 'The database disk is full, so nothing more can be saved; free space on it (the data folder or the PostgreSQL server), then try again. Nothing was half-saved.',
@@ -61,6 +62,7 @@ export const errorCatalogue = {
   IMPORT_FILE_EMPTY: 'The file has no rows to import.',
   IMPORT_TOO_MANY_ROWS: 'The file has more than 100,000 rows; split it into several files.',
   IMPORT_TOO_MANY_COLUMNS: 'The file has more than 300 columns; remove the columns you do not need.',
+  EXPORT_TOO_MANY_ROWS: 'A spreadsheet export holds at most 100,000 cases (as many as an import reads); narrow the filters, or export as CSV, which has no limit.',
   IMPORT_EMPTY_HEADER: 'A column has data but no name in the header row; give every column a name (or say the file has no header row).',
   IMPORT_DUPLICATE_HEADER: 'Two columns have the same name in the header row; rename one of them.',
   IMPORT_SHEET_NOT_FOUND: 'The workbook has no sheet with that name.',
@@ -68,11 +70,43 @@ export const errorCatalogue = {
   IMPORT_CASE_NOT_FOUND: 'No case of this case type has this case id in the project; clear the case id cell to create a new case.',
   IMPORT_NAME_MISSING: 'A new record needs a name (for a mobile worker, a username), and this row has none.',
   IMPORT_ROW_FAILED: 'This row could not be saved; the reason is shown. Fix it in the annotated file and import that row again.',
+  IMPORT_CONSENT_VALUE:
+    'The consent column (contact_phone_number_is_verified) holds a value other than 1, 0, true or false; only 1 and true mean consent, so the row is saved without consent. Write 1 or 0, or confirm the yes/no words in the dry run.',
   IMPORT_INTERRUPTED:
     'The import was stopped: the server or worker running it died at the same row several times (often for lack of memory), so it was not started again. The rows before that point are imported; look in the server log for the cause, then import the remaining rows from a new file.',
 } as const satisfies Record<string, string>;
 
 export type ErrorCode = keyof typeof errorCatalogue;
+
+/**
+ * The codes a message itself can carry (messages.error_code): the contact checks when it is planned
+ * and again at send time (domain/recipient.ts, services/send-time-checks.ts), the choice of gateway
+ * (domain/gateway.ts), its content (domain/message-content.ts), dispatch and the providers
+ * (services/dispatch.service.ts) and delivery reports. The message log's failure filter lists these.
+ */
+export const MESSAGE_FAILURE_CODES = [
+  'NO_PHONE_NUMBER',
+  'NO_TWO_WAY_PHONE_NUMBER',
+  'INVALID_PHONE_NUMBER',
+  'PHONE_NUMBER_OPTED_OUT',
+  'PHONE_NUMBER_CHANGED',
+  'POSSIBLE_OPT_OUT_HELD',
+  'NO_SMS_CONSENT',
+  'NO_EMAIL_ADDRESS',
+  'INVALID_EMAIL_ADDRESS',
+  'EMAIL_OPTED_OUT',
+  'EMAIL_ADDRESS_CHANGED',
+  'CONTACT_IS_INACTIVE',
+  'GATEWAY_NOT_FOUND',
+  'NO_SUITABLE_GATEWAY',
+  'GATEWAY_ERROR',
+  'DELIVERY_FAILED',
+  'NO_MESSAGE',
+  'MESSAGE_BLANK',
+  'MESSAGE_TOO_LONG',
+  'MESSAGE_IS_STALE',
+  'BROADCAST_CANCELLED',
+] as const satisfies readonly ErrorCode[];
 
 export function describeError(code: ErrorCode): string {
   return errorCatalogue[code];

@@ -21,6 +21,7 @@ import { type DispatchWorker, startDispatchWorker } from './services/dispatch-wo
 import { resumeStalledImports } from './services/imports.service.ts';
 import { REEVALUATION_LEASE_MS, resumeStalledReevaluations } from './services/contact-reevaluation.service.ts';
 import { processInbound } from './services/inbound.service.ts';
+import { DASHBOARD_LOOP_MS, dashboardMaintenanceStep } from './services/dashboard.service.ts';
 import { type PollingLoop, startPollingLoop } from './services/polling-loop.ts';
 import { sweepSurveySessions } from './services/survey-sessions.service.ts';
 import { maintainTables } from './services/table-maintenance.service.ts';
@@ -96,7 +97,7 @@ export function startWorkers(
   services: ServiceDeps,
   logger: Logger,
   paused?: () => boolean,
-): { dispatch: PollingLoop; inbound: PollingLoop; surveys: PollingLoop; imports: PollingLoop; reevaluations: PollingLoop; stop(): Promise<void> } {
+): { dispatch: PollingLoop; inbound: PollingLoop; surveys: PollingLoop; imports: PollingLoop; reevaluations: PollingLoop; dashboard: PollingLoop; stop(): Promise<void> } {
   const dispatch = startWorker(config, services, logger, paused);
   const batch = inboundBatch(config);
   const inbound = startPollingLoop(() => processInbound(services, batch), {
@@ -125,14 +126,22 @@ export function startWorkers(
     pollMs: REEVALUATION_LEASE_MS / 2,
     onError: (err) => logger.error({ err }, 'looking for stalled contact re-evaluations failed; retrying'),
   });
+  // The dashboard's figures: message count deltas folded, large projects' contacts recounted (dashboard.service.ts).
+  const dashboard = startPollingLoop(() => dashboardMaintenanceStep(services), {
+    ...(paused ? { paused } : {}),
+    fullBatch: 1,
+    pollMs: DASHBOARD_LOOP_MS,
+    onError: (err) => logger.error({ err }, 'dashboard figures failed; retrying'),
+  });
   return {
     dispatch,
     inbound,
     surveys,
     imports,
     reevaluations,
+    dashboard,
     async stop() {
-      await Promise.all([dispatch.stop(), inbound.stop(), surveys.stop(), imports.stop(), reevaluations.stop()]);
+      await Promise.all([dispatch.stop(), inbound.stop(), surveys.stop(), imports.stop(), reevaluations.stop(), dashboard.stop()]);
     },
   };
 }

@@ -31,16 +31,16 @@ const EXPECT: Record<Access, Outcome[]> = {
   user: ['ok', 'ok', 'ok', 'ok', U, U, U],
   superuser: ['ok', F, F, F, U, U, U],
   member: ['ok', 'ok', 'ok', N, U, U, U],
-  admin: ['ok', 'ok', F, N, U, U, U],
+  admin: [ `PATCH ${P}/users/:id`,'ok', 'ok', F, N, U, U, U],
   // Webhooks and unsubscribe links are authorised by the key in their URL alone: no token opens an unknown one.
   key: [N, N, N, N, N, N, N],
   'ui-public': ['ok', 'ok', 'ok', 'ok', 'ok', 'ok', 'ok'],
   // The sign-in form is refused to everyone without its own double-submit token (test/csrf.test.ts).
   'ui-sign-in': [F, F, F, F, F, F, F],
-  'ui-user': ['ok', 'ok', 'ok', 'ok', S, S, S],
-  'ui-superuser': ['ok', F, F, F, S, S, S],
-  'ui-member': ['ok', 'ok', 'ok', N, S, S, S],
-  'ui-admin': ['ok', 'ok', F, N, S, S, S],
+  'ui-user': [ 'GET /ui/tokens', 'POST /ui/tokens', 'POST /ui/tokens/:id/revoke','ok', 'ok', 'ok', 'ok', S, S, S],
+  'ui-superuser': [ 'POST /ui/users/:id/account','ok', F, F, F, S, S, S],
+  'ui-member': [ `GET ${UI}/dashboard`, `GET ${UI}/cases/:id/conversation`, `GET ${UI}/mobile-workers/:id/conversation`, `GET ${UI}/broadcasts`, `GET ${UI}/broadcasts/new`, `POST ${UI}/broadcasts/new`, `POST ${UI}/broadcasts/segments`, `POST ${UI}/broadcasts/preview`, `POST ${UI}/broadcasts`, `GET ${UI}/broadcasts/:id`, `GET ${UI}/broadcasts/:id/progress`, `POST ${UI}/broadcasts/:id/cancel`, `POST ${UI}/cases/bulk/close`, `POST ${UI}/cases/bulk/survey`, `POST ${UI}/cases/bulk/export`, `GET ${UI}/cases/export.csv`, `GET ${UI}/cases/export.xlsx`, `GET ${UI}/export`, `GET ${UI}/users`,'ok', 'ok', 'ok', N, S, S, S],
+  'ui-admin': [ `GET ${UI}/tester/messages`, `POST ${UI}/gateways/:name/route-all`, `POST ${UI}/users`, `POST ${UI}/users/:id/role`, `POST ${UI}/users/:id/deactivate`, `POST ${UI}/users/:id/reactivate`,'ok', 'ok', F, N, S, S, S],
 };
 
 const P = '/api/v1/projects/:project';
@@ -48,12 +48,14 @@ const UI = '/ui/p/:project';
 /** Every route but HEAD (a HEAD route has its GET's row). */
 const TABLE: Record<Access, string[]> = {
   public: ['GET /healthz', 'GET /openapi.json', 'GET /api/v1/errors', 'POST /api/v1/auth/tokens'],
-  user: ['DELETE /api/v1/auth/tokens/current', 'GET /api/v1/auth/me', 'GET /api/v1/projects'],
+  user: ['GET /api/v1/auth/tokens', 'DELETE /api/v1/auth/tokens/:id', 'DELETE /api/v1/auth/tokens/current', 'GET /api/v1/auth/me', 'GET /api/v1/projects'],
   superuser: [
+    'PATCH /api/v1/users/:id',
     'POST /api/v1/projects', 'POST /api/v1/gateways', 'GET /api/v1/gateways', 'GET /api/v1/gateways/:name', 'PATCH /api/v1/gateways/:name',
     'DELETE /api/v1/gateways/:name', 'GET /api/v1/gateway-routes', 'PUT /api/v1/gateway-routes', 'GET /metrics',
   ],
   member: [
+    `GET ${P}/dashboard`, `POST ${P}/broadcasts/preview`, `GET ${P}/broadcasts`, `POST ${P}/broadcasts/:id/cancel`, `GET ${P}/cases/export`,
     `GET ${P}/contact-reevaluation`,
     `GET ${P}`, `GET ${P}/users`, `POST ${P}/cases`, `GET ${P}/cases`, `GET ${P}/cases/:id`, `PATCH ${P}/cases/:id`, `POST ${P}/cases/:id/close`,
     `DELETE ${P}/cases/:id`, `POST ${P}/mobile-workers`, `GET ${P}/mobile-workers`, `GET ${P}/mobile-workers/:id`, `DELETE ${P}/mobile-workers/:id`,

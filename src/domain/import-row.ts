@@ -206,6 +206,8 @@ export interface WorkerDraft {
   email?: string;
   /** Valid numbers in E.164, in the order given. */
   numbers: string[];
+  /** Numbers of the row that are not valid (also among `problems`), as typed, with the reason. */
+  invalidNumbers?: { column: string; value: string; reason: string }[];
   problems: RowProblem[];
   /** Why the row cannot be imported at all (a cell over MAX_CELL in a column the run uses). */
   refused?: RowProblem;
@@ -246,6 +248,7 @@ export function draftWorkerRows(
             d.numbers.push(parsed.e164);
           } else if (parsed.kind === 'invalid') {
             d.problems.push({ row: r.row, column: m.column, code: 'INVALID_PHONE_NUMBER', message: parsed.message });
+            (d.invalidNumbers ??= []).push({ column: m.column, value: part, reason: parsed.message });
           }
         }
       }
@@ -277,60 +280,71 @@ export function decideWorkerRow(d: WorkerDraft, found: boolean, o: { createNew: 
   return { action: o.createNew ? 'create' : 'skip', problem: null };
 }
 
-function headerKey(column: string): string {
-  return column.trim().toLowerCase().replace(/[\s-]+/g, '_');
+/** Words read as consent when the admin confirms it (issue 24): yes (en), oui (fr), ndiyo (sw). */
+export const CONSENT_YES_WORDS = ['yes', 'oui', 'ndiyo'] as const;
+/** …and as no consent: no, non, hapana. */
+export const CONSENT_NO_WORDS = ['no', 'non', 'hapana'] as const;
+/** The values the consent property is meant to hold (domain/consent.ts: only 1 and true mean consent). */
+const CONSENT_PLAIN = new Set(['1', '0', 'true', 'false']);
+
+/** What a consent word is read as when confirmed: '1', '0', or null for anything else. */
+export function consentWordValue(value: string): '1' | '0' | null {
+  const v = value.trim().toLowerCase();
+  return (CONSENT_YES_WORDS as readonly string[]).includes(v) ? '1' : (CONSENT_NO_WORDS as readonly string[]).includes(v) ? '0' : null;
 }
 
-export interface SuggestedMapping {
-  mapping: Record<string, string>;
-  matchBy: MatchBy;
-  matchColumn: string | null;
+/** Whether a consent cell holds one of 1, 0, true, false (trimmed, any case). */
+export function isPlainConsentValue(value: string): boolean {
+  return CONSENT_PLAIN.has(value.trim().toLowerCase());
+}
+
+/** The consent column's values other than 1/0/true/false, for the dry run's warning. */
+export interface ConsentColumnReport {
+  column: string;
+  /** Each distinct value (as first typed; the same letters in another case count as one), its rows, and what it is read as when the words are confirmed. */
+  values: { value: string; count: number; becomes: '1' | '0' | null }[];
+  /** Every such value is a yes/no word: the words may be confirmed. */
+  wordsOnly: boolean;
+  /** The words were read as 1/0 (the run's consentWords). */
+  applied: boolean;
 }
 
 /**
- * Pre-maps the columns the seeds' workflow uses: `Case Name` → name, a `case id` column as the match
- * column (blank for new cases), `external_id`, and any header that is a valid property name as that
- * property (`contact_phone_number`, `gender`…). Other columns are ignored until mapped.
+ * Checks the consent column of drafted case rows (mapped to `property`, from `column`). Values other
+ * than 1/0/true/false are counted; with `applyWords` the yes/no words become 1/0 before the rows are
+ * saved. A value left that is not 1/0/true/false is a row problem (IMPORT_CONSENT_VALUE): the row is
+ * imported as typed, and without consent, but never silently. Changes `drafts` in place.
  */
-export function suggestCaseMapping(columns: readonly string[]): SuggestedMapping {
-  const mapping: Record<string, string> = Object.create(null) as Record<string, string>;
-  let matchColumn: string | null = null;
-  let matchBy: MatchBy = 'case_id';
-  for (const column of columns) {
-    const key = headerKey(column);
-    if (key === 'case_name' || key === 'name') {
-      mapping[column] = 'name';
-    } else if (key === 'case_id' || key === 'caseid') {
-      matchColumn ??= column;
-      mapping[column] = '';
-    } else if (key === 'external_id') {
-      mapping[column] = 'external_id';
-    } else if (key === 'owner_id') {
-      mapping[column] = 'owner_id';
-    } else {
-      mapping[column] = PROPERTY_KEY.test(key) ? key : '';
+export function checkConsentColumn(drafts: CaseDraft[], property: string, column: string, applyWords: boolean): ConsentColumnReport {
+  const seen = new Map<string, { value: string; count: number; becomes: '1' | '0' | null }>();
+  for (const d of drafts) {
+    const value = d.refused ? undefined : d.properties[property];
+    if (typeof value !== 'string' || isPlainConsentValue(value)) {
+      continue;
     }
+    const becomes = consentWordValue(value);
+    const key = value.toLowerCase();
+    const entry = seen.get(key);
+    if (entry) {
+      entry.count++;
+    } else if (seen.size < 1000) {
+      seen.set(key, { value, count: 1, becomes });
+    }
+    if (applyWords && becomes !== null) {
+      d.properties[property] = becomes;
+      continue;
+    }
+    d.problems.push({
+      row: d.row,
+      column,
+      code: 'IMPORT_CONSENT_VALUE',
+      message:
+        becomes === null
+          ? `"${value}" is not a consent value: only 1 or true mean consent (0 or false: none), so this contact gets no consent. Write 1 or 0.`
+          : `"${value}" does not mean consent here (only 1 or true do), so this contact gets no consent. ` +
+            `Tick "Read yes/oui/ndiyo as consent and no/non/hapana as no consent" in the dry run (consentWords in the API), or write 1 or 0.`,
+    });
   }
-  if (matchColumn === null && columns.some((c) => headerKey(c) === 'external_id')) {
-    matchBy = 'external_id';
-    matchColumn = columns.find((c) => headerKey(c) === 'external_id') ?? null;
-  }
-  return { mapping, matchBy, matchColumn };
-}
-
-const WORKER_HEADERS: Record<string, (typeof WORKER_FIELDS)[number]> = {
-  username: 'username',
-  user_name: 'username',
-  phone_numbers: 'phone_numbers',
-  phone_number: 'phone_numbers',
-  phone: 'phone_numbers',
-  language: 'language',
-  language_code: 'language',
-  time_zone: 'time_zone',
-  timezone: 'time_zone',
-  email: 'email',
-};
-
-export function suggestWorkerMapping(columns: readonly string[]): Record<string, string> {
-  return Object.fromEntries(columns.map((c) => [c, Object.hasOwn(WORKER_HEADERS, headerKey(c)) ? (WORKER_HEADERS[headerKey(c)] ?? '') : '']));
+  const values = [...seen.values()];
+  return { column, values, wordsOnly: values.length > 0 && values.every((v) => v.becomes !== null), applied: applyWords };
 }

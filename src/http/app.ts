@@ -18,6 +18,7 @@ import { registerAuthRoutes } from './api/auth.routes.ts';
 import { registerBroadcastRoutes } from './api/broadcasts.routes.ts';
 import { registerCaseRoutes } from './api/cases.routes.ts';
 import { registerConsentRoutes } from './api/consent.routes.ts';
+import { registerDashboardRoutes } from './api/dashboard.routes.ts';
 import { registerPossibleOptOutRoutes } from './api/possible-opt-outs.routes.ts';
 import { registerGatewayWebhooks } from './webhooks/inbound.routes.ts';
 import { registerUnsubscribeRoutes } from './webhooks/unsubscribe.routes.ts';
@@ -29,6 +30,7 @@ import { registerMobileWorkerRoutes } from './api/mobile-workers.routes.ts';
 import { registerPhoneNumberRoutes } from './api/phone-numbers.routes.ts';
 import { registerProjectRoutes } from './api/projects.routes.ts';
 import { registerSurveyRoutes } from './api/surveys.routes.ts';
+import { registerUserRoutes } from './api/users.routes.ts';
 import { multipartLimits, registerImportRoutes, registerImportUploadRoute } from './api/imports.routes.ts';
 import { errorBody, installErrorHandler } from './error-handler.ts';
 import { installJsonParser } from './json-body.ts';
@@ -100,6 +102,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   registerAuthRoutes(app, deps.services);
   registerProjectRoutes(app, deps.services);
+  registerUserRoutes(app, deps.services);
   registerCaseRoutes(app, deps.services);
   registerMobileWorkerRoutes(app, deps.services);
   registerPhoneNumberRoutes(app, deps.services);
@@ -107,6 +110,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerMessageRoutes(app, deps.services);
   registerBroadcastRoutes(app, deps.services);
   registerConsentRoutes(app, deps.services);
+  registerDashboardRoutes(app, deps.services);
   registerPossibleOptOutRoutes(app, deps.services);
   registerMetricsRoutes(app, deps.services, deps.config.metricsToken);
   registerGatewayWebhooks(app, deps.services, createInboundIntake(deps.services, () => deps.services.notifyInbound()), deps.services.messaging.publicUrl);

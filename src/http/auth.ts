@@ -4,7 +4,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
 import { AppError } from '../errors.ts';
-import { type Actor, resolveToken } from '../services/auth.service.ts';
+import { type Actor, resolveToken, tokenRefusal } from '../services/auth.service.ts';
 import type { ServiceDeps } from '../services/deps.ts';
 
 declare module 'fastify' {
@@ -35,7 +35,8 @@ export function requireApiActor(deps: ServiceDeps) {
       throw new AppError('UNAUTHORIZED', 'This is the token of an admin UI session, which the API does not take; POST /api/v1/auth/tokens gives an API token.');
     }
     if (!actor) {
-      throw new AppError('UNAUTHORIZED', token ? 'The token is not valid, has expired or was revoked.' : 'Send Authorization: Bearer <token> (POST /api/v1/auth/tokens gives one).');
+      // An expired, revoked or deactivated account's token is told which (tokenRefusal).
+      throw new AppError('UNAUTHORIZED', token ? await tokenRefusal(deps, token) : 'Send Authorization: Bearer <token> (POST /api/v1/auth/tokens gives one).');
     }
     request.actor = actor;
   };

@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 
 import { isEmailAddress } from '../domain/email.ts';
 import { AppError } from '../errors.ts';
-import { countUsers, findLiveToken, findUserByEmail, insertToken, insertUser, revokeToken, setSuperuser, updateUserPassword, type WebUser } from '../store/user.store.ts';
+import { countUsers, findLiveToken, findTokenByHash, findUserByEmail, insertToken, insertUser, revokeToken, setSuperuser, touchToken, updateUserPassword, type WebUser } from '../store/user.store.ts';
 import type { ServiceDeps } from './deps.ts';
 import { generatePassword, hashPassword, hashToken, newToken, verifyPassword } from './passwords.ts';
 
@@ -90,7 +90,12 @@ export async function resolveToken(deps: ServiceDeps, token: string): Promise<Ac
   if (cached !== undefined) {
     return cached;
   }
-  const found = await findLiveToken(deps.db, hash, deps.clock());
+  const now = deps.clock();
+  const found = await findLiveToken(deps.db, hash, now);
+  // An API token's last use, written at most once a minute (the UPDATE also checks, for races).
+  if (found?.kind === 'api' && (!found.lastUsedAt || found.lastUsedAt.getTime() < now.getTime() - 60_000)) {
+    await touchToken(deps.db, found.id, now);
+  }
   const actor: Actor | null = found
     ? { userId: found.userId, email: found.user.email, isSuperuser: found.user.isSuperuser, tokenId: found.id, kind: found.kind, csrfToken: found.csrfToken }
     : null;
@@ -99,6 +104,29 @@ export async function resolveToken(deps: ServiceDeps, token: string): Promise<Ac
     deps.caches.actors.set(hash, actor);
   }
   return actor;
+}
+
+/**
+ * Why a token that resolveToken refused is refused, in words (the token's holder may know: it is
+ * their token). Asked only on a refusal, so it costs nothing on accepted requests.
+ */
+export async function tokenRefusal(deps: ServiceDeps, token: string): Promise<string> {
+  const found = token.length >= 10 && token.length <= 200 ? await findTokenByHash(deps.db, hashToken(token)) : null;
+  const what = found?.kind === 'session' ? 'This sign-in session' : 'This API token';
+  const again = found?.kind === 'session' ? 'sign in again' : 'create a new token (POST /api/v1/auth/tokens, or the API tokens page of the admin UI)';
+  if (!found) {
+    return 'The token is not valid, has expired or was revoked.';
+  }
+  if (found.userDisabled) {
+    return 'The account this token belongs to has been deactivated; a superuser can reactivate it.';
+  }
+  if (found.revokedAt) {
+    return `${what} was revoked on ${found.revokedAt.toISOString()}; ${again}.`;
+  }
+  if (found.expiresAt && found.expiresAt.getTime() <= deps.clock().getTime()) {
+    return `${what} expired on ${found.expiresAt.toISOString()}; ${again}.`;
+  }
+  return 'The token is not valid, has expired or was revoked.';
 }
 
 export async function revokeActorToken(deps: ServiceDeps, actor: Actor): Promise<void> {

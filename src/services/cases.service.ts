@@ -4,19 +4,35 @@
  */
 import { randomUUID } from 'node:crypto';
 
-import { type CaseContact, type CaseContactReading, readCaseContact, toCaseContact, wantsTwoWay } from '../domain/case-contact.ts';
+import { type CaseContact, type CaseContactReading, type ContactProblem, type PhoneStatus, readCaseContact, toCaseContact, wantsTwoWay } from '../domain/case-contact.ts';
 import { checkName } from '../domain/name.ts';
 import type { Project } from '../domain/project.ts';
 import { AppError } from '../errors.ts';
-import { type CaseRecord, type CaseWithEntry, type CaseWrite, findCase, insertCases, listCases, lockCase, updateCaseRow } from '../store/case.store.ts';
+import {
+  type CaseFilter,
+  type CaseKey,
+  type CaseRecord,
+  type CaseSort,
+  type CaseWithEntry,
+  type CaseWrite,
+  countFilteredCases,
+  findCase,
+  insertCases,
+  listCases,
+  listFilteredCases,
+  lockCase,
+  updateCaseRow,
+} from '../store/case.store.ts';
+import { findOptedOut } from '../store/opt-out.store.ts';
 import type { NewConsentEvent } from '../store/consent.store.ts';
 import { recordConsent, recordConsentGrants } from './consent.service.ts';
 import type { ConsentMethod, Db, Trx } from '../store/database.ts';
 import { insertNewCase } from '../store/new-case.store.ts';
-import { findAnyHolder } from '../store/phone-entry.store.ts';
+import { findAnyHolder, findAnyHolders } from '../store/phone-entry.store.ts';
 import { isProjectMember } from '../store/user.store.ts';
 import { findMobileWorker } from '../store/mobile-worker.store.ts';
 import { type ServiceDeps, isUuid } from './deps.ts';
+import { normaliseLookupNumber } from '../domain/phone-number.ts';
 import { type CaseNumberWish, insertNewCaseEntries, isLapsedPending, type RegistryOptions, releaseOwner, syncCaseEntry } from './phone-registry.service.ts';
 import { decodeCursor, encodeCursor, type Page } from './pagination.ts';
 
@@ -31,9 +47,27 @@ export interface CaseView {
   closed: boolean;
   closedAt: string | null;
   properties: Record<string, string>;
-  contact: CaseContact;
+  contact: CaseContactView;
   createdAt: string;
   updatedAt: string;
+}
+
+/**
+ * Who holds a number for replies, as a problem or a number shows it: named and linked only when
+ * the holder is in the viewer's project; otherwise only that it is "a contact in another project".
+ */
+export type NumberHolder = { type: 'case' | 'mobile-worker'; id: string; name: string } | { type: 'another-project' };
+
+export interface CaseProblemView extends ContactProblem {
+  /** PHONE_NUMBER_IN_USE: the contact that receives the number's replies (on reads of one case). */
+  holder?: NumberHolder;
+}
+
+/** The contact of a case view: the domain's contact, and whether its number opted out (STOP). */
+export interface CaseContactView extends Omit<CaseContact, 'problems'> {
+  /** The number sent STOP (or was opted out): nothing but the opt-out's confirmation goes to it. */
+  optedOut: boolean;
+  problems: CaseProblemView[];
 }
 
 export interface NewCaseInput {
@@ -82,7 +116,7 @@ export function toCaseView(c: CaseRecord, entryState: CaseWithEntry['entryState'
     closed: c.closed,
     closedAt: c.closedAt ? c.closedAt.toISOString() : null,
     properties: c.properties,
-    contact: toCaseContact(r, entryState, !c.closed && !c.deleted),
+    contact: { ...toCaseContact(r, entryState, !c.closed && !c.deleted), optedOut: false },
     createdAt: c.createdAt.toISOString(),
     updatedAt: c.updatedAt.toISOString(),
   };
@@ -165,7 +199,8 @@ export async function createCase(deps: ServiceDeps, project: Project, input: New
   if (created.contended && wish && (await holdHasLapsed(deps, wish.number))) {
     state = await deps.db.transaction().execute((trx) => syncCaseEntry(trx, { projectId: project.id, caseId: id, wish }, registryOptions(deps)));
   }
-  return toCaseView(created.record, state, project, reading);
+  const [view] = await withNumberFacts(deps, project, [toCaseView(created.record, state, project, reading)], false);
+  return view as CaseView;
 }
 
 /** Whether the number has no holder now, or only a pending hold whose time ran out. */
@@ -237,7 +272,8 @@ export async function getCase(deps: ServiceDeps, project: Project, caseId: strin
   if (!c) {
     throw new AppError('NOT_FOUND', 'No such case in this project.');
   }
-  return toCaseView(c, c.entryState, project);
+  const [view] = await withNumberFacts(deps, project, [toCaseView(c, c.entryState, project)], true);
+  return view as CaseView;
 }
 
 export interface CaseListFilter {
@@ -261,7 +297,7 @@ export async function listProjectCases(deps: ServiceDeps, project: Project, f: C
   const page = rows.slice(0, f.limit);
   const last = page.at(-1);
   return {
-    items: page.map((c) => toCaseView(c, c.entryState, project)),
+    items: await withNumberFacts(deps, project, page.map((c) => toCaseView(c, c.entryState, project)), false),
     nextCursor: rows.length > f.limit && last ? encodeCursor(last.seq) : null,
   };
 }
@@ -272,7 +308,9 @@ async function changeCase(deps: ServiceDeps, project: Project, caseId: string, c
   if (!isUuid(caseId)) {
     throw new AppError('NOT_FOUND', 'No such case in this project.');
   }
-  return deps.db.transaction().execute((trx) => changeCaseInTransaction(trx, deps, project, caseId, change, ctx));
+  const view = await deps.db.transaction().execute((trx) => changeCaseInTransaction(trx, deps, project, caseId, change, ctx));
+  const [withFacts] = await withNumberFacts(deps, project, [view], false);
+  return withFacts as CaseView;
 }
 
 async function changeCaseInTransaction(trx: Trx, deps: ServiceDeps, project: Project, caseId: string, change: CaseChange, ctx: ChangeContext): Promise<CaseView> {
@@ -329,4 +367,219 @@ export function closeCase(deps: ServiceDeps, project: Project, caseId: string): 
 /** Deletes the case (kept for the record, invisible to the API); its number is released. */
 export async function deleteCase(deps: ServiceDeps, project: Project, caseId: string): Promise<void> {
   await changeCase(deps, project, caseId, { kind: 'delete' });
+}
+
+/** What the registry and the opt-out list say about numbers, as this project may see it. */
+export interface NumberFacts {
+  optedOut: Set<string>;
+  /** The holder of each number held two-way (or pending) by someone. */
+  holders: Map<string, NumberHolder & { ownId?: string }>;
+}
+
+/** Opt-outs and reply holders of the numbers given; a holder outside the project is not named. */
+export async function numberFacts(deps: ServiceDeps, project: Project, numbers: readonly string[], withHolders: boolean): Promise<NumberFacts> {
+  const distinct = [...new Set(numbers)];
+  const [optedOut, entries] = await Promise.all([findOptedOut(deps.db, distinct), withHolders ? findAnyHolders(deps.db, distinct) : Promise.resolve(new Map())]);
+  const holders = new Map<string, NumberHolder & { ownId?: string }>();
+  const caseIds: string[] = [];
+  const workerIds: string[] = [];
+  for (const e of entries.values()) {
+    if (e.projectId === project.id) {
+      (e.ownerType === 'case' ? caseIds : workerIds).push(e.ownerId);
+    }
+  }
+  const [caseNames, workerNames] = await Promise.all([
+    caseIds.length ? deps.db.selectFrom('cases').select(['id', 'name']).where('project_id', '=', project.id).where('deleted_at', 'is', null).where('id', 'in', caseIds).execute() : Promise.resolve([]),
+    workerIds.length
+      ? deps.db.selectFrom('mobile_workers').select(['id', 'username as name']).where('project_id', '=', project.id).where('deleted_at', 'is', null).where('id', 'in', workerIds).execute()
+      : Promise.resolve([]),
+  ]);
+  const names = new Map([...caseNames, ...workerNames].map((r) => [r.id, r.name]));
+  for (const [number, e] of entries) {
+    const name = e.projectId === project.id ? names.get(e.ownerId) : undefined;
+    holders.set(number, name === undefined ? { type: 'another-project' } : { type: e.ownerType, id: e.ownerId, name });
+  }
+  return { optedOut, holders };
+}
+
+/** Sets `contact.optedOut` (and, with `withHolders`, who holds a number in use) on the views. */
+export async function withNumberFacts(deps: ServiceDeps, project: Project, views: CaseView[], withHolders: boolean): Promise<CaseView[]> {
+  const numbers = views.flatMap((v) => (v.contact.phoneNumber ? [v.contact.phoneNumber] : []));
+  if (numbers.length === 0) {
+    return views;
+  }
+  const inUse = withHolders ? views.filter((v) => v.contact.problems.some((p) => p.code === 'PHONE_NUMBER_IN_USE')).flatMap((v) => (v.contact.phoneNumber ? [v.contact.phoneNumber] : [])) : [];
+  const facts = await numberFacts(deps, project, numbers, inUse.length > 0);
+  return views.map((v) => {
+    const n = v.contact.phoneNumber;
+    if (!n) {
+      return v;
+    }
+    const holder = facts.holders.get(n);
+    const problems = v.contact.problems.map((p) => (p.code === 'PHONE_NUMBER_IN_USE' && holder && !(holder.type === 'case' && holder.id === v.id) ? { ...p, holder: stripOwn(holder) } : p));
+    return { ...v, contact: { ...v.contact, optedOut: facts.optedOut.has(n), problems } };
+  });
+}
+
+function stripOwn(h: NumberHolder & { ownId?: string }): NumberHolder {
+  return h.type === 'another-project' ? { type: 'another-project' } : { type: h.type, id: h.id, name: h.name };
+}
+
+/** The contacts list's filters as the UI and the API take them (UI.md: contacts list). */
+export interface ContactFilter {
+  caseType?: string | undefined;
+  phoneStatus?: PhoneStatus | undefined;
+  consent?: boolean | undefined;
+  optedOut?: boolean | undefined;
+  /** true: only cases with a problem. */
+  problems?: boolean | undefined;
+  ownerId?: string | undefined;
+  /** Dates (YYYY-MM-DD) in the project's time zone, both included. */
+  createdFrom?: string | undefined;
+  createdTo?: string | undefined;
+  /** Part of the name, or a number (found by its normalised form or its digits). */
+  search?: string | undefined;
+  phoneNumber?: string | undefined;
+  closed?: boolean | undefined;
+  ids?: readonly string[] | undefined;
+}
+
+export const CONTACT_SORTS = ['newest', 'oldest', 'name'] as const;
+
+/** Up to this many matching cases are counted exactly; past it the list says "10,000+". */
+export const COUNT_CAP = 10_000;
+
+let zoneNames: string[] | null = null;
+
+/** The zone names the runtime knows, lower-cased (the SQL side of canonicalTimeZone). */
+function knownZones(): string[] {
+  zoneNames ??= [...Intl.supportedValuesOf('timeZone'), 'UTC', 'Etc/UTC', 'GMT', 'Etc/GMT'].map((z) => z.toLowerCase());
+  return zoneNames;
+}
+
+/** Midnight at the start of a YYYY-MM-DD day in the zone, as an instant. */
+export function startOfDay(date: string, zone: string): Date {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(date);
+  if (!m) {
+    throw new AppError('VALIDATION_ERROR', `"${date}" is not a date; use YYYY-MM-DD.`, { details: { field: 'created' } });
+  }
+  const utc = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]));
+  if (Number.isNaN(utc)) {
+    throw new AppError('VALIDATION_ERROR', `"${date}" is not a date; use YYYY-MM-DD.`, { details: { field: 'created' } });
+  }
+  // The zone's offset at that moment (twice, for a day that starts right after a change).
+  let at = utc;
+  for (let i = 0; i < 2; i++) {
+    at = utc - zoneOffsetMs(new Date(at), zone);
+  }
+  return new Date(at);
+}
+
+function zoneOffsetMs(at: Date, zone: string): number {
+  const parts = new Intl.DateTimeFormat('en-US', { timeZone: zone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' }).formatToParts(at);
+  const get = (t: string) => Number(parts.find((p) => p.type === t)?.value ?? 0);
+  return Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second')) - Math.floor(at.getTime() / 1000) * 1000;
+}
+
+/** The store's filter for a contact filter: dates in the project's zone, a search split into name or number. */
+export function storeFilter(project: Project, f: ContactFilter): CaseFilter {
+  const out: CaseFilter = {
+    caseType: f.caseType,
+    phoneStatus: f.phoneStatus,
+    consent: f.consent,
+    optedOut: f.optedOut,
+    problems: f.problems ? { languages: project.languages.map((l) => l.toLowerCase()), timeZones: knownZones() } : undefined,
+    ownerId: f.ownerId,
+    closed: f.closed,
+    ids: f.ids,
+    phoneNumber: f.phoneNumber,
+  };
+  // Ids that are not uuids match nothing (and never reach a uuid column).
+  if ((f.ownerId !== undefined && !isUuid(f.ownerId)) || (f.ids !== undefined && !f.ids.every(isUuid))) {
+    out.ownerId = undefined;
+    out.ids = f.ids?.filter(isUuid) ?? [];
+    if (f.ownerId !== undefined && !isUuid(f.ownerId)) {
+      out.ids = [];
+    }
+  }
+  if (f.createdFrom) {
+    out.createdFrom = startOfDay(f.createdFrom, project.timeZone);
+  }
+  if (f.createdTo) {
+    const next = new Date(startOfDay(f.createdTo, project.timeZone).getTime() + 36 * 3600_000);
+    out.createdBefore = startOfDay(next.toISOString().slice(0, 10), project.timeZone);
+  }
+  const search = f.search?.trim();
+  if (search) {
+    // A search made of digits (and + ( ) - . spaces) is a number: the whole normalised number when it
+    // is one, else part of the digits. Anything else is part of the name.
+    if (/^[+\d][\d\s().-]*$/.test(search) && /\d{3}/.test(search.replace(/\D/g, ''))) {
+      const full = normaliseLookupNumber(search, project.defaultCountry);
+      if (full) {
+        out.phoneNumber = full;
+      } else {
+        out.phoneDigits = search.replace(/\D/g, '');
+      }
+    } else {
+      out.name = search;
+    }
+  }
+  return out;
+}
+
+function encodeKey(sort: (typeof CONTACT_SORTS)[number], c: { seq: string; name: string }): string {
+  return sort === 'name' ? Buffer.from(`n:${c.seq}:${c.name}`, 'utf8').toString('base64url') : encodeCursor(c.seq);
+}
+
+function decodeKey(sort: (typeof CONTACT_SORTS)[number], cursor: string): CaseKey {
+  if (sort !== 'name') {
+    return { seq: decodeCursor(cursor) };
+  }
+  const text = Buffer.from(cursor, 'base64url').toString('utf8');
+  const m = /^n:(\d{1,19}):([\s\S]*)$/.exec(text);
+  if (!m?.[1]) {
+    throw new AppError('VALIDATION_ERROR', 'The cursor is not valid; use the nextCursor of a previous page.', { details: { field: 'cursor' } });
+  }
+  return { seq: m[1], name: m[2] ?? '' };
+}
+
+/** A page of the contacts list: filtered, in the order asked (newest first by default). */
+export async function searchProjectCases(
+  deps: ServiceDeps,
+  project: Project,
+  f: ContactFilter,
+  page: { sort?: (typeof CONTACT_SORTS)[number] | undefined; limit: number; cursor?: string | undefined },
+): Promise<Page<CaseView>> {
+  const sort = page.sort ?? 'newest';
+  const after = page.cursor ? decodeKey(sort, page.cursor) : null;
+  const rows = await listFilteredCases(deps.db, project.id, storeFilter(project, f), sort as CaseSort, after, page.limit + 1);
+  const items = rows.slice(0, page.limit);
+  const last = items.at(-1);
+  return {
+    items: await withNumberFacts(deps, project, items.map((c) => toCaseView(c, c.entryState, project)), false),
+    nextCursor: rows.length > page.limit && last ? encodeKey(sort, last) : null,
+  };
+}
+
+/** How many cases match: exact up to COUNT_CAP, else `atLeast` (a count of a million rows is a scan). */
+export async function countProjectCases(deps: ServiceDeps, project: Project, f: ContactFilter, cap = COUNT_CAP): Promise<{ count: number; atLeast: boolean }> {
+  const n = await countFilteredCases(deps.db, project.id, storeFilter(project, f), cap + 1);
+  return n > cap ? { count: cap, atLeast: true } : { count: n, atLeast: false };
+}
+
+/** Closes each case given; says per case what happened (closed, already closed, not found). */
+export async function closeCases(deps: ServiceDeps, project: Project, ids: readonly string[]): Promise<{ closed: number; alreadyClosed: number; notFound: number }> {
+  const out = { closed: 0, alreadyClosed: 0, notFound: 0 };
+  for (const id of new Set(ids)) {
+    const current = isUuid(id) ? await findCase(deps.db, project.id, id) : null;
+    if (!current) {
+      out.notFound++;
+    } else if (current.closed) {
+      out.alreadyClosed++;
+    } else {
+      await closeCase(deps, project, id);
+      out.closed++;
+    }
+  }
+  return out;
 }

@@ -11,6 +11,7 @@ import { readCaseContact, wantsTwoWay } from '../domain/case-contact.ts';
 import {
   type CaseDraft,
   columnOfTarget,
+  type ConsentColumnReport,
   decideCaseRow,
   decideWorkerRow,
   type ImportTarget,
@@ -20,6 +21,7 @@ import {
   type WorkerDraft,
 } from '../domain/import-row.ts';
 import type { Project } from '../domain/project.ts';
+import { parsePhoneNumber } from '../domain/phone-number.ts';
 import { AppError } from '../errors.ts';
 import { type CaseWithEntry, findCasesByExternalIds, findCasesByIds } from '../store/case.store.ts';
 import type { Db, Trx } from '../store/database.ts';
@@ -38,6 +40,8 @@ export interface ImportRunOptions {
   createNew: boolean;
   /** Column → target ('' or absent: ignored). */
   mapping: Record<string, string>;
+  /** Read yes/oui/ndiyo in the consent column as 1 and no/non/hapana as 0 before saving (issue 24; absent in runs stored before it: false). */
+  consentWords?: boolean;
 }
 
 export interface RowCounts {
@@ -157,6 +161,9 @@ async function applyCaseChunk(trx: Trx, deps: ServiceDeps, project: Project, imp
       if (decision.problem) {
         problems.push(decision.problem);
       }
+      if (decision.action === 'fail') {
+        problems.push(...invalidNumberOfFailedRow(d, project, columnOf));
+      }
       continue;
     }
     await flush();
@@ -168,6 +175,20 @@ async function applyCaseChunk(trx: Trx, deps: ServiceDeps, project: Project, imp
   }
   await flush();
   return { counts, problems };
+}
+
+/**
+ * The invalid number of a row that fails for another reason: listed too (the dry run lists it the
+ * same way), so fixing the reason given does not reveal a second one only on the next try.
+ */
+function invalidNumberOfFailedRow(d: CaseDraft, project: Project, columnOf: Map<string, string>): RowProblem[] {
+  const typed = d.refused ? undefined : d.properties.contact_phone_number;
+  const column = columnOf.get('contact_phone_number');
+  if (typeof typed !== 'string' || column === undefined) {
+    return [];
+  }
+  const phone = parsePhoneNumber(typed, { defaultCountry: project.defaultCountry, validation: project.phoneValidation });
+  return phone.kind === 'invalid' ? [{ row: d.row, column, code: 'INVALID_PHONE_NUMBER', message: phone.message }] : [];
 }
 
 function newCaseInput(o: ImportRunOptions, d: CaseDraft) {
@@ -188,6 +209,9 @@ async function applyWorkerChunk(trx: Trx, deps: ServiceDeps, project: Project, o
       if (decision.problem) {
         problems.push(decision.problem);
       }
+      if (decision.action === 'fail') {
+        problems.push(...d.problems.filter((p) => p.code === 'INVALID_PHONE_NUMBER'));
+      }
       continue;
     }
     try {
@@ -205,7 +229,8 @@ async function applyWorkerChunk(trx: Trx, deps: ServiceDeps, project: Project, o
   return { counts, problems };
 }
 
-export type Drafts = { target: 'cases'; rows: CaseDraft[] } | { target: 'mobile-workers'; rows: WorkerDraft[] };
+/** Drafted rows; a case import's consent column checked (null: no column is mapped to consent). */
+export type Drafts = { target: 'cases'; rows: CaseDraft[]; consent: ConsentColumnReport | null } | { target: 'mobile-workers'; rows: WorkerDraft[] };
 
 /** Applies rows [from, to) of the drafts inside the caller's transaction. */
 export function applyChunk(trx: Trx, deps: ServiceDeps, project: Project, importId: string, o: ImportRunOptions, drafts: Drafts, from: number, to: number): Promise<ChunkResult> {
@@ -230,13 +255,26 @@ export interface DryRunReport {
   duplicates: { number: string; rows: number[] }[];
   /** Rows whose number another contact already holds two-way (so the row will get it one-way). */
   twoWayElsewhere: { row: number; number: string }[];
+  /** Phone numbers of the file that are not valid, every row (also one that fails otherwise), as typed, with the reason. */
+  invalidNumbers: { row: number; column: string; value: string; reason: string }[];
+  invalidNumberCount: number;
 }
 
 /** Entries kept in each list of a dry-run report (Default: 1000). */
 export const REPORT_CAP = 1000;
 
 class Report {
-  readonly r: DryRunReport = { counts: zeroCounts(), errors: [], errorCount: 0, normalisations: [], normalisationCount: 0, duplicates: [], twoWayElsewhere: [] };
+  readonly r: DryRunReport = {
+    counts: zeroCounts(),
+    errors: [],
+    errorCount: 0,
+    normalisations: [],
+    normalisationCount: 0,
+    duplicates: [],
+    twoWayElsewhere: [],
+    invalidNumbers: [],
+    invalidNumberCount: 0,
+  };
   readonly rowsOfNumber = new Map<string, number[]>();
   /** The first row of the file that claims each number two-way. */
   readonly claimed = new Map<string, number>();
@@ -247,6 +285,13 @@ class Report {
       if (this.r.errors.length < REPORT_CAP) {
         this.r.errors.push(p);
       }
+    }
+  }
+
+  invalidNumber(n: DryRunReport['invalidNumbers'][number]): void {
+    this.r.invalidNumberCount++;
+    if (this.r.invalidNumbers.length < REPORT_CAP) {
+      this.r.invalidNumbers.push(n);
     }
   }
 
@@ -278,6 +323,17 @@ async function dryRunCaseChunk(deps: ServiceDeps, project: Project, o: ImportRun
     report.r.counts[COUNT_OF[decision.action]]++;
     if (decision.problem) {
       report.error(decision.problem);
+    }
+    // Every invalid number of the file is listed, also on a row that fails for another reason (as the run does).
+    const typed = d.refused ? undefined : d.properties.contact_phone_number;
+    if (phoneColumn && typeof typed === 'string') {
+      const phone = reading ? reading.phone : parsePhoneNumber(typed, { defaultCountry: project.defaultCountry, validation: project.phoneValidation });
+      if (phone.kind === 'invalid') {
+        report.invalidNumber({ row: d.row, column: phoneColumn, value: typed, reason: phone.message });
+        if (!reading && decision.action === 'fail') {
+          report.error({ row: d.row, column: phoneColumn, code: 'INVALID_PHONE_NUMBER', message: phone.message });
+        }
+      }
     }
     if (!reading) {
       continue;
@@ -338,6 +394,11 @@ async function dryRunWorkerChunk(deps: ServiceDeps, project: Project, o: ImportR
     }
     if (decision.action === 'create' || decision.action === 'update') {
       report.error(...d.problems);
+    } else {
+      report.error(...d.problems.filter((p) => p.code === 'INVALID_PHONE_NUMBER'));
+    }
+    for (const n of d.invalidNumbers ?? []) {
+      report.invalidNumber({ row: d.row, ...n });
     }
   }
 }

@@ -7,16 +7,10 @@
  */
 import { setImmediate as nextTurn } from 'node:timers/promises';
 
-import {
-  CASE_FIELDS,
-  type ImportTarget,
-  type MatchBy,
-  PROPERTY_KEY,
-  type RowProblem,
-  suggestCaseMapping,
-  suggestWorkerMapping,
-  WORKER_FIELDS,
-} from '../domain/import-row.ts';
+import { z } from 'zod';
+
+import { CONTACT_PROPERTIES } from '../domain/case-contact.ts';
+import { CASE_FIELDS, checkConsentColumn, type ConsentColumnReport, type ImportTarget, type MatchBy, PROPERTY_KEY, type RowProblem, WORKER_FIELDS } from '../domain/import-row.ts';
 import type { Project } from '../domain/project.ts';
 import { AppError, coerceError, errorCatalogue } from '../errors.ts';
 import {
@@ -25,6 +19,7 @@ import {
   countImportErrors,
   failImport,
   findImport,
+  findImportDraft,
   type ImportRecord,
   type ImportStatus,
   insertImport,
@@ -32,12 +27,14 @@ import {
   listImportErrors,
   listImports,
   lockImport,
+  saveImportDraft,
   startImport,
 } from '../store/import.store.ts';
 import { findProjectById } from '../store/project.store.ts';
 import { type ServiceDeps, isUuid } from './deps.ts';
 import { capSample, type FileWant, type ParsedFile, readImportFileOffThread } from './import-file.ts';
 import { keepImportFile, readKeptImportFile } from './import-kept-file.ts';
+import { suggestMapping } from './import-mapping.ts';
 import { applyChunk, type ChunkResult, type Drafts, type DryRunReport, dryRunDrafts, type ImportRunOptions, rowNumberAt } from './import-rows.service.ts';
 import { decodeCursor, encodeCursor, type Page } from './pagination.ts';
 
@@ -71,10 +68,13 @@ export interface ImportView {
 export interface UploadView extends ImportView {
   sheets: string[];
   suggestedMapping: Record<string, string>;
+  /** Column → why it is suggested so ("'Mobile' looks like a phone number column…"). */
+  suggestionExplanations: Record<string, string>;
   suggestedMatchBy: MatchBy;
   suggestedMatchColumn: string | null;
   /** For `target: "mobile-workers"`. */
   suggestedWorkerMapping: Record<string, string>;
+  suggestedWorkerExplanations: Record<string, string>;
 }
 
 export interface DryRunView extends Omit<ImportView, 'result'> {
@@ -84,6 +84,15 @@ export interface DryRunView extends Omit<ImportView, 'result'> {
   normalisationCount: number;
   duplicates: DryRunReport['duplicates'];
   twoWayElsewhere: DryRunReport['twoWayElsewhere'];
+  invalidNumbers: DryRunReport['invalidNumbers'];
+  invalidNumberCount: number;
+  /** What would go wrong for every row, shown first (issue 24). */
+  warnings: {
+    /** No column gives a phone number or an email, and new records may be made: the message, else null. */
+    noContact: string | null;
+    /** The consent column's values other than 1/0/true/false (null: none, or no consent column). */
+    consent: ConsentColumnReport | null;
+  };
 }
 
 async function toView(deps: ServiceDeps, i: ImportRecord, withErrors = true): Promise<ImportView> {
@@ -134,14 +143,17 @@ export async function uploadImport(deps: ServiceDeps, project: Project, createdB
       createdBy,
     }),
   );
-  const suggestion = suggestCaseMapping(parsed.columns);
+  const suggestion = suggestMapping(parsed.columns, { target: 'cases', languages: project.languages });
+  const workers = suggestMapping(parsed.columns, { target: 'mobile-workers', languages: project.languages });
   return {
     ...(await toView(deps, record)),
     sheets: parsed.sheets,
     suggestedMapping: suggestion.mapping,
+    suggestionExplanations: suggestion.explanations,
     suggestedMatchBy: suggestion.matchBy,
     suggestedMatchColumn: suggestion.matchColumn,
-    suggestedWorkerMapping: suggestWorkerMapping(parsed.columns),
+    suggestedWorkerMapping: workers.mapping,
+    suggestedWorkerExplanations: workers.explanations,
   };
 }
 
@@ -172,6 +184,8 @@ export interface RunInput {
   matchBy?: MatchBy | undefined;
   createNew?: boolean | undefined;
   mapping: Record<string, string>;
+  /** Read yes/oui/ndiyo in the consent column as 1 and no/non/hapana as 0 (Default: false). */
+  consentWords?: boolean | undefined;
 }
 
 function invalid(field: string, message: string): AppError {
@@ -214,7 +228,15 @@ export function checkRunOptions(columns: readonly string[], input: RunInput): Im
   if (target === 'mobile-workers' && !seen.has('username')) {
     throw invalid('mapping', 'Map a column to username for a mobile-worker import.');
   }
-  return { target, caseType: target === 'cases' ? caseType : null, matchBy: input.matchBy ?? 'case_id', matchColumn, createNew: input.createNew ?? true, mapping };
+  return {
+    target,
+    caseType: target === 'cases' ? caseType : null,
+    matchBy: input.matchBy ?? 'case_id',
+    matchColumn,
+    createNew: input.createNew ?? true,
+    mapping,
+    consentWords: target === 'cases' && input.consentWords === true,
+  };
 }
 
 /** Reads the kept file again (off the main thread when large), with what `want` asks for. */
@@ -233,7 +255,21 @@ async function draftsOf(deps: ServiceDeps, i: ImportRecord, o: ImportRunOptions,
     const settings = { timeZone: project.timeZone, defaultCountry: project.defaultCountry, languages: project.languages, defaultLanguage: project.defaultLanguage, phoneValidation: project.phoneValidation };
     return { target: 'mobile-workers', rows: (await readKept(deps, i, { kind: 'workers', mapping: o.mapping, project: settings })).items };
   }
-  return { target: 'cases', rows: (await readKept(deps, i, { kind: 'cases', mapping: o.mapping, matchColumn: o.matchColumn, matchBy: o.matchBy })).items };
+  const rows = (await readKept(deps, i, { kind: 'cases', mapping: o.mapping, matchColumn: o.matchColumn, matchBy: o.matchBy })).items;
+  const consentColumn = Object.keys(o.mapping).find((c) => o.mapping[c] === CONTACT_PROPERTIES.consent);
+  const consent = consentColumn === undefined ? null : checkConsentColumn(rows, CONTACT_PROPERTIES.consent, consentColumn, o.consentWords === true);
+  return { target: 'cases', rows, consent: consent && consent.values.length > 0 ? consent : null };
+}
+
+/** The warning of a run whose mapping gives no way to reach the records it may create, else null. */
+function noContactWarning(o: ImportRunOptions): string | null {
+  const targets = new Set(Object.values(o.mapping));
+  const reachable = o.target === 'cases' ? targets.has(CONTACT_PROPERTIES.phone) || targets.has(CONTACT_PROPERTIES.email) : targets.has('phone_numbers') || targets.has('email');
+  if (reachable || !o.createNew) {
+    return null;
+  }
+  const fields = o.target === 'cases' ? `${CONTACT_PROPERTIES.phone} or ${CONTACT_PROPERTIES.email}` : 'phone_numbers or email';
+  return `No column gives a phone number or email: these contacts cannot be reached. Map the column that holds them to ${fields}.`;
 }
 
 async function parseKept(deps: ServiceDeps, i: ImportRecord): Promise<ParsedFile> {
@@ -245,7 +281,9 @@ async function parseKept(deps: ServiceDeps, i: ImportRecord): Promise<ParsedFile
 export async function dryRunImport(deps: ServiceDeps, project: Project, id: string, input: RunInput): Promise<DryRunView> {
   const i = await requireImport(deps, project, id);
   const o = checkRunOptions(i.columns, input);
-  const report = await dryRunDrafts(deps, project, o, await draftsOf(deps, i, o, project));
+  await saveImportDraft(deps.db, project.id, i.id, { ...draftOf(o) });
+  const drafts = await draftsOf(deps, i, o, project);
+  const report = await dryRunDrafts(deps, project, o, drafts);
   const view = await toView(deps, i, false);
   return {
     ...view,
@@ -256,7 +294,65 @@ export async function dryRunImport(deps: ServiceDeps, project: Project, id: stri
     normalisationCount: report.normalisationCount,
     duplicates: report.duplicates,
     twoWayElsewhere: report.twoWayElsewhere,
+    invalidNumbers: report.invalidNumbers,
+    invalidNumberCount: report.invalidNumberCount,
+    warnings: { noContact: noContactWarning(o), consent: drafts.target === 'cases' ? drafts.consent : null },
   };
+}
+
+/** What the admin chose in the wizard before running (issue 24), kept on the import. */
+export interface ImportDraft {
+  target: ImportTarget;
+  caseType: string;
+  matchBy: MatchBy;
+  matchColumn: string | null;
+  createNew: boolean;
+  consentWords: boolean;
+  /** Column → target, as chosen or typed. */
+  mapping: Record<string, string>;
+}
+
+const draftSchema = z.object({
+  target: z.enum(['cases', 'mobile-workers']).catch('cases'),
+  caseType: z.string().max(255).catch(''),
+  matchBy: z.enum(['case_id', 'external_id']).catch('case_id'),
+  matchColumn: z.string().max(255).nullable().catch(null),
+  createNew: z.boolean().catch(true),
+  consentWords: z.boolean().catch(false),
+  mapping: z.record(z.string(), z.unknown()).catch({}),
+});
+
+function draftOf(o: ImportRunOptions): ImportDraft {
+  return { target: o.target, caseType: o.caseType ?? '', matchBy: o.matchBy, matchColumn: o.matchColumn, createNew: o.createNew, consentWords: o.consentWords === true, mapping: o.mapping };
+}
+
+/** Keeps the draft columns of the file only, each target at most 100 characters. */
+function cleanDraft(columns: readonly string[], raw: unknown): ImportDraft | null {
+  const parsed = draftSchema.safeParse(raw);
+  if (!parsed.success) {
+    return null;
+  }
+  const mapping = Object.create(null) as Record<string, string>;
+  for (const c of columns) {
+    const v = Object.hasOwn(parsed.data.mapping, c) ? parsed.data.mapping[c] : undefined;
+    mapping[c] = typeof v === 'string' ? v.slice(0, 100) : '';
+  }
+  const matchColumn = parsed.data.matchColumn !== null && columns.includes(parsed.data.matchColumn) ? parsed.data.matchColumn : null;
+  return { ...parsed.data, matchColumn, mapping };
+}
+
+/** Keeps what the admin chose (also a form with problems) on an import not yet run. */
+export async function saveDraft(deps: ServiceDeps, project: Project, id: string, draft: ImportDraft): Promise<void> {
+  const i = await requireImport(deps, project, id);
+  const clean = cleanDraft(i.columns, draft);
+  if (clean) {
+    await saveImportDraft(deps.db, project.id, i.id, { ...clean });
+  }
+}
+
+/** The wizard's draft of an import (null: never dry-run). */
+export async function getImportDraft(deps: ServiceDeps, project: Project, i: ImportView): Promise<ImportDraft | null> {
+  return cleanDraft(i.columns, await findImportDraft(deps.db, project.id, i.id));
 }
 
 /** Starts the run: the import becomes `running` and its job is enqueued in the same transaction. */

@@ -4,13 +4,15 @@
  * still recorded, with status failed and its error code.
  */
 import type { Channel } from '../domain/gateway.ts';
+import { describeHandling } from '../domain/inbound-handling.ts';
+import { normaliseLookupNumber } from '../domain/phone-number.ts';
 import type { Project } from '../domain/project.ts';
 import { addressOf, contactProblems, optOutKey } from '../domain/recipient.ts';
 import { sendAtProblem } from '../domain/schedule.ts';
 import { AppError, describeKnownCode, type ErrorCode, errorCatalogue } from '../errors.ts';
 import type { MessageStatus } from '../store/database.ts';
 import { listConversation } from '../store/conversation.store.ts';
-import { findMessage, insertOutbound, listMessages, type MessageRecord } from '../store/message.store.ts';
+import { contactNames, findMessage, insertOutbound, listContactMessages, listMessages, type MessageRecord } from '../store/message.store.ts';
 import { findOptedOut } from '../store/opt-out.store.ts';
 import { type ServiceDeps, isUuid } from './deps.ts';
 import { cachedRouting, chooseGateway, loadRouting, planMessage } from './message-plan.ts';
@@ -55,6 +57,8 @@ export interface MessageView {
   /** Inbound only: when it was handled, and how (opt-out, verified, registered-case, unrecognised, …). */
   processedAt: string | null;
   handling: string | null;
+  /** Inbound only: the handling in words (why nothing answered, for one): domain/inbound-handling.ts. */
+  handlingDescription: string | null;
   /** Inbound typed into the SMS tester by a project admin, not sent by a phone. */
   viaTester: boolean;
 }
@@ -86,6 +90,7 @@ export function toMessageView(m: MessageRecord): MessageView {
     contact: m.contactType && m.contactId ? { type: m.contactType, id: m.contactId } : null,
     processedAt: m.processedAt ? m.processedAt.toISOString() : null,
     handling: m.handling,
+    handlingDescription: describeHandling(m.handling, m.text, m.direction),
     viaTester: m.viaTester,
   };
 }
@@ -135,8 +140,19 @@ export interface MessageFilter {
   errorCode?: string | undefined;
   from?: Date | undefined;
   to?: Date | undefined;
+  /** Search the text and the number (a number is also read in the project's default country). */
+  q?: string | undefined;
   limit: number;
   cursor?: string | undefined;
+}
+
+/** What the log's search box looks for: the text as typed, and as a phone number when it reads as one. */
+function searchOf(project: Project, raw: string | undefined): { text: string; number: string | null } | undefined {
+  const text = (raw ?? '').trim().slice(0, 200);
+  if (text === '') {
+    return undefined;
+  }
+  return { text, number: /\d{3}/.test(text) ? normaliseLookupNumber(text, project.defaultCountry) : null };
 }
 
 /** The message log, newest first. */
@@ -154,6 +170,7 @@ export async function listProjectMessages(deps: ServiceDeps, project: Project, f
     from: f.from,
     to: f.to,
     beforeSeq: f.cursor === undefined ? undefined : decodeCursor(f.cursor),
+    search: searchOf(project, f.q),
     limit: f.limit + 1,
   });
   const page = rows.slice(0, f.limit);
@@ -188,4 +205,40 @@ export async function reachability(deps: ServiceDeps, project: Project, ref: Rec
 /** The messages exchanged with one number in this project (and unassigned inbound), oldest first. */
 export async function numberConversation(deps: ServiceDeps, project: Project, number: string, limit = 100): Promise<MessageView[]> {
   return (await listConversation(deps.db, project.id, number, limit)).map(toMessageView);
+}
+
+export type ContactRef = { type: 'case' | 'mobile-worker'; id: string };
+
+/** One page of a contact's conversation: oldest first; `earlier` is the cursor of the page before (older), if any. */
+export interface Conversation {
+  items: MessageView[];
+  earlier: string | null;
+}
+
+/** A contact's messages, `limit` at a time from the newest; each page reads oldest → newest. */
+export async function contactConversation(deps: ServiceDeps, project: Project, contact: ContactRef, opts: { before?: string | undefined; limit?: number } = {}): Promise<Conversation> {
+  const limit = opts.limit ?? 50;
+  if (!isUuid(contact.id)) {
+    return { items: [], earlier: null };
+  }
+  let before: string | undefined;
+  try {
+    before = opts.before ? decodeCursor(opts.before) : undefined;
+  } catch {
+    before = undefined;
+  }
+  const rows = await listContactMessages(deps.db, project.id, contact, limit + 1, before);
+  const page = rows.length > limit ? rows.slice(1) : rows;
+  const first = page[0];
+  return { items: page.map(toMessageView), earlier: rows.length > limit && first ? encodeCursor(first.seq) : null };
+}
+
+/** The names of the contacts these messages belong to (two queries in all): key `type:id`. */
+export async function messageContactNames(deps: ServiceDeps, project: Project, messages: readonly MessageView[]): Promise<Map<string, string>> {
+  return contactNames(deps.db, project.id, messages.flatMap((m) => (m.contact ? [m.contact] : [])));
+}
+
+/** The names of these contacts of the project (cases by name, mobile workers by username): key `type:id`. */
+export async function namesOfContacts(deps: ServiceDeps, project: Project, contacts: readonly ContactRef[]): Promise<Map<string, string>> {
+  return contactNames(deps.db, project.id, contacts.filter((c) => isUuid(c.id)));
 }

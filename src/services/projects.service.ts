@@ -12,7 +12,7 @@ import type { SystemTextOverrides } from '../domain/system-texts.ts';
 import { canonicalTimeZone } from '../domain/time-zone.ts';
 import { AppError } from '../errors.ts';
 import { findProjectByName, insertProject, listProjectsForUser, lockProject, updateProject } from '../store/project.store.ts';
-import { findMembershipRole, findUserByEmail, insertUser, listMembers, type ProjectRole, upsertMembership } from '../store/user.store.ts';
+import { findMembership, findMembershipRole, findUserByEmail, insertUser, listMembers, type ProjectMember, type ProjectRole, upsertMembership } from '../store/user.store.ts';
 import type { Actor } from './auth.service.ts';
 import { validateCredentials } from './auth.service.ts';
 import { hashPassword } from './passwords.ts';
@@ -263,6 +263,26 @@ export interface MemberView {
   email: string;
   role: ProjectRole;
   createdAt: string;
+  /** Whether the user has access to this project (false: deactivated here; their role is kept for reactivation). */
+  active: boolean;
+  deactivatedAt: string | null;
+  /** Whether the account may sign in at all (false: a superuser deactivated it server-wide). */
+  accountActive: boolean;
+  /** When the user last signed in to the admin UI; null if never (API tokens do not count). */
+  lastSignInAt: string | null;
+}
+
+export function toMemberView(m: ProjectMember): MemberView {
+  return {
+    id: m.id,
+    email: m.email,
+    role: m.role,
+    createdAt: m.createdAt.toISOString(),
+    active: m.active,
+    deactivatedAt: m.deactivatedAt?.toISOString() ?? null,
+    accountActive: m.accountActive,
+    lastSignInAt: m.lastSignInAt?.toISOString() ?? null,
+  };
 }
 
 /**
@@ -276,8 +296,13 @@ export async function addProjectUser(deps: ServiceDeps, project: Project, input:
   const email = input.email.trim();
   const passwordHash = await hashPassword(input.password);
   const existing = await findUserByEmail(deps.db, email);
-  if (existing && (await findMembershipRole(deps.db, project.id, existing.id))) {
-    throw new AppError('CONFLICT', `${email} is already a member of this project.`, { details: { field: 'email' } });
+  const membership = existing ? await findMembership(deps.db, project.id, existing.id) : null;
+  if (membership) {
+    throw new AppError(
+      'CONFLICT',
+      membership.active ? `${email} is already a member of this project.` : `${email} was deactivated in this project; reactivate them in the list of users instead.`,
+      { details: { field: 'email' } },
+    );
   }
   const user = existing ?? (await insertUser(deps.db, { email, passwordHash, isSuperuser: false }).catch(async (err: unknown) => {
     // Added at the same moment by another request: use that user.
@@ -288,10 +313,12 @@ export async function addProjectUser(deps: ServiceDeps, project: Project, input:
     return raced;
   }));
   await upsertMembership(deps.db, project.id, user.id, input.role);
-  return { id: user.id, email, role: input.role, createdAt: deps.clock().toISOString() };
+  const now = deps.clock().toISOString();
+  // Whether the account existed (or is deactivated server-wide) is not told: see above.
+  return { id: user.id, email, role: input.role, createdAt: now, active: true, deactivatedAt: null, accountActive: true, lastSignInAt: null };
 }
 
+/** Everyone with a membership of the project, active or deactivated, by email. */
 export async function listProjectUsers(deps: ServiceDeps, project: Project): Promise<MemberView[]> {
-  const members = await listMembers(deps.db, project.id);
-  return members.map((m) => ({ id: m.id, email: m.email, role: m.role, createdAt: m.createdAt.toISOString() }));
+  return (await listMembers(deps.db, project.id)).map(toMemberView);
 }

@@ -233,3 +233,193 @@ export async function findCasesByExternalIds(db: Db | Trx, projectId: string, ca
     .execute();
   return rows.map((row) => ({ ...caseRowToCase(row), entryState: row.entry_state }));
 }
+
+/** The contacts list's filters (UI.md: contacts list), all optional; every one narrows. */
+export interface CaseFilter {
+  caseType?: string | undefined;
+  /** The case's phone status as the case view computes it (domain/case-contact.ts). */
+  phoneStatus?: 'two-way' | 'one-way' | 'invalid' | 'none' | undefined;
+  consent?: boolean | undefined;
+  optedOut?: boolean | undefined;
+  /** Only cases with at least one contact problem (the `problems` arrays of the case view). */
+  problems?: ProblemCheck | undefined;
+  ownerId?: string | undefined;
+  createdFrom?: Date | undefined;
+  /** Exclusive upper bound. */
+  createdBefore?: Date | undefined;
+  /** Part of the name (case-insensitive). */
+  name?: string | undefined;
+  /** An exact normalised number (E.164). */
+  phoneNumber?: string | undefined;
+  /** Part of the stored number's digits. */
+  phoneDigits?: string | undefined;
+  closed?: boolean | undefined;
+  /** Only these cases (a bulk selection). */
+  ids?: readonly string[] | undefined;
+}
+
+/**
+ * What the SQL needs to know to find the cases the contact reading (domain/case-contact.ts) would
+ * give a problem: the project's languages, the time zone names the runtime knows, lower-cased.
+ */
+export interface ProblemCheck {
+  languages: readonly string[];
+  timeZones: readonly string[];
+}
+
+export type CaseSort = 'newest' | 'oldest' | 'name';
+
+/** Where a page starts: after this case in the sort order. */
+export interface CaseKey {
+  seq: string;
+  name?: string | undefined;
+}
+
+const EMAIL_RE = `^[A-Za-z0-9.!#$%&'*+/=?^_\`{|}~-]+@[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$`;
+
+/** A set of names as a jsonb object's keys: `?` finds one by binary search, not by a walk of a list. */
+function keySet(names: readonly string[]): string {
+  return JSON.stringify(Object.fromEntries(names.map((n) => [n, 1])));
+}
+
+function prop(name: string) {
+  return sql<string>`btrim(coalesce(cases.properties ->> ${sql.lit(name)}, ''))`;
+}
+
+const CONSENT_SQL = sql<boolean>`lower(${prop('contact_phone_number_is_verified')}) in ('1', 'true')`;
+const OPTED_OUT_SQL = sql<boolean>`exists (select 1 from opt_outs o where o.number = cases.phone_number and o.opted_out)`;
+
+/** The filtered cases of the project, with the registry entry joined (as the list reads them). */
+function filteredCases(db: Db | Trx, projectId: string, f: CaseFilter) {
+  let query = withEntry(db).where('cases.project_id', '=', projectId).where('cases.deleted_at', 'is', null);
+  query = applyFilter(query, f);
+  return query;
+}
+
+/**
+ * The case's registry entry is in one of these states: a lookup by the entry's owner index for
+ * each case looked at (a join would hash every entry of the server first, on a count).
+ */
+function entryIn(states: ReadonlyArray<'one-way' | 'pending' | 'two-way'>) {
+  return sql<boolean>`exists (select 1 from phone_entries pe where pe.owner_id = cases.id and pe.owner_type = 'case' and pe.state in (${sql.join(states.map((st) => sql.lit(st)))}))`;
+}
+
+/** The same filter without the registry entry's join (the filters read the entry by entryIn): the count. */
+function filteredCaseIds(db: Db | Trx, projectId: string, f: CaseFilter): ReturnType<typeof withEntry> {
+  const base = db.selectFrom('cases').select(sql<number>`1`.as('one')).where('cases.project_id', '=', projectId).where('cases.deleted_at', 'is', null);
+  return applyFilter(base as unknown as ReturnType<typeof withEntry>, f);
+}
+
+function applyFilter(q: ReturnType<typeof withEntry>, f: CaseFilter) {
+  let query = q;
+  if (f.caseType !== undefined) {
+    query = query.where('cases.case_type', '=', f.caseType);
+  }
+  if (f.ids !== undefined) {
+    query = f.ids.length === 0 ? query.where(sql<boolean>`false`) : query.where('cases.id', 'in', [...f.ids]);
+  }
+  if (f.ownerId !== undefined) {
+    query = query.where('cases.owner_id', '=', f.ownerId);
+  }
+  if (f.closed !== undefined) {
+    query = query.where('cases.closed', '=', f.closed);
+  }
+  if (f.createdFrom !== undefined) {
+    query = query.where('cases.created_at', '>=', f.createdFrom);
+  }
+  if (f.createdBefore !== undefined) {
+    query = query.where('cases.created_at', '<', f.createdBefore);
+  }
+  if (f.phoneNumber !== undefined) {
+    query = query.where('cases.phone_number', '=', f.phoneNumber);
+  }
+  if (f.phoneDigits !== undefined && f.phoneDigits !== '') {
+    query = query.where('cases.phone_number', 'like', `%${f.phoneDigits.replace(/[\\%_]/g, (c) => '\\' + c)}%`);
+  }
+  if (f.name !== undefined && f.name !== '') {
+    query = query.where('cases.name', 'ilike', `%${f.name.replace(/[\\%_]/g, (c) => '\\' + c)}%`);
+  }
+  if (f.consent !== undefined) {
+    query = query.where(f.consent ? CONSENT_SQL : sql<boolean>`not (${CONSENT_SQL})`);
+  }
+  if (f.optedOut !== undefined) {
+    // Yes: from the opted-out numbers (few) to the cases by number; no: every other case.
+    query = query.where(f.optedOut ? sql<boolean>`cases.phone_number in (select o.number from opt_outs o where o.opted_out)` : sql<boolean>`not (cases.phone_number is not null and ${OPTED_OUT_SQL})`);
+  }
+  if (f.phoneStatus !== undefined) {
+    const rawPhone = prop('contact_phone_number');
+    const status = {
+      'two-way': sql<boolean>`cases.phone_number is not null and ${entryIn(['two-way'])}`,
+      'one-way': sql<boolean>`cases.phone_number is not null and ${entryIn(['one-way', 'pending'])}`,
+      invalid: sql<boolean>`cases.phone_number is null and ${rawPhone} <> ''`,
+      none: sql<boolean>`((cases.phone_number is null and ${rawPhone} = '') or (cases.phone_number is not null and not ${entryIn(['one-way', 'pending', 'two-way'])}))`,
+    }[f.phoneStatus];
+    query = query.where(status);
+  }
+  if (f.problems !== undefined) {
+    const p = f.problems;
+    const zone = prop('time_zone');
+    const language = prop('language_code');
+    const email = prop('commcare_email_address');
+    query = query.where(
+      sql<boolean>`(
+        (cases.phone_number is null and ${prop('contact_phone_number')} <> '')
+        or (cases.phone_number is not null and ${CONSENT_SQL} and ${entryIn(['one-way', 'pending'])})
+        or (${email} <> '' and (length(${email}) > 254 or ${email} !~ ${EMAIL_RE} or position('..' in ${email}) > 0))
+        or (${zone} <> '' and not (${keySet(p.timeZones)}::jsonb ? lower(${zone})))
+        or (${language} <> '' and not (${keySet(p.languages)}::jsonb ? lower(${language})))
+      )`,
+    );
+  }
+  return query;
+}
+
+/** One page of the filtered cases in the order asked, starting after `after`. */
+export async function listFilteredCases(db: Db | Trx, projectId: string, f: CaseFilter, sort: CaseSort, after: CaseKey | null, limit: number): Promise<CaseWithEntry[]> {
+  let query = filteredCases(db, projectId, f);
+  if (sort === 'name') {
+    if (after) {
+      query = query.where(sql<boolean>`(cases.name, cases.seq) > (${after.name ?? ''}, ${after.seq}::bigint)`);
+    }
+    query = query.orderBy('cases.name').orderBy('cases.seq');
+  } else if (sort === 'oldest') {
+    if (after) {
+      query = query.where('cases.seq', '>', after.seq);
+    }
+    query = query.orderBy('cases.seq');
+  } else {
+    if (after) {
+      query = query.where('cases.seq', '<', after.seq);
+    }
+    query = query.orderBy('cases.seq', 'desc');
+  }
+  const rows = await query.limit(limit).execute();
+  return rows.map((row) => ({ ...caseRowToCase(row), entryState: row.entry_state }));
+}
+
+/** How many cases match, counting no further than `cap` (a count of a large set is a scan). */
+export async function countFilteredCases(db: Db | Trx, projectId: string, f: CaseFilter, cap: number): Promise<number> {
+  const inner = filteredCaseIds(db, projectId, f).limit(cap);
+  const row = await db.selectFrom(inner.as('capped')).select(sql<string>`count(*)`.as('n')).executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+/** Every property name used by the filtered cases (an export's columns), sorted. */
+export async function propertyKeysOfCases(db: Db | Trx, projectId: string, f: CaseFilter): Promise<string[]> {
+  const inner = filteredCases(db, projectId, f).clearSelect().select(sql<string>`jsonb_object_keys(cases.properties)`.as('k'));
+  const rows = await db.selectFrom(inner.as('keys')).select('k').distinct().orderBy('k').execute();
+  return rows.map((r) => r.k);
+}
+
+/** The project's case types (at most `limit`), read by skipping through the type index, not by a scan. */
+export async function caseTypesOf(db: Db | Trx, projectId: string, limit = 100): Promise<string[]> {
+  const result = await sql<{ case_type: string | null }>`
+    with recursive t(case_type) as (
+      (select case_type from cases where project_id = ${projectId} and deleted_at is null order by case_type limit 1)
+      union all
+      select (select c.case_type from cases c where c.project_id = ${projectId} and c.deleted_at is null and c.case_type > t.case_type order by c.case_type limit 1)
+      from t where t.case_type is not null
+    )
+    select case_type from t where case_type is not null limit ${limit}`.execute(db);
+  return result.rows.flatMap((r) => (r.case_type === null ? [] : [r.case_type]));
+}

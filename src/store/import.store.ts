@@ -289,3 +289,25 @@ export async function claimStalledImports(trx: Trx, staleBefore: Date, now: Date
     returning id, cursor, row_count, stalled_resumes`.execute(trx);
   return rows.rows.map((r) => ({ id: r.id, cursor: r.cursor, rowCount: r.row_count, stalledResumes: r.stalled_resumes }));
 }
+
+/**
+ * Keeps what the admin chose in the wizard (migration 0018) on an import not yet run; the caller
+ * gives it checked and small. Written with SQL of its own: the column is not in the typed table.
+ */
+export async function saveImportDraft(db: Db | Trx, projectId: string, id: string, draft: Record<string, unknown>): Promise<void> {
+  await sql`update imports set draft = ${JSON.stringify(draft)}::jsonb where id = ${id} and project_id = ${projectId} and status = 'uploaded'`.execute(db);
+}
+
+/** The wizard's draft of an import of the project, as stored (null: none yet). */
+export async function findImportDraft(db: Db | Trx, projectId: string, id: string): Promise<unknown> {
+  const r = await sql<{ draft: unknown }>`select draft from imports where id = ${id} and project_id = ${projectId}`.execute(db);
+  const raw = r.rows[0]?.draft ?? null;
+  if (typeof raw === 'string') {
+    try {
+      return JSON.parse(raw) as unknown;
+    } catch {
+      return null;
+    }
+  }
+  return raw;
+}

@@ -173,8 +173,19 @@ export interface MessageListQuery {
   from?: Date | undefined;
   to?: Date | undefined;
   beforeSeq?: string | undefined;
+  /**
+   * Text to find: in the message text (case-insensitive, % and _ taken literally) or the number it
+   * went to or came from; `number` is the same search read as a phone number (exact match).
+   */
+  search?: { text: string; number: string | null } | undefined;
   limit: number;
 }
+
+/**
+ * How many of the newest messages (before the cursor) a text search reads: the search is a scan of
+ * the project's messages newest first (no trigram index: PGlite has no pg_trgm), so it is bounded.
+ */
+export const SEARCH_WINDOW = 50_000;
 
 /** Newest first. */
 export async function listMessages(db: Db, projectId: string, q: MessageListQuery): Promise<MessageRecord[]> {
@@ -200,8 +211,61 @@ export async function listMessages(db: Db, projectId: string, q: MessageListQuer
   if (q.beforeSeq) {
     query = query.where('seq', '<', q.beforeSeq);
   }
+  const search = q.search;
+  if (search && search.text !== '') {
+    const pattern = '%' + search.text.replace(/[\\%_]/g, (c) => '\\' + c) + '%';
+    // The oldest message the search may read: SEARCH_WINDOW rows back from the cursor (index messages_project_seq_idx).
+    let window = db.selectFrom('messages').select('seq').where('project_id', '=', projectId);
+    if (q.beforeSeq) {
+      window = window.where('seq', '<', q.beforeSeq);
+    }
+    const floor = await window.orderBy('seq', 'desc').offset(SEARCH_WINDOW).limit(1).executeTakeFirst();
+    if (floor) {
+      query = query.where('seq', '>=', floor.seq);
+    }
+    query = query
+      .where((eb) =>
+        eb.or([
+          eb('text', 'ilike', pattern),
+          eb('to_address', 'like', pattern),
+          eb('from_address', 'like', pattern),
+          ...(search.number ? [eb('to_address', '=', search.number), eb('from_address', '=', search.number)] : []),
+        ]),
+      );
+  }
   const rows = await query.orderBy('seq', 'desc').limit(q.limit).execute();
   return rows.map(rowToMessage);
+}
+
+/**
+ * One contact's messages (in and out), the newest `limit` before `beforeSeq`, returned oldest first
+ * (a conversation reads like a phone's; the page before holds the earlier ones).
+ */
+export async function listContactMessages(db: Db, projectId: string, contact: { type: 'case' | 'mobile-worker'; id: string }, limit: number, beforeSeq?: string): Promise<MessageRecord[]> {
+  let q = db.selectFrom('messages').selectAll().where('project_id', '=', projectId).where('contact_id', '=', contact.id).where('contact_type', '=', contact.type);
+  if (beforeSeq) {
+    q = q.where('seq', '<', beforeSeq);
+  }
+  const rows = await q.orderBy('seq', 'desc').limit(limit).execute();
+  return rows.reverse().map(rowToMessage);
+}
+
+/** Names of the project's contacts named by messages, in two queries (cases, mobile workers): key `type:id`. */
+export async function contactNames(db: Db, projectId: string, contacts: ReadonlyArray<{ type: 'case' | 'mobile-worker'; id: string }>): Promise<Map<string, string>> {
+  const caseIds = [...new Set(contacts.filter((c) => c.type === 'case').map((c) => c.id))];
+  const workerIds = [...new Set(contacts.filter((c) => c.type === 'mobile-worker').map((c) => c.id))];
+  const [cases, workers] = await Promise.all([
+    caseIds.length ? db.selectFrom('cases').select(['id', 'name']).where('project_id', '=', projectId).where('id', 'in', caseIds).execute() : Promise.resolve([]),
+    workerIds.length ? db.selectFrom('mobile_workers').select(['id', 'username']).where('project_id', '=', projectId).where('id', 'in', workerIds).execute() : Promise.resolve([]),
+  ]);
+  const out = new Map<string, string>();
+  for (const c of cases) {
+    out.set(`case:${c.id}`, c.name);
+  }
+  for (const w of workers) {
+    out.set(`mobile-worker:${w.id}`, w.username);
+  }
+  return out;
 }
 
 export interface ClaimedMessage extends MessageRecord {

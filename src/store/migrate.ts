@@ -14,6 +14,12 @@ import * as m0009 from './migrations/0009-import-resumes.ts';
 import * as m0010 from './migrations/0010-consent.ts';
 import * as m0011 from './migrations/0011-contact-reevaluation.ts';
 import * as m0012 from './migrations/0012-tester-messages.ts';
+import * as m0013 from './migrations/0013-dashboard-counts.ts';
+import * as m0014 from './migrations/0014-broadcast-composer.ts';
+import * as m0015 from './migrations/0015-contacts-list.ts';
+import * as m0016 from './migrations/0016-web-users-and-tokens.ts';
+import * as m0017 from './migrations/0017-message-to-index.ts';
+import * as m0018 from './migrations/0018-import-drafts.ts';
 
 const migrations: Record<string, Migration> = {
   '0001-foundation': m0001,
@@ -27,6 +33,12 @@ const migrations: Record<string, Migration> = {
   '0010-consent': m0010,
   '0011-contact-reevaluation': m0011,
   '0012-tester-messages': m0012,
+  '0013-dashboard-counts': m0013,
+  '0014-broadcast-composer': m0014,
+  '0015-contacts-list': m0015,
+  '0016-web-users-and-tokens': m0016,
+  '0017-message-to-index': m0017,
+  '0018-import-drafts': m0018,
 };
 
 const provider: MigrationProvider = {

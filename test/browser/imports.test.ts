@@ -2,6 +2,10 @@
  * The import wizard in Chromium: upload a generated .xls (the seeds' layout, phone cells as numbers),
  * check the pre-filled mapping, dry run, run, watch the progress bar fill through htmx polling, read
  * the problems by row and column, download the annotated file; the history lists the import.
+ * Then (issue 24) a sheet with everyday headers — Name, Mobile, Opt-in, Lang — and yes/no words for
+ * consent: the suggestions with their reasons, the dry run's red consent warning with the preview,
+ * the words confirmed, the page left and opened again with everything kept, the run, and the
+ * contacts with consent.
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -11,7 +15,7 @@ import { after, before, test } from 'node:test';
 
 import { type Browser, chromium, type Page } from 'playwright-core';
 
-import { type Cell, readSheet, workbook } from '../support/import-files.ts';
+import { type Cell, csv, readSheet, workbook } from '../support/import-files.ts';
 import { createTestApp, type TestApp } from '../support/test-app.ts';
 
 let t: TestApp;
@@ -24,6 +28,7 @@ const ROWS = 240;
 before(async () => {
   t = await createTestApp({ jobs: true, importChunkRows: 10 });
   await t.createProject('clinic', { defaultCountry: 'KE', timeZone: 'Africa/Nairobi' });
+  await t.createProject('mwanzo', { defaultCountry: 'KE', timeZone: 'Africa/Nairobi', languages: ['en', 'sw'], defaultLanguage: 'sw' });
   base = await t.app.listen({ port: 0, host: '127.0.0.1' });
   browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',
@@ -84,7 +89,10 @@ test('upload, map, dry run, run, watch progress, read the problems, download the
   assert.match(dryProblems, /5\s+contact_phone_number[\s\S]*INVALID_PHONE_NUMBER/);
   assert.match(dryProblems, /7\s+commcare_email_address[\s\S]*INVALID_EMAIL_ADDRESS/);
   assert.equal((await t.request('GET', '/api/v1/projects/clinic/cases')).json().items.length, 0);
-  await page.screenshot({ path: path.join(shots, 'import-dry-run.png'), fullPage: true });
+  // The seed layout gives a number and consent as 1: the only warning is the one invalid number.
+  assert.equal(await dry.locator('[role=alert]').count(), 1);
+  assert.match(await dry.locator('[data-testid=warning-invalid-numbers]').innerText(), /1 phone number is not valid/);
+  assert.match(await dry.locator('[data-testid=invalid-numbers]').innerText(), /5\s+2547\s+/);
 
   // The form kept what was chosen; run it and watch the bar (the page is not reloaded: htmx swaps it).
   assert.equal(await page.locator('#f-caseType').inputValue(), 'contact');
@@ -111,5 +119,82 @@ test('upload, map, dry run, run, watch progress, read the problems, download the
   const history = await page.locator('[data-testid=history]').innerText();
   assert.match(history, /sample_excel_contacts\.xls/);
   assert.match(history, new RegExp(`done[\\s\\S]*${ROWS} created`));
+  await page.close();
+});
+
+test('everyday headers and yes/no consent: suggestions with reasons, the consent warning, confirmed, kept when leaving, imported with consent', async () => {
+  const page = await signedIn();
+  const rows: Cell[][] = [
+    ['Name', 'Mobile', 'Opt-in', 'Lang'],
+    ['Achieng', '0712 400 001', 'yes', 'sw'],
+    ['Baraka', '0712400002', 'no', 'en'],
+    ['Chausiku', '0712400003', 'ndiyo', 'sw'],
+    ['Dalila', '0712400004', 'hapana', 'sw'],
+    ['Elimu', '07124', 'yes', 'en'],
+    ['Faraji', '+254712400006', 'Yes', 'en'],
+  ];
+  const file = path.join(dir, 'mothers.csv');
+  fs.writeFileSync(file, csv(rows));
+  await page.goto(`${base}/ui/p/mwanzo/imports`);
+  await page.setInputFiles('#f-file', file);
+  await Promise.all([page.waitForURL(/\/imports\/[0-9a-f-]{36}$/), page.click('text=Upload and map columns')]);
+  const importUrl = page.url();
+
+  // Each column's suggestion, with its reason next to the select.
+  assert.equal(await page.locator('#f-map-0').inputValue(), 'name');
+  assert.equal(await page.locator('#f-map-1').inputValue(), 'contact_phone_number');
+  assert.equal(await page.locator('#f-map-2').inputValue(), 'contact_phone_number_is_verified');
+  assert.equal(await page.locator('#f-map-3').inputValue(), 'language_code');
+  assert.match(await page.locator('#f-map-1-why').innerText(), /'Mobile' looks like a phone number column/);
+  assert.match(await page.locator('#f-map-2-why').innerText(), /'Opt-in' looks like a consent column/);
+  assert.match(await page.locator('#f-map-3-why').innerText(), /'Lang' looks like a language column/);
+  assert.equal(await page.locator('#f-map-1').getAttribute('aria-describedby'), 'f-map-1-why');
+
+  await page.fill('#f-caseType', 'mother');
+  await page.click('text=Dry run (check, change nothing)');
+  const dry = page.locator('[data-testid=dry-run]');
+  await dry.waitFor();
+  // Red warnings first: the consent words, with what each would be read as, and the invalid number.
+  const warning = dry.locator('[data-testid=warning-consent]');
+  assert.equal(await warning.getAttribute('role'), 'alert');
+  assert.match(await warning.innerText(), /holds values other than 1, 0, true or false in 6 rows/);
+  const values = await warning.locator('[data-testid=consent-values]').innerText();
+  assert.match(values, /yes\s+3\s+1 — consent/);
+  assert.match(values, /no\s+1\s+0 — no consent/);
+  assert.match(values, /ndiyo\s+1\s+1 — consent/);
+  assert.match(values, /hapana\s+1\s+0 — no consent/);
+  assert.match(await dry.locator('[data-testid=warning-invalid-numbers]').innerText(), /1 phone number is not valid/);
+  assert.match(await dry.locator('[data-testid=invalid-numbers]').innerText(), /6\s+07124\s+.*too short/);
+  assert.match(await dry.locator('[data-testid=problems]').innerText(), /IMPORT_CONSENT_VALUE/);
+  assert.equal(await page.locator('#f-consentWords').isChecked(), false);
+  await page.screenshot({ path: path.join(shots, 'import-dry-run.png'), fullPage: true });
+
+  // Confirm the words and check again: the preview says they will be read, no consent problem is left.
+  await page.check('#f-consentWords');
+  await page.click('text=Dry run (check, change nothing)');
+  await page.locator('[data-testid=warning-consent][role=status]').waitFor();
+  assert.doesNotMatch(await page.locator('[data-testid=dry-run]').innerText(), /IMPORT_CONSENT_VALUE/);
+  assert.equal(await page.locator('#f-consentWords').isChecked(), true);
+
+  // Leave the page and come back: the case type, mapping and the confirmed words are kept.
+  await page.goto(`${base}/ui/p/mwanzo/cases`);
+  await page.goto(`${base}/ui/p/mwanzo/imports`);
+  await Promise.all([page.waitForURL(importUrl), page.click('[data-testid=history] >> text=mothers.csv')]);
+  assert.equal(await page.locator('#f-caseType').inputValue(), 'mother');
+  assert.equal(await page.locator('#f-map-1').inputValue(), 'contact_phone_number');
+  assert.equal(await page.locator('#f-map-2').inputValue(), 'contact_phone_number_is_verified');
+  assert.equal(await page.locator('#f-consentWords').isChecked(), true);
+
+  await Promise.all([page.waitForURL(importUrl), page.click('text=Import now')]);
+  await page.waitForSelector('#import-progress[data-status=done]', { timeout: 60_000 });
+  assert.match(await page.locator('#import-progress').innerText(), /6 created/);
+  const cases = (await t.request('GET', '/api/v1/projects/mwanzo/cases?limit=50')).json().items as Array<Record<string, any>>;
+  const byName = Object.fromEntries(cases.map((c) => [c.name, c]));
+  for (const [name, consent] of [['Achieng', true], ['Baraka', false], ['Chausiku', true], ['Dalila', false], ['Faraji', true]] as const) {
+    assert.equal(byName[name]?.contact.smsConsent, consent, name);
+  }
+  assert.equal(byName.Achieng?.contact.phoneNumber, '+254712400001');
+  assert.equal(byName.Achieng?.contact.phoneStatus, 'two-way');
+  assert.equal(byName.Achieng?.contact.language, 'sw');
   await page.close();
 });

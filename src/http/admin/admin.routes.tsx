@@ -14,14 +14,13 @@ import type { AdminDeps } from './admin-deps.ts';
 import { PROJECT_PAGE_MODULES } from './project-pages.ts';
 import { projectPages } from './project-scope.ts';
 import { registerAuthPages } from './auth.pages.tsx';
-import { registerCasePages } from './cases.pages.tsx';
 import { multipartLimits } from '../api/imports.routes.ts';
-import { registerGatewayPages } from './gateways.pages.tsx';
-import { registerImportPages } from './imports.pages.tsx';
+import { registerImportPages } from './imports.routes.tsx';
 import { registerInboundPages } from './inbound.pages.tsx';
 import { registerPossibleOptOutPages } from './possible-opt-outs.pages.tsx';
-import { registerMessagePages } from './messages.pages.tsx';
 import { registerProjectPages } from './projects.pages.tsx';
+import { registerTokenPages } from './tokens.routes.tsx';
+import { registerAccountPages } from './users.routes.tsx';
 import { uiSecurityHeaders } from '../security-headers.ts';
 import { ADMIN_SCRIPT } from './admin-script.ts';
 import { errorPage, sendHtml } from './ui.tsx';
@@ -55,17 +54,16 @@ export async function registerAdminRoutes(app: FastifyInstance, deps: AdminDeps)
     ui.get<{ Params: { project: string } }>('/ui/p/:project', async (request, reply) => reply.redirect(`/ui/p/${encodeURIComponent(request.params.project)}/dashboard`));
     registerAuthPages(ui, deps);
     registerProjectPages(ui, deps);
-    registerCasePages(ui, deps);
     registerWorkerPages(ui, deps);
-    registerMessagePages(ui, deps);
-    registerGatewayPages(ui, deps);
     registerInboundPages(ui, deps);
     registerPossibleOptOutPages(ui, deps);
+    registerTokenPages(ui, deps);
+    registerAccountPages(ui, deps);
     await projectPages(ui, deps, PROJECT_PAGE_MODULES);
     // The upload form is the only UI form sent as multipart.
     await ui.register(async (scope) => {
       await scope.register(fastifyMultipart, multipartLimits(deps.config));
-      registerImportPages(scope, deps);
+      await projectPages(scope, deps, [registerImportPages]);
     });
   });
   app.get('/', { onSend: uiSecurityHeaders }, async (_request, reply) => reply.redirect('/ui'));

@@ -7,10 +7,24 @@
 import type { FastifyInstance } from 'fastify';
 
 import type { AdminDeps } from './admin-deps.ts';
+import { registerBroadcastPages } from './broadcasts.routes.tsx';
+import { registerCasesPages } from './cases.routes.tsx';
+import { registerDashboardPages } from './dashboard.routes.tsx';
 import { registerSettingsPages } from './settings.routes.tsx';
 import { registerSurveyPages } from './surveys.routes.tsx';
+import { registerMessagePages } from './messages.routes.tsx';
+import { registerTesterPages } from './tester.routes.tsx';
+import { registerGatewayPages } from './gateways.routes.tsx';
+import { registerUsersPages } from './users.routes.tsx';
 
 export const PROJECT_PAGE_MODULES: ReadonlyArray<(scope: FastifyInstance, deps: AdminDeps) => void | Promise<void>> = [
+  registerDashboardPages,
+  registerBroadcastPages,
   registerSettingsPages,
   registerSurveyPages,
+  registerMessagePages,
+  registerTesterPages,
+  registerGatewayPages,
+  registerCasesPages,
+  registerUsersPages,
 ];

@@ -15,7 +15,9 @@ import {
   removeMobileWorkerNumber,
   type WorkerNumberStatus,
 } from '../../services/mobile-workers.service.ts';
+import { type NumberFacts, numberFacts } from '../../services/cases.service.ts';
 import { requireProject } from '../../services/projects.service.ts';
+import { HolderLink } from './cases.views.tsx';
 import { verifyWorkerPhone } from '../../services/verification.service.ts';
 import type { AdminDeps } from './admin-deps.ts';
 import { Badge, type BadgeTone, Csrf, ErrorBox, Field, Layout, Notice, type PageContext, Time } from './layout.tsx';
@@ -28,7 +30,27 @@ const STATUS: Record<WorkerNumberStatus, { tone: BadgeTone; label: string }> = {
   'already-in-use': { tone: 'bad', label: 'already in use' },
 };
 
-function WorkersPage(props: { ctx: PageContext; project: Project; items: MobileWorkerView[]; next: string | null; error: string | null; form: Record<string, string> }): JSX.Element {
+const NO_FACTS: NumberFacts = { optedOut: new Set(), holders: new Map() };
+
+/** A number's status; `opted out` wins (the number sent STOP: nothing is sent to it, verified or not). */
+function NumberBadges(props: { number: string; status: WorkerNumberStatus; facts: NumberFacts }): JSX.Element {
+  return (
+    <>
+      <Badge tone={STATUS[props.status].tone} label={STATUS[props.status].label} />
+      {props.facts.optedOut.has(props.number) ? (
+        <>
+          {' '}
+          <Badge tone="bad" label="opted out" />
+        </>
+      ) : (
+        ''
+      )}
+    </>
+  );
+}
+
+function WorkersPage(props: { ctx: PageContext; project: Project; items: MobileWorkerView[]; next: string | null; error: string | null; form: Record<string, string>; facts?: NumberFacts }): JSX.Element {
+  const facts = props.facts ?? NO_FACTS;
   const base = `/ui/p/${props.project.name}/mobile-workers`;
   return (
     <Layout title="Mobile workers" ctx={props.ctx}>
@@ -55,7 +77,7 @@ function WorkersPage(props: { ctx: PageContext; project: Project; items: MobileW
                 <td>
                   {w.phoneNumbers.map((n) => (
                     <div>
-                      <span safe>{n.number}</span> <Badge tone={STATUS[n.status].tone} label={STATUS[n.status].label} />
+                      <span safe>{n.number}</span> <NumberBadges number={n.number} status={n.status} facts={facts} />
                     </div>
                   ))}
                 </td>
@@ -90,7 +112,8 @@ function WorkersPage(props: { ctx: PageContext; project: Project; items: MobileW
   );
 }
 
-function WorkerPage(props: { ctx: PageContext; project: Project; w: MobileWorkerView; notice: string | null; error: string | null; typed: string }): JSX.Element {
+function WorkerPage(props: { ctx: PageContext; project: Project; w: MobileWorkerView; notice: string | null; error: string | null; typed: string; facts?: NumberFacts }): JSX.Element {
+  const facts = props.facts ?? NO_FACTS;
   const base = `/ui/p/${props.project.name}/mobile-workers/${props.w.id}`;
   return (
     <Layout title={props.w.username} ctx={props.ctx}>
@@ -108,7 +131,8 @@ function WorkerPage(props: { ctx: PageContext; project: Project; w: MobileWorker
               <tr>
                 <td safe>{n.number}</td>
                 <td>
-                  <Badge tone={STATUS[n.status].tone} label={STATUS[n.status].label} />
+                  <NumberBadges number={n.number} status={n.status} facts={facts} />
+                  {facts.optedOut.has(n.number) ? <div class="muted">The number opted out (replied STOP): nothing is sent to it until it replies START.</div> : ''}
                   {n.status === 'pending' ? (
                     <div class="muted">
                       Verification SMS sent at <Time at={n.pendingSince} zone={props.project.timeZone} />; the worker must reply 123.
@@ -129,7 +153,18 @@ function WorkerPage(props: { ctx: PageContext; project: Project; w: MobileWorker
                   )}
                   {n.status === 'already-in-use' ? (
                     <div class="problem">
-                      This number already receives replies for another contact, possibly in another project. Messages can still be sent to it. To use it for replies here, remove it from the other mobile worker or close the case that uses it first.
+                      {(() => {
+                        const holder = facts.holders.get(n.number);
+                        return holder && !(holder.type === 'mobile-worker' && holder.id === props.w.id) ? (
+                          <>
+                            This number already receives replies for <HolderLink project={props.project} holder={holder} />.
+                          </>
+                        ) : (
+                          'This number already receives replies for another contact, possibly in another project.'
+                        );
+                      })()}{' '}
+                      Messages can still be sent to it. To use it for replies here, remove it from the other mobile worker or close the case that uses it first.
+                      <code> PHONE_NUMBER_IN_USE</code>
                     </div>
                   ) : (
                     ''
@@ -164,6 +199,13 @@ function WorkerPage(props: { ctx: PageContext; project: Project; w: MobileWorker
 
 export function registerWorkerPages(app: FastifyInstance, deps: AdminDeps): void {
   const s = deps.services;
+  const workerFacts = (project: Project, w: MobileWorkerView) =>
+    numberFacts(
+      s,
+      project,
+      w.phoneNumbers.map((n) => n.number),
+      w.phoneNumbers.some((n) => n.status === 'already-in-use'),
+    );
   app.get<{ Params: { project: string }; Querystring: { cursor?: string } }>('/ui/p/:project/mobile-workers', async (request, reply) => {
     const actor = await requireUi(s, request, reply);
     if (!actor) {
@@ -171,7 +213,8 @@ export function registerWorkerPages(app: FastifyInstance, deps: AdminDeps): void
     }
     const project = await requireProject(s, actor, request.params.project);
     const page = await listProjectMobileWorkers(s, project, { limit: 50, cursor: request.query.cursor || undefined });
-    return sendHtml(reply, <WorkersPage ctx={{ actor, project, section: 'mobile-workers' }} project={project} items={page.items} next={page.nextCursor} error={null} form={{}} />);
+    const facts = await numberFacts(s, project, page.items.flatMap((w) => w.phoneNumbers.map((n) => n.number)), false);
+    return sendHtml(reply, <WorkersPage ctx={{ actor, project, section: 'mobile-workers' }} project={project} items={page.items} next={page.nextCursor} error={null} form={{}} facts={facts} />);
   });
 
   app.post<{ Params: { project: string } }>('/ui/p/:project/mobile-workers', async (request, reply) => {
@@ -207,7 +250,7 @@ export function registerWorkerPages(app: FastifyInstance, deps: AdminDeps): void
       already_in_use: 'Cannot start verification: the number already receives replies for another contact (possibly in another project). Remove it there first.',
     };
     const notice = Object.hasOwn(notices, request.query.notice ?? '') ? (notices[request.query.notice ?? ''] ?? null) : null;
-    return sendHtml(reply, <WorkerPage ctx={{ actor, project, section: 'mobile-workers' }} project={project} w={w} notice={notice} error={null} typed="" />);
+    return sendHtml(reply, <WorkerPage ctx={{ actor, project, section: 'mobile-workers' }} project={project} w={w} notice={notice} error={null} typed="" facts={await workerFacts(project, w)} />);
   });
 
   app.post<{ Params: { project: string; id: string } }>('/ui/p/:project/mobile-workers/:id/phone-numbers', async (request, reply) => {
@@ -223,7 +266,7 @@ export function registerWorkerPages(app: FastifyInstance, deps: AdminDeps): void
     } catch (err) {
       const message = formError(err);
       const w = await getMobileWorker(s, project, request.params.id);
-      return sendHtml(reply, <WorkerPage ctx={{ actor, project, section: 'mobile-workers' }} project={project} w={w} notice={null} error={message} typed={typed} />, 422);
+      return sendHtml(reply, <WorkerPage ctx={{ actor, project, section: 'mobile-workers' }} project={project} w={w} notice={null} error={message} typed={typed} facts={await workerFacts(project, w)} />, 422);
     }
   });
 

@@ -94,6 +94,13 @@ export const runBody = z.strictObject({
   createNew: z.boolean().optional(),
   mapping: z.record(z.string().max(255), z.string().max(100)).refine((m) => Object.keys(m).length <= 300, 'at most 300 columns'),
   dryRun: z.boolean().optional(),
+  consentWords: z
+    .boolean()
+    .optional()
+    .describe(
+      'Read yes/oui/ndiyo in the column mapped to contact_phone_number_is_verified as 1 (consent) and no/non/hapana as 0 before the rows are saved (Default: false). ' +
+        'Any other value than 1/0/true/false is saved as typed, without consent, and reported as a row problem (IMPORT_CONSENT_VALUE). The dry run lists the values with their counts.',
+    ),
 });
 
 /**

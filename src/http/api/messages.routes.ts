@@ -49,6 +49,8 @@ export function registerMessageRoutes(app: FastifyInstance, deps: ServiceDeps): 
           mobileWorkerId: z.string().max(64).optional(),
           status: z.enum(['scheduled', 'queued', 'sent', 'delivered', 'failed', 'received']).optional(),
           errorCode: z.string().max(64).optional(),
+          /** Text in the message, or its number (read as a phone number in the project's default country too). */
+          q: z.string().max(200).optional(),
           from: dateQuery.optional(),
           to: dateQuery.optional(),
         }),

@@ -9,6 +9,7 @@ import { SYSTEM_TEXTS, type SystemTextKey } from '../../domain/system-texts.ts';
 import { getContactReevaluation, restartContactReevaluation } from '../../services/contact-reevaluation.service.ts';
 import type { ServiceDeps } from '../../services/deps.ts';
 import { addProjectUser, createProject, listProjectUsers, listVisibleProjects, patchProject, requireProject, toProjectView } from '../../services/projects.service.ts';
+import { updateProjectUser } from '../../services/web-users.service.ts';
 import { actorOf, requireApiActor } from '../auth.ts';
 import { noBody, projectParams, roleSchema } from './schemas.ts';
 
@@ -121,4 +122,26 @@ export function registerProjectRoutes(app: FastifyInstance, deps: ServiceDeps): 
     const project = await requireProject(deps, actorOf(request), request.params.project);
     return { items: await listProjectUsers(deps, project), nextCursor: null };
   });
+
+  // A member's role, or their access to this project (active: false deactivates the membership only).
+  r.patch(
+    '/api/v1/projects/:project/users/:id',
+    {
+      onRequest: auth,
+      schema: {
+        tags: ['projects'],
+        params: projectParams.extend({ id: z.string().max(64) }),
+        // Both optional: an empty body changes nothing and answers the user as they are.
+        body: z.strictObject({
+          role: roleSchema.optional(),
+          active: z.boolean().optional().describe('false: the user loses access to this project (their role is kept); true: gets it back.'),
+        }),
+      },
+    },
+    async (request) => {
+      const actor = actorOf(request);
+      const project = await requireProject(deps, actor, request.params.project, 'admin');
+      return updateProjectUser(deps, actor, project, request.params.id, request.body);
+    },
+  );
 }

@@ -1,24 +1,20 @@
 /**
- * @module http/admin/gateways.pages — a project's gateways: each with the webhook addresses to paste
- * into the vendor's console (Copy buttons, a line of help each), a "Send test message" form, Edit and
- * Delete; the form to add one (type chosen first with a plain GET ?type=, then that provider's
- * config fields); and the routes by number prefix. The edit page is gateway-edit.pages.tsx.
+ * @module http/admin/gateways.views — a project's gateways: each with the webhook addresses to paste
+ * into the vendor's console (Copy buttons, a line of help each), a warning when no route sends
+ * through it (cases would never reach it) with the one-click catch-all route, a "Send test message"
+ * form, Edit and Delete; the form to add one (type chosen first with a plain GET ?type=, then that
+ * provider's config fields); the routes by number prefix; and the edit page. Routes are in
+ * gateways.routes.tsx.
  */
-import type { FastifyInstance } from 'fastify';
-
 import type { Project } from '../../domain/project.ts';
-import type { Provider } from '../../providers/provider.ts';
-import { createGateway, type GatewayView, getRoutes, listGateways, putRoutes, removeGateway, rotateInboundKey, type RouteView } from '../../services/gateways.service.ts';
-import { getMessage, type MessageView } from '../../services/messages.service.ts';
-import { projectRole, requireProject } from '../../services/projects.service.ts';
 import { describeProof, type WebhookProof } from '../../domain/webhook-protection.ts';
-import { sendTestMessage } from '../../services/test-message.service.ts';
-import type { AdminDeps } from './admin-deps.ts';
-import { registerGatewayEditPages } from './gateway-edit.pages.tsx';
-import { ConfigInputs, configFromForm, type ConfigFormValues, defaultFormValues, typedFormValues } from './gateway-form.tsx';
+import type { Provider } from '../../providers/provider.ts';
+import type { UnroutedGateway } from '../../services/gateway-reach.service.ts';
+import type { GatewayView } from '../../services/gateways.service.ts';
+import type { MessageView } from '../../services/messages.service.ts';
+import { ConfigInputs, type ConfigFormValues } from './gateway-form.tsx';
 import { Badge, type BadgeTone, Csrf, ErrorBox, Field, Layout, Notice, type PageContext } from './layout.tsx';
-import { Failure } from './messages.pages.tsx';
-import { formError, formValue, requireUi, requireUiPost, sendHtml } from './ui.tsx';
+import { Failure } from './messages.views.tsx';
 
 export interface AddForm {
   type: string;
@@ -28,7 +24,7 @@ export interface AddForm {
   config: ConfigFormValues;
 }
 
-interface PageData {
+export interface PageData {
   gateways: GatewayView[];
   providers: Provider[];
   add: AddForm;
@@ -37,6 +33,8 @@ interface PageData {
   testMessage: MessageView | null;
   /** A project admin (or superuser): members see the gateways but not their webhook URLs or forms. */
   admin: boolean;
+  /** SMS gateways no route sends through, by name (cases never reach them). */
+  unrouted: ReadonlyMap<string, UnroutedGateway>;
 }
 
 const GENERIC_HELP = {
@@ -101,7 +99,7 @@ function TestMessageForm(props: { ctx: PageContext; action: string; g: GatewayVi
   );
 }
 
-function TestResult(props: { m: MessageView; project: Project }): JSX.Element {
+function TestResult(props: { ctx: PageContext; m: MessageView; project: Project; unrouted: UnroutedGateway | null; admin: boolean }): JSX.Element {
   const { m } = props;
   const log = `/ui/p/${props.project.name}/messages?direction=out`;
   return (
@@ -119,6 +117,14 @@ function TestResult(props: { m: MessageView; project: Project }): JSX.Element {
         )}
       </p>
       <Failure m={m} />
+      {props.unrouted ? (
+        <>
+          <p class="muted">The test went straight through this gateway; messages to cases use the routes.</p>
+          <RouteWarning ctx={props.ctx} projectName={props.project.name} w={props.unrouted} admin={props.admin} />
+        </>
+      ) : (
+        ''
+      )}
       <p>
         <a href={log}>See it in the message log</a>
       </p>
@@ -142,7 +148,7 @@ function WebhookUrl(props: { label: string; url: string | undefined; id: string;
   );
 }
 
-function GatewayCard(props: { ctx: PageContext; base: string; g: GatewayView; i: number; provider: Provider | undefined; admin: boolean }): JSX.Element {
+function GatewayCard(props: { ctx: PageContext; base: string; projectName: string; g: GatewayView; i: number; provider: Provider | undefined; admin: boolean; unrouted: UnroutedGateway | null }): JSX.Element {
   const { g, i, provider } = props;
   const help = { ...GENERIC_HELP, ...provider?.webhookHelp };
   return (
@@ -150,6 +156,7 @@ function GatewayCard(props: { ctx: PageContext; base: string; g: GatewayView; i:
       <h2>
         <span safe>{g.name}</span> <span class="muted" safe>{`· ${providerLabel(provider, g.type)} · ${channelWord(g.channel)}${g.global ? ' · global' : ''}`}</span>
       </h2>
+      {props.unrouted ? <RouteWarning ctx={props.ctx} projectName={props.projectName} w={props.unrouted} admin={props.admin} /> : ''}
       {provider?.parseInbound ? (
         <WebhookUrl label="Inbound messages URL" url={g.inboundUrl} id={`in-${i}`} help={help.inbound} proof={g.webhookProtection.inbound} g={g} />
       ) : (
@@ -233,7 +240,7 @@ function AddGateway(props: { ctx: PageContext; base: string; providers: Provider
   );
 }
 
-function GatewaysPage(props: { ctx: PageContext; project: Project; data: PageData; error: string | null; notice: string | null }): JSX.Element {
+export function GatewaysPage(props: { ctx: PageContext; project: Project; data: PageData; error: string | null; notice: string | null }): JSX.Element {
   const base = `/ui/p/${props.project.name}/gateways`;
   const { data } = props;
   const own = data.gateways.filter((g) => !g.global);
@@ -242,10 +249,10 @@ function GatewaysPage(props: { ctx: PageContext; project: Project; data: PageDat
       <h1>Gateways and routes</h1>
       <Notice text={props.notice} />
       <ErrorBox text={props.error} />
-      {data.testMessage ? <TestResult m={data.testMessage} project={props.project} /> : ''}
+      {data.testMessage ? <TestResult ctx={props.ctx} m={data.testMessage} project={props.project} unrouted={data.unrouted.get(data.testMessage.gateway ?? '') ?? null} admin={data.admin} /> : ''}
       {own.length === 0 ? <div class="empty">No gateway yet — add one to start sending.</div> : ''}
       {data.gateways.map((g, i) => (
-        <GatewayCard ctx={props.ctx} base={base} g={g} i={i} provider={data.providers.find((p) => p.type === g.type)} admin={data.admin} />
+        <GatewayCard ctx={props.ctx} base={base} projectName={props.project.name} g={g} i={i} provider={data.providers.find((p) => p.type === g.type)} admin={data.admin} unrouted={data.unrouted.get(g.name) ?? null} />
       ))}
       {data.admin ? <AddGateway ctx={props.ctx} base={base} providers={data.providers} add={data.add} /> : <p class="muted">Only a project admin can add or change gateways and routes.</p>}
       {data.admin ? <RoutesForm ctx={props.ctx} base={base} routesText={data.routesText} /> : <RoutesList routesText={data.routesText} />}
@@ -285,137 +292,66 @@ function RoutesForm(props: { ctx: PageContext; base: string; routesText: string 
   );
 }
 
-function routesText(routes: RouteView[]): string {
-  return routes.map((r) => `${r.prefix} ${r.gateway}`).join('\n');
+export interface EditForm {
+  ratePerSecond: string;
+  replyToNumber: string;
+  config: ConfigFormValues;
 }
 
-/** "" → null (no limit); anything else must be a positive number. */
-export function parseRate(raw: string): number | null {
-  if (raw.trim() === '') {
-    return null;
-  }
-  const r = Number(raw);
-  if (!(r > 0)) {
-    throw new RateError();
-  }
-  return r;
+export function EditPage(props: { ctx: PageContext; project: Project; g: GatewayView; provider: Provider | undefined; form: EditForm; storedSecrets: string[]; reenter: string[]; error: string | null }): JSX.Element {
+  const { g, provider } = props;
+  const base = `/ui/p/${props.project.name}/gateways`;
+  return (
+    <Layout title={`Edit ${g.name}`} ctx={props.ctx}>
+      <p>
+        <a href={`${base}#gw-${g.name}`}>← Gateways and routes</a>
+      </p>
+      <h1 safe>{`Edit ${g.name}`}</h1>
+      <p class="muted" safe>{`${providerLabel(provider, g.type)} · ${channelWord(g.channel)}. The type cannot change; add a new gateway for another vendor.`}</p>
+      <ErrorBox text={props.error} />
+      <section class="card">
+        <form class="stack" method="post" action={`${base}/${g.name}`}>
+          <Csrf ctx={props.ctx} />
+          <ConfigInputs fields={provider?.configFields ?? []} values={props.form.config} storedSecrets={props.storedSecrets} reenter={props.reenter} />
+          <Field label="Messages per second" name="ratePerSecond" value={props.form.ratePerSecond} help="Optional limit shared by all workers; blank for no limit." />
+          {g.channel === 'email' ? '' : <Field label="Reply-to number" name="replyToNumber" value={props.form.replyToNumber} help="Optional: the number people reply to, when it differs from the sender (named in verification messages)." />}
+          <p>
+            <button type="submit">Save gateway</button>
+          </p>
+        </form>
+      </section>
+    </Layout>
+  );
 }
 
-export class RateError extends Error {
-  constructor() {
-    super('Messages per second must be a positive number.');
-  }
+export function routeAllUrl(projectName: string, gateway: string): string {
+  return `/ui/p/${encodeURIComponent(projectName)}/gateways/${encodeURIComponent(gateway)}/route-all`;
 }
 
-export function registerGatewayPages(app: FastifyInstance, deps: AdminDeps): void {
-  const s = deps.services;
-  const providers = () => s.providers.types().flatMap((t) => s.providers.get(t) ?? []);
-  const emptyAdd = (type: string): AddForm => {
-    const known = providers().find((p) => p.type === type) ?? providers().find((p) => p.type === 'test') ?? providers()[0];
-    return { type: known?.type ?? type, name: '', ratePerSecond: '', replyToNumber: '', config: defaultFormValues(known?.configFields ?? []) };
-  };
-  const page = async (ctx: PageContext, project: Project, extra: { error?: string | null; notice?: string | null; add?: AddForm; routes?: string; testMessage?: MessageView | null }) => {
-    const role = await projectRole(s, ctx.actor, project);
-    const [gateways, routes] = await Promise.all([listGateways(s, project.id, { isSuperuser: ctx.actor.isSuperuser, role }), getRoutes(s, project.id)]);
-    const admin = role === 'admin';
-    const data: PageData = { gateways, providers: providers(), add: extra.add ?? emptyAdd('test'), routesText: extra.routes ?? routesText(routes), testMessage: extra.testMessage ?? null, admin };
-    return <GatewaysPage ctx={ctx} project={project} data={data} error={extra.error ?? null} notice={extra.notice ?? null} />;
-  };
-
-  app.get<{ Params: { project: string }; Querystring: { notice?: string; type?: string; message?: string } }>('/ui/p/:project/gateways', async (request, reply) => {
-    const actor = await requireUi(s, request, reply);
-    if (!actor) {
-      return reply;
-    }
-    const project = await requireProject(s, actor, request.params.project);
-    const notices: Record<string, string> = { created: 'Gateway added.', saved: 'Gateway saved.', deleted: 'Gateway deleted.', rotated: 'New webhook URLs made: the old ones no longer work. Paste the new ones in the vendor\'s console.', routes: 'Routes saved.', 'test-sent': 'Test message created.' };
-    const testMessage = request.query.message ? await getMessage(s, project, request.query.message).catch(() => null) : null;
-    const add = emptyAdd(request.query.type ?? 'test');
-    return sendHtml(reply, await page({ actor, project, section: 'gateways' }, project, { notice: Object.hasOwn(notices, request.query.notice ?? '') ? (notices[request.query.notice ?? ''] ?? null) : null, add, testMessage }));
-  });
-
-  app.post<{ Params: { project: string } }>('/ui/p/:project/gateways', async (request, reply) => {
-    const actor = await requireUiPost(s, request, reply);
-    if (!actor) {
-      return reply;
-    }
-    const project = await requireProject(s, actor, request.params.project, 'admin');
-    const type = formValue(request.body, 'type');
-    const fields = s.providers.get(type)?.configFields ?? [];
-    const add: AddForm = {
-      type,
-      name: formValue(request.body, 'name'),
-      ratePerSecond: formValue(request.body, 'ratePerSecond'),
-      replyToNumber: formValue(request.body, 'replyToNumber'),
-      config: typedFormValues(fields, request.body),
-    };
-    try {
-      await createGateway(s, project.id, { name: add.name, type, config: configFromForm(fields, request.body), ratePerSecond: parseRate(add.ratePerSecond) ?? undefined, replyToNumber: add.replyToNumber || null });
-      return reply.redirect(`/ui/p/${project.name}/gateways?notice=created`);
-    } catch (err) {
-      const message = err instanceof RateError ? err.message : formError(err);
-      return sendHtml(reply, await page({ actor, project, section: 'gateways' }, project, { error: message, add }), 422);
-    }
-  });
-
-  app.post<{ Params: { project: string } }>('/ui/p/:project/gateways/routes', async (request, reply) => {
-    const actor = await requireUiPost(s, request, reply);
-    if (!actor) {
-      return reply;
-    }
-    const project = await requireProject(s, actor, request.params.project, 'admin');
-    const text = formValue(request.body, 'routes');
-    try {
-      const routes = text
-        .split('\n')
-        .map((l) => l.trim())
-        .filter(Boolean)
-        .map((l) => {
-          const [prefix = '', gateway = ''] = l.split(/\s+/);
-          return { prefix, gateway };
-        });
-      await putRoutes(s, project.id, routes);
-      return reply.redirect(`/ui/p/${project.name}/gateways?notice=routes`);
-    } catch (err) {
-      return sendHtml(reply, await page({ actor, project, section: 'gateways' }, project, { error: formError(err), routes: text }), 422);
-    }
-  });
-
-  app.post<{ Params: { project: string; name: string } }>('/ui/p/:project/gateways/:name/test-message', async (request, reply) => {
-    const actor = await requireUiPost(s, request, reply);
-    if (!actor) {
-      return reply;
-    }
-    const project = await requireProject(s, actor, request.params.project, 'admin');
-    try {
-      const subject = formValue(request.body, 'subject');
-      const m = await sendTestMessage(s, project, actor.userId, request.params.name, { to: formValue(request.body, 'to'), text: formValue(request.body, 'text'), subject: subject === '' ? undefined : subject });
-      return reply.redirect(`/ui/p/${project.name}/gateways?notice=test-sent&message=${m.id}#test-result`);
-    } catch (err) {
-      return sendHtml(reply, await page({ actor, project, section: 'gateways' }, project, { error: formError(err) }), 422);
-    }
-  });
-
-  app.post<{ Params: { project: string; name: string } }>('/ui/p/:project/gateways/:name/delete', async (request, reply) => {
-    const actor = await requireUiPost(s, request, reply);
-    if (!actor) {
-      return reply;
-    }
-    const project = await requireProject(s, actor, request.params.project, 'admin');
-    await removeGateway(s, project.id, request.params.name);
-    return reply.redirect(`/ui/p/${project.name}/gateways?notice=deleted`);
-  });
-
-  // A leaked webhook URL is replaced: the old key stops at once (as POST …/rotate-inbound-url).
-  app.post<{ Params: { project: string; name: string } }>('/ui/p/:project/gateways/:name/rotate-webhook-urls', async (request, reply) => {
-    const actor = await requireUiPost(s, request, reply);
-    if (!actor) {
-      return reply;
-    }
-    const project = await requireProject(s, actor, request.params.project, 'admin');
-    const g = await rotateInboundKey(s, project.id, request.params.name);
-    return reply.redirect(`/ui/p/${project.name}/gateways?notice=rotated#gw-${encodeURIComponent(g.name)}`);
-  });
-
-  registerGatewayEditPages(app, deps);
+export function RouteWarning(props: { ctx: PageContext; projectName: string; w: UnroutedGateway; admin: boolean }): JSX.Element {
+  const { w } = props;
+  return (
+    <div class="route-warning" role="note" data-gateway={w.gateway}>
+      <p>
+        <strong>No route sends through </strong>
+        <strong safe>{w.gateway}</strong>
+        <span safe>{`: cases will not reach this gateway until you add a route, for example * (all numbers). Now only contacts that name ${w.gateway} in contact_backend_id, and test messages, use it.`}</span>
+      </p>
+      {!props.admin ? (
+        <p class="muted">A project admin can add the route under Routes.</p>
+      ) : w.catchAll === null ? (
+        <form method="post" action={routeAllUrl(props.projectName, w.gateway)}>
+          <Csrf ctx={props.ctx} />
+          <button type="submit" safe>{`Route all numbers (*) through ${w.gateway}`}</button>
+        </form>
+      ) : (
+        <form method="post" action={routeAllUrl(props.projectName, w.gateway)} data-confirm={`Send every number that no longer prefix catches through ${w.gateway} instead of ${w.catchAll}?`}>
+          <Csrf ctx={props.ctx} />
+          <input type="hidden" name="replace" value="1" />
+          <p class="muted" safe>{`The catch-all route * sends through ${w.catchAll} now.`}</p>
+          <button type="submit" class="secondary" safe>{`Replace * → ${w.catchAll} with * → ${w.gateway}`}</button>
+        </form>
+      )}
+    </div>
+  );
 }

@@ -1,0 +1,90 @@
+/**
+ * @module http/admin/messages.routes — the message log, a contact's conversation (a page, and the
+ * fragment its live thread reloads), and sending from the case page. Registered through
+ * project-pages.ts (the project scope resolves the actor, the project and the form token).
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+
+import { isRealDate } from '../../domain/schedule.ts';
+import type { AppError } from '../../errors.ts';
+import { getCase } from '../../services/cases.service.ts';
+import { type ContactRef, contactConversation, listProjectMessages, messageContactNames, type PublicStatus, sendMessage } from '../../services/messages.service.ts';
+import { getMobileWorker } from '../../services/mobile-workers.service.ts';
+import { SEARCH_WINDOW } from '../../store/message.store.ts';
+import type { AdminDeps } from './admin-deps.ts';
+import { ContactConversation, ConversationPage, LogPage, type LogQuery, PUBLIC_STATUSES, SEND_FIELDS } from './messages.views.tsx';
+import { scopeOf } from './project-scope.ts';
+import { formError, formValue, sendHtml } from './ui.tsx';
+
+/** An htmx request (the live thread reloading itself) gets the fragment, a browser the page. */
+function wantsFragment(request: FastifyRequest): boolean {
+  return request.headers['hx-request'] === 'true';
+}
+
+export function registerMessagePages(app: FastifyInstance, deps: AdminDeps): void {
+  const s = deps.services;
+
+  app.get<{ Params: { project: string }; Querystring: LogQuery & { cursor?: string } }>('/ui/p/:project/messages', async (request, reply) => {
+    const { project, page } = scopeOf(request);
+    const q = request.query;
+    const date = (v: string | undefined, endOfDay: boolean) => (v && /^\d{4}-\d{2}-\d{2}$/.test(v) && isRealDate(v) ? new Date(`${v}T00:00:00Z`).getTime() + (endOfDay ? 86_400_000 : 0) : undefined);
+    const from = date(q.from, false);
+    const to = date(q.to, true);
+    const status = PUBLIC_STATUSES.find((x) => x === q.status);
+    const search = typeof q.q === 'string' ? q.q.slice(0, 200) : '';
+    const list = await listProjectMessages(s, project, {
+      direction: q.direction === 'in' || q.direction === 'out' ? q.direction : undefined,
+      status: status as PublicStatus | undefined,
+      errorCode: q.errorCode || undefined,
+      q: search || undefined,
+      from: from === undefined ? undefined : new Date(from),
+      to: to === undefined ? undefined : new Date(to),
+      limit: 50,
+      cursor: q.cursor || undefined,
+    });
+    const names = await messageContactNames(s, project, list.items);
+    const kept: LogQuery = { q: search, direction: q.direction, status: q.status, errorCode: q.errorCode, from: q.from, to: q.to };
+    return sendHtml(reply, <LogPage ctx={page('messages')} project={project} items={list.items} names={names} next={list.nextCursor} q={kept} searchWindow={SEARCH_WINDOW} />);
+  });
+
+  // A contact's conversation: oldest first, `before` goes to earlier messages; htmx reloads the newest page.
+  const conversation = (type: ContactRef['type']) => async (request: FastifyRequest<{ Params: { project: string; id: string }; Querystring: { before?: string } }>) => {
+    const { project, page } = scopeOf(request);
+    const contact: ContactRef = { type, id: request.params.id };
+    // The contact must be this project's (NOT_FOUND otherwise), and its name heads the page.
+    const name = type === 'case' ? (await getCase(s, project, contact.id)).name : (await getMobileWorker(s, project, contact.id)).username;
+    const before = typeof request.query.before === 'string' && request.query.before !== '' ? request.query.before : null;
+    const thread = await contactConversation(s, project, contact, { before: before ?? undefined });
+    return { project, page, contact, name, before, thread };
+  };
+  for (const [type, collection] of [
+    ['case', 'cases'],
+    ['mobile-worker', 'mobile-workers'],
+  ] as const) {
+    app.get<{ Params: { project: string; id: string }; Querystring: { before?: string } }>(`/ui/p/:project/${collection}/:id/conversation`, async (request, reply) => {
+      const c = await conversation(type)(request);
+      if (wantsFragment(request)) {
+        return sendHtml(reply, <ContactConversation project={c.project} contact={c.contact} conversation={c.thread} before={c.before} />);
+      }
+      return sendHtml(reply, <ConversationPage ctx={c.page(collection)} project={c.project} contact={c.contact} name={c.name} conversation={c.thread} before={c.before} />);
+    });
+  }
+
+  app.post<{ Params: { project: string; id: string } }>('/ui/p/:project/cases/:id/messages', async (request, reply) => {
+    const { actor, project } = scopeOf(request);
+    const text = formValue(request.body, 'text');
+    const sendAt = formValue(request.body, 'sendAt').trim();
+    const caseUrl = `/ui/p/${project.name}/cases/${request.params.id}`;
+    try {
+      const m = await sendMessage(s, project, actor.userId, { recipient: { caseId: request.params.id }, text, ...(sendAt ? { sendAt } : {}) });
+      return reply.redirect(`${caseUrl}?notice=${m.status === 'failed' ? 'send-failed' : 'sent'}#conversation`);
+    } catch (err) {
+      formError(err); // rethrows anything but a refusal the user can fix (an AppError)
+      // Only the code (and a known field) go in the URL: the case page shows their words, never URL text.
+      const { code, details } = err as AppError;
+      const field = (details as { field?: unknown } | undefined)?.field;
+      const fieldPart = typeof field === 'string' && SEND_FIELDS.has(field) ? `&field=${field}` : '';
+      return reply.redirect(`${caseUrl}?sendError=${code}${fieldPart}&text=${encodeURIComponent(text)}#send`);
+    }
+  });
+}
