@@ -11,6 +11,7 @@ import type { Logger } from 'pino';
 
 import type { Config } from '../config.ts';
 import { AppError, errorCatalogue } from '../errors.ts';
+import { recordTokenUse } from '../services/auth.service.ts';
 import type { ServiceDeps } from '../services/deps.ts';
 import type { StorageGuard } from '../store/storage-guard.ts';
 import { registerAdminRoutes, sendUiNotFound } from './admin/admin.routes.tsx';
@@ -60,6 +61,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   limitConnections(app, deps.config, deps.logger);
   app.decorateRequest('actor', null);
+  // An API token's last use is a request it was allowed to make: answers of 400 and above write nothing.
+  app.addHook('onSend', async (request, reply) => {
+    if (request.actor?.kind === 'api' && reply.statusCode < 400) {
+      await recordTokenUse(deps.services, request.actor);
+    }
+  });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   installJsonParser(app);

@@ -92,10 +92,6 @@ export async function resolveToken(deps: ServiceDeps, token: string): Promise<Ac
   }
   const now = deps.clock();
   const found = await findLiveToken(deps.db, hash, now);
-  // An API token's last use, written at most once a minute (the UPDATE also checks, for races).
-  if (found?.kind === 'api' && (!found.lastUsedAt || found.lastUsedAt.getTime() < now.getTime() - 60_000)) {
-    await touchToken(deps.db, found.id, now);
-  }
   const actor: Actor | null = found
     ? { userId: found.userId, email: found.user.email, isSuperuser: found.user.isSuperuser, tokenId: found.id, kind: found.kind, csrfToken: found.csrfToken }
     : null;
@@ -104,6 +100,20 @@ export async function resolveToken(deps: ServiceDeps, token: string): Promise<Ac
     deps.caches.actors.set(hash, actor);
   }
   return actor;
+}
+
+/**
+ * Records an API token's last use, once its request was answered below 400 (a refused request is
+ * not a use and changes nothing). Written at most once a minute per token and process; the UPDATE
+ * also skips a row written in the last minute, for other processes.
+ */
+export async function recordTokenUse(deps: ServiceDeps, actor: Actor): Promise<void> {
+  const now = deps.clock();
+  if (actor.kind !== 'api' || deps.caches.tokenUses.get(actor.tokenId, now.getTime()) !== undefined) {
+    return;
+  }
+  deps.caches.tokenUses.set(actor.tokenId, true, now.getTime());
+  await touchToken(deps.db, actor.tokenId, now);
 }
 
 /**

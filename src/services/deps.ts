@@ -75,10 +75,12 @@ export interface LookupCaches {
   projects: TtlCache<Project | null>;
   /** Gateways and routes usable by a project (key: project id). */
   routing: TtlCache<RoutingTable>;
+  /** API tokens whose last use this process wrote in the last minute (key: token id). */
+  tokenUses: TtlCache<true>;
 }
 
 export function createLookupCaches(ttlMs = 5_000): LookupCaches {
-  return { actors: new TtlCache(ttlMs), projects: new TtlCache(ttlMs), routing: new TtlCache(ttlMs) };
+  return { actors: new TtlCache(ttlMs), projects: new TtlCache(ttlMs), routing: new TtlCache(ttlMs), tokenUses: new TtlCache(60_000) };
 }
 
 /** For tools that never enqueue (the CLI's admin commands): refuses clearly if used. */

@@ -128,10 +128,15 @@ function validateContactFields(f: ContactFields): ContactFields {
   return { timeZone, defaultCountry, languages, defaultLanguage: f.defaultLanguage, phoneValidation: f.phoneValidation };
 }
 
-export async function createProject(deps: ServiceDeps, actor: Actor, input: ProjectInput): Promise<ProjectView> {
+/** Throws FORBIDDEN unless the actor may create projects (asked before a form is even read). */
+export function assertMayCreateProjects(actor: Actor): void {
   if (!actor.isSuperuser) {
     throw new AppError('FORBIDDEN', 'Only a superuser can create projects.');
   }
+}
+
+export async function createProject(deps: ServiceDeps, actor: Actor, input: ProjectInput): Promise<ProjectView> {
+  assertMayCreateProjects(actor);
   if (!PROJECT_NAME.test(input.name)) {
     throw invalid('name', 'name must be 2–63 characters of a-z, 0-9 and -, starting with a letter.');
   }

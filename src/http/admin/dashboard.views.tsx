@@ -10,7 +10,7 @@ import { Temporal } from 'temporal-polyfill';
 import type { DashboardView, DayFigures } from '../../services/dashboard.service.ts';
 import { Badge, type BadgeTone, Layout, type PageContext, Time } from './layout.tsx';
 
-function fmt(n: number): string {
+function safeCount(n: number): string {
   return n.toLocaleString('en-US');
 }
 
@@ -33,7 +33,7 @@ export function failuresLink(project: string, code: string): string {
 function Tile(props: { href: string; count: number; label: string; tone: BadgeTone; help: string }): JSX.Element {
   return (
     <a class={`tile tone-${props.tone}`} href={props.href}>
-      <span class="tile-count">{fmt(props.count)}</span>
+      <span class="tile-count">{safeCount(props.count)}</span>
       <span class="tile-label" safe>
         {props.label}
       </span>
@@ -61,7 +61,7 @@ function Contacts(props: { d: DashboardView }): JSX.Element {
   return (
     <section class="card" aria-labelledby="h-contacts">
       <h2 id="h-contacts">
-        Contacts <span class="muted">· {fmt(c.total)} cases</span>
+        Contacts <span class="muted">· {safeCount(c.total)} cases</span>
       </h2>
       <div class="tiles">
         <Tile href={casesLink(p, { phoneStatus: 'two-way' })} count={c.twoWay} label="Two-way" tone="ok" help="can send and reply" />
@@ -80,7 +80,7 @@ function Contacts(props: { d: DashboardView }): JSX.Element {
               <a href={casesLink(p, { caseType: t.caseType })} safe>
                 {t.caseType}
               </a>{' '}
-              {fmt(t.total)}
+              {safeCount(t.total)}
             </>
           ))}
         </p>
@@ -126,7 +126,7 @@ function Chart(props: { days: DayFigures[]; totals: DashboardView['messages']['t
   const slot = (CHART.width - CHART.left - CHART.right) / days.length;
   const bar = Math.max(2, Math.floor((slot - 4) / 3));
   const t = props.totals;
-  const label = `Messages per day for the last ${days.length} days: ${fmt(t.sent)} sent, ${fmt(t.failed)} failed, ${fmt(t.received)} received.`;
+  const label = `Messages per day for the last ${days.length} days: ${safeCount(t.sent)} sent, ${safeCount(t.failed)} failed, ${safeCount(t.received)} received.`;
   return (
     <svg class="chart" viewBox={`0 0 ${CHART.width} ${CHART.height}`} width="100%" role="img" aria-label={label}>
       <title safe>{label}</title>
@@ -134,10 +134,10 @@ function Chart(props: { days: DayFigures[]; totals: DashboardView['messages']['t
       <line class="axis" x1={CHART.left} y1={CHART.top + plotH / 2} x2={CHART.width - CHART.right} y2={CHART.top + plotH / 2} />
       <line class="axis base" x1={CHART.left} y1={CHART.top + plotH} x2={CHART.width - CHART.right} y2={CHART.top + plotH} />
       <text class="tick" x={CHART.left - 4} y={CHART.top + 4} text-anchor="end">
-        {fmt(max)}
+        {safeCount(max)}
       </text>
       <text class="tick" x={CHART.left - 4} y={CHART.top + plotH / 2 + 4} text-anchor="end">
-        {fmt(max / 2)}
+        {safeCount(max / 2)}
       </text>
       <text class="tick" x={CHART.left - 4} y={CHART.top + plotH + 4} text-anchor="end">
         0
@@ -154,7 +154,7 @@ function Chart(props: { days: DayFigures[]; totals: DashboardView['messages']['t
               const h = Math.max(1, Math.round((v / max) * plotH));
               return (
                 <rect class={`bar bar-${s.key}`} x={String(Math.round(x0 + j * bar))} y={String(CHART.top + plotH - h)} width={String(bar)} height={String(h)}>
-                  <title safe>{`${dayLabel(d.day)}: ${fmt(v)} ${s.label}`}</title>
+                  <title safe>{`${dayLabel(d.day)}: ${safeCount(v)} ${s.label}`}</title>
                 </rect>
               );
             })}
@@ -200,13 +200,13 @@ function Messages(props: { d: DashboardView }): JSX.Element {
             {SERIES.map((s) => (
               <li>
                 <span class={`swatch bar-${s.key}`} aria-hidden="true"></span>
-                <span safe>{`${s.label} (${fmt(totals[s.key])})`}</span>
+                <span safe>{`${s.label} (${safeCount(totals[s.key])})`}</span>
               </li>
             ))}
           </ul>
           <Chart days={days} totals={totals} />
           <p class="muted small">
-            Days in {d.timeZone} time. Sent includes delivered. <a href={`/ui/p/${p}/messages`}>Open the message log</a>.
+            Days in <span safe>{d.timeZone}</span> time. Sent includes delivered. <a href={`/ui/p/${p}/messages`}>Open the message log</a>.
           </p>
           <details class="chart-table">
             <summary>The same figures as a table</summary>
@@ -225,9 +225,9 @@ function Messages(props: { d: DashboardView }): JSX.Element {
                     <th scope="row" safe>
                       {dayLabel(day.day)}
                     </th>
-                    <td>{fmt(day.sent)}</td>
-                    <td>{fmt(day.failed)}</td>
-                    <td>{fmt(day.received)}</td>
+                    <td>{safeCount(day.sent)}</td>
+                    <td>{safeCount(day.failed)}</td>
+                    <td>{safeCount(day.received)}</td>
                   </tr>
                 ))}
               </tbody>
@@ -266,7 +266,7 @@ function Failures(props: { d: DashboardView }): JSX.Element {
                     {f.code || '—'}
                   </code>
                 </td>
-                <td>{fmt(f.count)}</td>
+                <td>{safeCount(f.count)}</td>
                 <td>
                   {f.code ? (
                     <a href={failuresLink(d.project, f.code)} aria-label={`See the failed messages with ${f.code}`}>
@@ -383,7 +383,7 @@ function Recent(props: { d: DashboardView }): JSX.Element {
                 </a>{' '}
                 <Badge tone={IMPORT_TONE[i.status]} label={i.status} />
                 <div class="muted small">
-                  {`${fmt(i.rows)} rows: ${fmt(i.created)} created, ${fmt(i.updated)} updated, ${fmt(i.failed)} with problems`} · <Time at={i.createdAt} zone={z} />
+                  {safeCount(i.rows)} rows: {safeCount(i.created)} created, {safeCount(i.updated)} updated, {safeCount(i.failed)} with problems · <Time at={i.createdAt} zone={z} />
                 </div>
               </li>
             ))}

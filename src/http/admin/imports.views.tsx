@@ -88,7 +88,7 @@ function ProblemTable(props: { errors: ImportView['result']['errors']; total: nu
                 <div class="muted" safe>
                   {describeKnownCode(e.code) ?? ''}
                 </div>
-                <code safe>{e.code}</code>
+                <code>{e.code}</code>
               </td>
             </tr>
           ))}

@@ -97,7 +97,7 @@ type Current = (s: PageContext['section']) => 'page' | undefined;
 function ProjectNav(props: { base: string; admin: boolean; current: Current }): JSX.Element {
   const { base, current } = props;
   const link = (section: PageContext['section'], path: string, label: string) => (
-    <a href={`${base}${path}`} aria-current={current(section)}>
+    <a href={`${base}${path}`} aria-current={current(section)} safe>
       {label}
     </a>
   );

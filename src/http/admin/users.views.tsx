@@ -234,7 +234,7 @@ function NewPasswordField(props: { error?: string | undefined }): JSX.Element {
         aria-describedby={props.error ? 'f-password-help f-password-error' : 'f-password-help'}
         aria-invalid={props.error ? 'true' : undefined}
       />
-      <p class="help" id="f-password-help" safe>
+      <p class="help" id="f-password-help">
         {help}
       </p>
       {props.error ? (

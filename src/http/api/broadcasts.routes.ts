@@ -13,7 +13,7 @@ import type { ServiceDeps } from '../../services/deps.ts';
 import { requireProject } from '../../services/projects.service.ts';
 import { actorOf, requireApiActor } from '../auth.ts';
 import { contentFields } from './messages.routes.ts';
-import { listQuery, PROPERTY_NAME, projectParams } from './schemas.ts';
+import { listQuery, noBody, PROPERTY_NAME, projectParams } from './schemas.ts';
 
 export const broadcastRecipients = z.union([
   z.strictObject({ caseType: z.string().trim().min(1).max(255), where: z.record(z.string().regex(PROPERTY_NAME), z.union([z.string().max(10_000), z.number(), z.boolean()])).optional() }),
@@ -75,6 +75,7 @@ export function registerBroadcastRoutes(app: FastifyInstance, deps: ServiceDeps)
         summary: 'Cancel a scheduled broadcast',
         description: 'Its messages still scheduled fail with BROADCAST_CANCELLED. 409 CONFLICT when it was sent at once or has started sending.',
         params: idParams,
+        body: noBody,
       },
     },
     async (request) => {
