@@ -131,6 +131,46 @@ describe('contacts list filters', () => {
   });
 });
 
+describe('"has problems" finds exactly the cases whose view shows a problem', () => {
+  test('every kind of problem, and values that only look like one', async () => {
+    await t.createProject('probs', { defaultCountry: 'KE', timeZone: 'Africa/Nairobi', languages: ['en', 'sw'] });
+    const rows: Array<[string, Record<string, string>]> = [
+      ['Invalid number', { contact_phone_number: '12345' }],
+      ['Zero is no number', { contact_phone_number: '0' }],
+      ['Bad email', { commcare_email_address: 'not-an-email' }],
+      ['Double dot email', { commcare_email_address: 'a..b@example.org' }],
+      ['Good email', { commcare_email_address: ' a.b@example.org ' }],
+      ['Bad zone', { time_zone: 'Mars/Olympus' }],
+      ['Zone in lower case', { time_zone: 'africa/nairobi' }],
+      ['Zone by its old name', { time_zone: 'Asia/Calcutta' }],
+      ['Zone with a no-break space', { time_zone: '\u00a0Africa/Nairobi' }],
+      ['Unknown language', { language_code: 'fr' }],
+      ['Language in capitals', { language_code: ' SW ' }],
+      ['Holder of the number', { contact_phone_number: '+254712000301', contact_phone_number_is_verified: '1' }],
+      ['Second asker of the number', { contact_phone_number: '+254712000301', contact_phone_number_is_verified: '1' }],
+      ['No problem', { contact_phone_number: '+254712000302' }],
+    ];
+    for (const [name, properties] of rows) {
+      await make('probs', 'patient', name, properties);
+    }
+    const all = (await t.request('GET', '/api/v1/projects/probs/cases?limit=100')).json().items as Json[];
+    const expected = all.filter((c) => c.contact.problems.length > 0).map((c) => c.name as string).sort();
+    assert.deepEqual(expected, ['Bad email', 'Bad zone', 'Double dot email', 'Invalid number', 'Second asker of the number', 'Unknown language'], 'the case view (the reference)');
+    const api = (await t.request('GET', '/api/v1/projects/probs/cases?problems=yes&count=true&limit=100')).json();
+    assert.deepEqual((api.items as Json[]).map((c) => c.name as string).sort(), expected);
+    assert.deepEqual(api.total, { count: expected.length, atLeast: false });
+    const res = await ui.get('/ui/p/probs/cases?problems=yes');
+    assert.equal(res.statusCode, 200);
+    assert.equal(total(res.body), `${expected.length} cases`);
+    // Fixing a problem takes the case off the list at once.
+    const fixed = await t.request('PATCH', `/api/v1/projects/probs/cases/${ids['Unknown language']}`, { body: { properties: { language_code: 'en' } } });
+    assert.equal(fixed.statusCode, 200, fixed.body);
+    const after = (await t.request('GET', '/api/v1/projects/probs/cases?problems=yes&limit=100')).json().items as Json[];
+    assert.ok(!after.some((c) => c.name === 'Unknown language'));
+    assert.equal(after.length, expected.length - 1);
+  });
+});
+
 describe('the API takes the same filters', () => {
   test('filters, sort, pages by cursor, and the count when asked', async () => {
     const seen: string[] = [];
@@ -174,6 +214,26 @@ describe('bulk actions', () => {
     assert.match(page.body, /Bulk close: 2 closed, 1 already closed, 1 not found\./);
     const other = (await t.request('GET', `/api/v1/projects/other/cases/${ids['Amina Elsewhere']}`)).json();
     assert.equal(other.closed, false, 'a case of another project is never closed');
+  });
+
+  test('start survey: each selected case started, or why not in words; another project untouched', async () => {
+    assert.equal((await t.request('POST', '/api/v1/projects/kenya/gateways', { body: { name: 'gw', type: 'test' } })).statusCode, 201);
+    assert.equal((await t.request('PUT', '/api/v1/projects/kenya/gateway-routes', { body: [{ prefix: '*', gateway: 'GW' }] })).statusCode, 200);
+    const survey = await t.request('POST', '/api/v1/projects/kenya/surveys', { body: { name: 'Check-in', questions: [{ id: 'q1', text: 'How are you?', type: 'text', saveAs: 'feeling' }] } });
+    assert.equal(survey.statusCode, 201, survey.body);
+    const surveyId = survey.json().id as string;
+    const chosen = [ids['Amina Otieno'], ids['Household Echo'], ids['Dalmas Kip'], ids['Amina Elsewhere'], '00000000-0000-4000-8000-000000000000'] as string[];
+    const res = await ui.post('/ui/p/kenya/cases/bulk/survey', { caseIds: chosen, surveyId });
+    assert.equal(res.statusCode, 302, res.body);
+    const location = String(res.headers.location);
+    const page = await ui.get(location);
+    // Dalmas Kip has no number (and was closed above): not started, with the reason's words and code.
+    assert.match(page.body, /Start survey: 2 started, 1 not started, 2 not found\. 1 not started: [^<]+ \([A-Z_]+\)/);
+    const sessions = (await t.request('GET', `/api/v1/projects/kenya/surveys/${surveyId}/sessions`)).json().items as Json[];
+    assert.deepEqual(sessions.map((x) => x.caseId).sort(), [ids['Amina Otieno'], ids['Household Echo']].sort());
+    // Text in the URL's reason list is never shown: only catalogue codes, by their descriptions.
+    const forged = await ui.get('/ui/p/kenya/cases?done=survey&ok=0&failed=1&why=CALL_ME.1');
+    assert.doesNotMatch(forged.body, /CALL_ME/);
   });
 
   test('the list offers the bulk actions on a checkbox selection', async () => {

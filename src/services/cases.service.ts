@@ -5,8 +5,10 @@
 import { randomUUID } from 'node:crypto';
 
 import { type CaseContact, type CaseContactReading, type ContactProblem, type PhoneStatus, readCaseContact, toCaseContact, wantsTwoWay } from '../domain/case-contact.ts';
+import { matchLanguage } from '../domain/language.ts';
 import { checkName } from '../domain/name.ts';
 import type { Project } from '../domain/project.ts';
+import { canonicalTimeZone } from '../domain/time-zone.ts';
 import { AppError } from '../errors.ts';
 import {
   type CaseFilter,
@@ -15,12 +17,15 @@ import {
   type CaseSort,
   type CaseWithEntry,
   type CaseWrite,
+  contactValuesInUse,
+  problemCaseIdList,
   countFilteredCases,
   findCase,
   insertCases,
   listCases,
   listFilteredCases,
   lockCase,
+  type ProblemCheck,
   updateCaseRow,
 } from '../store/case.store.ts';
 import { findOptedOut } from '../store/opt-out.store.ts';
@@ -449,12 +454,24 @@ export const CONTACT_SORTS = ['newest', 'oldest', 'name'] as const;
 /** Up to this many matching cases are counted exactly; past it the list says "10,000+". */
 export const COUNT_CAP = 10_000;
 
-let zoneNames: string[] | null = null;
+/**
+ * The time zones and languages in use in the project that the case view refuses, judged by the
+ * same functions (canonicalTimeZone, matchLanguage): what the "has problems" filter reads by index.
+ */
+async function judgeContactValues(deps: ServiceDeps, project: Project): Promise<ProblemCheck> {
+  const inUse = await contactValuesInUse(deps.db, project.id);
+  const check: ProblemCheck = {
+    badTimeZones: inUse.timeZones.filter((z) => z !== '' && canonicalTimeZone(z) === null),
+    badLanguages: inUse.languages.filter((l) => matchLanguage(l, project.languages) === null),
+  };
+  // Few cases with problems: named to the list by id. Many: found by a hashed lookup as it walks.
+  const ids = await problemCaseIdList(deps.db, project.id, check, COUNT_CAP + 1);
+  return ids.length <= COUNT_CAP ? { ...check, ids } : { ...check, atLeast: ids.length };
+}
 
-/** The zone names the runtime knows, lower-cased (the SQL side of canonicalTimeZone). */
-function knownZones(): string[] {
-  zoneNames ??= [...Intl.supportedValuesOf('timeZone'), 'UTC', 'Etc/UTC', 'GMT', 'Etc/GMT'].map((z) => z.toLowerCase());
-  return zoneNames;
+/** The store's filter for a contacts filter (the problem values are judged first when asked). */
+export async function storeFilter(deps: ServiceDeps, project: Project, f: ContactFilter): Promise<CaseFilter> {
+  return toCaseFilter(project, f, f.problems ? await judgeContactValues(deps, project) : undefined);
 }
 
 /** Midnight at the start of a YYYY-MM-DD day in the zone, as an instant. */
@@ -482,13 +499,13 @@ function zoneOffsetMs(at: Date, zone: string): number {
 }
 
 /** The store's filter for a contact filter: dates in the project's zone, a search split into name or number. */
-export function storeFilter(project: Project, f: ContactFilter): CaseFilter {
+function toCaseFilter(project: Project, f: ContactFilter, problems: ProblemCheck | undefined): CaseFilter {
   const out: CaseFilter = {
     caseType: f.caseType,
     phoneStatus: f.phoneStatus,
     consent: f.consent,
     optedOut: f.optedOut,
-    problems: f.problems ? { languages: project.languages.map((l) => l.toLowerCase()), timeZones: knownZones() } : undefined,
+    problems,
     ownerId: f.ownerId,
     closed: f.closed,
     ids: f.ids,
@@ -543,16 +560,29 @@ function decodeKey(sort: (typeof CONTACT_SORTS)[number], cursor: string): CaseKe
   return { seq: m[1], name: m[2] ?? '' };
 }
 
+type ListPage = { sort?: (typeof CONTACT_SORTS)[number] | undefined; limit: number; cursor?: string | undefined };
+
 /** A page of the contacts list: filtered, in the order asked (newest first by default). */
-export async function searchProjectCases(
-  deps: ServiceDeps,
-  project: Project,
-  f: ContactFilter,
-  page: { sort?: (typeof CONTACT_SORTS)[number] | undefined; limit: number; cursor?: string | undefined },
-): Promise<Page<CaseView>> {
+export async function searchProjectCases(deps: ServiceDeps, project: Project, f: ContactFilter, page: ListPage): Promise<Page<CaseView>> {
+  return pageOfCases(deps, project, await storeFilter(deps, project, f), page);
+}
+
+/** How many cases match: exact up to COUNT_CAP, else `atLeast` (a count of a million rows is a scan). */
+export async function countProjectCases(deps: ServiceDeps, project: Project, f: ContactFilter, cap = COUNT_CAP): Promise<{ count: number; atLeast: boolean }> {
+  return countOfCases(deps, project, await storeFilter(deps, project, f), cap);
+}
+
+/** A page and the count of one filter (what the contacts list shows), the filter judged once. */
+export async function searchAndCountProjectCases(deps: ServiceDeps, project: Project, f: ContactFilter, page: ListPage): Promise<{ page: Page<CaseView>; total: { count: number; atLeast: boolean } }> {
+  const filter = await storeFilter(deps, project, f);
+  const [items, total] = await Promise.all([pageOfCases(deps, project, filter, page), countOfCases(deps, project, filter, COUNT_CAP)]);
+  return { page: items, total };
+}
+
+async function pageOfCases(deps: ServiceDeps, project: Project, filter: CaseFilter, page: ListPage): Promise<Page<CaseView>> {
   const sort = page.sort ?? 'newest';
   const after = page.cursor ? decodeKey(sort, page.cursor) : null;
-  const rows = await listFilteredCases(deps.db, project.id, storeFilter(project, f), sort as CaseSort, after, page.limit + 1);
+  const rows = await listFilteredCases(deps.db, project.id, filter, sort as CaseSort, after, page.limit + 1);
   const items = rows.slice(0, page.limit);
   const last = items.at(-1);
   return {
@@ -561,9 +591,8 @@ export async function searchProjectCases(
   };
 }
 
-/** How many cases match: exact up to COUNT_CAP, else `atLeast` (a count of a million rows is a scan). */
-export async function countProjectCases(deps: ServiceDeps, project: Project, f: ContactFilter, cap = COUNT_CAP): Promise<{ count: number; atLeast: boolean }> {
-  const n = await countFilteredCases(deps.db, project.id, storeFilter(project, f), cap + 1);
+async function countOfCases(deps: ServiceDeps, project: Project, filter: CaseFilter, cap: number): Promise<{ count: number; atLeast: boolean }> {
+  const n = await countFilteredCases(deps.db, project.id, filter, cap + 1);
   return n > cap ? { count: cap, atLeast: true } : { count: n, atLeast: false };
 }
 

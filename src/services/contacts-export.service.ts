@@ -62,7 +62,7 @@ export interface ExportPlan {
 
 /** The columns (the seeds' then the other properties, sorted) and a reader of the rows by page. */
 export async function planExport(deps: ServiceDeps, project: Project, f: ContactFilter): Promise<ExportPlan> {
-  const filter = storeFilter(project, f);
+  const filter = await storeFilter(deps, project, f);
   const keys = await propertyKeysOfCases(deps.db, project.id, filter);
   const contact = new Set<string>(EXPORT_CONTACT_COLUMNS);
   const extra = keys.filter((k) => !contact.has(k) && !RESERVED.has(headerKey(k)));

@@ -259,12 +259,20 @@ export interface CaseFilter {
 }
 
 /**
- * What the SQL needs to know to find the cases the contact reading (domain/case-contact.ts) would
- * give a problem: the project's languages, the time zone names the runtime knows, lower-cased.
+ * The values of the project's cases that the contact reading (domain/case-contact.ts) refuses, as
+ * the service judged them from contactValuesInUse: time zones and languages, lower-cased.
  */
 export interface ProblemCheck {
-  languages: readonly string[];
-  timeZones: readonly string[];
+  badTimeZones: readonly string[];
+  badLanguages: readonly string[];
+  /**
+   * The cases with a problem when they are few (problemCaseIdList under its cap): the filter then
+   * names them, and the planner reads them by key. Else (many) the list walks the cases in its order
+   * and checks each case's generated columns, which finds a page after a few hundred rows.
+   */
+  ids?: readonly string[] | undefined;
+  /** When `ids` is not given: how many cases with a problem there are at least. */
+  atLeast?: number | undefined;
 }
 
 export type CaseSort = 'newest' | 'oldest' | 'name';
@@ -275,25 +283,13 @@ export interface CaseKey {
   name?: string | undefined;
 }
 
-const EMAIL_RE = `^[A-Za-z0-9.!#$%&'*+/=?^_\`{|}~-]+@[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$`;
-
-/** A set of names as a jsonb object's keys: `?` finds one by binary search, not by a walk of a list. */
-function keySet(names: readonly string[]): string {
-  return JSON.stringify(Object.fromEntries(names.map((n) => [n, 1])));
-}
-
-function prop(name: string) {
-  return sql<string>`btrim(coalesce(cases.properties ->> ${sql.lit(name)}, ''))`;
-}
-
-const CONSENT_SQL = sql<boolean>`lower(${prop('contact_phone_number_is_verified')}) in ('1', 'true')`;
+/** Consent as domain/case-contact.ts reads it (migration 0014's generated column). */
+const CONSENT_SQL = sql<boolean>`cases.prop_consent`;
 const OPTED_OUT_SQL = sql<boolean>`exists (select 1 from opt_outs o where o.number = cases.phone_number and o.opted_out)`;
 
 /** The filtered cases of the project, with the registry entry joined (as the list reads them). */
 function filteredCases(db: Db | Trx, projectId: string, f: CaseFilter) {
-  let query = withEntry(db).where('cases.project_id', '=', projectId).where('cases.deleted_at', 'is', null);
-  query = applyFilter(query, f);
-  return query;
+  return applyFilter(withEntry(db).where('cases.project_id', '=', projectId).where('cases.deleted_at', 'is', null), projectId, f);
 }
 
 /**
@@ -307,10 +303,10 @@ function entryIn(states: ReadonlyArray<'one-way' | 'pending' | 'two-way'>) {
 /** The same filter without the registry entry's join (the filters read the entry by entryIn): the count. */
 function filteredCaseIds(db: Db | Trx, projectId: string, f: CaseFilter): ReturnType<typeof withEntry> {
   const base = db.selectFrom('cases').select(sql<number>`1`.as('one')).where('cases.project_id', '=', projectId).where('cases.deleted_at', 'is', null);
-  return applyFilter(base as unknown as ReturnType<typeof withEntry>, f);
+  return applyFilter(base as unknown as ReturnType<typeof withEntry>, projectId, f);
 }
 
-function applyFilter(q: ReturnType<typeof withEntry>, f: CaseFilter) {
+function applyFilter(q: ReturnType<typeof withEntry>, projectId: string, f: CaseFilter) {
   let query = q;
   if (f.caseType !== undefined) {
     query = query.where('cases.case_type', '=', f.caseType);
@@ -347,31 +343,81 @@ function applyFilter(q: ReturnType<typeof withEntry>, f: CaseFilter) {
     query = query.where(f.optedOut ? sql<boolean>`cases.phone_number in (select o.number from opt_outs o where o.opted_out)` : sql<boolean>`not (cases.phone_number is not null and ${OPTED_OUT_SQL})`);
   }
   if (f.phoneStatus !== undefined) {
-    const rawPhone = prop('contact_phone_number');
     const status = {
       'two-way': sql<boolean>`cases.phone_number is not null and ${entryIn(['two-way'])}`,
       'one-way': sql<boolean>`cases.phone_number is not null and ${entryIn(['one-way', 'pending'])}`,
-      invalid: sql<boolean>`cases.phone_number is null and ${rawPhone} <> ''`,
-      none: sql<boolean>`((cases.phone_number is null and ${rawPhone} = '') or (cases.phone_number is not null and not ${entryIn(['one-way', 'pending', 'two-way'])}))`,
+      invalid: sql<boolean>`cases.phone_number is null and not cases.prop_phone_blank`,
+      none: sql<boolean>`((cases.phone_number is null and cases.prop_phone_blank) or (cases.phone_number is not null and not ${entryIn(['one-way', 'pending', 'two-way'])}))`,
     }[f.phoneStatus];
     query = query.where(status);
   }
   if (f.problems !== undefined) {
     const p = f.problems;
-    const zone = prop('time_zone');
-    const language = prop('language_code');
-    const email = prop('commcare_email_address');
     query = query.where(
-      sql<boolean>`(
-        (cases.phone_number is null and ${prop('contact_phone_number')} <> '')
-        or (cases.phone_number is not null and ${CONSENT_SQL} and ${entryIn(['one-way', 'pending'])})
-        or (${email} <> '' and (length(${email}) > 254 or ${email} !~ ${EMAIL_RE} or position('..' in ${email}) > 0))
-        or (${zone} <> '' and not (${keySet(p.timeZones)}::jsonb ? lower(${zone})))
-        or (${language} <> '' and not (${keySet(p.languages)}::jsonb ? lower(${language})))
-      )`,
+      p.ids !== undefined
+        ? sql<boolean>`cases.id = any(${[...p.ids]}::uuid[])`
+        : // Many: each case's own columns (generated, migration 0019), read as the list walks its order.
+          sql<boolean>`(
+            (cases.phone_number is null and not cases.prop_phone_blank)
+            or cases.prop_email_problem
+            ${p.badTimeZones.length > 0 ? sql`or (cases.prop_time_zone is not null and cases.prop_time_zone in (${sql.join(p.badTimeZones)}))` : sql``}
+            ${p.badLanguages.length > 0 ? sql`or (cases.prop_language is not null and cases.prop_language in (${sql.join(p.badLanguages)}))` : sql``}
+            or exists (select 1 from phone_entries u where u.owner_id = cases.id and u.owner_type = 'case' and u.wants_two_way and u.state <> 'two-way')
+          )`,
     );
   }
   return query;
+}
+
+/**
+ * The ids of the project's cases with a contact problem, as five small sets each read from its
+ * index alone (migration 0019): an invalid number, an email that is not one, a bad time zone or
+ * language (the values judged by the service), a number that wants replies but does not get them
+ * (PHONE_NUMBER_IN_USE). An id may come twice (a case with two problems).
+ */
+function problemCaseIds(projectId: string, p: ProblemCheck) {
+  const mine = sql`project_id = ${projectId} and deleted_at is null`;
+  const parts = [
+    sql`select id from cases where ${mine} and phone_number is null and not prop_phone_blank`,
+    sql`select id from cases where ${mine} and prop_email_problem`,
+    sql`select owner_id as id from phone_entries where project_id = ${projectId} and owner_type = 'case' and wants_two_way and state <> 'two-way'`,
+  ];
+  if (p.badTimeZones.length > 0) {
+    parts.push(sql`select id from cases where ${mine} and prop_time_zone is not null and prop_time_zone in (${sql.join(p.badTimeZones)})`);
+  }
+  if (p.badLanguages.length > 0) {
+    parts.push(sql`select id from cases where ${mine} and prop_language is not null and prop_language in (${sql.join(p.badLanguages)})`);
+  }
+  return sql.join(parts, sql` union all `);
+}
+
+/** Whether the filter asks for nothing but "has problems" (its count needs no case row). */
+function onlyProblems(f: CaseFilter): f is CaseFilter & { problems: ProblemCheck } {
+  return f.problems !== undefined && Object.entries(f).every(([k, v]) => k === 'problems' || v === undefined);
+}
+
+/** Up to `limit` ids of the project's cases with a contact problem (each once). */
+export async function problemCaseIdList(db: Db | Trx, projectId: string, p: ProblemCheck, limit: number): Promise<string[]> {
+  const result = await sql<{ id: string }>`select distinct id from (${problemCaseIds(projectId, p)}) ids limit ${limit}`.execute(db);
+  return result.rows.map((r) => r.id);
+}
+
+/**
+ * The distinct time zones and languages the project's cases hold (lower-cased, trimmed), read by
+ * skipping through their indexes (one probe per value, not a scan), for the service to judge.
+ */
+export async function contactValuesInUse(db: Db | Trx, projectId: string, limit = 10_000): Promise<{ timeZones: string[]; languages: string[] }> {
+  const distinct = async (expr: ReturnType<typeof sql.raw>) => {
+    const result = await sql<{ v: string | null }>`
+      with recursive t(v) as (
+        (select ${expr} from cases where project_id = ${projectId} and deleted_at is null and ${expr} is not null order by 1 limit 1)
+        union all
+        select (select ${expr} from cases where project_id = ${projectId} and deleted_at is null and ${expr} > t.v order by 1 limit 1) from t where t.v is not null
+      )
+      select v from t where v is not null limit ${limit}`.execute(db);
+    return result.rows.map((r) => r.v as string);
+  };
+  return { timeZones: await distinct(sql.raw('prop_time_zone')), languages: await distinct(sql.raw('prop_language')) };
 }
 
 /** One page of the filtered cases in the order asked, starting after `after`. */
@@ -399,6 +445,16 @@ export async function listFilteredCases(db: Db | Trx, projectId: string, f: Case
 
 /** How many cases match, counting no further than `cap` (a count of a large set is a scan). */
 export async function countFilteredCases(db: Db | Trx, projectId: string, f: CaseFilter, cap: number): Promise<number> {
+  if (onlyProblems(f)) {
+    if (f.problems.ids !== undefined) {
+      return Math.min(f.problems.ids.length, cap);
+    }
+    if ((f.problems.atLeast ?? 0) >= cap) {
+      return cap;
+    }
+    const only = await sql<{ n: string }>`select count(*) as n from (select distinct id from (${problemCaseIds(projectId, f.problems)}) ids limit ${cap}) capped`.execute(db);
+    return Number(only.rows[0]?.n ?? 0);
+  }
   const inner = filteredCaseIds(db, projectId, f).limit(cap);
   const row = await db.selectFrom(inner.as('capped')).select(sql<string>`count(*)`.as('n')).executeTakeFirstOrThrow();
   return Number(row.n);

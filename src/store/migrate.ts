@@ -20,6 +20,7 @@ import * as m0015 from './migrations/0015-contacts-list.ts';
 import * as m0016 from './migrations/0016-web-users-and-tokens.ts';
 import * as m0017 from './migrations/0017-message-to-index.ts';
 import * as m0018 from './migrations/0018-import-drafts.ts';
+import * as m0019 from './migrations/0019-contact-problem-indexes.ts';
 
 const migrations: Record<string, Migration> = {
   '0001-foundation': m0001,
@@ -39,6 +40,7 @@ const migrations: Record<string, Migration> = {
   '0016-web-users-and-tokens': m0016,
   '0017-message-to-index': m0017,
   '0018-import-drafts': m0018,
+  '0019-contact-problem-indexes': m0019,
 };
 
 const provider: MigrationProvider = {

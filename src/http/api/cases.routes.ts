@@ -6,7 +6,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 
 import type { Project } from '../../domain/project.ts';
-import { closeCase, CONTACT_SORTS, type ContactFilter, countProjectCases, createCase, deleteCase, getCase, searchProjectCases, updateCase } from '../../services/cases.service.ts';
+import { closeCase, CONTACT_SORTS, type ContactFilter, createCase, deleteCase, getCase, searchAndCountProjectCases, searchProjectCases, updateCase } from '../../services/cases.service.ts';
 import { CSV_TYPE, exportCsv, exportFileName, exportXlsx, XLSX_TYPE } from '../../services/contacts-export.service.ts';
 import type { ServiceDeps } from '../../services/deps.ts';
 import { normaliseLookupNumber } from '../../domain/phone-number.ts';
@@ -92,8 +92,12 @@ export function registerCaseRoutes(app: FastifyInstance, deps: ServiceDeps): voi
       const q = request.query;
       const f = contactFilterOf(project, q);
       // The API's order stays oldest first unless asked (the UI shows the newest first).
-      const page = await searchProjectCases(deps, project, f, { sort: q.sort ?? 'oldest', limit: q.limit, cursor: q.cursor });
-      return q.count === 'true' ? { ...page, total: await countProjectCases(deps, project, f) } : page;
+      const page = { sort: q.sort ?? 'oldest', limit: q.limit, cursor: q.cursor };
+      if (q.count === 'true') {
+        const both = await searchAndCountProjectCases(deps, project, f, page);
+        return { ...both.page, total: both.total };
+      }
+      return searchProjectCases(deps, project, f, page);
     },
   );
 

@@ -16,6 +16,21 @@
  */
 import { type Kysely, sql } from 'kysely';
 
+/**
+ * A message's dashboard key (project, 15-minute bucket, kind, code) for each counted message of
+ * `rows` (a transition table or the messages table), and `n` when given: the one expression the
+ * triggers and the fill below share. Inbound counts when it arrived, outbound when it was sent,
+ * else when it was due, else when it was created.
+ */
+function keyed(rows: 'new_rows' | 'old_rows' | 'messages', n?: '1' | '-1') {
+  return sql.raw(`select m.project_id,
+         date_bin('15 minutes', case when m.direction = 'in' then m.created_at else coalesce(m.sent_at, m.due_at, m.created_at) end, timestamptz '2000-01-01 00:00:00+00') as bucket,
+         case when m.status in ('sent', 'delivered') then 'sent' when m.status = 'failed' then 'failed' when m.status = 'received' then 'received' end as kind,
+         case when m.status = 'failed' then coalesce(m.error_code, '') else '' end as error_code${n ? `,\n         ${n} as n` : ''}
+    from ${rows} m
+   where m.project_id is not null and m.status in ('sent', 'delivered', 'failed', 'received')`);
+}
+
 export async function up(db: Kysely<unknown>): Promise<void> {
   await sql`
     create table dashboard_message_counts (
@@ -43,41 +58,19 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       if tg_op = 'INSERT' then
         insert into dashboard_message_deltas (project_id, bucket, kind, error_code, n)
         select project_id, bucket, kind, error_code, count(*) from (
-          select m.project_id,
-                 date_bin('15 minutes', case when m.direction = 'in' then m.created_at else coalesce(m.sent_at, m.due_at, m.created_at) end, timestamptz '2000-01-01 00:00:00+00') as bucket,
-                 case when m.status in ('sent', 'delivered') then 'sent' when m.status = 'failed' then 'failed' when m.status = 'received' then 'received' end as kind,
-                 case when m.status = 'failed' then coalesce(m.error_code, '') else '' end as error_code
-            from new_rows m
-           where m.project_id is not null and m.status in ('sent', 'delivered', 'failed', 'received')
+          ${keyed('new_rows')}
         ) d group by 1, 2, 3, 4;
       elsif tg_op = 'DELETE' then
         insert into dashboard_message_deltas (project_id, bucket, kind, error_code, n)
         select project_id, bucket, kind, error_code, -count(*) from (
-          select m.project_id,
-                 date_bin('15 minutes', case when m.direction = 'in' then m.created_at else coalesce(m.sent_at, m.due_at, m.created_at) end, timestamptz '2000-01-01 00:00:00+00') as bucket,
-                 case when m.status in ('sent', 'delivered') then 'sent' when m.status = 'failed' then 'failed' when m.status = 'received' then 'received' end as kind,
-                 case when m.status = 'failed' then coalesce(m.error_code, '') else '' end as error_code
-            from old_rows m
-           where m.project_id is not null and m.status in ('sent', 'delivered', 'failed', 'received')
+          ${keyed('old_rows')}
         ) d group by 1, 2, 3, 4;
       else
         insert into dashboard_message_deltas (project_id, bucket, kind, error_code, n)
         select project_id, bucket, kind, error_code, sum(n) from (
-          select m.project_id,
-                 date_bin('15 minutes', case when m.direction = 'in' then m.created_at else coalesce(m.sent_at, m.due_at, m.created_at) end, timestamptz '2000-01-01 00:00:00+00') as bucket,
-                 case when m.status in ('sent', 'delivered') then 'sent' when m.status = 'failed' then 'failed' when m.status = 'received' then 'received' end as kind,
-                 case when m.status = 'failed' then coalesce(m.error_code, '') else '' end as error_code,
-                 1 as n
-            from new_rows m
-           where m.project_id is not null and m.status in ('sent', 'delivered', 'failed', 'received')
+          ${keyed('new_rows', '1')}
           union all
-          select m.project_id,
-                 date_bin('15 minutes', case when m.direction = 'in' then m.created_at else coalesce(m.sent_at, m.due_at, m.created_at) end, timestamptz '2000-01-01 00:00:00+00') as bucket,
-                 case when m.status in ('sent', 'delivered') then 'sent' when m.status = 'failed' then 'failed' when m.status = 'received' then 'received' end as kind,
-                 case when m.status = 'failed' then coalesce(m.error_code, '') else '' end as error_code,
-                 -1 as n
-            from old_rows m
-           where m.project_id is not null and m.status in ('sent', 'delivered', 'failed', 'received')
+          ${keyed('old_rows', '-1')}
         ) d group by 1, 2, 3, 4 having sum(n) <> 0;
       end if;
       return null;
@@ -95,12 +88,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     -- both happen in this migration's transaction).
     insert into dashboard_message_counts (project_id, bucket, kind, error_code, n)
     select project_id, bucket, kind, error_code, count(*) from (
-      select m.project_id,
-             date_bin('15 minutes', case when m.direction = 'in' then m.created_at else coalesce(m.sent_at, m.due_at, m.created_at) end, timestamptz '2000-01-01 00:00:00+00') as bucket,
-             case when m.status in ('sent', 'delivered') then 'sent' when m.status = 'failed' then 'failed' when m.status = 'received' then 'received' end as kind,
-             case when m.status = 'failed' then coalesce(m.error_code, '') else '' end as error_code
-        from messages m
-       where m.project_id is not null and m.status in ('sent', 'delivered', 'failed', 'received')
+      ${keyed('messages')}
     ) d group by 1, 2, 3, 4;
 
     create table dashboard_contact_counts (

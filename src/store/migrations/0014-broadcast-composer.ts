@@ -7,6 +7,8 @@
  */
 import { type Kysely, sql } from 'kysely';
 
+import { JS_TRIM } from '../js-trim.ts';
+
 export async function up(db: Kysely<unknown>): Promise<void> {
   await sql`alter table broadcasts drop constraint if exists broadcasts_status_check`.execute(db);
   await sql`alter table broadcasts add constraint broadcasts_status_check check (status in ('pending', 'expanding', 'done', 'failed', 'cancelled'))`.execute(db);
@@ -26,11 +28,6 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   await addContactReadings(db);
 }
 
-/**
- * JavaScript's String.prototype.trim() whitespace, as one literal for btrim: the stored readings
- * below must trim as domain/case-contact.ts does.
- */
-const JS_TRIM = "E' \\t\\n\\u000b\\f\\r\\u00a0\\u1680\\u2000\\u2001\\u2002\\u2003\\u2004\\u2005\\u2006\\u2007\\u2008\\u2009\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\ufeff'";
 
 /**
  * What the send checks read from a case's properties, kept beside them by PostgreSQL (generated
