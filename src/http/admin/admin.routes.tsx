@@ -16,8 +16,6 @@ import { projectPages } from './project-scope.ts';
 import { registerAuthPages } from './auth.pages.tsx';
 import { multipartLimits } from '../api/imports.routes.ts';
 import { registerImportPages } from './imports.routes.tsx';
-import { registerInboundPages } from './inbound.pages.tsx';
-import { registerPossibleOptOutPages } from './possible-opt-outs.pages.tsx';
 import { registerProjectPages } from './projects.pages.tsx';
 import { registerTokenPages } from './tokens.routes.tsx';
 import { registerAccountPages } from './users.routes.tsx';
@@ -25,7 +23,6 @@ import { uiSecurityHeaders } from '../security-headers.ts';
 import { ADMIN_SCRIPT } from './admin-script.ts';
 import { errorPage, sendHtml } from './ui.tsx';
 import { AppError } from '../../errors.ts';
-import { registerWorkerPages } from './workers.pages.tsx';
 
 /** A speech bubble with a tick, in the brand's colour. */
 const FAVICON =
@@ -54,9 +51,6 @@ export async function registerAdminRoutes(app: FastifyInstance, deps: AdminDeps)
     ui.get<{ Params: { project: string } }>('/ui/p/:project', async (request, reply) => reply.redirect(`/ui/p/${encodeURIComponent(request.params.project)}/dashboard`));
     registerAuthPages(ui, deps);
     registerProjectPages(ui, deps);
-    registerWorkerPages(ui, deps);
-    registerInboundPages(ui, deps);
-    registerPossibleOptOutPages(ui, deps);
     registerTokenPages(ui, deps);
     registerAccountPages(ui, deps);
     await projectPages(ui, deps, PROJECT_PAGE_MODULES);

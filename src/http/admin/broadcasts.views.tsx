@@ -10,7 +10,7 @@ import { nonGsmCharacters, smsLength } from '../../domain/sms-segments.ts';
 import { describeKnownCode } from '../../errors.ts';
 import type { BroadcastPreview } from '../../services/broadcast-preview.service.ts';
 import type { BroadcastView } from '../../services/broadcasts.service.ts';
-import { type Choice, ErrorSummary, type FieldErrors, Select } from './components/form.tsx';
+import { type Choice, ErrorSummary, type FieldErrors, Select, TextArea } from './components/form.tsx';
 import { Time, zoneAbbreviation } from './components/time.tsx';
 import { Badge, type BadgeTone, Csrf, Layout, Notice, type PageContext } from './layout.tsx';
 
@@ -177,25 +177,18 @@ export function ComposerPage(props: { ctx: PageContext; project: Project; state:
             ) : (
               <Select label="Case type" name="caseType" value={state.caseType} choices={typeChoices} blank="— choose a case type —" error={errors.caseType} />
             )}
-            <label for="f-where">Only cases whose properties match (optional)</label>
-            <p class="help" id="f-where-help">
-              One per line: property = value, such as village = Kibera. Leave blank for every open case of the type.
-            </p>
-            <textarea id="f-where" name="where" rows="2" aria-describedby={errors.where ? 'f-where-help f-where-error' : 'f-where-help'} aria-invalid={errors.where ? 'true' : undefined} safe>
-              {state.where}
-            </textarea>
-            <FieldError id="f-where" error={errors.where} />
+            <TextArea
+              label="Only cases whose properties match (optional)"
+              name="where"
+              rows={2}
+              value={state.where}
+              help="One per line: property = value, such as village = Kibera. Leave blank for every open case of the type."
+              error={errors.where}
+            />
           </div>
           <Radio name="source" value="ids" current={source} label="A list of case ids" id="f-source-ids" />
           <div class="indent">
-            <label for="f-caseIds">Case ids</label>
-            <p class="help" id="f-caseIds-help">
-              One per line (or separated by commas or spaces), as in an export’s “case id” column.
-            </p>
-            <textarea id="f-caseIds" name="caseIds" rows="3" aria-describedby={errors.caseIds ? 'f-caseIds-help f-caseIds-error' : 'f-caseIds-help'} aria-invalid={errors.caseIds ? 'true' : undefined} safe>
-              {state.caseIds}
-            </textarea>
-            <FieldError id="f-caseIds" error={errors.caseIds} />
+            <TextArea label="Case ids" name="caseIds" rows={3} value={state.caseIds} help="One per line (or separated by commas or spaces), as in an export’s “case id” column." error={errors.caseIds} />
           </div>
           <Radio name="source" value="file" current={source} label="A file of case ids" id="f-source-file" />
           <div class="indent">

@@ -20,11 +20,13 @@ import {
   createCase,
   getCase,
   type PropertyValue,
+  searchAndCountProjectCases,
   searchProjectCases,
   updateCase,
 } from '../../services/cases.service.ts';
 import { CSV_TYPE, exportCsv, exportFileName, exportXlsx, XLSX_TYPE } from '../../services/contacts-export.service.ts';
-import { contactConversation, reachability } from '../../services/messages.service.ts';
+import { listGateways } from '../../services/gateways.service.ts';
+import { contactConversation, reachability, sendMessage } from '../../services/messages.service.ts';
 import { listProjectMobileWorkers } from '../../services/mobile-workers.service.ts';
 import { listSurveySessions, startSession } from '../../services/survey-sessions.service.ts';
 import { listProjectSurveys } from '../../services/surveys.service.ts';
@@ -33,10 +35,10 @@ import { contactFilterOf, contactFilterQuery } from '../api/cases.routes.ts';
 import { PROPERTY_NAME } from '../api/schemas.ts';
 import type { AdminDeps } from './admin-deps.ts';
 import { type Choice, type FieldErrors, formFields, formList, parseForm } from './components/form.tsx';
-import { sendErrorText } from './messages.pages.tsx';
 import { scopeOf } from './project-scope.ts';
-import { BulkClosePage, type CaseMessaging, CasePage, CasesPage, CONTACT_FIELDS, ExportPage, type ListQuery, outcomeText } from './cases.views.tsx';
-import { sendHtml } from './ui.tsx';
+import { BulkClosePage, type CaseMessaging, CasePage, type CasePickers, CasesPage, CONTACT_FIELDS, ExportPage, type ListQuery, outcomeText } from './cases.views.tsx';
+import { SEND_LABELS } from './messages.views.tsx';
+import { formError, formValue, sendHtml } from './ui.tsx';
 
 const text = (max: number, label: string) => z.string().trim().max(max, `${label} is longer than ${max.toLocaleString('en-US')} characters.`);
 
@@ -94,6 +96,12 @@ const listQuerySchema = contactFilterQuery.extend({
   already: z.coerce.number().int().min(0).optional(),
   missing: z.coerce.number().int().min(0).optional(),
   failed: z.coerce.number().int().min(0).optional(),
+  /** Why cases were not started, as catalogue codes with counts ("CASE_CLOSED.2,OPTED_OUT.1"). */
+  why: z
+    .string()
+    .max(500)
+    .regex(/^[A-Z_]+\.\d+(,[A-Z_]+\.\d+)*$/)
+    .optional(),
   format: z.enum(['csv', 'xlsx']).optional(),
 });
 
@@ -134,17 +142,30 @@ function bulkNotice(q: ParsedListQuery): string | null {
     ])}`;
   }
   if (q.done === 'survey') {
-    return `Start survey: ${outcomeText([
+    // Only catalogue codes are read from the URL, and shown by their descriptions.
+    const reasons = (q.why ?? '')
+      .split(',')
+      .map((part) => part.split('.'))
+      .flatMap(([code, n]) => (describeKnownCode(code) === null ? [] : [`${n} not started: ${describeKnownCode(code)} (${code})`]));
+    const summary = `Start survey: ${outcomeText([
       [q.ok ?? 0, 'started'],
-      [q.failed ?? 0, 'not started (the case page says why)'],
+      [q.failed ?? 0, 'not started'],
       [q.missing ?? 0, 'not found'],
     ])}`;
+    return reasons.length > 0 ? `${summary} ${reasons.join(' ')}` : summary;
   }
   return null;
 }
 
 export function registerCasesPages(app: FastifyInstance, deps: AdminDeps): void {
   const s = deps.services;
+
+  /** The case form's pickers: the project's zone and languages, the gateways it may name. */
+  async function casePickers(request: Parameters<typeof scopeOf>[0]): Promise<CasePickers> {
+    const { actor, project, role } = scopeOf(request);
+    const gateways = await listGateways(s, project.id, { isSuperuser: actor.isSuperuser, role });
+    return { timeZone: project.timeZone, languages: project.languages, defaultLanguage: project.defaultLanguage, gateways: gateways.map((g) => g.name) };
+  }
 
   async function pickers(project: Project): Promise<{ caseTypes: string[]; owners: Choice[] }> {
     const [caseTypes, workers] = await Promise.all([caseTypesOf(s.db, project.id), listProjectMobileWorkers(s, project, { limit: 200 })]);
@@ -154,11 +175,11 @@ export function registerCasesPages(app: FastifyInstance, deps: AdminDeps): void 
   async function listPage(request: Parameters<typeof scopeOf>[0], q: ParsedListQuery, form: Record<string, string>, errors: FieldErrors | null) {
     const { project, page } = scopeOf(request);
     const f = contactFilterOf(project, q);
-    const [list, total, pick, surveys] = await Promise.all([
-      searchProjectCases(s, project, f, { sort: q.sort, limit: 50, cursor: q.cursor }),
-      countProjectCases(s, project, f),
+    const [{ page: list, total }, pick, surveys, formPickers] = await Promise.all([
+      searchAndCountProjectCases(s, project, f, { sort: q.sort, limit: 50, cursor: q.cursor }),
       pickers(project),
       listProjectSurveys(s, project, { limit: 200 }),
+      casePickers(request),
     ]);
     return (
       <CasesPage
@@ -175,6 +196,7 @@ export function registerCasesPages(app: FastifyInstance, deps: AdminDeps): void 
         form={form}
         errors={errors}
         notice={bulkNotice(q)}
+        pickers={formPickers}
       />
     );
   }
@@ -199,27 +221,49 @@ export function registerCasesPages(app: FastifyInstance, deps: AdminDeps): void 
     return sendHtml(reply, await listPage(request, parseListQuery({}), formFields(request.body), errors), 422);
   });
 
-  async function messaging(project: Project, caseId: string, sendError: string | null, typed: string, surveyError: string | null = null): Promise<CaseMessaging> {
+  const NO_SEND: CaseMessaging['send'] = { errors: null, text: '', sendAt: '' };
+
+  async function messaging(project: Project, caseId: string, send: CaseMessaging['send'], surveyError: string | null = null): Promise<CaseMessaging> {
     const [reach, conversation, surveys, sessions] = await Promise.all([
       reachability(s, project, { caseId }, 'sms'),
       contactConversation(s, project, { type: 'case', id: caseId }),
       listProjectSurveys(s, project, { limit: 500 }),
       listSurveySessions(s, project, { caseId, limit: 20 }),
     ]);
-    return { reach, conversation, sendError, text: typed, surveys: surveys.items, sessions: sessions.items, surveyError };
+    return { reach, conversation, send, surveys: surveys.items, sessions: sessions.items, surveyError };
   }
 
   const NOTICES: Record<string, string> = { created: 'Case created.', saved: 'Changes saved.', closed: 'Case closed.', sent: 'Message queued.', 'survey-started': 'Survey started: the first question is on its way.' };
 
-  app.get<{ Params: { project: string; id: string }; Querystring: { notice?: string; sendError?: string; field?: string; text?: string; surveyError?: string } }>('/ui/p/:project/cases/:id', async (request, reply) => {
+  app.get<{ Params: { project: string; id: string }; Querystring: { notice?: string; surveyError?: string } }>('/ui/p/:project/cases/:id', async (request, reply) => {
     const { project, page } = scopeOf(request);
     const c = await getCase(s, project, request.params.id);
     // Query values only select known words (own keys, catalogue codes): "constructor" or any text is not shown.
     const notice = Object.hasOwn(NOTICES, request.query.notice ?? '') ? (NOTICES[request.query.notice ?? ''] ?? null) : null;
     const surveyError = describeKnownCode(request.query.surveyError);
-    const m = await messaging(project, c.id, sendErrorText(request.query.sendError, request.query.field), request.query.text ?? '', surveyError && `The survey was not started: ${surveyError}`);
+    const m = await messaging(project, c.id, NO_SEND, surveyError && `The survey was not started: ${surveyError}`);
     m.alert = request.query.notice === 'send-failed' ? 'The message could not go out; the reason is in the conversation below.' : null;
-    return sendHtml(reply, <CasePage ctx={page('cases')} project={project} c={c} notice={notice} errors={null} form={caseFormValues(c)} messaging={m} />);
+    return sendHtml(reply, <CasePage ctx={page('cases')} project={project} c={c} notice={notice} errors={null} form={caseFormValues(c)} messaging={m} pickers={await casePickers(request)} />);
+  });
+
+  // A refused send answers the case page again (422) with the errors by field and the text typed:
+  // message text never goes in a URL.
+  app.post<{ Params: { project: string; id: string } }>('/ui/p/:project/cases/:id/messages', async (request, reply) => {
+    const { actor, project, page } = scopeOf(request);
+    const text = formValue(request.body, 'text');
+    const sendAt = formValue(request.body, 'sendAt').trim();
+    let errors: FieldErrors;
+    try {
+      const m = await sendMessage(s, project, actor.userId, { recipient: { caseId: request.params.id }, text, ...(sendAt ? { sendAt } : {}) });
+      return reply.redirect(`/ui/p/${project.name}/cases/${request.params.id}?notice=${m.status === 'failed' ? 'send-failed' : 'sent'}#conversation`);
+    } catch (err) {
+      const message = formError(err); // rethrows anything but a refusal the user can fix
+      const field = ((err as AppError).details as { field?: unknown } | undefined)?.field;
+      errors = { [typeof field === 'string' && Object.hasOwn(SEND_LABELS, field) ? field : '_form']: message };
+    }
+    const c = await getCase(s, project, request.params.id);
+    const m = await messaging(project, c.id, { errors, text, sendAt });
+    return sendHtml(reply, <CasePage ctx={page('cases')} project={project} c={c} notice={null} errors={null} form={caseFormValues(c)} messaging={m} pickers={await casePickers(request)} />, 422);
   });
 
   app.post<{ Params: { project: string; id: string } }>('/ui/p/:project/cases/:id', async (request, reply) => {
@@ -238,7 +282,7 @@ export function registerCasesPages(app: FastifyInstance, deps: AdminDeps): void 
       errors = parsed.errors;
     }
     const c = await getCase(s, project, request.params.id);
-    return sendHtml(reply, <CasePage ctx={page('cases')} project={project} c={c} notice={null} errors={errors} form={formFields(request.body)} messaging={await messaging(project, c.id, null, '')} />, 422);
+    return sendHtml(reply, <CasePage ctx={page('cases')} project={project} c={c} notice={null} errors={errors} form={formFields(request.body)} messaging={await messaging(project, c.id, NO_SEND)} pickers={await casePickers(request)} />, 422);
   });
 
   app.post<{ Params: { project: string; id: string } }>('/ui/p/:project/cases/:id/close', async (request, reply) => {
@@ -274,6 +318,7 @@ export function registerCasesPages(app: FastifyInstance, deps: AdminDeps): void 
     const ids = selection(request.body);
     const surveyId = formFields(request.body).surveyId ?? '';
     const out = { ok: 0, failed: 0, missing: 0 };
+    const why = new Map<string, number>();
     for (const id of ids) {
       try {
         await startSession(s, project, surveyId, id, actor.userId);
@@ -289,10 +334,12 @@ export function registerCasesPages(app: FastifyInstance, deps: AdminDeps): void 
           out.missing++;
         } else {
           out.failed++;
+          why.set(err.code, (why.get(err.code) ?? 0) + 1);
         }
       }
     }
-    return reply.redirect(`/ui/p/${project.name}/cases?done=survey&ok=${out.ok}&failed=${out.failed}&missing=${out.missing}`);
+    const whyPart = why.size > 0 ? `&why=${[...why].map(([code, n]) => `${code}.${n}`).join(',')}` : '';
+    return reply.redirect(`/ui/p/${project.name}/cases?done=survey&ok=${out.ok}&failed=${out.failed}&missing=${out.missing}${whyPart}`);
   });
 
   async function download(reply: FastifyReply, project: Project, f: ContactFilter, format: 'csv' | 'xlsx') {

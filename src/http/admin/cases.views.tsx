@@ -10,9 +10,9 @@ import type { CaseProblemView, CaseView, NumberHolder } from '../../services/cas
 import type { Conversation, Reachability } from '../../services/messages.service.ts';
 import type { SessionView } from '../../services/survey-sessions.service.ts';
 import type { SurveyView } from '../../services/surveys.service.ts';
-import { type Choice, ErrorSummary, type FieldErrors } from './components/form.tsx';
+import { type Choice, ErrorSummary, type FieldErrors, keepCurrent, languageChoices, Select, timeZoneChoices } from './components/form.tsx';
 import { Badge, type BadgeTone, countryName, Csrf, ErrorBox, Field, Layout, Notice, type PageContext, Time } from './layout.tsx';
-import { ContactConversation, ReachabilityBox, SendForm } from './messages.pages.tsx';
+import { ContactConversation, ReachabilityBox, SendForm } from './messages.views.tsx';
 import { CaseSurveys } from './survey-parts.tsx';
 
 const FIXES: Record<string, string> = {
@@ -159,9 +159,36 @@ export const CASE_FORM_LABELS: Record<string, string> = {
   ...Object.fromEntries(CONTACT_FIELDS.map((f) => [f.name, f.label])),
 };
 
-export function CaseForm(props: { ctx: PageContext; action: string; values: Record<string, string>; isNew: boolean; errors: FieldErrors | null; error?: string | null }): JSX.Element {
+/** What the case form's pickers offer: the project's zone and languages, the gateways it may use. */
+export interface CasePickers {
+  timeZone: string;
+  languages: readonly string[];
+  defaultLanguage: string;
+  gateways: readonly string[];
+}
+
+export function CaseForm(props: { ctx: PageContext; action: string; values: Record<string, string>; isNew: boolean; errors: FieldErrors | null; error?: string | null; pickers: CasePickers }): JSX.Element {
   const v = props.values;
   const e = props.errors ?? {};
+  const pk = props.pickers;
+  const picker = (f: (typeof CONTACT_FIELDS)[number]): JSX.Element => {
+    if (f.name === 'time_zone') {
+      return <Select label={f.label} name={f.name} value={v[f.name]} blank={`— the project’s (${pk.timeZone}) —`} choices={timeZoneChoices(v[f.name])} error={e[f.name]} />;
+    }
+    if (f.name === 'language_code') {
+      const choices = keepCurrent(languageChoices(pk.languages), v[f.name], 'not one of the project’s languages');
+      return <Select label={f.label} name={f.name} value={v[f.name]} blank={`— the project’s default (${pk.defaultLanguage}) —`} choices={choices} error={e[f.name]} />;
+    }
+    if (f.name === 'contact_backend_id') {
+      const choices = keepCurrent(
+        pk.gateways.map((g) => ({ value: g, label: g })),
+        v[f.name],
+        'no such gateway',
+      );
+      return <Select label={f.label} name={f.name} value={v[f.name]} blank="— let the routes choose —" choices={choices} error={e[f.name]} />;
+    }
+    return <Field label={f.label} name={f.name} value={v[f.name]} help={f.help} error={e[f.name]} />;
+  };
   return (
     <form class="stack" method="post" action={props.action}>
       <Csrf ctx={props.ctx} />
@@ -169,9 +196,7 @@ export function CaseForm(props: { ctx: PageContext; action: string; values: Reco
       <ErrorBox text={props.error} />
       <Field label="Name" name="name" value={v.name} required error={e.name} />
       {props.isNew ? <Field label="Case type" name="caseType" value={v.caseType} required help="For example patient or household." error={e.caseType} /> : ''}
-      {CONTACT_FIELDS.map((f) => (
-        <Field label={f.label} name={f.name} value={v[f.name]} help={f.help} error={e[f.name]} />
-      ))}
+      {CONTACT_FIELDS.map(picker)}
       <label>
         <input type="checkbox" name="contact_phone_number_is_verified" value="1" checked={v.contact_phone_number_is_verified === '1'} /> The person consented to SMS (and replies may come from this number)
       </label>
@@ -305,6 +330,7 @@ export interface CasesPageProps {
   form: Record<string, string>;
   errors: FieldErrors | null;
   notice: string | null;
+  pickers: CasePickers;
 }
 
 export function CasesPage(props: CasesPageProps): JSX.Element {
@@ -337,9 +363,9 @@ export function CasesPage(props: CasesPageProps): JSX.Element {
         {(['newest', 'oldest', 'name'] as const).map((s) => (
           <>
             {sort === s ? (
-              <strong aria-current="true">{s === 'name' ? 'name A–Z' : `${s} first`}</strong>
+              <strong aria-current="true" safe>{s === 'name' ? 'name A–Z' : `${s} first`}</strong>
             ) : (
-              <a href={sortHref(s)}>{s === 'name' ? 'name A–Z' : `${s} first`}</a>
+              <a href={sortHref(s)} safe>{s === 'name' ? 'name A–Z' : `${s} first`}</a>
             )}{' '}
           </>
         ))}
@@ -445,7 +471,7 @@ export function CasesPage(props: CasesPageProps): JSX.Element {
       )}
       <div class="card mt-1">
         <h2>New case</h2>
-        <CaseForm ctx={props.ctx} action={base} values={props.form} isNew errors={props.errors} />
+        <CaseForm ctx={props.ctx} action={base} values={props.form} isNew errors={props.errors} pickers={props.pickers} />
       </div>
     </Layout>
   );
@@ -495,8 +521,8 @@ interface CaseMessaging {
   alert?: string | null;
   reach: Reachability;
   conversation: Conversation;
-  sendError: string | null;
-  text: string;
+  /** A refused send: its errors by field, and what was typed (the form is answered again, 422). */
+  send: { errors: FieldErrors | null; text: string; sendAt: string };
   surveys: SurveyView[];
   sessions: SessionView[];
   surveyError: string | null;
@@ -504,7 +530,7 @@ interface CaseMessaging {
 
 export type { CaseMessaging };
 
-export function CasePage(props: { ctx: PageContext; project: Project; c: CaseView; notice: string | null; errors: FieldErrors | null; form: Record<string, string>; messaging: CaseMessaging }): JSX.Element {
+export function CasePage(props: { ctx: PageContext; project: Project; c: CaseView; notice: string | null; errors: FieldErrors | null; form: Record<string, string>; messaging: CaseMessaging; pickers: CasePickers }): JSX.Element {
   const { c } = props;
   const base = `/ui/p/${props.project.name}/cases/${c.id}`;
   return (
@@ -531,7 +557,7 @@ export function CasePage(props: { ctx: PageContext; project: Project; c: CaseVie
         ) : (
           <div id="send">
             <h3>Send a message</h3>
-            <SendForm ctx={props.ctx} action={`${base}/messages`} error={props.messaging.sendError} text={props.messaging.text} sendAt="" />
+            <SendForm ctx={props.ctx} action={`${base}/messages`} errors={props.messaging.send.errors} text={props.messaging.send.text} sendAt={props.messaging.send.sendAt} />
           </div>
         )}
       </section>
@@ -558,7 +584,7 @@ export function CasePage(props: { ctx: PageContext; project: Project; c: CaseVie
         <>
           <section class="card">
             <h2>Edit</h2>
-            <CaseForm ctx={props.ctx} action={base} values={props.form} isNew={false} errors={props.errors} />
+            <CaseForm ctx={props.ctx} action={base} values={props.form} isNew={false} errors={props.errors} pickers={props.pickers} />
           </section>
           <section class="card">
             <h2>Close the case</h2>

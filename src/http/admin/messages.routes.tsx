@@ -1,20 +1,19 @@
 /**
  * @module http/admin/messages.routes — the message log, a contact's conversation (a page, and the
- * fragment its live thread reloads), and sending from the case page. Registered through
- * project-pages.ts (the project scope resolves the actor, the project and the form token).
+ * fragment its live thread reloads). Sending from the case page is in cases.routes.tsx. Registered
+ * through project-pages.ts (the project scope resolves the actor, the project and the form token).
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 
 import { isRealDate } from '../../domain/schedule.ts';
-import type { AppError } from '../../errors.ts';
 import { getCase } from '../../services/cases.service.ts';
-import { type ContactRef, contactConversation, listProjectMessages, messageContactNames, type PublicStatus, sendMessage } from '../../services/messages.service.ts';
+import { type ContactRef, contactConversation, listProjectMessages, messageContactNames, type PublicStatus } from '../../services/messages.service.ts';
 import { getMobileWorker } from '../../services/mobile-workers.service.ts';
 import { SEARCH_WINDOW } from '../../store/message.store.ts';
 import type { AdminDeps } from './admin-deps.ts';
-import { ContactConversation, ConversationPage, LogPage, type LogQuery, PUBLIC_STATUSES, SEND_FIELDS } from './messages.views.tsx';
+import { ContactConversation, ConversationPage, LogPage, type LogQuery, PUBLIC_STATUSES } from './messages.views.tsx';
 import { scopeOf } from './project-scope.ts';
-import { formError, formValue, sendHtml } from './ui.tsx';
+import { sendHtml } from './ui.tsx';
 
 /** An htmx request (the live thread reloading itself) gets the fragment, a browser the page. */
 function wantsFragment(request: FastifyRequest): boolean {
@@ -69,22 +68,4 @@ export function registerMessagePages(app: FastifyInstance, deps: AdminDeps): voi
       return sendHtml(reply, <ConversationPage ctx={c.page(collection)} project={c.project} contact={c.contact} name={c.name} conversation={c.thread} before={c.before} />);
     });
   }
-
-  app.post<{ Params: { project: string; id: string } }>('/ui/p/:project/cases/:id/messages', async (request, reply) => {
-    const { actor, project } = scopeOf(request);
-    const text = formValue(request.body, 'text');
-    const sendAt = formValue(request.body, 'sendAt').trim();
-    const caseUrl = `/ui/p/${project.name}/cases/${request.params.id}`;
-    try {
-      const m = await sendMessage(s, project, actor.userId, { recipient: { caseId: request.params.id }, text, ...(sendAt ? { sendAt } : {}) });
-      return reply.redirect(`${caseUrl}?notice=${m.status === 'failed' ? 'send-failed' : 'sent'}#conversation`);
-    } catch (err) {
-      formError(err); // rethrows anything but a refusal the user can fix (an AppError)
-      // Only the code (and a known field) go in the URL: the case page shows their words, never URL text.
-      const { code, details } = err as AppError;
-      const field = (details as { field?: unknown } | undefined)?.field;
-      const fieldPart = typeof field === 'string' && SEND_FIELDS.has(field) ? `&field=${field}` : '';
-      return reply.redirect(`${caseUrl}?sendError=${code}${fieldPart}&text=${encodeURIComponent(text)}#send`);
-    }
-  });
 }

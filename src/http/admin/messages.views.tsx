@@ -5,8 +5,9 @@
  * conversation (oldest first, "Earlier messages" to go back, refreshed by htmx while open) and the
  * send form. Routes are in messages.routes.tsx.
  */
-import { type ErrorCode, errorCatalogue, describeKnownCode, MESSAGE_FAILURE_CODES } from '../../errors.ts';
+import { type ErrorCode, errorCatalogue, MESSAGE_FAILURE_CODES } from '../../errors.ts';
 import type { ContactRef, Conversation, MessageView, PublicStatus, Reachability } from '../../services/messages.service.ts';
+import { DateTimeField, ErrorSummary, type FieldErrors, TextArea } from './components/form.tsx';
 import { Badge, type BadgeTone, Csrf, Layout, type PageContext, Time } from './layout.tsx';
 
 const STATUS_TONE: Record<PublicStatus, BadgeTone> = { scheduled: 'none', queued: 'none', sent: 'ok', delivered: 'ok', failed: 'bad', received: 'ok' };
@@ -125,42 +126,21 @@ export function ReachabilityBox(props: { r: Reachability }): JSX.Element {
   );
 }
 
-/** Fields of the send form a refusal may name (?field=…), with their labels. */
-export const SEND_FIELDS = new Map([
-  ['sendAt', 'Send at'],
-  ['text', 'Message'],
-]);
+/** Fields of the send form a refusal may name, with their labels. */
+export const SEND_LABELS: Readonly<Record<string, string>> = { text: 'Message', sendAt: 'Send at' };
 
 /**
- * The alert for a refused send (?sendError=CODE&field=NAME on the case page): the catalogue's
- * description of a known code, and the label of a known field; never text taken from the URL.
+ * A contact's send form. A refused send is answered with this form again (422): every error by
+ * its field's label, the field marked aria-invalid, and what was typed kept (never in the URL).
  */
-export function sendErrorText(code: unknown, field: unknown): string | null {
-  const description = describeKnownCode(code);
-  const label = typeof field === 'string' ? SEND_FIELDS.get(field) : undefined;
-  return description === null ? null : label ? `${description} Check “${label}”.` : description;
-}
-
-export function SendForm(props: { ctx: PageContext; action: string; error: string | null; text: string; sendAt: string }): JSX.Element {
+export function SendForm(props: { ctx: PageContext; action: string; errors: FieldErrors | null; text: string; sendAt: string }): JSX.Element {
+  const errors = props.errors ?? {};
   return (
-    <form class="stack" method="post" action={props.action}>
+    <form class="stack" method="post" action={props.action} novalidate>
       <Csrf ctx={props.ctx} />
-      {props.error ? (
-        <div class="error" role="alert" safe>
-          {props.error}
-        </div>
-      ) : (
-        ''
-      )}
-      <label for="f-text">Message</label>
-      <textarea id="f-text" name="text" rows="3" required safe>
-        {props.text}
-      </textarea>
-      <label for="f-sendAt">Send at (optional)</label>
-      <p class="help" id="f-sendAt-help">
-        Local time in the contact’s time zone, such as 2027-01-15T09:00. Leave blank to send now.
-      </p>
-      <input id="f-sendAt" name="sendAt" type="text" value={props.sendAt} aria-describedby="f-sendAt-help" />
+      <ErrorSummary errors={props.errors} labels={SEND_LABELS} />
+      <TextArea label="Message" name="text" value={props.text} required error={errors.text} />
+      <DateTimeField label="Send at (optional)" name="sendAt" value={props.sendAt} help="In the contact’s time zone. Leave blank to send now." error={errors.sendAt} />
       <p>
         <button type="submit">Send SMS</button>
       </p>

@@ -16,6 +16,10 @@ import { registerMessagePages } from './messages.routes.tsx';
 import { registerTesterPages } from './tester.routes.tsx';
 import { registerGatewayPages } from './gateways.routes.tsx';
 import { registerUsersPages } from './users.routes.tsx';
+import { registerOptOutPages } from './opt-outs.routes.tsx';
+import { registerPossibleOptOutPages } from './possible-opt-outs.routes.tsx';
+import { registerContactReevaluationPages } from './contact-reevaluation.routes.tsx';
+import { registerWorkerPages } from './workers.routes.tsx';
 
 export const PROJECT_PAGE_MODULES: ReadonlyArray<(scope: FastifyInstance, deps: AdminDeps) => void | Promise<void>> = [
   registerDashboardPages,
@@ -27,4 +31,8 @@ export const PROJECT_PAGE_MODULES: ReadonlyArray<(scope: FastifyInstance, deps: 
   registerGatewayPages,
   registerCasesPages,
   registerUsersPages,
+  registerOptOutPages,
+  registerPossibleOptOutPages,
+  registerContactReevaluationPages,
+  registerWorkerPages,
 ];

@@ -10,10 +10,9 @@ import { z } from 'zod';
 import { PROJECT_NAME } from '../../domain/project.ts';
 import { canonicalTimeZone } from '../../domain/time-zone.ts';
 import { AppError } from '../../errors.ts';
-import { createProject, listVisibleProjects, type ProjectView } from '../../services/projects.service.ts';
+import { assertMayCreateProjects, createProject, listVisibleProjects, type ProjectView } from '../../services/projects.service.ts';
 import type { AdminDeps } from './admin-deps.ts';
 import { countryChoices, ErrorSummary, Field, type FieldErrors, formFields, parseForm, Select, timeZoneChoices } from './components/form.tsx';
-import { registerContactReevaluationPages } from './contact-reevaluation.pages.tsx';
 import { Csrf, Layout, type PageContext } from './layout.tsx';
 import { formError, requireUi, requireUiPost, sendHtml } from './ui.tsx';
 
@@ -101,7 +100,6 @@ function ProjectsPage(props: { ctx: PageContext; projects: ProjectView[]; errors
 
 export function registerProjectPages(app: FastifyInstance, deps: AdminDeps): void {
   const s = deps.services;
-  registerContactReevaluationPages(app, deps);
   app.get('/ui/projects', async (request, reply) => {
     const actor = await requireUi(s, request, reply);
     if (!actor) {
@@ -115,6 +113,7 @@ export function registerProjectPages(app: FastifyInstance, deps: AdminDeps): voi
     if (!actor) {
       return reply;
     }
+    assertMayCreateProjects(actor);
     const parsed = parseForm(newProjectForm, request.body);
     let errors: FieldErrors;
     if (parsed.ok) {

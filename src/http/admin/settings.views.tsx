@@ -6,7 +6,7 @@
 import type { ContactReevaluationView } from '../../services/contact-reevaluation.service.ts';
 import type { ProjectView } from '../../services/projects.service.ts';
 import { type FieldErrors, countryChoices, ErrorSummary, Field, languageChoices, Select, timeZoneChoices } from './components/form.tsx';
-import { ContactReevaluationCard } from './contact-reevaluation.pages.tsx';
+import { ContactReevaluationCard } from './contact-reevaluation.views.tsx';
 import { Csrf, ErrorBox, Layout, Notice, type PageContext } from './layout.tsx';
 
 export const SETTINGS_LABELS: Readonly<Record<string, string>> = {

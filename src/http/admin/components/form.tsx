@@ -169,6 +169,15 @@ export function Select(props: FieldProps & { value?: string | null | undefined; 
   );
 }
 
+/**
+ * The choices with the current value kept first when it is not one of them (shown with `note`):
+ * a picker never replaces a stored value silently, even one the case view reports as a problem.
+ */
+export function keepCurrent(choices: readonly Choice[], current: string | null | undefined, note: string): Choice[] {
+  const value = current?.trim() ?? '';
+  return value === '' || choices.some((c) => c.value === value) ? [...choices] : [{ value, label: `${value} (${note})` }, ...choices];
+}
+
 /** A local date-time picker (no zone: the page says which zone applies). */
 export function DateTimeField(props: FieldProps & { value?: string | null | undefined }): JSX.Element {
   return <Field {...props} type="datetime-local" />;

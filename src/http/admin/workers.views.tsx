@@ -1,27 +1,16 @@
 /**
- * @module http/admin/workers.pages — mobile workers: the list, creating one, and the worker page
- * with phone numbers and their status (unverified, pending, verified, already in use), adding and
- * removing numbers.
+ * @module http/admin/workers.views — mobile workers: the list with the new-worker form, and the
+ * worker page with phone numbers and their status (unverified, pending, verified, already in use,
+ * opted out), adding, verifying and removing numbers, and the worker's conversation.
+ * Components only: the routes are in workers.routes.tsx.
  */
-import type { FastifyInstance } from 'fastify';
-
 import type { Project } from '../../domain/project.ts';
-import {
-  addMobileWorkerNumber,
-  createMobileWorker,
-  getMobileWorker,
-  listProjectMobileWorkers,
-  type MobileWorkerView,
-  removeMobileWorkerNumber,
-  type WorkerNumberStatus,
-} from '../../services/mobile-workers.service.ts';
-import { type NumberFacts, numberFacts } from '../../services/cases.service.ts';
-import { requireProject } from '../../services/projects.service.ts';
+import type { NumberFacts } from '../../services/cases.service.ts';
+import type { Conversation } from '../../services/messages.service.ts';
+import type { MobileWorkerView, WorkerNumberStatus } from '../../services/mobile-workers.service.ts';
 import { HolderLink } from './cases.views.tsx';
-import { verifyWorkerPhone } from '../../services/verification.service.ts';
-import type { AdminDeps } from './admin-deps.ts';
 import { Badge, type BadgeTone, Csrf, ErrorBox, Field, Layout, Notice, type PageContext, Time } from './layout.tsx';
-import { formError, formValue, requireUi, requireUiPost, sendHtml } from './ui.tsx';
+import { ContactConversation } from './messages.views.tsx';
 
 const STATUS: Record<WorkerNumberStatus, { tone: BadgeTone; label: string }> = {
   unverified: { tone: 'none', label: 'unverified' },
@@ -49,7 +38,7 @@ function NumberBadges(props: { number: string; status: WorkerNumberStatus; facts
   );
 }
 
-function WorkersPage(props: { ctx: PageContext; project: Project; items: MobileWorkerView[]; next: string | null; error: string | null; form: Record<string, string>; facts?: NumberFacts }): JSX.Element {
+export function WorkersPage(props: { ctx: PageContext; project: Project; items: MobileWorkerView[]; next: string | null; error: string | null; form: Record<string, string>; facts?: NumberFacts }): JSX.Element {
   const facts = props.facts ?? NO_FACTS;
   const base = `/ui/p/${props.project.name}/mobile-workers`;
   return (
@@ -112,7 +101,16 @@ function WorkersPage(props: { ctx: PageContext; project: Project; items: MobileW
   );
 }
 
-function WorkerPage(props: { ctx: PageContext; project: Project; w: MobileWorkerView; notice: string | null; error: string | null; typed: string; facts?: NumberFacts }): JSX.Element {
+export function WorkerPage(props: {
+  ctx: PageContext;
+  project: Project;
+  w: MobileWorkerView;
+  notice: string | null;
+  error: string | null;
+  typed: string;
+  facts?: NumberFacts;
+  conversation: Conversation;
+}): JSX.Element {
   const facts = props.facts ?? NO_FACTS;
   const base = `/ui/p/${props.project.name}/mobile-workers/${props.w.id}`;
   return (
@@ -193,100 +191,10 @@ function WorkerPage(props: { ctx: PageContext; project: Project; w: MobileWorker
           </p>
         </form>
       </section>
+      <section class="card" id="conversation" aria-labelledby="conversation-title">
+        <h2 id="conversation-title">Conversation</h2>
+        <ContactConversation project={props.project} contact={{ type: 'mobile-worker', id: props.w.id }} conversation={props.conversation} />
+      </section>
     </Layout>
   );
-}
-
-export function registerWorkerPages(app: FastifyInstance, deps: AdminDeps): void {
-  const s = deps.services;
-  const workerFacts = (project: Project, w: MobileWorkerView) =>
-    numberFacts(
-      s,
-      project,
-      w.phoneNumbers.map((n) => n.number),
-      w.phoneNumbers.some((n) => n.status === 'already-in-use'),
-    );
-  app.get<{ Params: { project: string }; Querystring: { cursor?: string } }>('/ui/p/:project/mobile-workers', async (request, reply) => {
-    const actor = await requireUi(s, request, reply);
-    if (!actor) {
-      return reply;
-    }
-    const project = await requireProject(s, actor, request.params.project);
-    const page = await listProjectMobileWorkers(s, project, { limit: 50, cursor: request.query.cursor || undefined });
-    const facts = await numberFacts(s, project, page.items.flatMap((w) => w.phoneNumbers.map((n) => n.number)), false);
-    return sendHtml(reply, <WorkersPage ctx={{ actor, project, section: 'mobile-workers' }} project={project} items={page.items} next={page.nextCursor} error={null} form={{}} facts={facts} />);
-  });
-
-  app.post<{ Params: { project: string } }>('/ui/p/:project/mobile-workers', async (request, reply) => {
-    const actor = await requireUiPost(s, request, reply);
-    if (!actor) {
-      return reply;
-    }
-    const project = await requireProject(s, actor, request.params.project);
-    const form = { username: formValue(request.body, 'username'), email: formValue(request.body, 'email') };
-    try {
-      const w = await createMobileWorker(s, project, { username: form.username.trim(), email: form.email.trim() || undefined });
-      return reply.redirect(`/ui/p/${project.name}/mobile-workers/${w.id}`);
-    } catch (err) {
-      const message = formError(err);
-      const page = await listProjectMobileWorkers(s, project, { limit: 50 });
-      return sendHtml(reply, <WorkersPage ctx={{ actor, project, section: 'mobile-workers' }} project={project} items={page.items} next={page.nextCursor} error={message} form={form} />, 422);
-    }
-  });
-
-  app.get<{ Params: { project: string; id: string }; Querystring: { notice?: string } }>('/ui/p/:project/mobile-workers/:id', async (request, reply) => {
-    const actor = await requireUi(s, request, reply);
-    if (!actor) {
-      return reply;
-    }
-    const project = await requireProject(s, actor, request.params.project);
-    const w = await getMobileWorker(s, project, request.params.id);
-    const notices: Record<string, string> = {
-      added: 'Number added.',
-      removed: 'Number removed.',
-      started: 'Verification started: an SMS asks the worker to reply 123.',
-      resent: 'Verification message resent.',
-      already_verified: 'This number is already verified.',
-      already_in_use: 'Cannot start verification: the number already receives replies for another contact (possibly in another project). Remove it there first.',
-    };
-    const notice = Object.hasOwn(notices, request.query.notice ?? '') ? (notices[request.query.notice ?? ''] ?? null) : null;
-    return sendHtml(reply, <WorkerPage ctx={{ actor, project, section: 'mobile-workers' }} project={project} w={w} notice={notice} error={null} typed="" facts={await workerFacts(project, w)} />);
-  });
-
-  app.post<{ Params: { project: string; id: string } }>('/ui/p/:project/mobile-workers/:id/phone-numbers', async (request, reply) => {
-    const actor = await requireUiPost(s, request, reply);
-    if (!actor) {
-      return reply;
-    }
-    const project = await requireProject(s, actor, request.params.project);
-    const typed = formValue(request.body, 'number');
-    try {
-      await addMobileWorkerNumber(s, project, request.params.id, typed);
-      return reply.redirect(`/ui/p/${project.name}/mobile-workers/${request.params.id}?notice=added`);
-    } catch (err) {
-      const message = formError(err);
-      const w = await getMobileWorker(s, project, request.params.id);
-      return sendHtml(reply, <WorkerPage ctx={{ actor, project, section: 'mobile-workers' }} project={project} w={w} notice={null} error={message} typed={typed} facts={await workerFacts(project, w)} />, 422);
-    }
-  });
-
-  app.post<{ Params: { project: string; id: string } }>('/ui/p/:project/mobile-workers/:id/phone-numbers/verify', async (request, reply) => {
-    const actor = await requireUiPost(s, request, reply);
-    if (!actor) {
-      return reply;
-    }
-    const project = await requireProject(s, actor, request.params.project);
-    const { result } = await verifyWorkerPhone(s, project, request.params.id, formValue(request.body, 'number'));
-    return reply.redirect(`/ui/p/${project.name}/mobile-workers/${request.params.id}?notice=${result}`);
-  });
-
-  app.post<{ Params: { project: string; id: string } }>('/ui/p/:project/mobile-workers/:id/phone-numbers/remove', async (request, reply) => {
-    const actor = await requireUiPost(s, request, reply);
-    if (!actor) {
-      return reply;
-    }
-    const project = await requireProject(s, actor, request.params.project);
-    await removeMobileWorkerNumber(s, project, request.params.id, formValue(request.body, 'number'));
-    return reply.redirect(`/ui/p/${project.name}/mobile-workers/${request.params.id}?notice=removed`);
-  });
 }

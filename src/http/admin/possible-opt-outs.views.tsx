@@ -1,22 +1,14 @@
 /**
- * @module http/admin/possible-opt-outs.pages — Possible opt-outs: replies that looked like a request
- * to stop ("please stop texting me") but were not a keyword. Members see them; project admins
- * confirm (the number opts out, method `review`) or dismiss (the project's broadcasts and scheduled
- * messages reach the number again).
+ * @module http/admin/possible-opt-outs.views — Possible opt-outs: replies that looked like a request
+ * to stop ("please stop texting me") but were not a keyword, with the contact they came from and,
+ * for project admins, the buttons to confirm or dismiss each. Components only: the routes are in
+ * possible-opt-outs.routes.tsx.
  */
-import type { FastifyInstance } from 'fastify';
-
 import type { Project } from '../../domain/project.ts';
-import { AppError } from '../../errors.ts';
-import { decidePossibleOptOut, listProjectPossibleOptOuts, type PossibleOptOutView, requirePossibleOptOut } from '../../services/possible-opt-outs.service.ts';
-import { requireProject } from '../../services/projects.service.ts';
-import { findMembershipRole } from '../../store/user.store.ts';
-import type { AdminDeps } from './admin-deps.ts';
+import type { PossibleOptOutView } from '../../services/possible-opt-outs.service.ts';
 import { Badge, type BadgeTone, Csrf, Layout, type PageContext, Time } from './layout.tsx';
-import { requireUi, requireUiPost, sendHtml } from './ui.tsx';
 
 const TONE: Record<PossibleOptOutView['status'], BadgeTone> = { open: 'warn', confirmed: 'bad', dismissed: 'none' };
-const NOTICES: Record<string, string> = { confirm: 'Confirmed: the number is opted out.', dismiss: 'Dismissed: the number gets messages again.' };
 
 function contactLink(project: Project, p: PossibleOptOutView): JSX.Element {
   if (!p.contact) {
@@ -30,7 +22,7 @@ function contactLink(project: Project, p: PossibleOptOutView): JSX.Element {
   );
 }
 
-function PossibleOptOutsPage(props: { ctx: PageContext; project: Project; items: PossibleOptOutView[]; notice: string | null; isAdmin: boolean }): JSX.Element {
+export function PossibleOptOutsPage(props: { ctx: PageContext; project: Project; items: PossibleOptOutView[]; notice: string | null; isAdmin: boolean }): JSX.Element {
   const { project } = props;
   return (
     <Layout title="Possible opt-outs" ctx={props.ctx}>
@@ -105,40 +97,4 @@ function PossibleOptOutsPage(props: { ctx: PageContext; project: Project; items:
       )}
     </Layout>
   );
-}
-
-export function registerPossibleOptOutPages(app: FastifyInstance, deps: AdminDeps): void {
-  const s = deps.services;
-  app.get<{ Params: { project: string }; Querystring: { notice?: string } }>('/ui/p/:project/possible-opt-outs', async (request, reply) => {
-    const actor = await requireUi(s, request, reply);
-    if (!actor) {
-      return reply;
-    }
-    const project = await requireProject(s, actor, request.params.project);
-    const page = await listProjectPossibleOptOuts(s, project, { limit: 200 });
-    const isAdmin = actor.isSuperuser || (await findMembershipRole(s.db, project.id, actor.userId)) === 'admin';
-    // Only known notices are shown: never text from the URL.
-    const notice = Object.hasOwn(NOTICES, request.query.notice ?? '') ? (NOTICES[request.query.notice ?? ''] ?? null) : null;
-    return sendHtml(reply, <PossibleOptOutsPage ctx={{ actor, project, role: isAdmin ? 'admin' : 'member', section: 'possible-opt-outs' }} project={project} items={page.items} notice={notice} isAdmin={isAdmin} />);
-  });
-
-  for (const decision of ['confirm', 'dismiss'] as const) {
-    app.post<{ Params: { project: string; id: string } }>(`/ui/p/:project/possible-opt-outs/:id/${decision}`, async (request, reply) => {
-      const actor = await requireUiPost(s, request, reply);
-      if (!actor) {
-        return reply;
-      }
-      await requirePossibleOptOut(s, await requireProject(s, actor, request.params.project), request.params.id);
-      const project = await requireProject(s, actor, request.params.project, 'admin');
-      try {
-        await decidePossibleOptOut(s, project, request.params.id, decision, actor.userId);
-      } catch (err) {
-        if (err instanceof AppError && err.code === 'CONFLICT') {
-          return reply.redirect(`/ui/p/${project.name}/possible-opt-outs`);
-        }
-        throw err;
-      }
-      return reply.redirect(`/ui/p/${project.name}/possible-opt-outs?notice=${decision}`);
-    });
-  }
 }

@@ -1,21 +1,15 @@
 /**
- * @module http/admin/inbound.pages — the opt-out list, and one number's page: opted out or not, who
- * holds it (by name, linked), and its consent history. The SMS tester is tester.routes.tsx.
+ * @module http/admin/opt-outs.views — the opt-out list, and one number's page: opted out or not, who
+ * holds it (by name, linked to the case or mobile worker), and its consent history. Components
+ * only: the routes are in opt-outs.routes.tsx.
  */
-import type { FastifyInstance } from 'fastify';
-
 import type { Project } from '../../domain/project.ts';
-import { type ConsentEventView, numberConsentHistory, projectOptOuts } from '../../services/consent-ledger.service.ts';
-import { namesOfContacts } from '../../services/messages.service.ts';
-import { lookupPhoneNumber, type PhoneNumberView } from '../../services/phone-numbers.service.ts';
-import { requireProject } from '../../services/projects.service.ts';
-import { sendConsentLedger } from '../api/consent.routes.ts';
-import type { AdminDeps } from './admin-deps.ts';
+import type { ConsentEventView } from '../../services/consent-ledger.service.ts';
+import type { PhoneNumberView } from '../../services/phone-numbers.service.ts';
 import { Badge, type BadgeTone, Layout, type PageContext, Time } from './layout.tsx';
 import { contactHref } from './messages.views.tsx';
-import { requireUi, sendHtml } from './ui.tsx';
 
-function OptOutsPage(props: { ctx: PageContext; project: Project; items: Array<{ number: string; since: string }> }): JSX.Element {
+export function OptOutsPage(props: { ctx: PageContext; project: Project; items: Array<{ number: string; since: string }> }): JSX.Element {
   return (
     <Layout title="Opt-outs" ctx={props.ctx}>
       <h1>Opted-out numbers</h1>
@@ -59,7 +53,7 @@ const STATE_BADGE: Record<PhoneNumberView['entries'][number]['state'], { tone: B
   'one-way': { tone: 'none', label: 'one-way' },
 };
 
-function NumberPage(props: { ctx: PageContext; project: Project; info: PhoneNumberView; names: ReadonlyMap<string, string>; history: ConsentEventView[] }): JSX.Element {
+export function NumberPage(props: { ctx: PageContext; project: Project; info: PhoneNumberView; names: ReadonlyMap<string, string>; history: ConsentEventView[] }): JSX.Element {
   const { info } = props;
   const owners = info.entries.length + (info.twoWayElsewhere ? 1 : 0);
   return (
@@ -147,37 +141,4 @@ function NumberPage(props: { ctx: PageContext; project: Project; info: PhoneNumb
       </section>
     </Layout>
   );
-}
-
-export function registerInboundPages(app: FastifyInstance, deps: AdminDeps): void {
-  const s = deps.services;
-
-  app.get<{ Params: { project: string } }>('/ui/p/:project/opt-outs', async (request, reply) => {
-    const actor = await requireUi(s, request, reply);
-    if (!actor) {
-      return reply;
-    }
-    const project = await requireProject(s, actor, request.params.project);
-    return sendHtml(reply, <OptOutsPage ctx={{ actor, project, section: 'opt-outs' }} project={project} items={await projectOptOuts(s, project)} />);
-  });
-
-  // The ledger as GET /api/v1/projects/{project}/consent-events.csv gives it, for a signed-in project admin.
-  app.get<{ Params: { project: string } }>('/ui/p/:project/consent-events.csv', async (request, reply) => {
-    const actor = await requireUi(s, request, reply);
-    if (!actor) {
-      return reply;
-    }
-    return sendConsentLedger(reply, s, await requireProject(s, actor, request.params.project, 'admin'));
-  });
-
-  app.get<{ Params: { project: string; number: string } }>('/ui/p/:project/numbers/:number', async (request, reply) => {
-    const actor = await requireUi(s, request, reply);
-    if (!actor) {
-      return reply;
-    }
-    const project = await requireProject(s, actor, request.params.project);
-    const [info, history] = await Promise.all([lookupPhoneNumber(s, project, request.params.number), numberConsentHistory(s, project, request.params.number)]);
-    const names = await namesOfContacts(s, project, info.entries.map((e) => ({ type: e.ownerType, id: e.ownerId })));
-    return sendHtml(reply, <NumberPage ctx={{ actor, project, section: 'opt-outs' }} project={project} info={info} names={names} history={history} />);
-  });
 }
