@@ -6,61 +6,23 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
-import type { LightMyRequestResponse } from 'fastify';
-
-import { createTestApp, type TestApp } from './support/test-app.ts';
+import { createKenyaApp, type TestApp } from './support/test-app.ts';
+import { cookieOf, csrfIn, encodeForm, type UiSession, uiSession } from './support/ui-session.ts';
 
 let t: TestApp;
 before(async () => {
-  t = await createTestApp();
-  await t.createProject('kenya', { defaultCountry: 'KE', timeZone: 'Africa/Nairobi' });
-  await t.createMember('kenya', 'member', 'member@example.org');
+  t = await createKenyaApp();
 });
 after(() => t.close());
 
-interface Session {
-  cookie: string;
-  csrf: string;
-}
-
-function csrfIn(html: string): string {
-  const m = /name="_csrf" value="([^"]+)"/.exec(html);
-  assert.ok(m?.[1], 'the page has a form with a CSRF token');
-  return m[1];
-}
-
-function cookieOf(res: LightMyRequestResponse, name: string) {
-  return (res.cookies as Array<{ name: string; value: string; httpOnly?: boolean; sameSite?: string; path?: string; maxAge?: number }>).find((c) => c.name === name);
-}
-
-function form(fields: Record<string, string>): string {
-  return new URLSearchParams(fields).toString();
-}
-
-async function signIn(email = 'root@example.org', password = 'root-password'): Promise<Session> {
-  const page = await t.app.inject({ method: 'GET', url: '/ui/sign-in' });
-  const pre = cookieOf(page, 'rollcall_signin');
-  assert.ok(pre);
-  const res = await t.app.inject({
-    method: 'POST',
-    url: '/ui/sign-in',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: `rollcall_signin=${pre.value}` },
-    payload: form({ _csrf: csrfIn(page.body), email, password, next: '/ui/projects' }),
-  });
-  assert.equal(res.statusCode, 302, res.body);
-  const session = cookieOf(res, 'rollcall_session');
-  assert.ok(session);
-  const cookie = `rollcall_session=${session.value}`;
-  const projects = await t.app.inject({ method: 'GET', url: '/ui/projects', headers: { cookie } });
-  return { cookie, csrf: csrfIn(projects.body) };
-}
+type Session = Pick<UiSession, 'cookie' | 'csrf'>;
 
 function get(s: Session | null, url: string) {
   return t.app.inject({ method: 'GET', url, headers: s ? { cookie: s.cookie } : {} });
 }
 
 function post(s: Session | null, url: string, fields: Record<string, string>) {
-  return t.app.inject({ method: 'POST', url, headers: { 'content-type': 'application/x-www-form-urlencoded', ...(s ? { cookie: s.cookie } : {}) }, payload: form(fields) });
+  return t.app.inject({ method: 'POST', url, headers: { 'content-type': 'application/x-www-form-urlencoded', ...(s ? { cookie: s.cookie } : {}) }, payload: encodeForm(fields) });
 }
 
 describe('admin UI routes', () => {
@@ -83,7 +45,7 @@ describe('admin UI routes', () => {
   });
 
   test('a UI session token is not an API bearer: 401 UNAUTHORIZED on the API, the session itself still works', async () => {
-    const s = await signIn();
+    const s = await uiSession(t);
     const sessionToken = s.cookie.slice('rollcall_session='.length);
     const res = await t.app.inject({ method: 'GET', url: '/api/v1/projects', headers: { authorization: `Bearer ${sessionToken}` } });
     assert.equal(res.statusCode, 401, res.body);
@@ -95,7 +57,7 @@ describe('admin UI routes', () => {
   });
 
   test('the opt-outs page exports the consent ledger through the UI session, for project admins only', async () => {
-    const admin = await signIn();
+    const admin = await uiSession(t);
     const page = await get(admin, '/ui/p/kenya/opt-outs');
     assert.equal(page.statusCode, 200);
     assert.match(page.body, /href="\/ui\/p\/kenya\/consent-events\.csv"/);
@@ -104,7 +66,7 @@ describe('admin UI routes', () => {
     assert.match(String(csv.headers['content-type']), /^text\/csv/);
     assert.equal(csv.headers['content-disposition'], 'attachment; filename="kenya-consent.csv"');
     assert.ok(csv.body.startsWith('"at","number"'), csv.body.slice(0, 80));
-    const member = await signIn('member@example.org', 'member-password');
+    const member = await uiSession(t, 'member@example.org', 'member-password');
     const refused = await get(member, '/ui/p/kenya/consent-events.csv');
     assert.equal(refused.statusCode, 403);
     assert.doesNotMatch(refused.body, /"at","number"/);
@@ -119,7 +81,7 @@ describe('admin UI routes', () => {
       method: 'POST',
       url: '/ui/sign-in',
       headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: `rollcall_signin=${pre?.value}` },
-      payload: form({ _csrf: csrfIn(page.body), email: 'root@example.org', password: 'root-password', next: '/ui/p/kenya/cases' }),
+      payload: encodeForm({ _csrf: csrfIn(page.body), email: 'root@example.org', password: 'root-password', next: '/ui/p/kenya/cases' }),
     });
     assert.equal(res.statusCode, 302);
     assert.equal(res.headers.location, '/ui/p/kenya/cases');
@@ -138,7 +100,7 @@ describe('admin UI routes', () => {
       method: 'POST',
       url: '/ui/sign-in',
       headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: `rollcall_signin=${pre?.value}` },
-      payload: form({ _csrf: csrf, email: 'root@example.org', password: 'not-the-password' }),
+      payload: encodeForm({ _csrf: csrf, email: 'root@example.org', password: 'not-the-password' }),
     });
     assert.equal(wrong.statusCode, 401);
     assert.match(wrong.body, /email or password is not right/);
@@ -153,14 +115,14 @@ describe('admin UI routes', () => {
       method: 'POST',
       url: '/ui/sign-in',
       headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: `rollcall_signin=${pre?.value}` },
-      payload: form({ _csrf: csrf, email: 'root@example.org', password: 'root-password', next: '//evil.example/ui/' }),
+      payload: encodeForm({ _csrf: csrf, email: 'root@example.org', password: 'root-password', next: '//evil.example/ui/' }),
     });
     assert.equal(offsite.statusCode, 302);
     assert.equal(offsite.headers.location, '/ui/projects');
   });
 
   test('every POST needs the session’s CSRF token: missing or wrong is a 403 page and changes nothing', async () => {
-    const s = await signIn();
+    const s = await uiSession(t);
     for (const token of [undefined, 'wrong-token', `${s.csrf}x`]) {
       const res = await post(s, '/ui/p/kenya/cases', { ...(token === undefined ? {} : { _csrf: token }), name: 'Sneaky', caseType: 'patient' });
       assert.equal(res.statusCode, 403);
@@ -170,7 +132,7 @@ describe('admin UI routes', () => {
     const rows = await t.deps.db.selectFrom('cases').select('id').where('name', '=', 'Sneaky').execute();
     assert.equal(rows.length, 0);
     // Another session's token does not work either.
-    const other = await signIn();
+    const other = await uiSession(t);
     const crossed = await post(s, '/ui/p/kenya/cases', { _csrf: other.csrf, name: 'Sneaky', caseType: 'patient' });
     assert.equal(crossed.statusCode, 403);
     const signOut = await post(s, '/ui/sign-out', {});
@@ -178,7 +140,7 @@ describe('admin UI routes', () => {
   });
 
   test('sign-out revokes the session', async () => {
-    const s = await signIn();
+    const s = await uiSession(t);
     const res = await post(s, '/ui/sign-out', { _csrf: s.csrf });
     assert.equal(res.statusCode, 302);
     assert.equal(res.headers.location, '/ui/sign-in');
@@ -187,7 +149,7 @@ describe('admin UI routes', () => {
   });
 
   test('a new case with a bad number is created and its page says what is wrong and what to do', async () => {
-    const s = await signIn();
+    const s = await uiSession(t);
     const res = await post(s, '/ui/p/kenya/cases', { _csrf: s.csrf, name: 'Baraka', caseType: 'patient', contact_phone_number: '12345', commcare_email_address: 'not-an-email' });
     assert.equal(res.statusCode, 302);
     const page = await get(s, String(res.headers.location));
@@ -202,7 +164,7 @@ describe('admin UI routes', () => {
   });
 
   test('the new-case form keeps what was typed when it is refused', async () => {
-    const s = await signIn();
+    const s = await uiSession(t);
     const res = await post(s, '/ui/p/kenya/cases', { _csrf: s.csrf, name: '', caseType: 'patient', contact_phone_number: '0712 000 999', contact_phone_number_is_verified: '1', extraName: 'village', extraValue: 'Kisumu' });
     assert.equal(res.statusCode, 422);
     assert.match(res.body, /role="alert"/);
@@ -221,7 +183,7 @@ describe('admin UI routes', () => {
   });
 
   test('cases list: filters live in the URL; an empty result says what to do', async () => {
-    const s = await signIn();
+    const s = await uiSession(t);
     const empty = await get(s, '/ui/p/kenya/cases?search=nobody-by-this-name');
     assert.equal(empty.statusCode, 200);
     assert.match(empty.body, /No case matches these filters/);
@@ -229,7 +191,7 @@ describe('admin UI routes', () => {
   });
 
   test('user text is escaped in every page that shows it', async () => {
-    const s = await signIn();
+    const s = await uiSession(t);
     const evil = '<script>window.__xss=1</script><img src=x onerror="window.__xss=1">';
     const created = await t.request('POST', '/api/v1/projects/kenya/cases', { body: { caseType: evil, name: evil, properties: { note: evil, time_zone: evil, language_code: evil, commcare_email_address: evil } } });
     assert.equal(created.statusCode, 201, created.body);
@@ -248,7 +210,7 @@ describe('admin UI routes', () => {
   });
 
   test('settings: a member sees them read-only and cannot save; an admin can', async () => {
-    const member = await signIn('member@example.org', 'member-password');
+    const member = await uiSession(t, 'member@example.org', 'member-password');
     const page = await get(member, '/ui/p/kenya/settings');
     assert.equal(page.statusCode, 200);
     assert.match(page.body, /Only project admins can change these settings/);
@@ -257,7 +219,7 @@ describe('admin UI routes', () => {
     const projects = await get(member, '/ui/projects');
     assert.ok(!projects.body.includes('Create project'), 'only superusers create projects');
 
-    const root = await signIn();
+    const root = await uiSession(t);
     const bad = await post(root, '/ui/p/kenya/settings', { _csrf: root.csrf, timeZone: 'Mars/Olympus', defaultCountry: 'KE', languages: 'en', defaultLanguage: 'en', phoneValidation: 'strict' });
     assert.equal(bad.statusCode, 422);
     assert.match(bad.body, /value="Mars\/Olympus"/);
@@ -269,7 +231,7 @@ describe('admin UI routes', () => {
   });
 
   test('settings: self-registered cases cannot be given an owner from another project', async () => {
-    const root = await signIn();
+    const root = await uiSession(t);
     await t.createProject('bravo');
     const stranger = await t.request('POST', '/api/v1/projects/bravo/mobile-workers', { body: { username: 'stranger' } });
     assert.equal(stranger.statusCode, 201, stranger.body);
@@ -281,7 +243,7 @@ describe('admin UI routes', () => {
   });
 
   test('a superuser creates a project from the projects page', async () => {
-    const s = await signIn();
+    const s = await uiSession(t);
     const res = await post(s, '/ui/projects', { _csrf: s.csrf, name: 'uganda', timeZone: 'Africa/Kampala', defaultCountry: 'UG' });
     assert.equal(res.statusCode, 302);
     assert.equal(res.headers.location, '/ui/p/uganda/dashboard');
@@ -290,7 +252,7 @@ describe('admin UI routes', () => {
   });
 
   test('mobile worker: an invalid number is explained next to the field, with the typed value kept', async () => {
-    const s = await signIn();
+    const s = await uiSession(t);
     const created = await post(s, '/ui/p/kenya/mobile-workers', { _csrf: s.csrf, username: 'otieno' });
     assert.equal(created.statusCode, 302);
     const url = String(created.headers.location);
@@ -310,7 +272,7 @@ describe('admin UI routes', () => {
   });
 
   test('a page of another project or an unknown case is a page in words, not JSON', async () => {
-    const member = await signIn('member@example.org', 'member-password');
+    const member = await uiSession(t, 'member@example.org', 'member-password');
     const other = await get(member, '/ui/p/uganda-nope/cases');
     assert.ok(other.statusCode === 404 || other.statusCode === 403, String(other.statusCode));
     assert.equal(other.headers['content-type'], 'text/html; charset=utf-8');

@@ -8,12 +8,11 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 
-import type { LightMyRequestResponse } from 'fastify';
-
 import { previewBroadcast } from '../src/services/broadcast-preview.service.ts';
 import { dispatchOnce } from '../src/services/dispatch.service.ts';
 import { findProjectByName } from '../src/store/project.store.ts';
 import { createTestApp, type TestApp } from './support/test-app.ts';
+import { type UiSession, uiSession } from './support/ui-session.ts';
 
 type Json = Record<string, any>;
 let t: TestApp;
@@ -272,49 +271,12 @@ describe('cancel and list', () => {
 
 // ---- The UI ----
 
-interface Session {
-  cookie: string;
-  csrf: string;
-}
-
-function csrfIn(html: string): string {
-  const m = /name="_csrf" value="([^"]+)"/.exec(html);
-  assert.ok(m?.[1], 'the page has a form with a CSRF token');
-  return m[1];
-}
-
-function cookieOf(res: LightMyRequestResponse, name: string) {
-  return (res.cookies as Array<{ name: string; value: string }>).find((c) => c.name === name);
-}
-
-async function signIn(email = 'root@example.org', password = 'root-password'): Promise<Session> {
-  const page = await t.app.inject({ method: 'GET', url: '/ui/sign-in' });
-  const pre = cookieOf(page, 'rollcall_signin');
-  assert.ok(pre);
-  const res = await t.app.inject({
-    method: 'POST',
-    url: '/ui/sign-in',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: `rollcall_signin=${pre.value}` },
-    payload: new URLSearchParams({ _csrf: csrfIn(page.body), email, password, next: '/ui/projects' }).toString(),
-  });
-  assert.equal(res.statusCode, 302, res.body);
-  const session = cookieOf(res, 'rollcall_session');
-  assert.ok(session);
-  const cookie = `rollcall_session=${session.value}`;
-  const projects = await t.app.inject({ method: 'GET', url: '/ui/projects', headers: { cookie } });
-  return { cookie, csrf: csrfIn(projects.body) };
-}
-
-function get(s: Session, url: string) {
-  return t.app.inject({ method: 'GET', url, headers: { cookie: s.cookie } });
-}
-
-function post(s: Session, url: string, fields: Array<[string, string]>) {
+function post(s: UiSession, url: string, fields: Array<[string, string]>) {
   const body = new URLSearchParams([['_csrf', s.csrf], ...fields]).toString();
   return t.app.inject({ method: 'POST', url, headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: s.cookie }, payload: body });
 }
 
-function multipart(s: Session, url: string, fields: Array<[string, string]>, file: { name: string; content: string } | null) {
+function multipart(s: UiSession, url: string, fields: Array<[string, string]>, file: { name: string; content: string } | null) {
   const boundary = '----rollcall-test-boundary';
   const parts = [['_csrf', s.csrf] as [string, string], ...fields].map(([k, v]) => `--${boundary}\r\ncontent-disposition: form-data; name="${k}"\r\n\r\n${v}\r\n`);
   if (file) {
@@ -325,9 +287,9 @@ function multipart(s: Session, url: string, fields: Array<[string, string]>, fil
 }
 
 describe('the composer pages', () => {
-  let s: Session;
+  let s: UiSession;
   before(async () => {
-    s = await signIn();
+    s = await uiSession(t);
   });
 
   test('every error at once with its label, what was typed kept, and no text in any URL', async () => {
@@ -372,18 +334,18 @@ describe('the composer pages', () => {
     const location = String(sent.headers.location);
     assert.match(location, /^\/ui\/p\/compose\/broadcasts\/[0-9a-f-]{36}\?notice=created$/);
     assert.doesNotMatch(location, /Clinic/);
-    const page = await get(s, location);
+    const page = await s.get(location);
     assert.equal(page.statusCode, 200);
     assert.match(page.body, /Clinic day is Monday/);
     assert.match(page.body, /Open cases of type mother where village = A/);
     const id = location.split('/').at(-1)?.split('?')[0] ?? '';
     await waitExpanded('compose', id);
     await dispatchAll();
-    const progress = await get(s, `/ui/p/compose/broadcasts/${id}/progress`);
+    const progress = await s.get(`/ui/p/compose/broadcasts/${id}/progress`);
     assert.match(progress.body, /id="n-sent">6</);
     assert.match(progress.body, /data-finished="true"/);
     assert.doesNotMatch(progress.body, /hx-trigger/);
-    const list = await get(s, '/ui/p/compose/broadcasts');
+    const list = await s.get('/ui/p/compose/broadcasts');
     assert.match(list.body, new RegExp(id));
   });
 
@@ -421,13 +383,13 @@ describe('the composer pages', () => {
     const res = await t.request('POST', '/api/v1/projects/compose/broadcasts', { body: { recipients: { caseIds: [c.id] }, text: 'Later', sendAt: '2035-01-15T09:00' } });
     const id = res.json().id;
     await waitExpanded('compose', id);
-    const page = await get(s, `/ui/p/compose/broadcasts/${id}`);
+    const page = await s.get(`/ui/p/compose/broadcasts/${id}`);
     assert.match(page.body, /data-confirm=/);
     assert.match(page.body, /Cancel broadcast/);
     assert.match(page.body, /hx-trigger="every 2s"/);
     const cancelled = await post(s, `/ui/p/compose/broadcasts/${id}/cancel`, []);
     assert.equal(cancelled.statusCode, 303);
-    const after = await get(s, String(cancelled.headers.location));
+    const after = await s.get(String(cancelled.headers.location));
     assert.match(after.body, /Broadcast cancelled/);
     assert.match(after.body, /cancelled the scheduled broadcast/);
     const twice = await post(s, `/ui/p/compose/broadcasts/${id}/cancel`, []);
@@ -436,10 +398,10 @@ describe('the composer pages', () => {
 
     const member = await t.createMember('elsewhere', 'member', 'elsewhere-ui@example.org');
     assert.ok(member);
-    const m = await signIn('elsewhere-ui@example.org', 'member-password');
-    assert.equal((await get(m, `/ui/p/compose/broadcasts/${id}`)).statusCode, 404);
-    assert.equal((await get(m, `/ui/p/elsewhere/broadcasts/${id}`)).statusCode, 404);
-    assert.equal((await get(m, `/ui/p/elsewhere/broadcasts/${id}/progress`)).statusCode, 404);
+    const m = await uiSession(t, 'elsewhere-ui@example.org', 'member-password');
+    assert.equal((await m.get(`/ui/p/compose/broadcasts/${id}`)).statusCode, 404);
+    assert.equal((await m.get(`/ui/p/elsewhere/broadcasts/${id}`)).statusCode, 404);
+    assert.equal((await m.get(`/ui/p/elsewhere/broadcasts/${id}/progress`)).statusCode, 404);
     assert.equal((await post(m, `/ui/p/elsewhere/broadcasts/${id}/cancel`, [])).statusCode, 404);
   });
 

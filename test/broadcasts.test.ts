@@ -3,7 +3,7 @@ import { after, before, describe, test } from 'node:test';
 
 import { CHUNK } from '../src/services/broadcasts.service.ts';
 import { dispatchOnce } from '../src/services/dispatch.service.ts';
-import { createTestApp, type TestApp } from './support/test-app.ts';
+import { createTestApp, type TestApp, waitFinished } from './support/test-app.ts';
 
 type Json = Record<string, any>;
 let t: TestApp;
@@ -22,15 +22,8 @@ async function newCase(name: string, properties: Record<string, unknown>, caseTy
   return res.json();
 }
 
-async function waitDone(id: string): Promise<Json> {
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    const b = (await t.request('GET', `/api/v1/projects/bc/broadcasts/${id}`)).json();
-    if (b.status === 'done' || b.status === 'failed' || Date.now() > deadline) {
-      return b;
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
+function waitDone(id: string): Promise<Json> {
+  return waitFinished(t, `/api/v1/projects/bc/broadcasts/${id}`, 30_000);
 }
 
 describe('broadcasts', () => {

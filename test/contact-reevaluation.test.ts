@@ -8,12 +8,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
-import type { LightMyRequestResponse } from 'fastify';
 import { sql } from 'kysely';
 
 import type { JobQueue } from '../src/services/deps.ts';
 import { reevaluateChunk, reevaluateContacts, resumeStalledReevaluations } from '../src/services/contact-reevaluation.service.ts';
 import { createTestApp, type TestApp } from './support/test-app.ts';
+import { uiSession } from './support/ui-session.ts';
 
 type Json = Record<string, any>;
 let t: TestApp;
@@ -292,32 +292,11 @@ describe('re-checking case numbers after a settings change', () => {
 });
 
 describe('the settings page', () => {
-  interface Session {
-    cookie: string;
-    csrf: string;
-  }
-  const csrfIn = (html: string) => /name="_csrf" value="([^"]+)"/.exec(html)?.[1] ?? '';
-  const cookieOf = (res: LightMyRequestResponse, name: string) => (res.cookies as Array<{ name: string; value: string }>).find((c) => c.name === name)?.value;
-  const form = (fields: Record<string, string>) => new URLSearchParams(fields).toString();
-
-  async function signIn(): Promise<Session> {
-    const page = await t.app.inject({ method: 'GET', url: '/ui/sign-in' });
-    const res = await t.app.inject({
-      method: 'POST',
-      url: '/ui/sign-in',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: `rollcall_signin=${cookieOf(page, 'rollcall_signin')}` },
-      payload: form({ _csrf: csrfIn(page.body), email: 'root@example.org', password: 'root-password', next: '/ui/projects' }),
-    });
-    const cookie = `rollcall_session=${cookieOf(res, 'rollcall_session')}`;
-    const projects = await t.app.inject({ method: 'GET', url: '/ui/projects', headers: { cookie } });
-    return { cookie, csrf: csrfIn(projects.body) };
-  }
-
   test('shows the progress with a <progress> bar while it runs, what stopped a failed one, and starts it again', async () => {
     const p = (await t.createProject('page', { defaultCountry: 'KE' })) as { id: string };
     await newCase('page', 'One', { contact_phone_number: '+15551230400' });
-    const s = await signIn();
-    const get = (url: string) => t.app.inject({ method: 'GET', url, headers: { cookie: s.cookie } });
+    const s = await uiSession(t);
+    const get = (url: string) => s.get(url);
     assert.doesNotMatch((await get('/ui/p/page/settings')).body, /contact-reevaluation/, 'nothing to show before a change');
     await withRecordedJobs(async () => {
       await patch('page', { phoneValidation: 'possible' });
@@ -335,12 +314,7 @@ describe('the settings page', () => {
     assert.match(failed, /stopped at 1,234 of 5,000/);
     assert.match(failed, /&lt;b(&gt;|>)disk&lt;\/b(&gt;|>) broke \(INTERNAL_ERROR\)/, 'the error is escaped');
     assert.doesNotMatch(failed, /<b>disk/);
-    const restart = await t.app.inject({
-      method: 'POST',
-      url: '/ui/p/page/settings/contact-reevaluation',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: s.cookie },
-      payload: form({ _csrf: s.csrf }),
-    });
+    const restart = await s.post('/ui/p/page/settings/contact-reevaluation', {});
     assert.equal(restart.statusCode, 302, restart.body);
     assert.equal(restart.headers.location, '/ui/p/page/settings');
     const done = await settled('page');

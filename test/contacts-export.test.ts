@@ -7,8 +7,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
 import { exportCell } from '../src/services/contacts-export.service.ts';
-import { multipart, readSheet } from './support/import-files.ts';
-import { createTestApp, type TestApp } from './support/test-app.ts';
+import { readSheet } from './support/import-files.ts';
+import { uploadImport } from './support/running-import.ts';
+import { createTestApp, type TestApp, waitFinished } from './support/test-app.ts';
 import { type UiSession, uiSession } from './support/ui-session.ts';
 
 type Json = any;
@@ -36,22 +37,12 @@ before(async () => {
 });
 after(() => t.close());
 
-async function upload(name: string, bytes: Buffer): Promise<Json> {
-  const form = multipart({ name, bytes });
-  const res = await t.request('POST', '/api/v1/projects/kenya/imports', { body: form.body, headers: form.headers });
-  assert.equal(res.statusCode, 201, res.body);
-  return res.json();
+function upload(name: string, bytes: Buffer): Promise<Json> {
+  return uploadImport(t, 'kenya', name, bytes);
 }
 
-async function waitDone(id: string): Promise<Json> {
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    const i = (await t.request('GET', `/api/v1/projects/kenya/imports/${id}`)).json();
-    if (i.status === 'done' || i.status === 'failed' || Date.now() > deadline) {
-      return i;
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
+function waitDone(id: string): Promise<Json> {
+  return waitFinished(t, `/api/v1/projects/kenya/imports/${id}`);
 }
 
 async function snapshot(): Promise<Json[]> {

@@ -7,9 +7,8 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
-import type { LightMyRequestResponse } from 'fastify';
-
 import { createTestApp, type TestApp } from './support/test-app.ts';
+import { uiSession } from './support/ui-session.ts';
 
 const ACCOUNT = `AC${'1'.repeat(32)}`;
 const TOKEN = 'tokenStoredA1b2c3d4e5f6';
@@ -56,31 +55,9 @@ test('API: the same change with the token entered again is saved; a change that 
   assert.deepEqual(await storedConfig('TW'), { accountSid: ACCOUNT, authToken: 'tokenNewB9c8d7e6f5a4', from: '+12065550111', baseUrl: NEW_HOST, timeoutMs: 5000 });
 });
 
-function csrfIn(html: string): string {
-  const m = /name="_csrf" value="([^"]+)"/.exec(html);
-  assert.ok(m?.[1], 'the page has a form with a CSRF token');
-  return m[1];
-}
-
-async function signIn(): Promise<{ cookie: string; csrf: string }> {
-  const page = await t.app.inject({ method: 'GET', url: '/ui/sign-in' });
-  const pre = (page.cookies as Array<{ name: string; value: string }>).find((c) => c.name === 'rollcall_signin');
-  const res = await t.app.inject({
-    method: 'POST',
-    url: '/ui/sign-in',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: `rollcall_signin=${pre?.value}` },
-    payload: new URLSearchParams({ _csrf: csrfIn(page.body), email: 'root@example.org', password: 'root-password', next: '/ui/projects' }).toString(),
-  });
-  const session = (res.cookies as Array<{ name: string; value: string }>).find((c) => c.name === 'rollcall_session');
-  assert.ok(session, res.body);
-  const cookie = `rollcall_session=${session.value}`;
-  return { cookie, csrf: csrfIn((await t.app.inject({ method: 'GET', url: '/ui/projects', headers: { cookie } })).body) };
-}
-
 test('admin form: a new base URL with the token left blank comes back 422 with the token input marked', async () => {
-  const s = await signIn();
-  const post = (fields: Record<string, string>): Promise<LightMyRequestResponse> =>
-    t.app.inject({ method: 'POST', url: '/ui/p/sec/gateways/TW', headers: { cookie: s.cookie, 'content-type': 'application/x-www-form-urlencoded' }, payload: new URLSearchParams({ _csrf: s.csrf, ...fields }).toString() });
+  const s = await uiSession(t);
+  const post = (fields: Record<string, string>) => s.post('/ui/p/sec/gateways/TW', fields);
   const form = { 'config.accountSid': ACCOUNT, 'config.authToken': '', 'config.from': '+12065550111', 'config.baseUrl': 'https://elsewhere.example.com', ratePerSecond: '1', replyToNumber: '' };
   const refused = await post(form);
   assert.equal(refused.statusCode, 422, refused.body);

@@ -20,6 +20,7 @@ import * as m0005 from '../src/store/migrations/0005-imports.ts';
 import * as m0006 from '../src/store/migrations/0006-surveys.ts';
 import * as m0007 from '../src/store/migrations/0007-import-file-parts.ts';
 import { type Cell, csv, multipart } from './support/import-files.ts';
+import { uploadImport } from './support/running-import.ts';
 import { createServerDatabase } from './support/test-db.ts';
 import { createTestApp, type TestApp } from './support/test-app.ts';
 
@@ -32,11 +33,8 @@ before(async () => {
 });
 after(() => t.close());
 
-async function upload(name: string, bytes: Buffer): Promise<Json> {
-  const form = multipart({ name, bytes });
-  const res = await t.request('POST', '/api/v1/projects/parts/imports', { body: form.body, headers: form.headers });
-  assert.equal(res.statusCode, 201, res.body);
-  return res.json();
+function upload(name: string, bytes: Buffer): Promise<Json> {
+  return uploadImport(t, 'parts', name, bytes);
 }
 
 async function partsOf(importId: string): Promise<{ part: number; size: number }[]> {

@@ -12,53 +12,26 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
-import type { LightMyRequestResponse } from 'fastify';
-
-import { csv, type Cell, multipart } from './support/import-files.ts';
-import { createTestApp, type TestApp } from './support/test-app.ts';
+import { csv, type Cell } from './support/import-files.ts';
+import { uploadImport } from './support/running-import.ts';
+import { createTestApp, type TestApp, waitFinished } from './support/test-app.ts';
+import { type UiSession, uiSession } from './support/ui-session.ts';
 
 type Json = Record<string, any>;
 let t: TestApp;
-let ui: { cookie: string; csrf: string };
-
-function csrfIn(html: string): string {
-  const m = /name="_csrf" value="([^"]+)"/.exec(html);
-  assert.ok(m?.[1], 'the page has a form with a CSRF token');
-  return m[1];
-}
-
-async function signIn(): Promise<{ cookie: string; csrf: string }> {
-  const page = await t.app.inject({ method: 'GET', url: '/ui/sign-in' });
-  const pre = (page.cookies as Array<{ name: string; value: string }>).find((c) => c.name === 'rollcall_signin');
-  assert.ok(pre);
-  const res = await t.app.inject({
-    method: 'POST',
-    url: '/ui/sign-in',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: `rollcall_signin=${pre.value}` },
-    payload: new URLSearchParams({ _csrf: csrfIn(page.body), email: 'root@example.org', password: 'root-password', next: '/ui/projects' }).toString(),
-  });
-  assert.equal(res.statusCode, 302, res.body);
-  const session = (res.cookies as Array<{ name: string; value: string }>).find((c) => c.name === 'rollcall_session');
-  assert.ok(session);
-  const cookie = `rollcall_session=${session.value}`;
-  const projects = await t.app.inject({ method: 'GET', url: '/ui/projects', headers: { cookie } });
-  return { cookie, csrf: csrfIn(projects.body) };
-}
+let ui: UiSession;
 
 before(async () => {
   t = await createTestApp({ jobs: true, importChunkRows: 2 });
   await t.createProject('words', { defaultCountry: 'KE', timeZone: 'Africa/Nairobi', languages: ['en', 'sw', 'fr'], defaultLanguage: 'en' });
-  ui = await signIn();
+  ui = await uiSession(t);
 });
 after(() => t.close());
 
 const HEADER: Cell[] = ['Name', 'Mobile', 'Opt-in', 'Lang'];
 
-async function upload(name: string, rows: Cell[][]): Promise<Json> {
-  const form = multipart({ name, bytes: csv(rows) });
-  const res = await t.request('POST', '/api/v1/projects/words/imports', { body: form.body, headers: form.headers });
-  assert.equal(res.statusCode, 201, res.body);
-  return res.json();
+function upload(name: string, rows: Cell[][]): Promise<Json> {
+  return uploadImport(t, 'words', name, csv(rows));
 }
 
 async function dryRun(id: string, body: Json): Promise<Json> {
@@ -70,32 +43,12 @@ async function dryRun(id: string, body: Json): Promise<Json> {
 async function runToEnd(id: string, body: Json): Promise<Json> {
   const res = await t.request('POST', `/api/v1/projects/words/imports/${id}/run`, { body });
   assert.equal(res.statusCode, 202, res.body);
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    const i = (await t.request('GET', `/api/v1/projects/words/imports/${id}`)).json();
-    if (i.status === 'done' || i.status === 'failed' || Date.now() > deadline) {
-      return i;
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  return waitFinished(t, `/api/v1/projects/words/imports/${id}`, 60_000, 50);
 }
 
 async function casesByName(caseType: string): Promise<Record<string, Json>> {
   const items = (await t.request('GET', `/api/v1/projects/words/cases?limit=500&caseType=${caseType}`)).json().items as Json[];
   return Object.fromEntries(items.filter((c) => c.caseType === caseType).map((c) => [c.name, c]));
-}
-
-function uiPost(url: string, fields: Record<string, string>): Promise<LightMyRequestResponse> {
-  return t.app.inject({
-    method: 'POST',
-    url,
-    headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: ui.cookie },
-    payload: new URLSearchParams({ _csrf: ui.csrf, ...fields }).toString(),
-  });
-}
-
-function uiGet(url: string): Promise<LightMyRequestResponse> {
-  return t.app.inject({ method: 'GET', url, headers: { cookie: ui.cookie } });
 }
 
 /** The value of the option marked selected in the select with this id ('' when none is). */
@@ -129,7 +82,7 @@ describe('item 10: suggestions from the headers, with their reasons', () => {
     assert.match(up.suggestionExplanations['Opt-in'], /consent/);
     assert.match(up.suggestionExplanations.Lang, /language/);
     // The page shows each suggestion with its explanation next to the select.
-    const page = await uiGet(`/ui/p/words/imports/${up.id}`);
+    const page = await ui.get(`/ui/p/words/imports/${up.id}`);
     assert.equal(page.statusCode, 200);
     assert.equal(selected(page.body, 'f-map-1'), 'contact_phone_number');
     assert.equal(selected(page.body, 'f-map-2'), 'contact_phone_number_is_verified');
@@ -163,7 +116,7 @@ describe('item 11: the dry run warns instead of dropping data', () => {
     assert.match(dry.warnings.noContact, /No column gives a phone number or email: these contacts cannot be reached/);
     const withPhone = await dryRun(up.id, { caseType: 'np', mapping: { ...mapping, Mobile: 'contact_phone_number' } });
     assert.equal(withPhone.warnings.noContact, null);
-    const page = await uiPost(`/ui/p/words/imports/${up.id}/dry-run`, { target: 'cases', caseType: 'np', matchBy: 'case_id', matchColumn: '', createNew: 'true', 'map-0': 'name', 'map-1': '', 'new-1': 'mobile', 'map-2': '', 'map-3': 'language_code' });
+    const page = await ui.post(`/ui/p/words/imports/${up.id}/dry-run`, { target: 'cases', caseType: 'np', matchBy: 'case_id', matchColumn: '', createNew: 'true', 'map-0': 'name', 'map-1': '', 'new-1': 'mobile', 'map-2': '', 'map-3': 'language_code' });
     assert.equal(page.statusCode, 200, page.body.slice(0, 500));
     const section = page.body.slice(page.body.indexOf('data-testid="dry-run"'));
     assert.match(section, /<div class="error[^"]*" role="alert"[^>]*data-testid="warning-no-contact"[^>]*>[\s\S]*No column gives a phone number or email: these contacts cannot be reached/);
@@ -254,7 +207,7 @@ describe('item 11: the dry run warns instead of dropping data', () => {
     // Row 4 has no name (it fails) and its number is listed all the same.
     assert.ok(dry.result.errors.some((e: Json) => e.row === 4 && e.code === 'IMPORT_NAME_MISSING'));
     assert.ok(dry.result.errors.some((e: Json) => e.row === 4 && e.code === 'INVALID_PHONE_NUMBER'));
-    const page = await uiPost(`/ui/p/words/imports/${up.id}/dry-run`, { target: 'cases', caseType: 'bad', matchBy: 'case_id', matchColumn: '', createNew: 'true', 'map-0': 'name', 'map-1': 'contact_phone_number', 'map-2': 'contact_phone_number_is_verified', 'map-3': '' });
+    const page = await ui.post(`/ui/p/words/imports/${up.id}/dry-run`, { target: 'cases', caseType: 'bad', matchBy: 'case_id', matchColumn: '', createNew: 'true', 'map-0': 'name', 'map-1': 'contact_phone_number', 'map-2': 'contact_phone_number_is_verified', 'map-3': '' });
     assert.equal(page.statusCode, 200);
     const table = /<table data-testid="invalid-numbers">([\s\S]*?)<\/table>/.exec(page.body)?.[1] ?? '';
     assert.match(table, /<td>3<\/td>\s*<td>abc<\/td>\s*<td>[^<]*letters/);
@@ -272,17 +225,17 @@ describe('the draft: the mapping, case type and consent choice survive leaving t
   test('a dry run keeps what was chosen; the page opened again is filled from it', async () => {
     const up = await upload('draft.csv', ROWS);
     const fields = { target: 'cases', caseType: 'household', matchBy: 'case_id', matchColumn: '', createNew: 'true', consentWords: 'true', 'map-0': 'name', 'map-1': 'contact_phone_number', 'map-2': 'contact_phone_number_is_verified', 'map-3': '', 'new-3': 'lugha' };
-    const dry = await uiPost(`/ui/p/words/imports/${up.id}/dry-run`, fields);
+    const dry = await ui.post(`/ui/p/words/imports/${up.id}/dry-run`, fields);
     assert.equal(dry.statusCode, 200, dry.body.slice(0, 500));
     // Leave (the history) and come back.
-    assert.equal((await uiGet('/ui/p/words/imports')).statusCode, 200);
-    const page = await uiGet(`/ui/p/words/imports/${up.id}`);
+    assert.equal((await ui.get('/ui/p/words/imports')).statusCode, 200);
+    const page = await ui.get(`/ui/p/words/imports/${up.id}`);
     assert.equal(inputValue(page.body, 'f-caseType'), 'household');
     assert.equal(selected(page.body, 'f-map-3'), '');
     assert.equal(inputValue(page.body, 'f-new-3'), 'lugha');
     assert.match(page.body, /<input[^>]*id="f-consentWords"[^>]*checked/);
     // Without a dry run the form still runs with the confirmed words.
-    const run = await uiPost(`/ui/p/words/imports/${up.id}/run`, fields);
+    const run = await ui.post(`/ui/p/words/imports/${up.id}/run`, fields);
     assert.equal(run.statusCode, 302, run.body.slice(0, 500));
     const i = (await t.request('GET', `/api/v1/projects/words/imports/${up.id}`)).json();
     assert.equal(i.options.consentWords, true);
@@ -290,7 +243,7 @@ describe('the draft: the mapping, case type and consent choice survive leaving t
 
   test('a form with problems keeps what was typed, names each field by its label, and is kept as the draft too', async () => {
     const up = await upload('labels.csv', ROWS);
-    const res = await uiPost(`/ui/p/words/imports/${up.id}/dry-run`, { target: 'cases', caseType: '', matchBy: 'case_id', matchColumn: '', createNew: 'true', 'map-0': 'name', 'map-1': 'contact_phone_number', 'map-2': 'contact_phone_number', 'map-3': '', 'new-3': '9 bad' });
+    const res = await ui.post(`/ui/p/words/imports/${up.id}/dry-run`, { target: 'cases', caseType: '', matchBy: 'case_id', matchColumn: '', createNew: 'true', 'map-0': 'name', 'map-1': 'contact_phone_number', 'map-2': 'contact_phone_number', 'map-3': '', 'new-3': '9 bad' });
     assert.equal(res.statusCode, 422);
     const summary = /<div class="error" role="alert"[\s\S]*?<\/div>/.exec(res.body)?.[0] ?? '';
     assert.match(summary, /Case type: /);
@@ -299,7 +252,7 @@ describe('the draft: the mapping, case type and consent choice survive leaving t
     assert.match(summary, /New property for “Lang”: /);
     assert.match(res.body, /<select[^>]*id="f-map-2"[^>]*aria-invalid="true"/);
     assert.equal(inputValue(res.body, 'f-new-3'), '9 bad');
-    const back = await uiGet(`/ui/p/words/imports/${up.id}`);
+    const back = await ui.get(`/ui/p/words/imports/${up.id}`);
     assert.equal(selected(back.body, 'f-map-2'), 'contact_phone_number');
   });
 });

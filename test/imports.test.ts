@@ -9,8 +9,9 @@ import { after, before, describe, test } from 'node:test';
 
 import { sql } from 'kysely';
 
-import { type Cell, csv, multipart, readSheet, workbook } from './support/import-files.ts';
-import { createTestApp, type TestApp } from './support/test-app.ts';
+import { type Cell, csv, readSheet, workbook } from './support/import-files.ts';
+import { uploadImport } from './support/running-import.ts';
+import { createTestApp, type TestApp, waitFinished } from './support/test-app.ts';
 
 type Json = Record<string, any>;
 let t: TestApp;
@@ -22,22 +23,12 @@ after(() => t.close());
 
 const SEED_HEADER: Cell[] = ['Case Name', 'contact_phone_number', 'contact_phone_number_is_verified', 'commcare_email_address', 'case id', 'gender'];
 
-async function upload(project: string, name: string, bytes: Buffer, fields: Record<string, string> = {}): Promise<Json> {
-  const form = multipart({ name, bytes }, fields);
-  const res = await t.request('POST', `/api/v1/projects/${project}/imports`, { body: form.body, headers: form.headers });
-  assert.equal(res.statusCode, 201, res.body);
-  return res.json();
+function upload(project: string, name: string, bytes: Buffer, fields: Record<string, string> = {}): Promise<Json> {
+  return uploadImport(t, project, name, bytes, fields);
 }
 
-async function waitDone(project: string, id: string): Promise<Json> {
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    const i = (await t.request('GET', `/api/v1/projects/${project}/imports/${id}`)).json();
-    if (i.status === 'done' || i.status === 'failed' || Date.now() > deadline) {
-      return i;
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
+function waitDone(project: string, id: string): Promise<Json> {
+  return waitFinished(t, `/api/v1/projects/${project}/imports/${id}`);
 }
 
 async function run(project: string, id: string, body: Json): Promise<Json> {

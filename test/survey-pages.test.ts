@@ -7,49 +7,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
-import type { LightMyRequestResponse } from 'fastify';
-
 import { dispatchOnce } from '../src/services/dispatch.service.ts';
 import { processInbound } from '../src/services/inbound.service.ts';
 import { createTestApp, type TestApp } from './support/test-app.ts';
+import { type UiSession, uiSession } from './support/ui-session.ts';
 
 let t: TestApp;
-interface Session {
-  cookie: string;
-  csrf: string;
-}
-let root: Session;
-
-function csrfIn(html: string): string {
-  const m = /name="_csrf" value="([^"]+)"/.exec(html);
-  assert.ok(m?.[1], 'the page has a form with a CSRF token');
-  return m[1];
-}
-
-function cookieOf(res: LightMyRequestResponse, name: string) {
-  return (res.cookies as Array<{ name: string; value: string }>).find((c) => c.name === name);
-}
-
-async function signIn(email: string, password: string): Promise<Session> {
-  const page = await t.app.inject({ method: 'GET', url: '/ui/sign-in' });
-  const pre = cookieOf(page, 'rollcall_signin');
-  assert.ok(pre);
-  const res = await t.app.inject({
-    method: 'POST',
-    url: '/ui/sign-in',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: `rollcall_signin=${pre.value}` },
-    payload: new URLSearchParams({ _csrf: csrfIn(page.body), email, password, next: '/ui/projects' }).toString(),
-  });
-  const session = cookieOf(res, 'rollcall_session');
-  assert.ok(session, res.body);
-  const cookie = `rollcall_session=${session.value}`;
-  const projects = await t.app.inject({ method: 'GET', url: '/ui/projects', headers: { cookie } });
-  return { cookie, csrf: csrfIn(projects.body) };
-}
-
-const get = (s: Session, url: string) => t.app.inject({ method: 'GET', url, headers: { cookie: s.cookie } });
-const post = (s: Session, url: string, fields: Record<string, string>) =>
-  t.app.inject({ method: 'POST', url, headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: s.cookie }, payload: new URLSearchParams({ _csrf: s.csrf, ...fields }).toString() });
+let root: UiSession;
 
 async function settle(): Promise<void> {
   for (let i = 0; i < 50; i++) {
@@ -87,33 +51,33 @@ before(async () => {
   await t.createProject('clinic', { defaultCountry: 'KE', timeZone: 'Africa/Nairobi', languages: ['en', 'sw'], defaultLanguage: 'en' });
   await t.request('POST', '/api/v1/projects/clinic/gateways', { body: { name: 'test', type: 'test' } });
   await t.request('PUT', '/api/v1/projects/clinic/gateway-routes', { body: [{ prefix: '*', gateway: 'TEST' }] });
-  root = await signIn('root@example.org', 'root-password');
+  root = await uiSession(t, 'root@example.org', 'root-password');
 });
 after(() => t.close());
 
 describe('survey pages', () => {
   test('the editor: add, move and remove return the draft unsaved; save creates the survey; the preview shows the exact SMS', async () => {
-    const nav = await get(root, '/ui/p/clinic/surveys');
+    const nav = await root.get('/ui/p/clinic/surveys');
     assert.equal(nav.statusCode, 200);
     assert.match(nav.body, /No survey yet/);
     assert.match(nav.body, /href="\/ui\/p\/clinic\/surveys" aria-current="page"/);
-    const added = await post(root, '/ui/p/clinic/surveys', { name: 'Draft', count: '1', 'q.0.id': 'a', 'q.0.text': 'First?', 'q.0.type': 'text', 'q.0.saveAs': 'a', op: 'add' });
+    const added = await root.post('/ui/p/clinic/surveys', { name: 'Draft', count: '1', 'q.0.id': 'a', 'q.0.text': 'First?', 'q.0.type': 'text', 'q.0.saveAs': 'a', op: 'add' });
     assert.equal(added.statusCode, 200);
     assert.match(added.body, /id="f-q-1-id"/);
     assert.match(added.body, />First\?<\/textarea>/, 'what was typed is kept');
-    const moved = await post(root, '/ui/p/clinic/surveys', { name: 'Draft', count: '2', 'q.0.id': 'a', 'q.0.text': 'First?', 'q.1.id': 'b', 'q.1.text': 'Second?', op: 'up-1' });
+    const moved = await root.post('/ui/p/clinic/surveys', { name: 'Draft', count: '2', 'q.0.id': 'a', 'q.0.text': 'First?', 'q.1.id': 'b', 'q.1.text': 'Second?', op: 'up-1' });
     assert.ok(moved.body.indexOf('value="b"') < moved.body.indexOf('value="a"'), 'b moved above a');
-    const removed = await post(root, '/ui/p/clinic/surveys', { name: 'Draft', count: '2', 'q.0.id': 'a', 'q.1.id': 'b', op: 'remove-0' });
+    const removed = await root.post('/ui/p/clinic/surveys', { name: 'Draft', count: '2', 'q.0.id': 'a', 'q.1.id': 'b', op: 'remove-0' });
     assert.doesNotMatch(removed.body, /id="f-q-1-id"/);
     assert.equal((await t.request('GET', '/api/v1/projects/clinic/surveys')).json().items.length, 0, 'nothing saved yet');
 
-    const bad = await post(root, '/ui/p/clinic/surveys', { ...twoQuestions, 'q.1.saveAs': 'not valid', op: 'save' });
+    const bad = await root.post('/ui/p/clinic/surveys', { ...twoQuestions, 'q.1.saveAs': 'not valid', op: 'save' });
     assert.equal(bad.statusCode, 422);
     assert.match(words(bad.body), /The survey was not saved: questions.1.saveAs: "not valid" is not a case property name/);
 
-    const saved = await post(root, '/ui/p/clinic/surveys', { ...twoQuestions, op: 'save' });
+    const saved = await root.post('/ui/p/clinic/surveys', { ...twoQuestions, op: 'save' });
     assert.equal(saved.statusCode, 302, saved.body);
-    const editor = await get(root, String(saved.headers.location));
+    const editor = await root.get(String(saved.headers.location));
     const text = words(editor.body);
     assert.match(text, /Survey saved/);
     assert.match(text, /Which village do you live in\?/);
@@ -127,59 +91,59 @@ describe('survey pages', () => {
     const [survey] = (await t.request('GET', '/api/v1/projects/clinic/surveys')).json().items;
     // Consent makes the case the number's two-way owner: a survey needs replies to reach it.
     const c = (await t.request('POST', '/api/v1/projects/clinic/cases', { body: { caseType: 'patient', name: 'Amina', properties: { contact_phone_number: '+254712000777', contact_phone_number_is_verified: '1' } } })).json();
-    const casePage = await get(root, `/ui/p/clinic/cases/${c.id}`);
+    const casePage = await root.get(`/ui/p/clinic/cases/${c.id}`);
     assert.match(casePage.body, /Start survey/);
-    const started = await post(root, `/ui/p/clinic/cases/${c.id}/surveys`, { surveyId: survey.id });
+    const started = await root.post(`/ui/p/clinic/cases/${c.id}/surveys`, { surveyId: survey.id });
     assert.equal(started.statusCode, 302);
     assert.match(String(started.headers.location), /notice=survey-started/);
     await settle();
     for (const reply of ['Kibera', 'many', '3']) {
-      const res = await post(root, '/ui/p/clinic/tester', { gateway: 'TEST', from: '+254712000777', text: reply });
+      const res = await root.post('/ui/p/clinic/tester', { gateway: 'TEST', from: '+254712000777', text: reply });
       assert.equal(res.statusCode, 302, res.body);
       await settle();
     }
-    const tester = words((await get(root, '/ui/p/clinic/tester?gateway=TEST&number=%2B254712000777')).body);
+    const tester = words((await root.get('/ui/p/clinic/tester?gateway=TEST&number=%2B254712000777')).body);
     for (const line of ['Which village do you live in?', 'How many children under five?', 'Please reply with a number from 0 to 20.', 'Thank you, asante!']) {
       assert.ok(tester.includes(line), line);
     }
     assert.match(tester, /Survey Household completed/);
     assert.match(tester, /village Kibera children 3/);
-    const after = words((await get(root, `/ui/p/clinic/cases/${c.id}`)).body);
+    const after = words((await root.get(`/ui/p/clinic/cases/${c.id}`)).body);
     assert.match(after, /village Kibera/);
     assert.match(after, /children_under_five 3/);
     assert.match(after, /Household .* completed/);
-    const sessions = words((await get(root, `/ui/p/clinic/surveys/${survey.id}/sessions`)).body);
+    const sessions = words((await root.get(`/ui/p/clinic/surveys/${survey.id}/sessions`)).body);
     assert.match(sessions, /completed village Kibera children 3/);
   });
 
   test('a survey that cannot start shows the reason in words on the case page', async () => {
     const [survey] = (await t.request('GET', '/api/v1/projects/clinic/surveys')).json().items;
     const c = (await t.request('POST', '/api/v1/projects/clinic/cases', { body: { caseType: 'patient', name: 'No phone' } })).json();
-    const res = await post(root, `/ui/p/clinic/cases/${c.id}/surveys`, { surveyId: survey.id });
-    const page = words((await get(root, String(res.headers.location))).body);
+    const res = await root.post(`/ui/p/clinic/cases/${c.id}/surveys`, { surveyId: survey.id });
+    const page = words((await root.get(String(res.headers.location))).body);
     assert.match(page, /The survey was not started: The contact has no phone number/);
   });
 
   test('the self-registration settings choose the welcome survey', async () => {
     const [survey] = (await t.request('GET', '/api/v1/projects/clinic/surveys')).json().items;
-    const settings = await get(root, '/ui/p/clinic/settings');
+    const settings = await root.get('/ui/p/clinic/settings');
     assert.match(settings.body, /<label for="f-welcomeSurveyId">/);
     assert.match(settings.body, new RegExp(`<option value="${survey.id}">Household</option>`));
-    const saved = await post(root, '/ui/p/clinic/settings/messaging', { caseEnabled: '1', caseType: 'contact', welcomeMessageTo: 'none', welcomeSurveyId: survey.id });
+    const saved = await root.post('/ui/p/clinic/settings/messaging', { caseEnabled: '1', caseType: 'contact', welcomeMessageTo: 'none', welcomeSurveyId: survey.id });
     assert.equal(saved.statusCode, 302, saved.body);
     assert.equal((await t.request('GET', '/api/v1/projects/clinic')).json().selfRegistration.welcomeSurveyId, survey.id);
-    assert.match((await get(root, '/ui/p/clinic/settings')).body, new RegExp(`<option value="${survey.id}" selected>`));
+    assert.match((await root.get('/ui/p/clinic/settings')).body, new RegExp(`<option value="${survey.id}" selected>`));
   });
 
   test('CSRF, roles and escaping', async () => {
     const noToken = await t.app.inject({ method: 'POST', url: '/ui/p/clinic/surveys', headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: root.cookie }, payload: 'name=x&count=0&op=save' });
     assert.equal(noToken.statusCode, 403);
     await t.createMember('clinic', 'member', 'member@example.org');
-    const member = await signIn('member@example.org', 'member-password');
-    assert.equal((await get(member, '/ui/p/clinic/surveys')).statusCode, 200);
-    assert.equal((await post(member, '/ui/p/clinic/surveys', { ...twoQuestions, op: 'save' })).statusCode, 403);
+    const member = await uiSession(t, 'member@example.org', 'member-password');
+    assert.equal((await member.get('/ui/p/clinic/surveys')).statusCode, 200);
+    assert.equal((await member.post('/ui/p/clinic/surveys', { ...twoQuestions, op: 'save' })).statusCode, 403);
     const evil = await t.request('POST', '/api/v1/projects/clinic/surveys', { body: { name: '<script>alert(1)</script>', questions: [{ id: 'q', text: '<img src=x onerror=alert(1)>', type: 'text', saveAs: 'q' }] } });
-    const page = await get(root, `/ui/p/clinic/surveys/${evil.json().id}`);
+    const page = await root.get(`/ui/p/clinic/surveys/${evil.json().id}`);
     // Children are escaped; inside a quoted attribute only the quote matters.
     assert.doesNotMatch(page.body, /<h1><script>/);
     assert.doesNotMatch(page.body, /<pre class="sms"><img/);

@@ -7,14 +7,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
-import { createTestApp, type TestApp } from './support/test-app.ts';
+import { createKenyaApp, type TestApp } from './support/test-app.ts';
 import { uiSession } from './support/ui-session.ts';
 
 let t: TestApp;
 before(async () => {
-  t = await createTestApp();
-  await t.createProject('kenya', { defaultCountry: 'KE', timeZone: 'Africa/Nairobi' });
-  await t.createMember('kenya', 'member', 'member@example.org');
+  t = await createKenyaApp();
 });
 after(() => t.close());
 
@@ -50,6 +48,21 @@ describe('forms report every problem at once, by label', () => {
     const project = (await t.request('GET', '/api/v1/projects/kenya')).json();
     assert.deepEqual([project.timeZone, project.defaultCountry, project.defaultLanguage], ['Africa/Kampala', 'UG', 'sw']);
     await root.post('/ui/p/kenya/settings', { timeZone: 'Africa/Nairobi', defaultCountry: 'KE', languages: 'en', defaultLanguage: 'en', phoneValidation: 'strict' });
+  });
+
+  test('case form: time zone, language and gateway are pickers; a stored value that is not valid is kept and says so', async () => {
+    const root = await uiSession(t);
+    assert.equal((await t.request('PATCH', '/api/v1/projects/kenya', { body: { languages: ['en', 'sw'], defaultLanguage: 'sw' } })).statusCode, 200);
+    assert.equal((await t.request('POST', '/api/v1/projects/kenya/gateways', { body: { name: 'safaricom', type: 'test' } })).statusCode, 201);
+    const list = await root.get('/ui/p/kenya/cases');
+    assert.match(list.body, /<select id="f-time_zone" name="time_zone"[^>]*><option value="">— the project’s \(Africa\/Nairobi\) —<\/option>[\s\S]*<option value="Africa\/Nairobi">Africa\/Nairobi<\/option>/);
+    assert.match(list.body, /<select id="f-language_code" name="language_code"[^>]*><option value="">— the project’s default \(sw\) —<\/option><option value="en">en — English<\/option><option value="sw">sw — Swahili<\/option><\/select>/);
+    assert.match(list.body, /<select id="f-contact_backend_id" name="contact_backend_id"[^>]*><option value="">— let the routes choose —<\/option><option value="SAFARICOM">SAFARICOM<\/option>/);
+    const made = await t.request('POST', '/api/v1/projects/kenya/cases', { body: { caseType: 'patient', name: 'Odd values', properties: { language_code: 'fr', contact_backend_id: 'GONE' } } });
+    assert.equal(made.statusCode, 201, made.body);
+    const page = await root.get(`/ui/p/kenya/cases/${made.json().id as string}`);
+    assert.match(page.body, /<option value="fr" selected>fr \(not one of the project’s languages\)<\/option>/);
+    assert.match(page.body, /<option value="GONE" selected>GONE \(no such gateway\)<\/option>/);
   });
 
   test('new project: a bad name and zone are both reported, with labels', async () => {

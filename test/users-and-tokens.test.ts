@@ -15,6 +15,7 @@ import type { LightMyRequestResponse } from 'fastify';
 
 import { findUserByEmail } from '../src/store/user.store.ts';
 import { createTestApp, type TestApp } from './support/test-app.ts';
+import { signInResponse, uiSession } from './support/ui-session.ts';
 
 type Json = Record<string, any>;
 
@@ -52,47 +53,6 @@ async function tokens(token: string): Promise<Json[]> {
 }
 
 // --- The admin UI without a browser: sign in through the form, post forms with the session's token.
-
-interface Ui {
-  cookie: string;
-  csrf: string;
-  get(url: string): Promise<LightMyRequestResponse>;
-  post(url: string, fields: Record<string, string>): Promise<LightMyRequestResponse>;
-}
-
-function csrfIn(html: string): string {
-  const m = /name="_csrf" value="([^"]+)"/.exec(html);
-  assert.ok(m?.[1], 'a form with a CSRF token');
-  return m[1];
-}
-
-async function signIn(email: string, password: string): Promise<LightMyRequestResponse> {
-  const page = await t.app.inject({ method: 'GET', url: '/ui/sign-in' });
-  const pre = (page.cookies as Array<{ name: string; value: string }>).find((c) => c.name === 'rollcall_signin');
-  assert.ok(pre);
-  return t.app.inject({
-    method: 'POST',
-    url: '/ui/sign-in',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: `rollcall_signin=${pre.value}` },
-    payload: new URLSearchParams({ _csrf: csrfIn(page.body), email, password, next: '/ui/projects' }).toString(),
-  });
-}
-
-async function ui(email = 'root@example.org', password = 'root-password'): Promise<Ui> {
-  const res = await signIn(email, password);
-  assert.equal(res.statusCode, 302, res.body);
-  const session = (res.cookies as Array<{ name: string; value: string }>).find((c) => c.name === 'rollcall_session');
-  assert.ok(session);
-  const cookie = `rollcall_session=${session.value}`;
-  const csrf = csrfIn((await t.app.inject({ method: 'GET', url: '/ui/tokens', headers: { cookie } })).body);
-  return {
-    cookie,
-    csrf,
-    get: (url) => t.app.inject({ method: 'GET', url, headers: { cookie } }),
-    post: (url, fields) =>
-      t.app.inject({ method: 'POST', url, headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' }, payload: new URLSearchParams({ _csrf: csrf, ...fields }).toString() }),
-  };
-}
 
 describe('API tokens (API)', () => {
   test('created with a name and an expiry; without them it never expires, as before; the old label still names it', async () => {
@@ -135,7 +95,7 @@ describe('API tokens (API)', () => {
     assert.equal(theirs.length, 1, 'another user sees only their own token');
     assert.ok(!theirs.some((i) => i.id === mine.id));
     // Sessions are not API tokens: signing in to the UI adds nothing to the list.
-    await ui();
+    await uiSession(t);
     assert.equal((await tokens(mine.token)).length, items.length);
   });
 
@@ -253,7 +213,7 @@ describe('web users and roles (API)', () => {
 
   test('the list shows role, access and last sign-in', async () => {
     await t.createMember('alpha', 'member', 'signs-in@example.org');
-    await ui('signs-in@example.org', 'member-password');
+    await uiSession(t, 'signs-in@example.org', 'member-password');
     const res = await t.request('GET', '/api/v1/projects/alpha/users');
     const items: Json[] = res.json().items;
     const u = items.find((i) => i.email === 'signs-in@example.org');
@@ -301,7 +261,7 @@ describe('web users and roles (API)', () => {
     const deltaProject = await t.request('GET', '/api/v1/projects/delta');
     assert.equal(deltaProject.statusCode, 200);
     assert.equal((await t.request('POST', '/api/v1/projects/delta/users', { body: { email: 'two-projects@example.org', password: 'whatever-123', role: 'member' } })).statusCode, 201);
-    const session = await ui('two-projects@example.org', 'member-password');
+    const session = await uiSession(t, 'two-projects@example.org', 'member-password');
     assert.equal((await session.get('/ui/p/alpha/cases')).statusCode, 200);
 
     const off = await t.request('PATCH', `/api/v1/projects/alpha/users/${id}`, { body: { active: false } });
@@ -334,7 +294,7 @@ describe('web users and roles (API)', () => {
   test('server-wide deactivation: no sign-in, sessions and tokens refused at once; superusers only; not oneself', async () => {
     const tok = await t.createMember('alpha', 'member', 'leaver@example.org');
     const id = await userId('leaver@example.org');
-    const session = await ui('leaver@example.org', 'member-password');
+    const session = await uiSession(t, 'leaver@example.org', 'member-password');
     assert.equal((await session.get('/ui/p/alpha/cases')).statusCode, 200);
 
     const adminTok = await t.createMember('alpha', 'admin', 'not-super@example.org');
@@ -354,7 +314,7 @@ describe('web users and roles (API)', () => {
     const page = await session.get('/ui/p/alpha/cases');
     assert.equal(page.statusCode, 302, 'the session is gone');
     assert.match(String(page.headers.location), /^\/ui\/sign-in/);
-    assert.equal((await signIn('leaver@example.org', 'member-password')).statusCode, 401, 'cannot sign in');
+    assert.equal((await signInResponse(t, 'leaver@example.org', 'member-password')).statusCode, 401, 'cannot sign in');
     assert.equal((await t.request('POST', '/api/v1/auth/tokens', { token: null, body: { email: 'leaver@example.org', password: 'member-password' } })).statusCode, 401);
     const listed = (await t.request('GET', '/api/v1/projects/alpha/users')).json().items.find((i: Json) => i.id === id);
     assert.equal(listed.accountActive, false);
@@ -362,7 +322,7 @@ describe('web users and roles (API)', () => {
 
     const on = await t.request('PATCH', `/api/v1/users/${id}`, { body: { active: true } });
     assert.equal(on.json().active, true);
-    assert.equal((await signIn('leaver@example.org', 'member-password')).statusCode, 302, 'can sign in again');
+    assert.equal((await signInResponse(t, 'leaver@example.org', 'member-password')).statusCode, 302, 'can sign in again');
     assert.equal((await me(tok)).statusCode, 401, 'the old token stays revoked');
   });
 
@@ -380,7 +340,7 @@ describe('web users and roles (API)', () => {
     assert.deepEqual({ role: target.role, active: target.active }, { role: 'admin', active: true });
     // Through the UI as well.
     await t.createMember('bravo', 'admin', 'bravo-ui@example.org');
-    const s = await ui('bravo-ui@example.org', 'member-password');
+    const s = await uiSession(t, 'bravo-ui@example.org', 'member-password');
     assert.equal((await s.post(`/ui/p/alpha/users/${id}/deactivate`, {})).statusCode, 404);
     assert.equal((await s.post(`/ui/p/bravo/users/${id}/deactivate`, {})).statusCode, 404);
     assert.equal((await s.get('/ui/p/alpha/users')).statusCode, 404);
@@ -392,7 +352,7 @@ describe('web users page and API tokens page (forms)', () => {
     await t.createProject('echo', { timeZone: 'Africa/Nairobi' });
     await t.createMember('echo', 'admin', 'echo-admin@example.org');
     await t.createMember('echo', 'member', 'echo-member@example.org');
-    const member = await ui('echo-member@example.org', 'member-password');
+    const member = await uiSession(t, 'echo-member@example.org', 'member-password');
     const seen = await member.get('/ui/p/echo/users');
     assert.equal(seen.statusCode, 200);
     assert.match(seen.body, /echo-admin@example\.org/);
@@ -400,7 +360,7 @@ describe('web users page and API tokens page (forms)', () => {
     assert.match(seen.body, /Only a project admin can add users/);
     assert.equal((await member.post('/ui/p/echo/users', { email: 'x@example.org', role: 'member' })).statusCode, 403);
 
-    const admin = await ui('echo-admin@example.org', 'member-password');
+    const admin = await uiSession(t, 'echo-admin@example.org', 'member-password');
     const bad = await admin.post('/ui/p/echo/users', { email: 'not-an-email', role: 'member', password: 'short' });
     assert.equal(bad.statusCode, 422);
     assert.match(bad.body, /Email: This is not an email address/);
@@ -415,7 +375,7 @@ describe('web users page and API tokens page (forms)', () => {
     assert.match(added.body, /data-copy="new-password"/);
     assert.ok(!String(added.headers.location ?? '').includes(password));
     assert.ok(!(await admin.get('/ui/p/echo/users')).body.includes(password), 'shown once only');
-    assert.equal((await signIn('new-person@example.org', password)).statusCode, 302, 'the person signs in with it');
+    assert.equal((await signInResponse(t, 'new-person@example.org', password)).statusCode, 302, 'the person signs in with it');
 
     const dup = await admin.post('/ui/p/echo/users', { email: 'new-person@example.org', role: 'member', password: '' });
     assert.equal(dup.statusCode, 409);
@@ -423,7 +383,7 @@ describe('web users page and API tokens page (forms)', () => {
   });
 
   test('an admin changes a role, deactivates and reactivates through the forms; refusals show the reason and its code', async () => {
-    const admin = await ui('echo-admin@example.org', 'member-password');
+    const admin = await uiSession(t, 'echo-admin@example.org', 'member-password');
     const id = await userId('echo-member@example.org');
     const role = await admin.post(`/ui/p/echo/users/${id}/role`, { role: 'admin' });
     assert.equal(role.statusCode, 302);
@@ -451,13 +411,13 @@ describe('web users page and API tokens page (forms)', () => {
     assert.doesNotMatch((await admin.get('/ui/p/echo/users')).body, /Deactivate account/, 'nor is it offered to an admin');
 
     // A superuser does, from the same page.
-    const root = await ui();
+    const root = await uiSession(t);
     const page2 = await root.get('/ui/p/echo/users');
     assert.match(page2.body, new RegExp(`action="/ui/users/${id}/account" data-confirm="Deactivate the account of echo-member@example.org`));
     const acc = await root.post(`/ui/users/${id}/account`, { active: 'false', project: 'echo' });
     assert.equal(acc.headers.location, '/ui/p/echo/users?notice=account-off');
     assert.match((await root.get('/ui/p/echo/users')).body, /Account deactivated<\/span>/);
-    assert.equal((await signIn('echo-member@example.org', 'member-password')).statusCode, 401);
+    assert.equal((await signInResponse(t, 'echo-member@example.org', 'member-password')).statusCode, 401);
     assert.equal((await root.post(`/ui/users/${id}/account`, { active: 'true', project: 'echo' })).headers.location, '/ui/p/echo/users?notice=account-on');
     const selfAcc = await root.post(`/ui/users/${await userId('root@example.org')}/account`, { active: 'false', project: 'echo' });
     assert.equal(selfAcc.statusCode, 409);
@@ -468,7 +428,7 @@ describe('web users page and API tokens page (forms)', () => {
     // Added through the API with a password (no token yet, unlike createMember's users).
     const added = await t.request('POST', '/api/v1/projects/echo/users', { body: { email: 'scripter@example.org', password: 'scripter-password', role: 'member' } });
     assert.equal(added.statusCode, 201, added.body);
-    const s = await ui('scripter@example.org', 'scripter-password');
+    const s = await uiSession(t, 'scripter@example.org', 'scripter-password');
     const empty = await s.get('/ui/tokens');
     assert.equal(empty.statusCode, 200);
     assert.match(empty.body, /You have no API tokens — create one below/);
@@ -492,7 +452,7 @@ describe('web users page and API tokens page (forms)', () => {
     assert.match(list.body, new RegExp(`action="/ui/tokens/${item.id}/revoke" data-confirm=`));
 
     // Someone else's session cannot revoke it.
-    const other = await ui();
+    const other = await uiSession(t);
     assert.equal((await other.post(`/ui/tokens/${item.id}/revoke`, {})).statusCode, 404);
     assert.equal((await me(token)).statusCode, 200);
 

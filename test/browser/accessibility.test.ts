@@ -9,30 +9,25 @@ import { after, before, test } from 'node:test';
 
 import type { Browser, Page } from 'playwright-core';
 
-import { launchChromium, signedInPage } from '../support/browser.ts';
-import { createTestApp, type TestApp } from '../support/test-app.ts';
+import { signedInPage, startBrowserApp } from '../support/browser.ts';
 
-let t: TestApp;
 let browser: Browser;
 let base = '';
+let close = async (): Promise<void> => {};
 const pages: string[] = [];
 
 before(async () => {
-  t = await createTestApp();
-  await t.createProject('access', { defaultCountry: 'KE', languages: ['en', 'sw'], timeZone: 'Africa/Nairobi' });
-  await t.request('POST', '/api/v1/projects/access/gateways', { body: { name: 'sms', type: 'test' } });
-  await t.request('PUT', '/api/v1/projects/access/gateway-routes', { body: [{ prefix: '*', gateway: 'SMS' }] });
-  const c = (await t.request('POST', '/api/v1/projects/access/cases', { body: { caseType: 'patient', name: 'Amina', properties: { contact_phone_number: '+254712000701', contact_phone_number_is_verified: '1' } } })).json();
-  const w = (await t.request('POST', '/api/v1/projects/access/mobile-workers', { body: { username: 'otieno' } })).json();
-  const sv = (await t.request('POST', '/api/v1/projects/access/surveys', { body: { name: 'Visit', questions: [{ id: 'q1', text: 'How are you?', type: 'text', saveAs: 'feeling' }] } })).json();
-  pages.push(`/ui/p/access/cases/${c.id}`, `/ui/p/access/mobile-workers/${w.id}`, `/ui/p/access/surveys/${sv.id}`, '/ui/p/access/surveys/new', '/ui/p/access/gateways/SMS/edit', '/ui/projects');
-  base = await t.app.listen({ port: 0, host: '127.0.0.1' });
-  browser = await launchChromium();
+  ({ browser, base, close } = await startBrowserApp({}, async (t) => {
+    await t.createProject('access', { defaultCountry: 'KE', languages: ['en', 'sw'], timeZone: 'Africa/Nairobi' });
+    await t.request('POST', '/api/v1/projects/access/gateways', { body: { name: 'sms', type: 'test' } });
+    await t.request('PUT', '/api/v1/projects/access/gateway-routes', { body: [{ prefix: '*', gateway: 'SMS' }] });
+    const c = (await t.request('POST', '/api/v1/projects/access/cases', { body: { caseType: 'patient', name: 'Amina', properties: { contact_phone_number: '+254712000701', contact_phone_number_is_verified: '1' } } })).json();
+    const w = (await t.request('POST', '/api/v1/projects/access/mobile-workers', { body: { username: 'otieno' } })).json();
+    const sv = (await t.request('POST', '/api/v1/projects/access/surveys', { body: { name: 'Visit', questions: [{ id: 'q1', text: 'How are you?', type: 'text', saveAs: 'feeling' }] } })).json();
+    pages.push(`/ui/p/access/cases/${c.id}`, `/ui/p/access/mobile-workers/${w.id}`, `/ui/p/access/surveys/${sv.id}`, '/ui/p/access/surveys/new', '/ui/p/access/gateways/SMS/edit', '/ui/projects');
+  }));
 });
-after(async () => {
-  await browser?.close();
-  await t.close();
-});
+after(() => close());
 
 /** Controls a person fills in that no label, aria-label or aria-labelledby names. */
 function unlabelled(page: Page): Promise<string[]> {

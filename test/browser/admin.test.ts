@@ -8,24 +8,20 @@ import { after, before, describe, test } from 'node:test';
 
 import type { Browser, Page } from 'playwright-core';
 
-import { launchChromium, signedInPage } from '../support/browser.ts';
-import { createTestApp, type TestApp } from '../support/test-app.ts';
+import { shots, signedInPage, startBrowserApp } from '../support/browser.ts';
+import type { TestApp } from '../support/test-app.ts';
 
 let t: TestApp;
 let browser: Browser;
 let base = '';
-const shots = path.resolve(import.meta.dirname, '../../docs/screenshots');
+let close = async (): Promise<void> => {};
 
 before(async () => {
-  t = await createTestApp();
-  await t.createProject('kenya', { defaultCountry: 'KE', timeZone: 'Africa/Nairobi' });
-  base = await t.app.listen({ port: 0, host: '127.0.0.1' });
-  browser = await launchChromium();
+  ({ t, browser, base, close } = await startBrowserApp({}, async (t) => {
+    await t.createProject('kenya', { defaultCountry: 'KE', timeZone: 'Africa/Nairobi' });
+  }));
 });
-after(async () => {
-  await browser?.close();
-  await t.close();
-});
+after(() => close());
 
 function signedIn(): Promise<Page> {
   return signedInPage(browser, base);
@@ -95,7 +91,7 @@ describe('admin UI', () => {
     await page.fill('#f-number', '254722000111');
     await page.click('text=Add Number');
     await page.waitForURL(/notice=added/);
-    assert.match(await page.locator('tbody').innerText(), /\+254722000111\s+unverified/);
+    assert.match(await page.locator('section[aria-labelledby=numbers] tbody').innerText(), /\+254722000111\s+unverified/);
     await page.fill('#f-number', '12345');
     await page.click('text=Add Number');
     assert.match(await page.locator('[role=alert]').innerText(), /too short/);
@@ -104,7 +100,7 @@ describe('admin UI', () => {
     await page.fill('#f-number', '+254712345678');
     await page.click('text=Add Number');
     await page.waitForURL(/notice=added/);
-    const rows = await page.locator('tbody').innerText();
+    const rows = await page.locator('section[aria-labelledby=numbers] tbody').innerText();
     assert.match(rows, /\+254712345678\s+already in use/);
     assert.match(rows, /remove it from the other mobile worker or close the case/);
     await page.screenshot({ path: path.join(shots, 'worker-page.png'), fullPage: true });

@@ -11,38 +11,34 @@ import { after, before, test } from 'node:test';
 import type { Browser } from 'playwright-core';
 
 import { dispatchOnce } from '../../src/services/dispatch.service.ts';
-import { launchChromium, signedInPage } from '../support/browser.ts';
-import { createTestApp, type TestApp } from '../support/test-app.ts';
+import { shots, signedInPage, startBrowserApp } from '../support/browser.ts';
+import type { TestApp } from '../support/test-app.ts';
 
 let t: TestApp;
 let browser: Browser;
 let base = '';
-const shots = path.resolve(import.meta.dirname, '../../docs/screenshots');
+let close = async (): Promise<void> => {};
 
 before(async () => {
-  t = await createTestApp({ jobs: true });
-  await t.createProject('clinic', { defaultCountry: 'KE', timeZone: 'Africa/Nairobi', languages: ['en', 'sw'], defaultLanguage: 'en' });
-  await t.request('POST', '/api/v1/projects/clinic/gateways', { body: { name: 'test', type: 'test' } });
-  await t.request('PUT', '/api/v1/projects/clinic/gateway-routes', { body: [{ prefix: '*', gateway: 'TEST' }] });
-  const people: Array<[string, Record<string, string>]> = [
-    ['Amina', { contact_phone_number: '0712000001' }],
-    ['Baraka', { contact_phone_number: '0712000002', language_code: 'sw' }],
-    ['Chausiku', { contact_phone_number: '0712000003', language_code: 'sw' }],
-    ['Dalia', { contact_phone_number: '0712000004' }],
-    ['Ann (US)', { contact_phone_number: '+1 206 813 0912' }],
-    ['No number', {}],
-  ];
-  for (const [name, properties] of people) {
-    const res = await t.request('POST', '/api/v1/projects/clinic/cases', { body: { caseType: 'mother', name, properties } });
-    assert.equal(res.statusCode, 201, res.body);
-  }
-  base = await t.app.listen({ port: 0, host: '127.0.0.1' });
-  browser = await launchChromium();
+  ({ t, browser, base, close } = await startBrowserApp({ jobs: true }, async (t) => {
+    await t.createProject('clinic', { defaultCountry: 'KE', timeZone: 'Africa/Nairobi', languages: ['en', 'sw'], defaultLanguage: 'en' });
+    await t.request('POST', '/api/v1/projects/clinic/gateways', { body: { name: 'test', type: 'test' } });
+    await t.request('PUT', '/api/v1/projects/clinic/gateway-routes', { body: [{ prefix: '*', gateway: 'TEST' }] });
+    const people: Array<[string, Record<string, string>]> = [
+      ['Amina', { contact_phone_number: '0712000001' }],
+      ['Baraka', { contact_phone_number: '0712000002', language_code: 'sw' }],
+      ['Chausiku', { contact_phone_number: '0712000003', language_code: 'sw' }],
+      ['Dalia', { contact_phone_number: '0712000004' }],
+      ['Ann (US)', { contact_phone_number: '+1 206 813 0912' }],
+      ['No number', {}],
+    ];
+    for (const [name, properties] of people) {
+      const res = await t.request('POST', '/api/v1/projects/clinic/cases', { body: { caseType: 'mother', name, properties } });
+      assert.equal(res.statusCode, 201, res.body);
+    }
+  }));
 });
-after(async () => {
-  await browser?.close();
-  await t.close();
-});
+after(() => close());
 
 test('compose in two languages, preview who is reached, send and watch the progress bar reach done', async () => {
   const page = await signedInPage(browser, base);

@@ -13,15 +13,15 @@ import type { Browser } from 'playwright-core';
 
 import { recordOptOut } from '../../src/services/consent.service.ts';
 import { multipart } from '../support/import-files.ts';
-import { launchChromium, signedInPage } from '../support/browser.ts';
-import { createTestApp, type TestApp } from '../support/test-app.ts';
+import { shots, signedInPage, startBrowserApp } from '../support/browser.ts';
+import { type TestApp, waitFinished } from '../support/test-app.ts';
 
 type Json = any;
 
 let t: TestApp;
 let browser: Browser;
 let base = '';
-const shots = path.resolve(import.meta.dirname, '../../docs/screenshots');
+let close = async (): Promise<void> => {};
 const ids: Record<string, string> = {};
 
 const PEOPLE: Array<[string, string, Record<string, string>]> = [
@@ -36,37 +36,26 @@ const PEOPLE: Array<[string, string, Record<string, string>]> = [
 ];
 
 before(async () => {
-  t = await createTestApp({ jobs: true });
-  await t.createProject('clinic', { defaultCountry: 'KE', timeZone: 'Africa/Nairobi', languages: ['en', 'sw'], defaultLanguage: 'en' });
-  for (const [caseType, name, properties] of PEOPLE) {
-    const res = await t.request('POST', '/api/v1/projects/clinic/cases', { body: { caseType, name, properties } });
-    assert.equal(res.statusCode, 201, res.body);
-    ids[name] = res.json().id;
-  }
-  // Faith replied STOP.
-  await t.deps.db.transaction().execute((trx) => recordOptOut(trx, { channel: 'sms', address: '+254712300006' }, { method: 'keyword', source: {}, projectId: null, contact: null, gateway: null }, new Date()));
-  base = await t.app.listen({ port: 0, host: '127.0.0.1' });
-  browser = await launchChromium();
+  ({ t, browser, base, close } = await startBrowserApp({ jobs: true }, async (t) => {
+    await t.createProject('clinic', { defaultCountry: 'KE', timeZone: 'Africa/Nairobi', languages: ['en', 'sw'], defaultLanguage: 'en' });
+    for (const [caseType, name, properties] of PEOPLE) {
+      const res = await t.request('POST', '/api/v1/projects/clinic/cases', { body: { caseType, name, properties } });
+      assert.equal(res.statusCode, 201, res.body);
+      ids[name] = res.json().id;
+    }
+    // Faith replied STOP.
+    await t.deps.db.transaction().execute((trx) => recordOptOut(trx, { channel: 'sms', address: '+254712300006' }, { method: 'keyword', source: {}, projectId: null, contact: null, gateway: null }, new Date()));
+  }));
 });
-after(async () => {
-  await browser?.close();
-  await t.close();
-});
+after(() => close());
 
 async function snapshot(): Promise<Json[]> {
   const items = (await t.request('GET', '/api/v1/projects/clinic/cases?limit=500&caseType=patient')).json().items;
   return items.map((c: Json) => ({ id: c.id, name: c.name, closed: c.closed, properties: c.properties }));
 }
 
-async function waitDone(id: string): Promise<Json> {
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    const i = (await t.request('GET', `/api/v1/projects/clinic/imports/${id}`)).json();
-    if (i.status === 'done' || i.status === 'failed' || Date.now() > deadline) {
-      return i;
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
+function waitDone(id: string): Promise<Json> {
+  return waitFinished(t, `/api/v1/projects/clinic/imports/${id}`);
 }
 
 describe('contacts list in Chromium', () => {

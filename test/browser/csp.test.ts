@@ -10,29 +10,26 @@ import { after, before, test } from 'node:test';
 
 import type { Browser, Page } from 'playwright-core';
 
-import { launchChromium, signedInPage } from '../support/browser.ts';
-import { createTestApp, type TestApp } from '../support/test-app.ts';
+import { signedInPage, startBrowserApp } from '../support/browser.ts';
+import type { TestApp } from '../support/test-app.ts';
 
 let t: TestApp;
 let browser: Browser;
 let base = '';
+let close = async (): Promise<void> => {};
 let caseId = '';
 
 before(async () => {
-  t = await createTestApp();
-  await t.createProject('clinic', { defaultCountry: 'KE', timeZone: 'Africa/Nairobi' });
-  const created = await t.request('POST', '/api/v1/projects/clinic/cases', { body: { caseType: 'patient', name: 'Amina', properties: { contact_phone_number: '0712 345 678' } } });
-  assert.equal(created.statusCode, 201, created.body);
-  caseId = created.json().id as string;
-  const gateway = await t.request('POST', '/api/v1/projects/clinic/gateways', { body: { name: 'tester', type: 'test' } });
-  assert.ok(gateway.statusCode < 300, gateway.body);
-  base = await t.app.listen({ port: 0, host: '127.0.0.1' });
-  browser = await launchChromium();
+  ({ t, browser, base, close } = await startBrowserApp({}, async (t) => {
+    await t.createProject('clinic', { defaultCountry: 'KE', timeZone: 'Africa/Nairobi' });
+    const created = await t.request('POST', '/api/v1/projects/clinic/cases', { body: { caseType: 'patient', name: 'Amina', properties: { contact_phone_number: '0712 345 678' } } });
+    assert.equal(created.statusCode, 201, created.body);
+    caseId = created.json().id as string;
+    const gateway = await t.request('POST', '/api/v1/projects/clinic/gateways', { body: { name: 'tester', type: 'test' } });
+    assert.ok(gateway.statusCode < 300, gateway.body);
+  }));
 });
-after(async () => {
-  await browser?.close();
-  await t.close();
-});
+after(() => close());
 
 /** Records CSP violations (events and console errors) on a page from its first script on. */
 async function watchCsp(page: Page): Promise<() => Promise<string[]>> {

@@ -16,13 +16,13 @@ import { dayLabel } from '../../src/http/admin/dashboard.views.tsx';
 import { chartDays } from '../../src/services/dashboard.service.ts';
 import { dispatchOnce } from '../../src/services/dispatch.service.ts';
 import { processInbound } from '../../src/services/inbound.service.ts';
-import { launchChromium, signedInPage } from '../support/browser.ts';
-import { createTestApp, type TestApp } from '../support/test-app.ts';
+import { shots, signedInPage, startBrowserApp } from '../support/browser.ts';
+import type { TestApp } from '../support/test-app.ts';
 
 let t: TestApp;
 let browser: Browser;
 let base = '';
-const shots = path.resolve(import.meta.dirname, '../../docs/screenshots');
+let close = async (): Promise<void> => {};
 
 async function ok(method: 'POST' | 'PUT', url: string, body: unknown): Promise<Record<string, any>> {
   const res = await t.request(method, url, { body });
@@ -31,41 +31,38 @@ async function ok(method: 'POST' | 'PUT', url: string, body: unknown): Promise<R
 }
 
 before(async () => {
-  t = await createTestApp();
-  await t.createProject('clinic', { defaultCountry: 'KE', timeZone: 'Africa/Nairobi' });
-  const gw = await ok('POST', '/api/v1/projects/clinic/gateways', { name: 'test1', type: 'test' });
-  await ok('PUT', '/api/v1/projects/clinic/gateway-routes', [{ prefix: '*', gateway: 'TEST1' }]);
-  const amina = await ok('POST', '/api/v1/projects/clinic/cases', { caseType: 'patient', name: 'Amina', properties: { contact_phone_number: '0712000001', contact_phone_number_is_verified: '1' } });
-  await ok('POST', '/api/v1/projects/clinic/cases', { caseType: 'patient', name: 'Baraka', properties: { contact_phone_number: '0712000002' } });
-  const ann = await ok('POST', '/api/v1/projects/clinic/cases', { caseType: 'patient', name: 'Ann', properties: { contact_phone_number: '+1 206 813 0912' } });
-  await ok('POST', '/api/v1/projects/clinic/cases', { caseType: 'patient', name: 'Chebet', properties: { contact_phone_number: '12' } });
-  await ok('POST', '/api/v1/projects/clinic/cases', { caseType: 'household', name: 'Daudi', properties: {} });
-  // Today: one sent, one refused (no consent where the rule applies), one reply.
-  await ok('POST', '/api/v1/projects/clinic/messages', { recipient: { caseId: amina.id }, text: 'Clinic day is Monday' });
-  await dispatchOnce(t.deps, { batchSize: 10, leaseMs: 60_000 });
-  await ok('POST', '/api/v1/projects/clinic/messages', { recipient: { caseId: ann.id }, text: 'Hello' });
-  const hook = new URL(gw.inboundUrl as string).pathname;
-  const reply = await t.request('POST', hook, { token: null, body: { from: '+254712000001', text: 'Thank you' } });
-  assert.equal(reply.statusCode, 200, reply.body);
-  while ((await processInbound(t.deps, 50)) > 0) {
-    // until every inbound message is handled
-  }
-  // Earlier days (as the log of a running project holds them).
-  const project = await t.deps.db.selectFrom('projects').select('id').where('name', '=', 'clinic').executeTakeFirstOrThrow();
-  await sql`
-    insert into messages (project_id, direction, channel, status, to_address, from_address, text, error_code, created_at, updated_at, sent_at, due_at)
-    select ${project.id}::uuid, case when g % 5 = 0 then 'in' else 'out' end, 'sms',
-           case when g % 5 = 0 then 'received' when g % 11 = 0 then 'failed' else 'delivered' end,
-           '+254712000001', '+254712000001', 'earlier', case when g % 11 = 0 and g % 5 <> 0 then 'DELIVERY_FAILED' end,
-           t, t, t, t
-      from (select g, now() - interval '1 day' - (g % 29) * interval '1 day' - (g % 7) * interval '1 hour' as t from generate_series(1, 400) g) s`.execute(t.deps.db);
-  base = await t.app.listen({ port: 0, host: '127.0.0.1' });
-  browser = await launchChromium();
+  ({ t, browser, base, close } = await startBrowserApp({}, async (app) => {
+    t = app; // ok() uses it
+    await t.createProject('clinic', { defaultCountry: 'KE', timeZone: 'Africa/Nairobi' });
+    const gw = await ok('POST', '/api/v1/projects/clinic/gateways', { name: 'test1', type: 'test' });
+    await ok('PUT', '/api/v1/projects/clinic/gateway-routes', [{ prefix: '*', gateway: 'TEST1' }]);
+    const amina = await ok('POST', '/api/v1/projects/clinic/cases', { caseType: 'patient', name: 'Amina', properties: { contact_phone_number: '0712000001', contact_phone_number_is_verified: '1' } });
+    await ok('POST', '/api/v1/projects/clinic/cases', { caseType: 'patient', name: 'Baraka', properties: { contact_phone_number: '0712000002' } });
+    const ann = await ok('POST', '/api/v1/projects/clinic/cases', { caseType: 'patient', name: 'Ann', properties: { contact_phone_number: '+1 206 813 0912' } });
+    await ok('POST', '/api/v1/projects/clinic/cases', { caseType: 'patient', name: 'Chebet', properties: { contact_phone_number: '12' } });
+    await ok('POST', '/api/v1/projects/clinic/cases', { caseType: 'household', name: 'Daudi', properties: {} });
+    // Today: one sent, one refused (no consent where the rule applies), one reply.
+    await ok('POST', '/api/v1/projects/clinic/messages', { recipient: { caseId: amina.id }, text: 'Clinic day is Monday' });
+    await dispatchOnce(t.deps, { batchSize: 10, leaseMs: 60_000 });
+    await ok('POST', '/api/v1/projects/clinic/messages', { recipient: { caseId: ann.id }, text: 'Hello' });
+    const hook = new URL(gw.inboundUrl as string).pathname;
+    const reply = await t.request('POST', hook, { token: null, body: { from: '+254712000001', text: 'Thank you' } });
+    assert.equal(reply.statusCode, 200, reply.body);
+    while ((await processInbound(t.deps, 50)) > 0) {
+      // until every inbound message is handled
+    }
+    // Earlier days (as the log of a running project holds them).
+    const project = await t.deps.db.selectFrom('projects').select('id').where('name', '=', 'clinic').executeTakeFirstOrThrow();
+    await sql`
+      insert into messages (project_id, direction, channel, status, to_address, from_address, text, error_code, created_at, updated_at, sent_at, due_at)
+      select ${project.id}::uuid, case when g % 5 = 0 then 'in' else 'out' end, 'sms',
+             case when g % 5 = 0 then 'received' when g % 11 = 0 then 'failed' else 'delivered' end,
+             '+254712000001', '+254712000001', 'earlier', case when g % 11 = 0 and g % 5 <> 0 then 'DELIVERY_FAILED' end,
+             t, t, t, t
+        from (select g, now() - interval '1 day' - (g % 29) * interval '1 day' - (g % 7) * interval '1 hour' as t from generate_series(1, 400) g) s`.execute(t.deps.db);
+  }));
 });
-after(async () => {
-  await browser?.close();
-  await t.close();
-});
+after(() => close());
 
 test('the dashboard shows the counts, today’s bars with their figures and the failure in words; a count opens the filtered list', async () => {
   const page = await signedInPage(browser, base);

@@ -12,26 +12,24 @@ import type { Browser, Page } from 'playwright-core';
 
 import { dispatchOnce } from '../../src/services/dispatch.service.ts';
 import { type SmtpSink, startSmtpSink } from '../support/smtp-sink.ts';
-import { launchChromium, signedInPage } from '../support/browser.ts';
-import { createTestApp, type TestApp } from '../support/test-app.ts';
+import { shots, signedInPage, startBrowserApp } from '../support/browser.ts';
+import type { TestApp } from '../support/test-app.ts';
 
 const PASSWORD = 'browser-relay-secret-42';
 let t: TestApp;
 let sink: SmtpSink;
 let browser: Browser;
 let base = '';
-const shots = path.resolve(import.meta.dirname, '../../docs/screenshots');
+let close = async (): Promise<void> => {};
 
 before(async () => {
   sink = await startSmtpSink({ user: 'mailer', password: PASSWORD });
-  t = await createTestApp();
-  await t.createProject('clinic', { defaultCountry: 'KE', timeZone: 'Africa/Nairobi' });
-  base = await t.app.listen({ port: 0, host: '127.0.0.1' });
-  browser = await launchChromium();
+  ({ t, browser, base, close } = await startBrowserApp({}, async (t) => {
+    await t.createProject('clinic', { defaultCountry: 'KE', timeZone: 'Africa/Nairobi' });
+  }));
 });
 after(async () => {
-  await browser?.close();
-  await t.close();
+  await close();
   await sink.close();
 });
 

@@ -13,31 +13,27 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 
+import { shots, startBrowserApp } from '../support/browser.ts';
 import { type Cell, csv, readSheet, workbook } from '../support/import-files.ts';
-import { createTestApp, type TestApp } from '../support/test-app.ts';
+import type { TestApp } from '../support/test-app.ts';
 
 let t: TestApp;
 let browser: Browser;
 let base = '';
-const shots = path.resolve(import.meta.dirname, '../../docs/screenshots');
+let close = async (): Promise<void> => {};
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rollcall-import-'));
 const ROWS = 240;
 
 before(async () => {
-  t = await createTestApp({ jobs: true, importChunkRows: 10 });
-  await t.createProject('clinic', { defaultCountry: 'KE', timeZone: 'Africa/Nairobi' });
-  await t.createProject('mwanzo', { defaultCountry: 'KE', timeZone: 'Africa/Nairobi', languages: ['en', 'sw'], defaultLanguage: 'sw' });
-  base = await t.app.listen({ port: 0, host: '127.0.0.1' });
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
+  ({ t, browser, base, close } = await startBrowserApp({ jobs: true, importChunkRows: 10 }, async (t) => {
+    await t.createProject('clinic', { defaultCountry: 'KE', timeZone: 'Africa/Nairobi' });
+    await t.createProject('mwanzo', { defaultCountry: 'KE', timeZone: 'Africa/Nairobi', languages: ['en', 'sw'], defaultLanguage: 'sw' });
+  }));
 });
 after(async () => {
-  await browser?.close();
-  await t.close();
+  await close();
   fs.rmSync(dir, { recursive: true, force: true });
 });
 

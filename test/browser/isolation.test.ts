@@ -10,32 +10,28 @@ import { after, before, test } from 'node:test';
 
 import type { Browser } from 'playwright-core';
 
-import { launchChromium, signedInPage } from '../support/browser.ts';
-import { createTestApp, type TestApp } from '../support/test-app.ts';
+import { shots, signedInPage, startBrowserApp } from '../support/browser.ts';
+import type { TestApp } from '../support/test-app.ts';
 
 let t: TestApp;
 let browser: Browser;
 let base = '';
-const shots = path.resolve(import.meta.dirname, '../../docs/screenshots');
+let close = async (): Promise<void> => {};
 
 before(async () => {
-  t = await createTestApp();
-  for (const name of ['clinic', 'partner']) {
-    await t.createProject(name, { defaultCountry: 'KE', timeZone: 'Africa/Nairobi' });
-    await t.request('POST', `/api/v1/projects/${name}/gateways`, { body: { name: 'test', type: 'test' } });
-  }
-  await t.request('POST', '/api/v1/gateways', { body: { name: 'shared', type: 'test' } });
-  const c = await t.request('POST', '/api/v1/projects/partner/cases', { body: { caseType: 'patient', name: 'Partner patient', properties: { contact_phone_number: '+254712400400' } } });
-  assert.equal(c.statusCode, 201, c.body);
-  await t.createMember('clinic', 'member', 'member@example.org');
-  await t.createMember('clinic', 'admin', 'admin@example.org');
-  base = await t.app.listen({ port: 0, host: '127.0.0.1' });
-  browser = await launchChromium();
+  ({ t, browser, base, close } = await startBrowserApp({}, async (t) => {
+    for (const name of ['clinic', 'partner']) {
+      await t.createProject(name, { defaultCountry: 'KE', timeZone: 'Africa/Nairobi' });
+      await t.request('POST', `/api/v1/projects/${name}/gateways`, { body: { name: 'test', type: 'test' } });
+    }
+    await t.request('POST', '/api/v1/gateways', { body: { name: 'shared', type: 'test' } });
+    const c = await t.request('POST', '/api/v1/projects/partner/cases', { body: { caseType: 'patient', name: 'Partner patient', properties: { contact_phone_number: '+254712400400' } } });
+    assert.equal(c.statusCode, 201, c.body);
+    await t.createMember('clinic', 'member', 'member@example.org');
+    await t.createMember('clinic', 'admin', 'admin@example.org');
+  }));
 });
-after(async () => {
-  await browser?.close();
-  await t.close();
-});
+after(() => close());
 
 test("a member sees the gateways without their webhook URLs, and cannot open the SMS tester", async () => {
   const page = await signedInPage(browser, base, 'member@example.org', 'member-password');

@@ -13,27 +13,25 @@ import type { Browser, Page } from 'playwright-core';
 import { startDispatchWorker } from '../../src/services/dispatch-worker.ts';
 import { processInbound } from '../../src/services/inbound.service.ts';
 import { type PollingLoop, startPollingLoop } from '../../src/services/polling-loop.ts';
-import { launchChromium, signedInPage } from '../support/browser.ts';
-import { createTestApp, type TestApp } from '../support/test-app.ts';
+import { shots, signedInPage, startBrowserApp } from '../support/browser.ts';
+import type { TestApp } from '../support/test-app.ts';
 
 let t: TestApp;
 let browser: Browser;
 let base = '';
 const loops: PollingLoop[] = [];
-const shots = path.resolve(import.meta.dirname, '../../docs/screenshots');
+let close = async (): Promise<void> => {};
 
 before(async () => {
-  t = await createTestApp();
-  await t.createProject('clinic', { defaultCountry: 'KE', timeZone: 'Africa/Nairobi' });
-  await t.request('POST', '/api/v1/projects/clinic/gateways', { body: { name: 'test', type: 'test', replyToNumber: '+254700100100' } });
-  await t.request('PUT', '/api/v1/projects/clinic/gateway-routes', { body: [{ prefix: '*', gateway: 'TEST' }] });
-  base = await t.app.listen({ port: 0, host: '127.0.0.1' });
-  browser = await launchChromium();
+  ({ t, browser, base, close } = await startBrowserApp({}, async (t) => {
+    await t.createProject('clinic', { defaultCountry: 'KE', timeZone: 'Africa/Nairobi' });
+    await t.request('POST', '/api/v1/projects/clinic/gateways', { body: { name: 'test', type: 'test', replyToNumber: '+254700100100' } });
+    await t.request('PUT', '/api/v1/projects/clinic/gateway-routes', { body: [{ prefix: '*', gateway: 'TEST' }] });
+  }));
 });
 after(async () => {
-  await browser?.close();
   await stopWorkers();
-  await t.close();
+  await close();
 });
 
 /** The workers a server runs (handle inbound, send): started only once the page is open, so what appears later came without a reload. */

@@ -9,36 +9,22 @@ import { after, before, test } from 'node:test';
 
 import type { Browser, Page } from 'playwright-core';
 
-import { startDispatchWorker } from '../../src/services/dispatch-worker.ts';
-import { processInbound } from '../../src/services/inbound.service.ts';
-import { type PollingLoop, startPollingLoop } from '../../src/services/polling-loop.ts';
-import { launchChromium, signedInPage, textFromTester as sendFromTester, waitForText } from '../support/browser.ts';
-import { createTestApp, type TestApp } from '../support/test-app.ts';
+import { shots, signedInPage, startBrowserApp, textFromTester as sendFromTester, waitForText } from '../support/browser.ts';
+import type { TestApp } from '../support/test-app.ts';
 
 let t: TestApp;
 let browser: Browser;
 let base = '';
-const loops: PollingLoop[] = [];
-const shots = path.resolve(import.meta.dirname, '../../docs/screenshots');
+let close = async (): Promise<void> => {};
 
 before(async () => {
-  t = await createTestApp();
-  await t.createProject('clinic', { defaultCountry: 'KE', timeZone: 'Africa/Nairobi', languages: ['en', 'sw'], defaultLanguage: 'en' });
-  await t.request('POST', '/api/v1/projects/clinic/gateways', { body: { name: 'test', type: 'test' } });
-  await t.request('PUT', '/api/v1/projects/clinic/gateway-routes', { body: [{ prefix: '*', gateway: 'TEST' }] });
-  // The workers a server runs: handle inbound and send replies.
-  loops.push(startPollingLoop(() => processInbound(t.deps, 50), { fullBatch: 50, pollMs: 50 }));
-  loops.push(startDispatchWorker(t.deps, { batchSize: 50, leaseMs: 60_000, pollMs: 50 }));
-  base = await t.app.listen({ port: 0, host: '127.0.0.1' });
-  browser = await launchChromium();
+  ({ t, browser, base, close } = await startBrowserApp({ workers: true }, async (t) => {
+    await t.createProject('clinic', { defaultCountry: 'KE', timeZone: 'Africa/Nairobi', languages: ['en', 'sw'], defaultLanguage: 'en' });
+    await t.request('POST', '/api/v1/projects/clinic/gateways', { body: { name: 'test', type: 'test' } });
+    await t.request('PUT', '/api/v1/projects/clinic/gateway-routes', { body: [{ prefix: '*', gateway: 'TEST' }] });
+  }));
 });
-after(async () => {
-  await browser?.close();
-  for (const l of loops) {
-    await l.stop();
-  }
-  await t.close();
-});
+after(() => close());
 
 function signedIn(): Promise<Page> {
   return signedInPage(browser, base);

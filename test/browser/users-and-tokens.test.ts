@@ -10,28 +10,22 @@ import { after, before, test } from 'node:test';
 
 import type { Browser } from 'playwright-core';
 
-import { launchChromium, signedInPage } from '../support/browser.ts';
-import { createTestApp, type TestApp } from '../support/test-app.ts';
+import { shots, signedInPage, startBrowserApp } from '../support/browser.ts';
 
-let t: TestApp;
 let browser: Browser;
 let base = '';
-const shots = path.resolve(import.meta.dirname, '../../docs/screenshots');
+let close = async (): Promise<void> => {};
 
 before(async () => {
-  t = await createTestApp();
-  await t.createProject('clinic', { defaultCountry: 'KE', timeZone: 'Africa/Nairobi' });
-  await t.createMember('clinic', 'admin', 'amina@clinic.example');
-  // Added with a password through the API: no API token yet (createMember's users have one).
-  const res = await t.request('POST', '/api/v1/projects/clinic/users', { body: { email: 'baraka@clinic.example', password: 'member-password', role: 'member' } });
-  assert.equal(res.statusCode, 201, res.body);
-  base = await t.app.listen({ port: 0, host: '127.0.0.1' });
-  browser = await launchChromium();
+  ({ browser, base, close } = await startBrowserApp({}, async (t) => {
+    await t.createProject('clinic', { defaultCountry: 'KE', timeZone: 'Africa/Nairobi' });
+    await t.createMember('clinic', 'admin', 'amina@clinic.example');
+    // Added with a password through the API: no API token yet (createMember's users have one).
+    const res = await t.request('POST', '/api/v1/projects/clinic/users', { body: { email: 'baraka@clinic.example', password: 'member-password', role: 'member' } });
+    assert.equal(res.statusCode, 201, res.body);
+  }));
 });
-after(async () => {
-  await browser?.close();
-  await t.close();
-});
+after(() => close());
 
 async function me(token: string): Promise<number> {
   const res = await fetch(`${base}/api/v1/auth/me`, { headers: { authorization: `Bearer ${token}` } });

@@ -11,8 +11,7 @@ import type { Browser } from 'playwright-core';
 
 import { dispatchOnce } from '../../src/services/dispatch.service.ts';
 import { processInbound } from '../../src/services/inbound.service.ts';
-import { launchChromium, signedInPage } from '../support/browser.ts';
-import { createTestApp, type TestApp } from '../support/test-app.ts';
+import { signedInPage, startBrowserApp } from '../support/browser.ts';
 
 const payloads = [
   '<script>window.__xss=(window.__xss||0)+1</script>',
@@ -23,43 +22,39 @@ const payloads = [
 ];
 const evil = payloads.join(' ');
 
-let t: TestApp;
 let browser: Browser;
 let base = '';
+let close = async (): Promise<void> => {};
 let caseId = '';
 let workerId = '';
 let surveyId = '';
 before(async () => {
-  t = await createTestApp();
-  await t.createProject('xss', { defaultCountry: 'KE', languages: ['en'], timeZone: 'Africa/Nairobi' });
-  await t.request('PATCH', '/api/v1/projects/xss', { body: { helpText: evil, defaultSmsResponse: evil.slice(0, 400) } });
-  const gw = await t.request('POST', '/api/v1/projects/xss/gateways', { body: { name: 'sms', type: 'test', replyToNumber: '+254700100100', optOutKeywords: ['ARRET'] } });
-  const hook = new URL(gw.json().inboundUrl).pathname;
-  await t.request('PUT', '/api/v1/projects/xss/gateway-routes', { body: [{ prefix: '*', gateway: 'SMS' }] });
-  const c = await t.request('POST', '/api/v1/projects/xss/cases', {
-    body: { caseType: 'patient', name: evil, externalId: payloads[1], properties: { contact_phone_number: '+254712345678', contact_phone_number_is_verified: '1', notes: evil, time_zone: payloads[0], language_code: payloads[2] } },
-  });
-  assert.equal(c.statusCode, 201, c.body);
-  caseId = c.json().id;
-  const w = await t.request('POST', '/api/v1/projects/xss/mobile-workers', { body: { username: 'worker1', email: 'w@example.org', timeZone: 'Africa/Nairobi' } });
-  workerId = w.json().id;
-  await t.request('POST', '/api/v1/projects/xss/messages', { body: { recipient: { caseId }, text: evil } });
-  await t.request('POST', hook, { token: null, body: { from: '+254712345678', text: evil, messageId: 'x-1' } });
-  await t.request('POST', hook, { token: null, body: { from: '+254799999999', text: evil, messageId: 'x-2' } });
-  await processInbound(t.deps, 50);
-  await dispatchOnce(t.deps, { batchSize: 50, leaseMs: 60_000 });
-  const s = await t.request('POST', '/api/v1/projects/xss/surveys', {
-    body: { name: evil.slice(0, 200), questions: [{ id: 'q1', text: evil, type: 'choice', choices: [{ value: 'a', label: payloads[1] }, { value: 'b', label: payloads[2] }], saveAs: 'notes' }], closingMessage: evil },
-  });
-  assert.equal(s.statusCode, 201, s.body);
-  surveyId = s.json().id;
-  base = await t.app.listen({ port: 0, host: '127.0.0.1' });
-  browser = await launchChromium();
+  ({ browser, base, close } = await startBrowserApp({}, async (t) => {
+    await t.createProject('xss', { defaultCountry: 'KE', languages: ['en'], timeZone: 'Africa/Nairobi' });
+    await t.request('PATCH', '/api/v1/projects/xss', { body: { helpText: evil, defaultSmsResponse: evil.slice(0, 400) } });
+    const gw = await t.request('POST', '/api/v1/projects/xss/gateways', { body: { name: 'sms', type: 'test', replyToNumber: '+254700100100', optOutKeywords: ['ARRET'] } });
+    const hook = new URL(gw.json().inboundUrl).pathname;
+    await t.request('PUT', '/api/v1/projects/xss/gateway-routes', { body: [{ prefix: '*', gateway: 'SMS' }] });
+    const c = await t.request('POST', '/api/v1/projects/xss/cases', {
+      body: { caseType: 'patient', name: evil, externalId: payloads[1], properties: { contact_phone_number: '+254712345678', contact_phone_number_is_verified: '1', notes: evil, time_zone: payloads[0], language_code: payloads[2] } },
+    });
+    assert.equal(c.statusCode, 201, c.body);
+    caseId = c.json().id;
+    const w = await t.request('POST', '/api/v1/projects/xss/mobile-workers', { body: { username: 'worker1', email: 'w@example.org', timeZone: 'Africa/Nairobi' } });
+    workerId = w.json().id;
+    await t.request('POST', '/api/v1/projects/xss/messages', { body: { recipient: { caseId }, text: evil } });
+    await t.request('POST', hook, { token: null, body: { from: '+254712345678', text: evil, messageId: 'x-1' } });
+    await t.request('POST', hook, { token: null, body: { from: '+254799999999', text: evil, messageId: 'x-2' } });
+    await processInbound(t.deps, 50);
+    await dispatchOnce(t.deps, { batchSize: 50, leaseMs: 60_000 });
+    const s = await t.request('POST', '/api/v1/projects/xss/surveys', {
+      body: { name: evil.slice(0, 200), questions: [{ id: 'q1', text: evil, type: 'choice', choices: [{ value: 'a', label: payloads[1] }, { value: 'b', label: payloads[2] }], saveAs: 'notes' }], closingMessage: evil },
+    });
+    assert.equal(s.statusCode, 201, s.body);
+    surveyId = s.json().id;
+  }));
 });
-after(async () => {
-  await browser?.close();
-  await t.close();
-});
+after(() => close());
 
 test('no stored script runs on any page that shows user text', async () => {
   const page = await signedInPage(browser, base);

@@ -145,3 +145,23 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     },
   };
 }
+
+/** A test app with the project "kenya" (KE, Africa/Nairobi) and member@example.org, password "member-password", a member of it. */
+export async function createKenyaApp(): Promise<TestApp> {
+  const t = await createTestApp();
+  await t.createProject('kenya', { defaultCountry: 'KE', timeZone: 'Africa/Nairobi' });
+  await t.createMember('kenya', 'member', 'member@example.org');
+  return t;
+}
+
+/** GETs `url` (an import or a broadcast) until its status is done or failed, or `timeoutMs` has passed; the last body read. */
+export async function waitFinished(t: TestApp, url: string, timeoutMs = 60_000, pollMs = 100): Promise<Record<string, any>> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const body = (await t.request('GET', url)).json();
+    if (body.status === 'done' || body.status === 'failed' || Date.now() > deadline) {
+      return body;
+    }
+    await new Promise((r) => setTimeout(r, pollMs));
+  }
+}

@@ -16,14 +16,29 @@ export interface UiSession {
   post(url: string, fields: Record<string, string | string[]>): Promise<LightMyRequestResponse>;
 }
 
-function csrfIn(html: string): string {
+/** The `_csrf` value of the page's (first) form. */
+export function csrfIn(html: string): string {
   const m = /name="_csrf" value="([^"]+)"/.exec(html);
   assert.ok(m?.[1], 'the page has a form with a CSRF token');
   return m[1];
 }
 
+export interface ResponseCookie {
+  name: string;
+  value: string;
+  httpOnly?: boolean;
+  sameSite?: string;
+  path?: string;
+  maxAge?: number;
+}
+
+/** The cookie the response sets under this name, if any. */
+export function cookieOf(res: LightMyRequestResponse, name: string): ResponseCookie | undefined {
+  return (res.cookies as ResponseCookie[]).find((x) => x.name === name);
+}
+
 function cookieValue(res: LightMyRequestResponse, name: string): string {
-  const c = (res.cookies as Array<{ name: string; value: string }>).find((x) => x.name === name);
+  const c = cookieOf(res, name);
   assert.ok(c, `a ${name} cookie`);
   return c.value;
 }
@@ -38,14 +53,19 @@ export function encodeForm(fields: Record<string, string | string[]>): string {
   return params.toString();
 }
 
-export async function uiSession(t: TestApp, email = 'root@example.org', password = 'root-password'): Promise<UiSession> {
+/** Fills in and posts the sign-in form (with its double-submit cookie); the raw answer: a 302 with a session cookie when it worked. */
+export async function signInResponse(t: TestApp, email = 'root@example.org', password = 'root-password'): Promise<LightMyRequestResponse> {
   const page = await t.app.inject({ method: 'GET', url: '/ui/sign-in' });
-  const res = await t.app.inject({
+  return t.app.inject({
     method: 'POST',
     url: '/ui/sign-in',
     headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: `rollcall_signin=${cookieValue(page, 'rollcall_signin')}` },
     payload: encodeForm({ _csrf: csrfIn(page.body), email, password, next: '/ui/projects' }),
   });
+}
+
+export async function uiSession(t: TestApp, email = 'root@example.org', password = 'root-password'): Promise<UiSession> {
+  const res = await signInResponse(t, email, password);
   assert.equal(res.statusCode, 302, res.body);
   const cookie = `rollcall_session=${cookieValue(res, 'rollcall_session')}`;
   const csrf = csrfIn((await t.app.inject({ method: 'GET', url: '/ui/projects', headers: { cookie } })).body);
