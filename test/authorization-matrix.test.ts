@@ -66,12 +66,14 @@ const TABLE: Record<Access, string[]> = {
     `GET ${P}/surveys`, `GET ${P}/surveys/:id`, `POST ${P}/surveys/:id/sessions`, `GET ${P}/surveys/:id/sessions`, `GET ${P}/survey-sessions`,
     `GET ${P}/survey-sessions/:id`, `POST ${P}/survey-sessions/:id/cancel`, `GET ${P}/imports`, `GET ${P}/imports/template`, `GET ${P}/imports/:id`,
     `POST ${P}/imports/:id/run`, `GET ${P}/imports/:id/annotated`, `POST ${P}/imports`, `GET ${P}/possible-opt-outs`,
+    `GET ${P}/reminder-rules`, `GET ${P}/reminder-rules/:id`,
   ],
   admin: [ `PATCH ${P}/users/:id`,
     `POST ${P}/contact-reevaluation`,
     `PATCH ${P}`, `POST ${P}/users`, `POST ${P}/gateways`, `PATCH ${P}/gateways/:name`, `DELETE ${P}/gateways/:name`, `POST ${P}/gateways/:name/rotate-inbound-url`,
     `POST ${P}/gateways/:name/test-message`, `PUT ${P}/gateway-routes`, `GET ${P}/consent-events.csv`, `POST ${P}/surveys`, `PUT ${P}/surveys/:id`,
     `PATCH ${P}/surveys/:id`, `DELETE ${P}/surveys/:id`, `POST ${P}/possible-opt-outs/:id/confirm`, `POST ${P}/possible-opt-outs/:id/dismiss`,
+    `POST ${P}/reminder-rules`, `PATCH ${P}/reminder-rules/:id`, `DELETE ${P}/reminder-rules/:id`,
   ],
   key: ['GET /webhooks/:key/inbound', 'POST /webhooks/:key/inbound', 'GET /webhooks/:key/status', 'POST /webhooks/:key/status', 'GET /unsubscribe/:token', 'POST /unsubscribe/:token'],
   'ui-public': ['GET /', 'GET /ui', 'GET /ui/assets/admin.css', 'GET /ui/assets/htmx.min.js', 'GET /ui/assets/admin.js', 'GET /ui/assets/favicon.svg', 'GET /ui/p/:project', 'GET /ui/sign-in'],
@@ -114,6 +116,8 @@ const BODIES: Record<string, unknown> = {
   [`POST ${P}/broadcasts`]: { recipients: { caseType: 'patient' }, text: 'x' },
   [`POST ${P}/surveys`]: { name: 'Intruder survey', questions: [{ id: 'q', text: 'Q?', type: 'text', saveAs: 'q' }] },
   [`PUT ${P}/surveys/:id`]: { name: 'Replaced', questions: [{ id: 'q', text: 'Q?', type: 'text', saveAs: 'q' }] },
+  [`POST ${P}/reminder-rules`]: { name: 'Intruder rule', caseType: 'patient', content: { text: 'x' }, schedule: { type: 'once' } },
+  [`PATCH ${P}/reminder-rules/:id`]: { active: false },
   'POST /api/v1/gateways': { name: 'intruder', type: 'test' },
 };
 

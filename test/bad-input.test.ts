@@ -38,6 +38,8 @@ const GOOD: Record<string, unknown> = {
   'PUT /api/v1/projects/:project/gateway-routes': [{ prefix: '*', gateway: 'GW' }],
   'POST /api/v1/projects/:project/messages': { recipient: { phoneNumber: '+254712000001' }, text: 'x' },
   'POST /api/v1/projects/:project/broadcasts': { recipients: { caseType: 'x' }, text: 'x' },
+  'POST /api/v1/projects/:project/reminder-rules': { name: 'r', caseType: 'x', content: { text: 'x' }, schedule: { type: 'once' } },
+  'PATCH /api/v1/projects/:project/reminder-rules/:id': { name: 'r2', active: false },
   'POST /api/v1/gateways': { name: 'g', type: 'test' },
   'PATCH /api/v1/gateways/:name': { ratePerSecond: 1 },
   'PUT /api/v1/gateway-routes': [{ prefix: '*', gateway: 'GW' }],
@@ -102,7 +104,7 @@ function assertCoded(res: Res, what: string, status?: number | number[], code?: 
 /** What the database holds (the tables a write could touch), to compare before and after. */
 async function state(): Promise<string> {
   const db = t.deps.db;
-  const [projects, users, memberships, tokens, cases, workers, entries, gateways, routes, messages, broadcasts, consent] = await Promise.all([
+  const [projects, users, memberships, tokens, cases, workers, entries, gateways, routes, messages, broadcasts, consent, rules] = await Promise.all([
     db.selectFrom('projects').selectAll().orderBy('id').execute(),
     db.selectFrom('users').selectAll().orderBy('id').execute(),
     db.selectFrom('memberships').selectAll().orderBy('user_id').orderBy('project_id').execute(),
@@ -115,8 +117,9 @@ async function state(): Promise<string> {
     db.selectFrom('messages').selectAll().orderBy('id').execute(),
     db.selectFrom('broadcasts').selectAll().orderBy('id').execute(),
     db.selectFrom('consent_events').selectAll().orderBy('id').execute(),
+    db.selectFrom('reminder_rules').selectAll().orderBy('id').execute(),
   ]);
-  return JSON.stringify({ projects, users, memberships, tokens, cases, workers, entries, gateways, routes, messages, broadcasts, consent });
+  return JSON.stringify({ projects, users, memberships, tokens, cases, workers, entries, gateways, routes, messages, broadcasts, consent, rules });
 }
 
 async function unchanged<T>(what: string, run: () => Promise<T>): Promise<T> {
@@ -152,6 +155,7 @@ before(async () => {
   ids.messages = (await ok('POST', '/api/v1/projects/p1/messages', { recipient: { caseId: ids.cases }, text: 'hello' })).id;
   ids.broadcasts = (await ok('POST', '/api/v1/projects/p1/broadcasts', { recipients: { caseIds: [ids.cases] }, text: 'x' }, 202)).id;
   ids.surveys = (await ok('POST', '/api/v1/projects/p1/surveys', { name: 'Keep', questions: [{ id: 'q', text: 'Q?', type: 'text', saveAs: 'q' }] })).id;
+  ids['reminder-rules'] = (await ok('POST', '/api/v1/projects/p1/reminder-rules', { name: 'Keep', caseType: 'x', content: { text: 'x' }, schedule: { type: 'once' } })).id;
 });
 after(() => t.close());
 

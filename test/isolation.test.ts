@@ -37,6 +37,8 @@ const BODIES: Record<string, unknown> = {
   'PUT /api/v1/projects/:project/gateway-routes': [],
   'POST /api/v1/projects/:project/messages': { recipient: { phoneNumber: '+254712000999' }, text: 'x' },
   'POST /api/v1/projects/:project/broadcasts': { recipients: { caseType: 'patient' }, text: 'x' },
+  'POST /api/v1/projects/:project/reminder-rules': { name: 'Intruder rule', caseType: 'patient', content: { text: 'x' }, schedule: { type: 'once' } },
+  'PATCH /api/v1/projects/:project/reminder-rules/:id': { active: false },
 };
 
 function bodyFor(route: RecordedRoute): unknown {
@@ -94,7 +96,7 @@ function assertError(route: RecordedRoute, res: { statusCode: number; body: stri
 /** Everything a project holds, to compare before and after. */
 async function snapshot(projectId: string): Promise<string> {
   const db = t.deps.db;
-  const [project, cases, workers, gateways, routes, messages, entries, members, broadcasts, consent, reevaluation] = await Promise.all([
+  const [project, cases, workers, gateways, routes, messages, entries, members, broadcasts, consent, reevaluation, rules] = await Promise.all([
     db.selectFrom('projects').selectAll().where('id', '=', projectId).execute(),
     db.selectFrom('cases').selectAll().where('project_id', '=', projectId).orderBy('id').execute(),
     db.selectFrom('mobile_workers').selectAll().where('project_id', '=', projectId).orderBy('id').execute(),
@@ -106,8 +108,9 @@ async function snapshot(projectId: string): Promise<string> {
     db.selectFrom('broadcasts').selectAll().where('project_id', '=', projectId).orderBy('id').execute(),
     db.selectFrom('consent_events').selectAll().where('project_id', '=', projectId).orderBy('id').execute(),
     db.selectFrom('contact_reevaluations').selectAll().where('project_id', '=', projectId).execute(),
+    db.selectFrom('reminder_rules').selectAll().where('project_id', '=', projectId).orderBy('id').execute(),
   ]);
-  return JSON.stringify({ project, cases, workers, gateways, routes, messages, entries, members, broadcasts, consent, reevaluation });
+  return JSON.stringify({ project, cases, workers, gateways, routes, messages, entries, members, broadcasts, consent, reevaluation, rules });
 }
 
 /** A project with a case (with a number), a mobile worker with a number, a gateway and route, a message and a broadcast. */
@@ -131,6 +134,7 @@ async function seed(name: string, ids: Ids, n: string): Promise<void> {
   await ok('PUT', `/api/v1/projects/${name}/gateway-routes`, [{ prefix: '*', gateway: 'GW' }], 200);
   ids.messages = (await ok('POST', `/api/v1/projects/${name}/messages`, { recipient: { caseId: c.id }, text: 'hello' })).id;
   ids.broadcasts = (await ok('POST', `/api/v1/projects/${name}/broadcasts`, { recipients: { caseIds: [c.id] }, text: 'x' }, 202)).id;
+  ids['reminder-rules'] = (await ok('POST', `/api/v1/projects/${name}/reminder-rules`, { name: `Rule of ${name}`, caseType: 'patient', content: { text: 'x' }, schedule: { type: 'once' } })).id;
 }
 
 before(async () => {
@@ -275,6 +279,9 @@ const ADMIN_ONLY = new Set([
   'GET /api/v1/projects/:project/consent-events.csv',
   'POST /api/v1/projects/:project/contact-reevaluation',
   'PATCH /api/v1/projects/:project/users/:id',
+  'POST /api/v1/projects/:project/reminder-rules',
+  'PATCH /api/v1/projects/:project/reminder-rules/:id',
+  'DELETE /api/v1/projects/:project/reminder-rules/:id',
 ]);
 
 describe('roles', () => {

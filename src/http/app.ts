@@ -30,6 +30,7 @@ import { registerMetricsRoutes } from './api/metrics.routes.ts';
 import { registerMobileWorkerRoutes } from './api/mobile-workers.routes.ts';
 import { registerPhoneNumberRoutes } from './api/phone-numbers.routes.ts';
 import { registerProjectRoutes } from './api/projects.routes.ts';
+import { registerReminderRuleRoutes } from './api/reminder-rules.routes.ts';
 import { registerSurveyRoutes } from './api/surveys.routes.ts';
 import { registerUserRoutes } from './api/users.routes.ts';
 import { multipartLimits, registerImportRoutes, registerImportUploadRoute } from './api/imports.routes.ts';
@@ -123,6 +124,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerGatewayWebhooks(app, deps.services, createInboundIntake(deps.services, () => deps.services.notifyInbound()), deps.services.messaging.publicUrl);
   registerUnsubscribeRoutes(app, deps.services);
   registerSurveyRoutes(app, deps.services);
+  registerReminderRuleRoutes(app, deps.services);
   registerImportRoutes(app, deps.services);
   // Multipart only where files are uploaded: every other route keeps refusing it (415).
   await app.register(async (scope) => {

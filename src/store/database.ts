@@ -198,6 +198,8 @@ export interface MessageTable {
   in_reply_to: string | null;
   consent_exempt: Generated<boolean>;
   via_tester: Generated<boolean>;
+  /** The reminder rule that sent it (migration 0020). */
+  reminder_rule_id: string | null;
 }
 
 export type ConsentAction = 'opt-in' | 'opt-out' | 'consent-granted' | 'consent-withdrawn';
@@ -335,6 +337,55 @@ export interface ContactReevaluationTable {
   updated_at: Date;
 }
 
+export type ReminderRecipients = 'case' | 'owner' | 'both';
+
+/** Progress of a rule's evaluation over its cases (docs/reminders.md). */
+export interface ReminderEvaluation {
+  status: string;
+  done: number;
+  total: number;
+  cursor: string | null;
+}
+
+export interface ReminderRuleTable {
+  id: Generated<string>;
+  seq: Generated<string>;
+  project_id: string;
+  name: string;
+  case_type: string;
+  conditions: Json<unknown[]>;
+  recipients: ReminderRecipients;
+  content: Json<Record<string, unknown>>;
+  schedule: Json<Record<string, unknown>>;
+  send_window: ColumnType<Record<string, unknown> | null, string | null, string | null>;
+  active: Generated<boolean>;
+  version: Generated<number>;
+  evaluation: ColumnType<ReminderEvaluation | null, string | null | undefined, string | null>;
+  created_by: string | null;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+}
+
+export type ReminderOccurrenceStatus = 'scheduled' | 'queued' | 'cancelled';
+
+export interface ReminderOccurrenceTable {
+  id: Generated<string>;
+  project_id: string;
+  rule_id: string;
+  case_id: string;
+  recipient: 'case' | 'owner';
+  occurrence_key: string;
+  due_at: Date;
+  local_time: string;
+  zone: string;
+  status: ReminderOccurrenceStatus;
+  reason: string | null;
+  message_id: string | null;
+  rule_version: number;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+}
+
 export interface Database {
   projects: ProjectTable;
   users: UserTable;
@@ -358,6 +409,8 @@ export interface Database {
   import_errors: ImportErrorTable;
   import_file_parts: ImportFilePartTable;
   contact_reevaluations: ContactReevaluationTable;
+  reminder_rules: ReminderRuleTable;
+  reminder_occurrences: ReminderOccurrenceTable;
 }
 
 export type Db = Kysely<Database>;

@@ -21,6 +21,7 @@ import * as m0016 from './migrations/0016-web-users-and-tokens.ts';
 import * as m0017 from './migrations/0017-message-to-index.ts';
 import * as m0018 from './migrations/0018-import-drafts.ts';
 import * as m0019 from './migrations/0019-contact-problem-indexes.ts';
+import * as m0020 from './migrations/0020-reminder-rules.ts';
 
 const migrations: Record<string, Migration> = {
   '0001-foundation': m0001,
@@ -41,6 +42,7 @@ const migrations: Record<string, Migration> = {
   '0017-message-to-index': m0017,
   '0018-import-drafts': m0018,
   '0019-contact-problem-indexes': m0019,
+  '0020-reminder-rules': m0020,
 };
 
 const provider: MigrationProvider = {

@@ -1,0 +1,137 @@
+/**
+ * @module services/reminder-rules.service — reminder rules of a project (issue 25; API.md "Reminder
+ * rules"): create, read, list, patch, delete. Storage only: evaluating rules and sending come later
+ * (docs/reminders.md). Project admins write, members read (the routes check the role).
+ */
+import type { Project } from '../domain/project.ts';
+import { type FieldProblem, type ReminderRule, type ReminderRuleInput, validateReminderRule } from '../domain/reminder-rule.ts';
+import { AppError } from '../errors.ts';
+import { deleteReminderRule, findReminderRule, insertReminderRule, listReminderRules, type ReminderRuleRecord, updateReminderRule } from '../store/reminder-rule.store.ts';
+import { findSurvey } from '../store/survey.store.ts';
+import { isUuid, type ServiceDeps } from './deps.ts';
+import { decodeCursor, encodeCursor, type Page } from './pagination.ts';
+
+/** A body as the API takes it; every field is checked by validateReminderRule. */
+export type ReminderRuleBody = Record<string, unknown>;
+/** PATCH: the given top-level fields replace the current ones (`window: null` removes the window). */
+export type ReminderRulePatch = Record<string, unknown>;
+
+export interface ReminderRuleView {
+  id: string;
+  name: string;
+  caseType: string;
+  conditions: ReminderRule['conditions'];
+  recipients: ReminderRule['recipients'];
+  content: ReminderRule['content'];
+  schedule: ReminderRule['schedule'];
+  window: NonNullable<ReminderRule['window']> | null;
+  active: boolean;
+  version: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export function toReminderRuleView(r: ReminderRuleRecord): ReminderRuleView {
+  return {
+    id: r.id,
+    name: r.name,
+    caseType: r.caseType,
+    conditions: r.conditions,
+    recipients: r.recipients,
+    content: r.content,
+    schedule: r.schedule,
+    window: r.window,
+    active: r.active,
+    version: r.version,
+    createdAt: r.createdAt.toISOString(),
+    updatedAt: r.updatedAt.toISOString(),
+  };
+}
+
+function problemError(problems: readonly FieldProblem[]): AppError {
+  const first = problems[0] ?? { field: '(body)', message: 'is not valid' };
+  return new AppError('VALIDATION_ERROR', `${first.field}: ${first.message}`, { details: { field: first.field, issues: problems } });
+}
+
+/** The whole rule, checked against the schema and the project (the survey it sends must be the project's). */
+async function checkRule(deps: ServiceDeps, project: Project, input: unknown): Promise<ReminderRule> {
+  const result = validateReminderRule(input);
+  if (!result.ok) {
+    throw problemError(result.problems);
+  }
+  const rule = result.value;
+  if (rule.caseType.trim() === '') {
+    throw problemError([{ field: 'caseType', message: 'must not be empty' }]);
+  }
+  const surveyId = rule.content.surveyId;
+  if (surveyId !== undefined && !(isUuid(surveyId) && (await findSurvey(deps.db, project.id, surveyId)))) {
+    throw problemError([{ field: 'content.surveyId', message: 'must be the id of a survey of this project' }]);
+  }
+  return rule;
+}
+
+async function requireRule(deps: ServiceDeps, project: Project, id: string): Promise<ReminderRuleRecord> {
+  const rule = isUuid(id) ? await findReminderRule(deps.db, project.id, id) : null;
+  if (!rule) {
+    throw new AppError('NOT_FOUND', 'No such reminder rule in this project.');
+  }
+  return rule;
+}
+
+function asInput(r: ReminderRuleRecord): ReminderRuleInput {
+  return {
+    name: r.name,
+    caseType: r.caseType,
+    conditions: r.conditions,
+    recipients: r.recipients,
+    content: r.content,
+    schedule: r.schedule,
+    ...(r.window === null ? {} : { window: r.window }),
+    active: r.active,
+  };
+}
+
+export async function createReminderRule(deps: ServiceDeps, project: Project, body: ReminderRuleBody, createdBy: string | null): Promise<ReminderRuleView> {
+  const rule = await checkRule(deps, project, body);
+  return toReminderRuleView(await insertReminderRule(deps.db, project.id, rule, createdBy, deps.clock()));
+}
+
+export async function getReminderRule(deps: ServiceDeps, project: Project, id: string): Promise<ReminderRuleView> {
+  return toReminderRuleView(await requireRule(deps, project, id));
+}
+
+export async function listProjectReminderRules(deps: ServiceDeps, project: Project, q: { limit: number; cursor?: string | undefined }): Promise<Page<ReminderRuleView>> {
+  const rows = await listReminderRules(deps.db, project.id, q.cursor === undefined ? null : decodeCursor(q.cursor), q.limit + 1);
+  const page = rows.slice(0, q.limit);
+  const last = page.at(-1);
+  return { items: page.map(toReminderRuleView), nextCursor: rows.length > q.limit && last ? encodeCursor(last.seq) : null };
+}
+
+/** PATCH: any top-level field; the merged rule is checked as a whole, and its version goes up. */
+export async function patchReminderRule(deps: ServiceDeps, project: Project, id: string, patch: ReminderRulePatch): Promise<ReminderRuleView> {
+  const current = await requireRule(deps, project, id);
+  const merged: Record<string, unknown> = { ...asInput(current) };
+  for (const [key, value] of Object.entries(patch)) {
+    if (value === undefined) {
+      continue;
+    }
+    if (key === 'window' && value === null) {
+      delete merged.window;
+    } else {
+      merged[key] = value;
+    }
+  }
+  const rule = await checkRule(deps, project, merged);
+  const saved = await updateReminderRule(deps.db, project.id, id, rule, deps.clock());
+  if (!saved) {
+    throw new AppError('NOT_FOUND', 'No such reminder rule in this project.');
+  }
+  return toReminderRuleView(saved);
+}
+
+/** Deletes the rule with its scheduled occurrences (messages already sent stay in the log). */
+export async function removeReminderRule(deps: ServiceDeps, project: Project, id: string): Promise<void> {
+  if (!(isUuid(id) && (await deleteReminderRule(deps.db, project.id, id)))) {
+    throw new AppError('NOT_FOUND', 'No such reminder rule in this project.');
+  }
+}
