@@ -45,6 +45,13 @@ export const errorCatalogue = {
   POSSIBLE_OPT_OUT_HELD:
     'The person sent a reply that looks like a request to stop messages; broadcasts and scheduled messages to the number wait until an admin confirms or dismisses it under Possible opt-outs.',
   BROADCAST_CANCELLED: 'A user cancelled the scheduled broadcast before this message was due, so it was not sent.',
+  NO_OWNER_MOBILE_WORKER: "The reminder is for the case's owner, but the case has no owner (owner_id) that is a mobile worker of this project.",
+  // Reminder rules: why a planned reminder was cancelled, or why a matching case gets none
+  REMINDER_NO_LONGER_MATCHES: "The case no longer meets the rule (its case type or a condition changed), so this planned reminder was cancelled.",
+  REMINDER_STOP_CONDITION: "The case met the rule's stop condition (for example visit_done = yes), so the remaining reminders were cancelled.",
+  REMINDER_RESCHEDULED: "The case's date changed or the rule was edited, so this planned reminder was replaced by one at the new time.",
+  REMINDER_RULE_PAUSED: 'The rule was paused, so its planned reminders were cancelled; they are planned again when the rule is made active.',
+  REMINDER_DATE_NOT_READABLE: 'The case property the schedule counts from is empty or not a date (write it as YYYY-MM-DD), so no reminder can be planned for this case.',
   // Server operations
   DATA_DIR_LOCKED: 'Another Rollcall process is using this data folder; stop it first (or talk to it over HTTP).',
   STORAGE_FULL: 'The database disk is full, so nothing more can be saved; free space on it (the data folder or the PostgreSQL server), then try again. Nothing was half-saved.',
@@ -106,6 +113,7 @@ export const MESSAGE_FAILURE_CODES = [
   'MESSAGE_TOO_LONG',
   'MESSAGE_IS_STALE',
   'BROADCAST_CANCELLED',
+  'NO_OWNER_MOBILE_WORKER',
 ] as const satisfies readonly ErrorCode[];
 
 export function describeError(code: ErrorCode): string {

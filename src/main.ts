@@ -23,6 +23,7 @@ import { REEVALUATION_LEASE_MS, resumeStalledReevaluations } from './services/co
 import { processInbound } from './services/inbound.service.ts';
 import { DASHBOARD_LOOP_MS, dashboardMaintenanceStep } from './services/dashboard.service.ts';
 import { type PollingLoop, startPollingLoop } from './services/polling-loop.ts';
+import { EMBEDDED_REMINDER_BATCHES, POSTGRES_REMINDER_BATCHES, runReminderStep } from './services/reminder-loop.ts';
 import { sweepSurveySessions } from './services/survey-sessions.service.ts';
 import { maintainTables } from './services/table-maintenance.service.ts';
 import { loadOrCreateKeyFile } from './store/secret-key-file.ts';
@@ -90,6 +91,8 @@ function inboundBatch(config: Config): number {
 /** How often survey timeouts and reminders are looked for (Default: every 30 s; they are minutes apart). */
 const SURVEY_SWEEP_MS = 30_000;
 const SURVEY_SWEEP_BATCH = 100;
+/** How often the reminder loop looks for changed cases and due reminders when idle (Default: 1 s). */
+const REMINDER_POLL_MS = 1000;
 
 /** The background workers of one process: dispatch, inbound processing, survey timeouts and stalled imports. */
 export function startWorkers(
@@ -97,7 +100,7 @@ export function startWorkers(
   services: ServiceDeps,
   logger: Logger,
   paused?: () => boolean,
-): { dispatch: PollingLoop; inbound: PollingLoop; surveys: PollingLoop; imports: PollingLoop; reevaluations: PollingLoop; dashboard: PollingLoop; stop(): Promise<void> } {
+): { dispatch: PollingLoop; inbound: PollingLoop; surveys: PollingLoop; imports: PollingLoop; reevaluations: PollingLoop; dashboard: PollingLoop; reminders: PollingLoop; stop(): Promise<void> } {
   const dispatch = startWorker(config, services, logger, paused);
   const batch = inboundBatch(config);
   const inbound = startPollingLoop(() => processInbound(services, batch), {
@@ -133,6 +136,14 @@ export function startWorkers(
     pollMs: DASHBOARD_LOOP_MS,
     onError: (err) => logger.error({ err }, 'dashboard figures failed; retrying'),
   });
+  // Reminder rules: cases evaluated after a change, rules' own evaluations, due reminders sent (reminder-loop.ts).
+  const reminderBatches = config.databaseUrl ? POSTGRES_REMINDER_BATCHES : EMBEDDED_REMINDER_BATCHES;
+  const reminders = startPollingLoop(() => runReminderStep(services, reminderBatches), {
+    ...(paused ? { paused } : {}),
+    fullBatch: 1,
+    pollMs: REMINDER_POLL_MS,
+    onError: (err) => logger.error({ err }, 'reminder rules failed; retrying'),
+  });
   return {
     dispatch,
     inbound,
@@ -140,8 +151,9 @@ export function startWorkers(
     imports,
     reevaluations,
     dashboard,
+    reminders,
     async stop() {
-      await Promise.all([dispatch.stop(), inbound.stop(), surveys.stop(), imports.stop(), reevaluations.stop(), dashboard.stop()]);
+      await Promise.all([dispatch.stop(), inbound.stop(), surveys.stop(), imports.stop(), reevaluations.stop(), dashboard.stop(), reminders.stop()]);
     },
   };
 }

@@ -61,6 +61,8 @@ export interface MessageView {
   handlingDescription: string | null;
   /** Inbound typed into the SMS tester by a project admin, not sent by a phone. */
   viaTester: boolean;
+  /** The reminder rule that sent it (null: not a reminder). */
+  reminderRuleId: string | null;
 }
 
 export function toMessageView(m: MessageRecord): MessageView {
@@ -92,6 +94,7 @@ export function toMessageView(m: MessageRecord): MessageView {
     handling: m.handling,
     handlingDescription: describeHandling(m.handling, m.text, m.direction),
     viaTester: m.viaTester,
+    reminderRuleId: m.reminderRuleId,
   };
 }
 

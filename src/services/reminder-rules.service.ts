@@ -1,14 +1,18 @@
 /**
  * @module services/reminder-rules.service — reminder rules of a project (issue 25; API.md "Reminder
- * rules"): create, read, list, patch, delete. Storage only: evaluating rules and sending come later
- * (docs/reminders.md). Project admins write, members read (the routes check the role).
+ * rules"): create, read, list, patch, delete. Creating, editing or resuming a rule starts its
+ * evaluation over its cases in the same transaction; pausing cancels its scheduled sends there
+ * (services/reminder-evaluation.service.ts). Project admins write, members read (the routes check
+ * the role).
  */
 import type { Project } from '../domain/project.ts';
 import { type FieldProblem, type ReminderRule, type ReminderRuleInput, validateReminderRule } from '../domain/reminder-rule.ts';
 import { AppError } from '../errors.ts';
 import { deleteReminderRule, findReminderRule, insertReminderRule, listReminderRules, type ReminderRuleRecord, updateReminderRule } from '../store/reminder-rule.store.ts';
+import { listNextSends, matchCounts } from '../store/reminder-report.store.ts';
 import { findSurvey } from '../store/survey.store.ts';
 import { isUuid, type ServiceDeps } from './deps.ts';
+import { startRuleEvaluation } from './reminder-evaluation.service.ts';
 import { decodeCursor, encodeCursor, type Page } from './pagination.ts';
 
 /** A body as the API takes it; every field is checked by validateReminderRule. */
@@ -27,6 +31,8 @@ export interface ReminderRuleView {
   window: NonNullable<ReminderRule['window']> | null;
   active: boolean;
   version: number;
+  /** The evaluation of the rule over its cases: running with progress, done, or paused. */
+  evaluation: { status: 'running' | 'done' | 'paused'; done: number; total: number } | null;
   createdAt: string;
   updatedAt: string;
 }
@@ -43,6 +49,7 @@ export function toReminderRuleView(r: ReminderRuleRecord): ReminderRuleView {
     window: r.window,
     active: r.active,
     version: r.version,
+    evaluation: r.evaluation ? { status: r.evaluation.status, done: r.evaluation.done, total: r.evaluation.total } : null,
     createdAt: r.createdAt.toISOString(),
     updatedAt: r.updatedAt.toISOString(),
   };
@@ -64,6 +71,9 @@ async function checkRule(deps: ServiceDeps, project: Project, input: unknown): P
     throw problemError([{ field: 'caseType', message: 'must not be empty' }]);
   }
   const surveyId = rule.content.surveyId;
+  if (surveyId !== undefined && rule.recipients !== 'case') {
+    throw problemError([{ field: 'recipients', message: 'a survey is answered by the case: use "case" with content.surveyId' }]);
+  }
   if (surveyId !== undefined && !(isUuid(surveyId) && (await findSurvey(deps.db, project.id, surveyId)))) {
     throw problemError([{ field: 'content.surveyId', message: 'must be the id of a survey of this project' }]);
   }
@@ -93,11 +103,29 @@ function asInput(r: ReminderRuleRecord): ReminderRuleInput {
 
 export async function createReminderRule(deps: ServiceDeps, project: Project, body: ReminderRuleBody, createdBy: string | null): Promise<ReminderRuleView> {
   const rule = await checkRule(deps, project, body);
-  return toReminderRuleView(await insertReminderRule(deps.db, project.id, rule, createdBy, deps.clock()));
+  const now = deps.clock();
+  const saved = await deps.db.transaction().execute(async (trx) => {
+    const inserted = await insertReminderRule(trx, project.id, rule, createdBy, now);
+    await startRuleEvaluation(trx, inserted, now);
+    return (await findReminderRule(trx, project.id, inserted.id)) ?? inserted;
+  });
+  return toReminderRuleView(saved);
 }
 
-export async function getReminderRule(deps: ServiceDeps, project: Project, id: string): Promise<ReminderRuleView> {
-  return toReminderRuleView(await requireRule(deps, project, id));
+/** One rule as GET …/reminder-rules/{id} shows it: with how many cases match now and its next 50 sends. */
+export interface ReminderRuleDetail extends ReminderRuleView {
+  matching: number;
+  nextSends: Array<{ caseId: string; recipient: 'case' | 'owner'; at: string; localTime: string; zone: string }>;
+}
+
+export async function getReminderRule(deps: ServiceDeps, project: Project, id: string): Promise<ReminderRuleDetail> {
+  const rule = await requireRule(deps, project, id);
+  const [counts, next] = await Promise.all([matchCounts(deps.db, rule.id), listNextSends(deps.db, rule.id, deps.clock(), 50)]);
+  return {
+    ...toReminderRuleView(rule),
+    matching: counts.reduce((sum, c) => sum + c.n, 0),
+    nextSends: next.map((n) => ({ caseId: n.caseId, recipient: n.recipient, at: n.dueAt.toISOString(), localTime: n.localTime, zone: n.zone })),
+  };
 }
 
 export async function listProjectReminderRules(deps: ServiceDeps, project: Project, q: { limit: number; cursor?: string | undefined }): Promise<Page<ReminderRuleView>> {
@@ -122,10 +150,18 @@ export async function patchReminderRule(deps: ServiceDeps, project: Project, id:
     }
   }
   const rule = await checkRule(deps, project, merged);
-  const saved = await updateReminderRule(deps.db, project.id, id, rule, deps.clock());
-  if (!saved) {
-    throw new AppError('NOT_FOUND', 'No such reminder rule in this project.');
-  }
+  const now = deps.clock();
+  const saved = await deps.db.transaction().execute(async (trx) => {
+    const updated = await updateReminderRule(trx, project.id, id, rule, now);
+    if (!updated) {
+      throw new AppError('NOT_FOUND', 'No such reminder rule in this project.');
+    }
+    // A new name changes no send; anything else is evaluated again over the rule's cases.
+    if (JSON.stringify({ ...asInput(updated), name: '' }) !== JSON.stringify({ ...asInput(current), name: '' })) {
+      await startRuleEvaluation(trx, updated, now);
+    }
+    return (await findReminderRule(trx, project.id, id)) ?? updated;
+  });
   return toReminderRuleView(saved);
 }
 

@@ -444,3 +444,17 @@ export async function cancelSession(deps: ServiceDeps, project: Project, id: str
     return toSessionView(await updateSession(trx, s.id, { status: 'cancelled', endCode: 'SURVEY_CANCELLED' }, now));
   });
 }
+
+/**
+ * A reminder rule's survey (issue 25), inside the reminder loop's transaction: opens a session for
+ * the case as a start by hand would, and returns the message carrying the first question (failed,
+ * with its code, when it cannot go out), or null when the survey no longer exists.
+ */
+export async function startSurveyForReminder(trx: Trx, deps: ServiceDeps, project: Project, surveyId: string, c: CaseWithEntry, now: Date): Promise<MessageRecord | null> {
+  const survey = isUuid(surveyId) ? await findSurvey(trx, project.id, surveyId) : null;
+  if (!survey) {
+    return null;
+  }
+  const opened = await openSession({ trx, deps, project, now, via: null, createdBy: null }, survey, c);
+  return opened.message;
+}

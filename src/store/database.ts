@@ -341,10 +341,15 @@ export type ReminderRecipients = 'case' | 'owner' | 'both';
 
 /** Progress of a rule's evaluation over its cases (docs/reminders.md). */
 export interface ReminderEvaluation {
-  status: string;
+  status: 'running' | 'done' | 'paused';
   done: number;
   total: number;
+  /** The last case seq evaluated (null: from the start). */
   cursor: string | null;
+  /** The rule version this evaluation is for. */
+  version: number;
+  startedAt: string;
+  finishedAt?: string | undefined;
 }
 
 export interface ReminderRuleTable {
@@ -386,6 +391,19 @@ export interface ReminderOccurrenceTable {
   updated_at: UpdatedAt;
 }
 
+export interface ReminderMatchTable {
+  case_id: string;
+  rule_id: string;
+  project_id: string;
+  problem: string | null;
+}
+
+export interface ReminderDirtyCaseTable {
+  case_id: string;
+  project_id: string;
+  marked_at: Generated<Date>;
+}
+
 export interface Database {
   projects: ProjectTable;
   users: UserTable;
@@ -411,6 +429,8 @@ export interface Database {
   contact_reevaluations: ContactReevaluationTable;
   reminder_rules: ReminderRuleTable;
   reminder_occurrences: ReminderOccurrenceTable;
+  reminder_matches: ReminderMatchTable;
+  reminder_dirty_cases: ReminderDirtyCaseTable;
 }
 
 export type Db = Kysely<Database>;

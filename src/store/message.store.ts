@@ -44,6 +44,8 @@ export interface MessageRecord {
   consentExempt: boolean;
   /** Inbound typed into the SMS tester, not sent by a phone. */
   viaTester: boolean;
+  /** The reminder rule that sent it (issue 25). */
+  reminderRuleId: string | null;
 }
 
 export function rowToMessage(row: Selectable<MessageTable>): MessageRecord {
@@ -82,6 +84,7 @@ export function rowToMessage(row: Selectable<MessageTable>): MessageRecord {
     inReplyTo: row.in_reply_to,
     consentExempt: row.consent_exempt,
     viaTester: row.via_tester,
+    reminderRuleId: row.reminder_rule_id,
   };
 }
 
@@ -109,10 +112,16 @@ export interface NewOutboundMessage {
   inReplyTo?: string | null;
   /** Asks for consent (a verification SMS, a consent survey's texts): sent without recorded consent. */
   consentExempt?: boolean;
+  /** Chosen by the caller when it must refer to the message in the same transaction (reminders). */
+  id?: string;
+  /** The reminder rule that sends it. */
+  reminderRuleId?: string | null;
 }
 
 function toRow(m: NewOutboundMessage, now: Date) {
   return {
+    ...(m.id === undefined ? {} : { id: m.id }),
+    reminder_rule_id: m.reminderRuleId ?? null,
     project_id: m.projectId,
     direction: 'out' as const,
     channel: m.channel,

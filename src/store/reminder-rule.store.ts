@@ -2,7 +2,7 @@
  * @module store/reminder-rule.store — reminder rules of a project (issue 25): insert, find, list,
  * update (each update bumps the version), delete. Every query is limited to one project.
  */
-import type { Selectable } from 'kysely';
+import { type Selectable, sql } from 'kysely';
 
 import type { Condition, ReminderContent, ReminderRule, ReminderSchedule, SendWindow } from '../domain/reminder-rule.ts';
 import type { Db, ReminderEvaluation, ReminderRuleTable, Trx } from './database.ts';
@@ -99,4 +99,42 @@ export async function updateReminderRule(db: Db | Trx, projectId: string, id: st
 export async function deleteReminderRule(db: Db | Trx, projectId: string, id: string): Promise<boolean> {
   const result = await db.deleteFrom('reminder_rules').where('id', '=', id).where('project_id', '=', projectId).executeTakeFirst();
   return Number(result.numDeletedRows) > 0;
+}
+
+/** The active rules of a project (what a case's evaluation checks it against). */
+export async function activeRulesOf(db: Db | Trx, projectId: string): Promise<ReminderRuleRecord[]> {
+  const rows = await db.selectFrom('reminder_rules').selectAll().where('project_id', '=', projectId).where('active', '=', true).orderBy('seq').execute();
+  return rows.map(rowToRule);
+}
+
+/**
+ * Locks one rule whose evaluation is running and not locked by another worker (SKIP LOCKED). FOR NO
+ * KEY UPDATE: occurrences inserted meanwhile by other evaluations check their foreign key with a
+ * key-share lock on this row, which FOR UPDATE would block (a deadlock with the case locks).
+ */
+export async function lockRunningEvaluation(trx: Trx): Promise<ReminderRuleRecord | null> {
+  const row = await trx
+    .selectFrom('reminder_rules')
+    .selectAll()
+    .where(sql<boolean>`evaluation->>'status' = 'running'`)
+    .where('active', '=', true)
+    .orderBy('updated_at')
+    .limit(1)
+    .forNoKeyUpdate()
+    .skipLocked()
+    .executeTakeFirst();
+  return row ? rowToRule(row) : null;
+}
+
+export async function saveEvaluation(db: Db | Trx, ruleId: string, evaluation: ReminderEvaluation): Promise<void> {
+  await db.updateTable('reminder_rules').set({ evaluation: JSON.stringify(evaluation) }).where('id', '=', ruleId).execute();
+}
+
+/** Rules by id, whatever their project (the reminder loop, which knows each occurrence's rule). */
+export async function findReminderRulesByIds(db: Db | Trx, ids: readonly string[]): Promise<Map<string, ReminderRuleRecord>> {
+  if (ids.length === 0) {
+    return new Map();
+  }
+  const rows = await db.selectFrom('reminder_rules').selectAll().where('id', 'in', ids).execute();
+  return new Map(rows.map((r) => [r.id, rowToRule(r)]));
 }

@@ -1,0 +1,317 @@
+/**
+ * @module services/reminder-evaluation.service — which cases match which reminder rule and what is
+ * scheduled for them (issue 25; docs/reminders.md "Evaluation follows the case").
+ *
+ * One function, `evaluateCases`, decides for a batch of cases and a set of rules: the matches (with
+ * why a matching case cannot be reached), the wanted occurrences (upserted under their unique key,
+ * so however often a case is evaluated each occurrence exists once), and the scheduled ones no
+ * longer wanted (cancelled, each with its reason). Two callers feed it:
+ * - `evaluateDirtyCases`: the cases that triggers on `cases` and `opt_outs` marked in the writer's
+ *   transaction (migration 0021), against every active rule of their project;
+ * - `evaluateRuleStep`: one batch of a rule's cases in `seq` order after the rule was created,
+ *   edited or resumed, with the cursor and progress saved on the rule in the same transaction — a
+ *   killed process resumes from the cursor, and a repeated batch changes nothing.
+ * Conditions are decided on the case's own calendar day; times in its zone (else the project's);
+ * an owner recipient uses the owner's zone.
+ */
+import { Temporal } from 'temporal-polyfill';
+
+import type { Project } from '../domain/project.ts';
+import { matchesConditions, type ReminderRule } from '../domain/reminder-rule.ts';
+import { occurrences } from '../domain/reminder-schedule.ts';
+import { canonicalTimeZone } from '../domain/time-zone.ts';
+import type { ErrorCode } from '../errors.ts';
+import type { Db, Trx } from '../store/database.ts';
+import { findMobileWorkersByIds } from '../store/mobile-worker.store.ts';
+import { findOptedOut } from '../store/opt-out.store.ts';
+import { findProjectsByIds } from '../store/project.store.ts';
+import {
+  cancelRuleOccurrences,
+  cancelUnwanted,
+  type CancelReason,
+  dropStrayMatches,
+  lockCasesForEvaluation,
+  type MatchRow,
+  replaceMatches,
+  seriesStarts,
+  takeDirtyCases,
+  upsertOccurrences,
+  type WantedOccurrence,
+} from '../store/reminder-occurrence.store.ts';
+import { activeRulesOf, lockRunningEvaluation, type ReminderRuleRecord, saveEvaluation } from '../store/reminder-rule.store.ts';
+import { casesForEvaluation, countCasesOfType, type EvaluatedCase } from '../store/reminder-evaluation.store.ts';
+import type { ServiceDeps } from './deps.ts';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** What one evaluation decided, before it is written. */
+export interface Decision {
+  wanted: WantedOccurrence[];
+  reasons: CancelReason[];
+  matches: MatchRow[];
+}
+
+/** A zone from a case's time_zone property, else the project's (memoised: a few zones serve a million cases). */
+function zoneReader(): (raw: string | undefined, fallback: string) => string {
+  const known = new Map<string, string | null>();
+  return (raw, fallback) => {
+    const text = raw?.trim() ?? '';
+    if (text === '') {
+      return fallback;
+    }
+    let zone = known.get(text);
+    if (zone === undefined) {
+      zone = canonicalTimeZone(text);
+      known.set(text, zone);
+    }
+    return zone ?? fallback;
+  };
+}
+
+/** The calendar day of `now` in a zone (memoised per zone). */
+function dayReader(now: Temporal.Instant): (zone: string) => Temporal.PlainDate {
+  const days = new Map<string, Temporal.PlainDate>();
+  return (zone) => {
+    let day = days.get(zone);
+    if (day === undefined) {
+      day = now.toZonedDateTimeISO(zone).toPlainDate();
+      days.set(zone, day);
+    }
+    return day;
+  };
+}
+
+/** The channel a rule's content goes out on (a survey's first question is an SMS). */
+export function ruleChannel(rule: Pick<ReminderRule, 'content'>): 'sms' | 'email' {
+  return rule.content.surveyId === undefined && rule.content.channel === 'email' ? 'email' : 'sms';
+}
+
+/** Why the case itself cannot get this rule's channel, as far as its row says (consent is decided when sending). */
+function caseProblem(c: EvaluatedCase, channel: 'sms' | 'email', optedOut: ReadonlySet<string>): ErrorCode | null {
+  if (channel === 'email') {
+    const email = (c.properties.commcare_email_address ?? '').trim().toLowerCase();
+    if (email === '') {
+      return 'NO_EMAIL_ADDRESS';
+    }
+    return optedOut.has(email) ? 'EMAIL_OPTED_OUT' : null;
+  }
+  if (c.phoneNumber === null) {
+    return (c.properties.contact_phone_number ?? '').trim() === '' ? 'NO_PHONE_NUMBER' : 'INVALID_PHONE_NUMBER';
+  }
+  return optedOut.has(c.phoneNumber) ? 'PHONE_NUMBER_OPTED_OUT' : null;
+}
+
+/** Decides matches and occurrences for `cases` × `rules` (pure apart from what it was given). */
+function decide(
+  project: Project,
+  cases: readonly EvaluatedCase[],
+  rules: readonly ReminderRuleRecord[],
+  facts: { now: Date; optedOut: ReadonlySet<string>; ownerZones: ReadonlyMap<string, string>; starts: ReadonlyMap<string, Date> },
+): Decision {
+  const out: Decision = { wanted: [], reasons: [], matches: [] };
+  const instant = Temporal.Instant.fromEpochMilliseconds(facts.now.getTime());
+  const zoneOf = zoneReader();
+  const today = dayReader(instant);
+  for (const c of cases) {
+    const caseZone = zoneOf(c.properties.time_zone, project.timeZone);
+    for (const rule of rules) {
+      const reason = (code: ErrorCode) => out.reasons.push({ caseId: c.id, ruleId: rule.id, reason: code });
+      if (c.deleted || c.closed) {
+        reason('CONTACT_IS_INACTIVE');
+        continue;
+      }
+      if (rule.caseType !== c.caseType || !matchesConditions(c.properties, rule.conditions, today(caseZone))) {
+        reason('REMINDER_NO_LONGER_MATCHES');
+        continue;
+      }
+      const stopWhen = rule.schedule.stopWhen;
+      if (stopWhen?.length && matchesConditions(c.properties, stopWhen, today(caseZone))) {
+        reason('REMINDER_STOP_CONDITION');
+        continue;
+      }
+      const channel = ruleChannel(rule);
+      let problem: ErrorCode | null = null;
+      let cancelReason: ErrorCode = 'REMINDER_RESCHEDULED';
+      const who: Array<{ recipient: 'case' | 'owner'; zone: string }> = [];
+      if (rule.recipients !== 'owner') {
+        problem = caseProblem(c, channel, facts.optedOut);
+        if (problem === 'PHONE_NUMBER_OPTED_OUT' || problem === 'EMAIL_OPTED_OUT') {
+          // STOP cancels: nothing is planned for a number that opted out (START plans again).
+          cancelReason = problem;
+        } else {
+          who.push({ recipient: 'case', zone: caseZone });
+        }
+      }
+      if (rule.recipients !== 'case') {
+        const ownerZone = c.ownerId === null ? undefined : facts.ownerZones.get(c.ownerId);
+        if (ownerZone === undefined) {
+          problem ??= 'NO_OWNER_MOBILE_WORKER';
+        } else {
+          who.push({ recipient: 'owner', zone: ownerZone });
+        }
+      }
+      for (const { recipient, zone } of who) {
+        const result = occurrences({
+          schedule: rule.schedule,
+          window: rule.window ?? undefined,
+          properties: c.properties,
+          zone,
+          now: instant,
+          ruleId: rule.id,
+          caseId: c.id,
+          since: facts.starts.get(`${rule.id}:${c.id}`),
+        });
+        if (result.problem !== undefined) {
+          problem = 'REMINDER_DATE_NOT_READABLE';
+          cancelReason = 'REMINDER_DATE_NOT_READABLE';
+        }
+        for (const o of result.occurrences) {
+          out.wanted.push({ projectId: project.id, ruleId: rule.id, caseId: c.id, recipient, key: o.key, dueAt: o.at, localTime: o.localTime, zone: o.zone, ruleVersion: rule.version });
+        }
+      }
+      out.matches.push({ caseId: c.id, ruleId: rule.id, projectId: project.id, problem });
+      reason(cancelReason);
+    }
+  }
+  return out;
+}
+
+/**
+ * What evaluating `cases` of one project against `rules` would decide now, from the database's
+ * facts (opt-outs, owners, where a repeating series started); nothing is written. The preview of a
+ * rule for one case reads this too.
+ */
+export async function decideCases(db: Db | Trx, project: Project, cases: readonly EvaluatedCase[], rules: readonly ReminderRuleRecord[], now: Date): Promise<Decision> {
+  const ids = cases.map((c) => c.id);
+  const channels = new Set(rules.map(ruleChannel));
+  const addresses: string[] = [];
+  for (const c of cases) {
+    if (channels.has('sms') && c.phoneNumber !== null) {
+      addresses.push(c.phoneNumber);
+    }
+    const email = (c.properties.commcare_email_address ?? '').trim().toLowerCase();
+    if (channels.has('email') && email !== '') {
+      addresses.push(email);
+    }
+  }
+  const withOwner = rules.some((r) => r.recipients !== 'case');
+  const ownerIds = withOwner ? [...new Set(cases.flatMap((c) => (c.ownerId !== null && UUID.test(c.ownerId) ? [c.ownerId] : [])))] : [];
+  const seriesRules = rules.filter((r) => r.schedule.repeat !== undefined && r.schedule.startProperty === undefined && (r.schedule.type === 'daily' || r.schedule.type === 'weekly'));
+  const [optedOut, owners, starts] = await Promise.all([
+    addresses.length ? findOptedOut(db, addresses) : Promise.resolve(new Set<string>()),
+    findMobileWorkersByIds(db, project.id, ownerIds),
+    seriesStarts(
+      db,
+      seriesRules.map((r) => r.id),
+      ids,
+    ),
+  ]);
+  const zoneOf = zoneReader();
+  const ownerZones = new Map(owners.map((w) => [w.id, zoneOf(w.timeZone ?? undefined, project.timeZone)]));
+  return decide(project, cases, rules, { now, optedOut, ownerZones, starts });
+}
+
+/**
+ * Evaluates `cases` of one project against `rules` in the caller's transaction. With `onlyRules`,
+ * only those rules' matches and occurrences are touched (a rule's own evaluation); without, every
+ * scheduled occurrence of these cases that no active rule wants any more is cancelled.
+ */
+export async function evaluateCases(
+  trx: Trx,
+  project: Project,
+  cases: readonly EvaluatedCase[],
+  rules: readonly ReminderRuleRecord[],
+  now: Date,
+  onlyRules: boolean,
+): Promise<void> {
+  if (cases.length === 0) {
+    return;
+  }
+  const ids = cases.map((c) => c.id);
+  await lockCasesForEvaluation(trx, ids);
+  const decision = await decideCases(trx, project, cases, rules, now);
+  const ruleIds = onlyRules ? rules.map((r) => r.id) : null;
+  await upsertOccurrences(trx, decision.wanted, now);
+  await cancelUnwanted(trx, ids, ruleIds, decision.wanted, decision.reasons, now);
+  await replaceMatches(trx, ids, ruleIds, decision.matches);
+}
+
+/**
+ * One step over the cases marked for evaluation: takes up to `limit`, evaluates them against their
+ * project's active rules, all in one transaction. Returns how many cases it evaluated.
+ */
+export async function evaluateDirtyCases(deps: ServiceDeps, limit: number): Promise<number> {
+  return deps.db.transaction().execute(async (trx) => {
+    const marked = await takeDirtyCases(trx, limit);
+    if (marked.length === 0) {
+      return 0;
+    }
+    const now = deps.clock();
+    const byProject = new Map<string, string[]>();
+    for (const m of marked) {
+      byProject.set(m.projectId, [...(byProject.get(m.projectId) ?? []), m.caseId]);
+    }
+    const projects = await findProjectsByIds(trx as unknown as Db, [...byProject.keys()]);
+    for (const [projectId, caseIds] of byProject) {
+      const project = projects.get(projectId);
+      if (!project) {
+        continue;
+      }
+      const [cases, rules] = await Promise.all([casesForEvaluation(trx, projectId, { ids: caseIds }), activeRulesOf(trx, projectId)]);
+      await evaluateCases(trx, project, cases, rules, now, false);
+    }
+    return marked.length;
+  });
+}
+
+/**
+ * One batch of a rule's own evaluation (after it was created, edited or resumed): the next `limit`
+ * cases of its type after the saved cursor, with the cursor and progress saved in the same
+ * transaction. At the end, scheduled sends of an earlier version that no case wanted again (cases
+ * that left the case type) are cancelled. Returns the number of cases evaluated (0: nothing running).
+ */
+export async function evaluateRuleStep(deps: ServiceDeps, limit: number): Promise<number> {
+  return deps.db.transaction().execute(async (trx) => {
+    const rule = await lockRunningEvaluation(trx);
+    if (!rule || !rule.evaluation) {
+      return 0;
+    }
+    const progress = rule.evaluation;
+    const now = deps.clock();
+    const projects = await findProjectsByIds(trx as unknown as Db, [rule.projectId]);
+    const project = projects.get(rule.projectId);
+    const cases = project ? await casesForEvaluation(trx, rule.projectId, { caseType: rule.caseType, afterSeq: progress.cursor, limit }) : [];
+    if (project && cases.length) {
+      await evaluateCases(trx, project, cases, [rule], now, true);
+    }
+    const finished = cases.length < limit;
+    if (finished) {
+      await cancelRuleOccurrences(trx, rule.id, 'REMINDER_NO_LONGER_MATCHES', now, rule.version);
+      await dropStrayMatches(trx, rule.id, rule.caseType);
+    }
+    await saveEvaluation(trx, rule.id, {
+      ...progress,
+      status: finished ? 'done' : 'running',
+      done: progress.done + cases.length,
+      total: Math.max(progress.total, progress.done + cases.length),
+      cursor: cases.at(-1)?.seq ?? progress.cursor,
+      ...(finished ? { finishedAt: now.toISOString() } : {}),
+    });
+    return Math.max(cases.length, 1);
+  });
+}
+
+/**
+ * Starts (or restarts) a rule's evaluation over its cases, in the caller's transaction (the rule's
+ * insert or update): the loop picks it up at once. A paused rule instead has its scheduled sends
+ * cancelled, in the same transaction, so pausing stops future sends at once.
+ */
+export async function startRuleEvaluation(trx: Trx, rule: ReminderRuleRecord, now: Date = new Date()): Promise<void> {
+  if (!rule.active) {
+    await cancelRuleOccurrences(trx, rule.id, 'REMINDER_RULE_PAUSED', now);
+    await saveEvaluation(trx, rule.id, { status: 'paused', done: 0, total: 0, cursor: null, version: rule.version, startedAt: now.toISOString() });
+    return;
+  }
+  const total = await countCasesOfType(trx, rule.projectId, rule.caseType);
+  await saveEvaluation(trx, rule.id, { status: 'running', done: 0, total, cursor: null, version: rule.version, startedAt: now.toISOString() });
+}

@@ -1,0 +1,41 @@
+/**
+ * @module services/reminder-loop — the reminder loop's step (issue 25; docs/reminders.md): cases
+ * marked since the last step are evaluated, one batch of a rule's own evaluation runs, and due
+ * occurrences become messages. Each part is its own transaction; several workers share the work
+ * through SKIP LOCKED. main.ts runs the step in a polling loop in every worker process; tests call
+ * it directly with a controlled clock.
+ */
+import type { ServiceDeps } from './deps.ts';
+import { evaluateDirtyCases, evaluateRuleStep } from './reminder-evaluation.service.ts';
+import { sendDueReminders } from './reminder-sending.service.ts';
+
+export interface ReminderBatches {
+  /** Cases evaluated per transaction (marked cases, and a rule's own evaluation). */
+  cases: number;
+  /** Due occurrences turned into messages per transaction. */
+  sends: number;
+}
+
+/** Small on PGlite, which shares its thread with HTTP; larger on PostgreSQL. */
+export const EMBEDDED_REMINDER_BATCHES: ReminderBatches = { cases: 200, sends: 200 };
+export const POSTGRES_REMINDER_BATCHES: ReminderBatches = { cases: 2000, sends: 1000 };
+
+/** One step; returns how many cases and occurrences it handled (0: nothing to do). */
+export async function runReminderStep(deps: ServiceDeps, batches: ReminderBatches = EMBEDDED_REMINDER_BATCHES): Promise<number> {
+  const marked = await evaluateDirtyCases(deps, batches.cases);
+  const evaluated = await evaluateRuleStep(deps, batches.cases);
+  const sent = await sendDueReminders(deps, batches.sends);
+  return marked + evaluated + sent;
+}
+
+/** Runs steps until one finds nothing to do (tests, and `rollcall` commands that must finish the work). */
+export async function runRemindersUntilIdle(deps: ServiceDeps, batches?: ReminderBatches): Promise<number> {
+  let total = 0;
+  for (;;) {
+    const n = await runReminderStep(deps, batches);
+    if (n === 0) {
+      return total;
+    }
+    total += n;
+  }
+}

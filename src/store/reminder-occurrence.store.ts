@@ -1,0 +1,233 @@
+/**
+ * @module store/reminder-occurrence.store — the planned sends of reminder rules, which cases match
+ * which rule, and the cases waiting to be evaluated again (migrations 0020 and 0021;
+ * docs/reminders.md). Bulk writes take one array per column (`unnest`), so a batch of thousands of
+ * rows is one statement with a handful of parameters on both databases.
+ */
+import { sql } from 'kysely';
+
+import type { Db, Trx } from './database.ts';
+
+export interface WantedOccurrence {
+  projectId: string;
+  ruleId: string;
+  caseId: string;
+  recipient: 'case' | 'owner';
+  key: string;
+  dueAt: string;
+  localTime: string;
+  zone: string;
+  ruleVersion: number;
+}
+
+/** Why the scheduled occurrences of (case, rule) that are not wanted any more are cancelled. */
+export interface CancelReason {
+  caseId: string;
+  ruleId: string;
+  reason: string;
+}
+
+export interface MatchRow {
+  caseId: string;
+  ruleId: string;
+  projectId: string;
+  problem: string | null;
+}
+
+/**
+ * Takes up to `limit` cases to evaluate (SKIP LOCKED: another worker's, or a case being written now,
+ * waits for a later step) and deletes their marks in the caller's transaction.
+ */
+export async function takeDirtyCases(trx: Trx, limit: number): Promise<Array<{ caseId: string; projectId: string }>> {
+  const { rows } = await sql<{ case_id: string; project_id: string }>`
+    delete from reminder_dirty_cases d
+     where d.case_id in (select case_id from reminder_dirty_cases order by marked_at limit ${limit} for update skip locked)
+    returning d.case_id, d.project_id`.execute(trx);
+  return rows.map((r) => ({ caseId: r.case_id, projectId: r.project_id }));
+}
+
+/**
+ * Takes each case's reminder lock (transaction-scoped, in one order), so two evaluations of the same
+ * case — a marked case and a rule's own batch, or two workers — run one after the other instead of
+ * deadlocking on the rows both upsert.
+ */
+export async function lockCasesForEvaluation(trx: Trx, caseIds: readonly string[]): Promise<void> {
+  if (caseIds.length === 0) {
+    return;
+  }
+  await sql`
+    select count(pg_advisory_xact_lock(hashtextextended('rem:' || s.id, 7225)))
+      from (select distinct id from unnest(${[...caseIds]}::text[]) as u(id) order by id) s`.execute(trx);
+}
+
+/** How many cases wait to be evaluated (the loop's backlog, for metrics and tests). */
+export async function countDirtyCases(db: Db | Trx): Promise<number> {
+  const row = await db.selectFrom('reminder_dirty_cases').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+/**
+ * Inserts the wanted occurrences; one already there keeps its row and, while still scheduled or
+ * cancelled, takes the new time and becomes scheduled (a case that matches again, a window that
+ * moved). Queued ones are history and are left alone; a row that would not change is not written.
+ */
+export async function upsertOccurrences(trx: Trx, rows: readonly WantedOccurrence[], now: Date): Promise<void> {
+  if (rows.length === 0) {
+    return;
+  }
+  await sql`
+    insert into reminder_occurrences (project_id, rule_id, case_id, recipient, occurrence_key, due_at, local_time, zone, status, rule_version, created_at, updated_at)
+    select u.project_id, u.rule_id, u.case_id, u.recipient, u.occurrence_key, u.due_at, u.local_time, u.zone, 'scheduled', u.rule_version, ${now}, ${now}
+      from unnest(${rows.map((r) => r.projectId)}::uuid[], ${rows.map((r) => r.ruleId)}::uuid[], ${rows.map((r) => r.caseId)}::uuid[],
+                  ${rows.map((r) => r.recipient)}::text[], ${rows.map((r) => r.key)}::text[], ${rows.map((r) => r.dueAt)}::timestamptz[],
+                  ${rows.map((r) => r.localTime)}::text[], ${rows.map((r) => r.zone)}::text[], ${rows.map((r) => r.ruleVersion)}::int[])
+        as u(project_id, rule_id, case_id, recipient, occurrence_key, due_at, local_time, zone, rule_version)
+    on conflict (rule_id, case_id, recipient, occurrence_key) do update
+       set due_at = excluded.due_at, local_time = excluded.local_time, zone = excluded.zone, rule_version = excluded.rule_version,
+           status = 'scheduled', reason = null, updated_at = excluded.updated_at
+     where reminder_occurrences.status = 'cancelled'
+        or (reminder_occurrences.status = 'scheduled'
+            and (reminder_occurrences.due_at <> excluded.due_at or reminder_occurrences.zone <> excluded.zone
+                 or reminder_occurrences.rule_version <> excluded.rule_version))`.execute(trx);
+}
+
+/**
+ * Cancels the scheduled occurrences of `caseIds` (only of `ruleIds` when given) that are not among
+ * `wanted`, each with the reason given for its (case, rule), else REMINDER_NO_LONGER_MATCHES.
+ */
+export async function cancelUnwanted(
+  trx: Trx,
+  caseIds: readonly string[],
+  ruleIds: readonly string[] | null,
+  wanted: readonly WantedOccurrence[],
+  reasons: readonly CancelReason[],
+  now: Date,
+): Promise<number> {
+  if (caseIds.length === 0) {
+    return 0;
+  }
+  const result = await sql`
+    update reminder_occurrences o
+       set status = 'cancelled', updated_at = ${now},
+           reason = coalesce((select r.reason from unnest(${reasons.map((r) => r.caseId)}::uuid[], ${reasons.map((r) => r.ruleId)}::uuid[], ${reasons.map((r) => r.reason)}::text[]) as r(case_id, rule_id, reason)
+                               where r.case_id = o.case_id and r.rule_id = o.rule_id limit 1), 'REMINDER_NO_LONGER_MATCHES')
+     where o.case_id = any(${[...caseIds]}::uuid[])
+       and o.status = 'scheduled'
+       and ${ruleIds === null ? sql`true` : sql`o.rule_id = any(${[...ruleIds]}::uuid[])`}
+       and not exists (select 1 from unnest(${wanted.map((w) => w.caseId)}::uuid[], ${wanted.map((w) => w.ruleId)}::uuid[], ${wanted.map((w) => w.recipient)}::text[], ${wanted.map((w) => w.key)}::text[])
+                         as w(case_id, rule_id, recipient, occurrence_key)
+                        where w.case_id = o.case_id and w.rule_id = o.rule_id and w.recipient = o.recipient and w.occurrence_key = o.occurrence_key)`.execute(trx);
+  return Number(result.numAffectedRows ?? 0);
+}
+
+/** The matches of `caseIds` (for `ruleIds` only when given) become `rows`: others are deleted, these inserted or updated. */
+export async function replaceMatches(trx: Trx, caseIds: readonly string[], ruleIds: readonly string[] | null, rows: readonly MatchRow[]): Promise<void> {
+  if (caseIds.length === 0) {
+    return;
+  }
+  await sql`
+    delete from reminder_matches m
+     where m.case_id = any(${[...caseIds]}::uuid[])
+       and ${ruleIds === null ? sql`true` : sql`m.rule_id = any(${[...ruleIds]}::uuid[])`}
+       and not exists (select 1 from unnest(${rows.map((r) => r.caseId)}::uuid[], ${rows.map((r) => r.ruleId)}::uuid[]) as k(case_id, rule_id)
+                        where k.case_id = m.case_id and k.rule_id = m.rule_id)`.execute(trx);
+  if (rows.length === 0) {
+    return;
+  }
+  await sql`
+    insert into reminder_matches (case_id, rule_id, project_id, problem)
+    select * from unnest(${rows.map((r) => r.caseId)}::uuid[], ${rows.map((r) => r.ruleId)}::uuid[], ${rows.map((r) => r.projectId)}::uuid[], ${rows.map((r) => r.problem)}::text[])
+    on conflict (case_id, rule_id) do update set problem = excluded.problem
+     where reminder_matches.problem is distinct from excluded.problem`.execute(trx);
+}
+
+/**
+ * The earliest due time of each (rule, case) among `ruleIds` × `caseIds`: where a daily or weekly
+ * series with `repeat` started, so re-evaluation counts from there.
+ */
+export async function seriesStarts(trx: Db | Trx, ruleIds: readonly string[], caseIds: readonly string[]): Promise<Map<string, Date>> {
+  if (ruleIds.length === 0 || caseIds.length === 0) {
+    return new Map();
+  }
+  const { rows } = await sql<{ rule_id: string; case_id: string; first: Date }>`
+    select rule_id, case_id, min(due_at) as first from reminder_occurrences
+     where rule_id = any(${[...ruleIds]}::uuid[]) and case_id = any(${[...caseIds]}::uuid[])
+     group by rule_id, case_id`.execute(trx);
+  return new Map(rows.map((r) => [`${r.rule_id}:${r.case_id}`, new Date(r.first)]));
+}
+
+/** Cancels every scheduled occurrence of a rule (pausing it). */
+export async function cancelRuleOccurrences(trx: Trx, ruleId: string, reason: string, now: Date, olderThanVersion?: number): Promise<number> {
+  let q = trx.updateTable('reminder_occurrences').set({ status: 'cancelled', reason, updated_at: now }).where('rule_id', '=', ruleId).where('status', '=', 'scheduled');
+  if (olderThanVersion !== undefined) {
+    q = q.where('rule_version', '<', olderThanVersion);
+  }
+  const result = await q.executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}
+
+/** Deletes the matches of a rule whose case is no longer of its case type or is gone (the end of a rule's evaluation). */
+export async function dropStrayMatches(trx: Trx, ruleId: string, caseType: string): Promise<void> {
+  await sql`
+    delete from reminder_matches m
+     where m.rule_id = ${ruleId}
+       and not exists (select 1 from cases c where c.id = m.case_id and c.case_type = ${caseType} and c.deleted_at is null)`.execute(trx);
+}
+
+export interface DueOccurrence {
+  id: string;
+  projectId: string;
+  ruleId: string;
+  caseId: string;
+  recipient: 'case' | 'owner';
+  key: string;
+  dueAt: Date;
+  localTime: string;
+  zone: string;
+}
+
+/** Locks up to `limit` scheduled occurrences due by `now`, earliest first (SKIP LOCKED). */
+export async function claimDueOccurrences(trx: Trx, now: Date, limit: number): Promise<DueOccurrence[]> {
+  const { rows } = await sql<{ id: string; project_id: string; rule_id: string; case_id: string; recipient: 'case' | 'owner'; occurrence_key: string; due_at: Date; local_time: string; zone: string }>`
+    select id, project_id, rule_id, case_id, recipient, occurrence_key, due_at, local_time, zone
+      from reminder_occurrences
+     where status = 'scheduled' and due_at <= ${now}
+     order by due_at
+     limit ${limit}
+       for update skip locked`.execute(trx);
+  return rows.map((r) => ({
+    id: String(r.id),
+    projectId: r.project_id,
+    ruleId: r.rule_id,
+    caseId: r.case_id,
+    recipient: r.recipient,
+    key: r.occurrence_key,
+    dueAt: new Date(r.due_at),
+    localTime: r.local_time,
+    zone: r.zone,
+  }));
+}
+
+/** The occurrences became messages (`messageId` null: cancelled with `reason`). */
+export async function markOccurrencesDone(trx: Trx, done: ReadonlyArray<{ id: string; messageId: string | null; reason: string | null }>, now: Date): Promise<void> {
+  if (done.length === 0) {
+    return;
+  }
+  await sql`
+    update reminder_occurrences o
+       set status = case when d.message_id is null then 'cancelled' else 'queued' end,
+           message_id = d.message_id, reason = d.reason, updated_at = ${now}
+      from unnest(${done.map((d) => d.id)}::bigint[], ${done.map((d) => d.messageId)}::uuid[], ${done.map((d) => d.reason)}::text[]) as d(id, message_id, reason)
+     where o.id = d.id`.execute(trx);
+}
+
+/** Marks cases for evaluation (a daily or weekly series that sent one occurrence plans the next). */
+export async function markCasesDirty(db: Db | Trx, cases: ReadonlyArray<{ caseId: string; projectId: string }>): Promise<void> {
+  if (cases.length === 0) {
+    return;
+  }
+  await sql`
+    insert into reminder_dirty_cases (case_id, project_id)
+    select distinct * from unnest(${cases.map((c) => c.caseId)}::uuid[], ${cases.map((c) => c.projectId)}::uuid[])
+    on conflict (case_id) do nothing`.execute(db);
+}
