@@ -40,6 +40,7 @@ const GOOD: Record<string, unknown> = {
   'POST /api/v1/projects/:project/broadcasts': { recipients: { caseType: 'x' }, text: 'x' },
   'POST /api/v1/projects/:project/reminder-rules': { name: 'r', caseType: 'x', content: { text: 'x' }, schedule: { type: 'once' } },
   'PATCH /api/v1/projects/:project/reminder-rules/:id': { name: 'r2', active: false },
+  'POST /api/v1/projects/:project/reminder-rules/import': { format: 'rollcall-reminder-rules', version: 1, rules: [{ name: 'r3', caseType: 'x', content: { text: 'x' }, schedule: { type: 'once' } }], surveys: {} },
   'POST /api/v1/gateways': { name: 'g', type: 'test' },
   'PATCH /api/v1/gateways/:name': { ratePerSecond: 1 },
   'PUT /api/v1/gateway-routes': [{ prefix: '*', gateway: 'GW' }],

@@ -1,5 +1,5 @@
 /**
- * @module cli — `rollcall serve | worker | migrate | create-admin | doctor | import`.
+ * @module cli — `rollcall serve | worker | migrate | create-admin | doctor | import | rules export|import`.
  * Commands that open the embedded database take the data-folder lock, so they refuse to run
  * while a server holds it (they would lose writes behind its back).
  */
@@ -8,6 +8,7 @@ import { Command } from 'commander';
 import { loadConfig } from '../config.ts';
 import { runCreateAdmin, runDoctor, runMigrate, runServe } from './commands.ts';
 import { type ImportCommandOptions, runImportCommand } from './import.command.ts';
+import { runRulesExport, runRulesImport } from './rules.command.ts';
 import { runWorker } from './worker.command.ts';
 
 const program = new Command();
@@ -60,6 +61,27 @@ program
       throw new Error('--match-by must be case_id or external_id');
     }
     process.exitCode = await runImportCommand(loadConfig(), file, { ...opts, target: opts.target, matchBy: opts.matchBy });
+  });
+
+const rules = program.command('rules').description('Move reminder rules between projects (or servers) as a JSON document.');
+
+rules
+  .command('export')
+  .description('Write the reminder rules of a project as JSON (to stdout, or to --out).')
+  .requiredOption('--project <name>', 'the project')
+  .option('--out <file>', 'write the document to this file instead of stdout')
+  .action(async (opts: { project: string; out?: string }) => {
+    process.exitCode = await runRulesExport(loadConfig(), opts);
+  });
+
+rules
+  .command('import')
+  .description('Create the reminder rules of an exported JSON document in a project: all of them or none.')
+  .argument('<file>', 'the document (from rollcall rules export or GET …/reminder-rules/export)')
+  .requiredOption('--project <name>', 'the project')
+  .option('--skip-existing', 'leave out rules whose name the project already has (default: refuse the whole import)', false)
+  .action(async (file: string, opts: { project: string; skipExisting: boolean }) => {
+    process.exitCode = await runRulesImport(loadConfig(), file, opts);
   });
 
 program.parseAsync(process.argv).catch((err: unknown) => {

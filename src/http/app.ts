@@ -31,6 +31,8 @@ import { registerMobileWorkerRoutes } from './api/mobile-workers.routes.ts';
 import { registerPhoneNumberRoutes } from './api/phone-numbers.routes.ts';
 import { registerProjectRoutes } from './api/projects.routes.ts';
 import { registerReminderRuleRoutes } from './api/reminder-rules.routes.ts';
+import { registerReminderReportRoutes } from './api/reminder-reports.routes.ts';
+import { registerReminderRuleTransferRoutes } from './api/reminder-rules-transfer.routes.ts';
 import { registerSurveyRoutes } from './api/surveys.routes.ts';
 import { registerUserRoutes } from './api/users.routes.ts';
 import { multipartLimits, registerImportRoutes, registerImportUploadRoute } from './api/imports.routes.ts';
@@ -125,6 +127,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerUnsubscribeRoutes(app, deps.services);
   registerSurveyRoutes(app, deps.services);
   registerReminderRuleRoutes(app, deps.services);
+  registerReminderReportRoutes(app, deps.services);
+  registerReminderRuleTransferRoutes(app, deps.services);
   registerImportRoutes(app, deps.services);
   // Multipart only where files are uploaded: every other route keeps refusing it (415).
   await app.register(async (scope) => {
