@@ -137,7 +137,10 @@ export function startWorkers(
     onError: (err) => logger.error({ err }, 'dashboard figures failed; retrying'),
   });
   // Reminder rules: cases evaluated after a change, rules' own evaluations, due reminders sent (reminder-loop.ts).
-  const reminderBatches = config.databaseUrl ? POSTGRES_REMINDER_BATCHES : EMBEDDED_REMINDER_BATCHES;
+  // A split batch holds one connection for its cursor and one per part: never more than the pool has.
+  const reminderBatches = config.databaseUrl
+    ? { ...POSTGRES_REMINDER_BATCHES, parallel: Math.max(1, Math.min(POSTGRES_REMINDER_BATCHES.parallel, config.dbPoolSize - 1)) }
+    : EMBEDDED_REMINDER_BATCHES;
   const reminders = startPollingLoop(() => runReminderStep(services, reminderBatches), {
     ...(paused ? { paused } : {}),
     fullBatch: 1,

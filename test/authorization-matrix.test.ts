@@ -66,14 +66,14 @@ const TABLE: Record<Access, string[]> = {
     `GET ${P}/surveys`, `GET ${P}/surveys/:id`, `POST ${P}/surveys/:id/sessions`, `GET ${P}/surveys/:id/sessions`, `GET ${P}/survey-sessions`,
     `GET ${P}/survey-sessions/:id`, `POST ${P}/survey-sessions/:id/cancel`, `GET ${P}/imports`, `GET ${P}/imports/template`, `GET ${P}/imports/:id`,
     `POST ${P}/imports/:id/run`, `GET ${P}/imports/:id/annotated`, `POST ${P}/imports`, `GET ${P}/possible-opt-outs`,
-    `GET ${P}/reminder-rules`, `GET ${P}/reminder-rules/:id`,
+    `GET ${P}/reminder-rules`, `GET ${P}/reminder-rules/:id`, `GET ${P}/reminder-rules/export`, `GET ${P}/reminder-rules/:id/preview`, `GET ${P}/cases/:id/reminders`,
   ],
   admin: [ `PATCH ${P}/users/:id`,
     `POST ${P}/contact-reevaluation`,
     `PATCH ${P}`, `POST ${P}/users`, `POST ${P}/gateways`, `PATCH ${P}/gateways/:name`, `DELETE ${P}/gateways/:name`, `POST ${P}/gateways/:name/rotate-inbound-url`,
     `POST ${P}/gateways/:name/test-message`, `PUT ${P}/gateway-routes`, `GET ${P}/consent-events.csv`, `POST ${P}/surveys`, `PUT ${P}/surveys/:id`,
     `PATCH ${P}/surveys/:id`, `DELETE ${P}/surveys/:id`, `POST ${P}/possible-opt-outs/:id/confirm`, `POST ${P}/possible-opt-outs/:id/dismiss`,
-    `POST ${P}/reminder-rules`, `PATCH ${P}/reminder-rules/:id`, `DELETE ${P}/reminder-rules/:id`,
+    `POST ${P}/reminder-rules`, `PATCH ${P}/reminder-rules/:id`, `DELETE ${P}/reminder-rules/:id`, `POST ${P}/reminder-rules/import`,
   ],
   key: ['GET /webhooks/:key/inbound', 'POST /webhooks/:key/inbound', 'GET /webhooks/:key/status', 'POST /webhooks/:key/status', 'GET /unsubscribe/:token', 'POST /unsubscribe/:token'],
   'ui-public': ['GET /', 'GET /ui', 'GET /ui/assets/admin.css', 'GET /ui/assets/htmx.min.js', 'GET /ui/assets/admin.js', 'GET /ui/assets/favicon.svg', 'GET /ui/p/:project', 'GET /ui/sign-in'],
@@ -89,6 +89,7 @@ const TABLE: Record<Access, string[]> = {
     `GET ${UI}/surveys/:id`, `GET ${UI}/surveys/:id/sessions`, `GET ${UI}/imports`, `POST ${UI}/imports`, `GET ${UI}/imports/template`, `GET ${UI}/imports/:id`,
     `GET ${UI}/imports/:id/progress`, `POST ${UI}/imports/:id/dry-run`, `POST ${UI}/imports/:id/run`, `GET ${UI}/imports/:id/annotated`,
     `GET ${UI}/possible-opt-outs`,
+    `GET ${UI}/reminder-rules`, `GET ${UI}/reminder-rules/:id`, `GET ${UI}/reminder-rules/:id/progress`,
   ],
   'ui-admin': [ `GET ${UI}/tester/messages`, `POST ${UI}/gateways/:name/route-all`, `POST ${UI}/users`, `POST ${UI}/users/:id/role`, `POST ${UI}/users/:id/deactivate`, `POST ${UI}/users/:id/reactivate`,
     `POST ${UI}/settings/contact-reevaluation`, `GET ${UI}/tester`, `POST ${UI}/tester`,
@@ -96,6 +97,8 @@ const TABLE: Record<Access, string[]> = {
     `POST ${UI}/gateways/:name/delete`, `POST ${UI}/gateways/:name/rotate-webhook-urls`, `GET ${UI}/gateways/:name/edit`, `POST ${UI}/gateways/:name`, `GET ${UI}/surveys/new`, `POST ${UI}/surveys`,
     `POST ${UI}/surveys/:id`, `POST ${UI}/surveys/:id/delete`, `GET ${UI}/consent-events.csv`,
     `POST ${UI}/possible-opt-outs/:id/confirm`, `POST ${UI}/possible-opt-outs/:id/dismiss`,
+    `GET ${UI}/reminder-rules/new`, `POST ${UI}/reminder-rules`, `GET ${UI}/reminder-rules/:id/edit`, `POST ${UI}/reminder-rules/:id`,
+    `POST ${UI}/reminder-rules/:id/pause`, `POST ${UI}/reminder-rules/:id/resume`, `POST ${UI}/reminder-rules/:id/delete`,
   ],
 };
 
@@ -118,6 +121,7 @@ const BODIES: Record<string, unknown> = {
   [`PUT ${P}/surveys/:id`]: { name: 'Replaced', questions: [{ id: 'q', text: 'Q?', type: 'text', saveAs: 'q' }] },
   [`POST ${P}/reminder-rules`]: { name: 'Intruder rule', caseType: 'patient', content: { text: 'x' }, schedule: { type: 'once' } },
   [`PATCH ${P}/reminder-rules/:id`]: { active: false },
+  [`POST ${P}/reminder-rules/import`]: { format: 'rollcall-reminder-rules', version: 1, rules: [{ name: 'Intruder import', caseType: 'patient', content: { text: 'x' }, schedule: { type: 'once' } }], surveys: {} },
   'POST /api/v1/gateways': { name: 'intruder', type: 'test' },
 };
 

@@ -39,6 +39,7 @@ const BODIES: Record<string, unknown> = {
   'POST /api/v1/projects/:project/broadcasts': { recipients: { caseType: 'patient' }, text: 'x' },
   'POST /api/v1/projects/:project/reminder-rules': { name: 'Intruder rule', caseType: 'patient', content: { text: 'x' }, schedule: { type: 'once' } },
   'PATCH /api/v1/projects/:project/reminder-rules/:id': { active: false },
+  'POST /api/v1/projects/:project/reminder-rules/import': { format: 'rollcall-reminder-rules', version: 1, rules: [{ name: 'Intruder import', caseType: 'patient', content: { text: 'x' }, schedule: { type: 'once' } }], surveys: {} },
 };
 
 function bodyFor(route: RecordedRoute): unknown {
@@ -282,6 +283,7 @@ const ADMIN_ONLY = new Set([
   'POST /api/v1/projects/:project/reminder-rules',
   'PATCH /api/v1/projects/:project/reminder-rules/:id',
   'DELETE /api/v1/projects/:project/reminder-rules/:id',
+  'POST /api/v1/projects/:project/reminder-rules/import',
 ]);
 
 describe('roles', () => {

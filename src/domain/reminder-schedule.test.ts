@@ -26,13 +26,13 @@ test('offsets −7 d and −1 d at 09:00 in three zones', () => {
   }
 });
 
-test('offsets: a date-time property counts by its date part; past and beyond-horizon ones are left out', () => {
+test('offsets: a date-time property counts by its date part; past ones are left out, far ones kept (no horizon)', () => {
   assert.deepEqual(locals(run(OFFSETS, { properties: { visit: '2026-12-21T15:00:00Z' } })), ['2026-12-14 09:00', '2026-12-20 09:00']);
   assert.deepEqual(locals(run(OFFSETS, { now: '2026-12-15T00:00:00Z' })), ['2026-12-20 09:00']);
   assert.deepEqual(locals(run(OFFSETS, { now: '2026-12-20T06:00:00Z' })), ['2026-12-20 09:00']); // exactly now: still due
   assert.deepEqual(locals(run(OFFSETS, { now: '2026-12-20T06:00:01Z' })), []);
-  assert.deepEqual(locals(run(OFFSETS, { properties: { visit: '2028-06-01' } })), []); // beyond 400 days
-  assert.equal(run(OFFSETS, { properties: { visit: '2028-06-01' }, horizonDays: 600 }).occurrences.length, 2);
+  // More than 400 days ahead: still planned (the horizon bounds daily and weekly series only).
+  assert.deepEqual(locals(run(OFFSETS, { properties: { visit: '2028-06-01' } })), ['2028-05-25 09:00', '2028-05-31 09:00']);
 });
 
 test('keys are stable across calls and change when the start date changes', () => {

@@ -43,7 +43,10 @@ export interface OccurrencesInput {
    * startProperty starts on that local day, so `repeat` counts from there, not from each evaluation.
    */
   since?: Temporal.Instant | Date | string | undefined;
-  /** Only occurrences up to now + horizonDays (default 400). */
+  /**
+   * Daily/weekly series only: occurrences up to now + horizonDays (default 400). Offsets and once
+   * are few and fixed by the case's date, so all of them are planned however far ahead they fall.
+   */
   horizonDays?: number | undefined;
   /** Daily/weekly: at most this many upcoming occurrences (default 30). */
   limit?: number | undefined;
@@ -123,18 +126,19 @@ export function occurrences(input: OccurrencesInput): OccurrencesResult {
   const now = toInstant(input.now);
   const nowLocal = now.toZonedDateTimeISO(zone);
   const horizon = now.add({ hours: 24 * (input.horizonDays ?? 400) });
+  const isSeries = schedule.type === 'daily' || schedule.type === 'weekly';
   const limit = input.limit ?? 30;
   if (schedule.stopWhen?.length && matchesConditions(input.properties, schedule.stopWhen, nowLocal.toPlainDate())) {
     return { occurrences: [] };
   }
 
   const found: Occurrence[] = [];
-  /** Adds the occurrence when it is due in [now, horizon]. */
+  /** Adds the occurrence when it is due from now on (a series: up to the horizon). */
   const add = (key: string, nominal: Temporal.ZonedDateTime, keepPast = false): AddResult => {
     const spread = spreadOffsetMinutes(input.ruleId, input.caseId, key, schedule.spreadMinutes);
     const moment = moveIntoWindow(nominal.add({ minutes: spread }), input.window);
     const at = moment.toInstant();
-    if (Temporal.Instant.compare(at, horizon) > 0) {
+    if (isSeries && Temporal.Instant.compare(at, horizon) > 0) {
       return 'beyond';
     }
     if (!keepPast && Temporal.Instant.compare(at, now) < 0) {

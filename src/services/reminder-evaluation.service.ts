@@ -14,11 +14,12 @@
  * Conditions are decided on the case's own calendar day; times in its zone (else the project's);
  * an owner recipient uses the owner's zone.
  */
+import { sql } from 'kysely';
 import { Temporal } from 'temporal-polyfill';
 
 import type { Project } from '../domain/project.ts';
 import { matchesConditions, type ReminderRule } from '../domain/reminder-rule.ts';
-import { occurrences } from '../domain/reminder-schedule.ts';
+import { occurrences, type OccurrencesResult } from '../domain/reminder-schedule.ts';
 import { canonicalTimeZone } from '../domain/time-zone.ts';
 import type { ErrorCode } from '../errors.ts';
 import type { Db, Trx } from '../store/database.ts';
@@ -30,7 +31,7 @@ import {
   cancelUnwanted,
   type CancelReason,
   dropStrayMatches,
-  lockCasesForEvaluation,
+  lockProjectEvaluation,
   type MatchRow,
   replaceMatches,
   seriesStarts,
@@ -112,6 +113,7 @@ function decide(
   const instant = Temporal.Instant.fromEpochMilliseconds(facts.now.getTime());
   const zoneOf = zoneReader();
   const today = dayReader(instant);
+  const memo = new Map<string, OccurrencesResult>();
   for (const c of cases) {
     const caseZone = zoneOf(c.properties.time_zone, project.timeZone);
     for (const rule of rules) {
@@ -151,16 +153,23 @@ function decide(
         }
       }
       for (const { recipient, zone } of who) {
-        const result = occurrences({
-          schedule: rule.schedule,
-          window: rule.window ?? undefined,
-          properties: c.properties,
-          zone,
-          now: instant,
-          ruleId: rule.id,
-          caseId: c.id,
-          since: facts.starts.get(`${rule.id}:${c.id}`),
-        });
+        const since = facts.starts.get(`${rule.id}:${c.id}`);
+        const compute = () =>
+          occurrences({ schedule: rule.schedule, window: rule.window ?? undefined, properties: c.properties, zone, now: instant, ruleId: rule.id, caseId: c.id, since });
+        // Without a spread, the occurrences depend on the case only through its start date and zone
+        // (the stop condition was checked above): cases that share them share the computation.
+        let result;
+        if (rule.schedule.spreadMinutes === undefined) {
+          const start = rule.schedule.startProperty === undefined ? '' : (c.properties[rule.schedule.startProperty] ?? '');
+          const key = `${rule.id}\u0000${zone}\u0000${start}\u0000${since?.toISOString() ?? ''}`;
+          result = memo.get(key);
+          if (result === undefined) {
+            result = compute();
+            memo.set(key, result);
+          }
+        } else {
+          result = compute();
+        }
         if (result.problem !== undefined) {
           problem = 'REMINDER_DATE_NOT_READABLE';
           cancelReason = 'REMINDER_DATE_NOT_READABLE';
@@ -212,9 +221,10 @@ export async function decideCases(db: Db | Trx, project: Project, cases: readonl
 }
 
 /**
- * Evaluates `cases` of one project against `rules` in the caller's transaction. With `onlyRules`,
- * only those rules' matches and occurrences are touched (a rule's own evaluation); without, every
- * scheduled occurrence of these cases that no active rule wants any more is cancelled.
+ * Evaluates `cases` of one project against `rules` in the caller's transaction. `all-rules` (the
+ * project's active rules): every scheduled occurrence of these cases that no rule wants any more is
+ * cancelled. `these-rules` (a rule's own evaluation): only those rules' matches and occurrences are
+ * touched. `new-rule`: as these-rules for a rule that has no occurrences or matches yet.
  */
 export async function evaluateCases(
   trx: Trx,
@@ -222,18 +232,32 @@ export async function evaluateCases(
   cases: readonly EvaluatedCase[],
   rules: readonly ReminderRuleRecord[],
   now: Date,
-  onlyRules: boolean,
+  scope: 'all-rules' | 'these-rules' | 'new-rule',
 ): Promise<void> {
   if (cases.length === 0) {
     return;
   }
   const ids = cases.map((c) => c.id);
-  await lockCasesForEvaluation(trx, ids);
   const decision = await decideCases(trx, project, cases, rules, now);
-  const ruleIds = onlyRules ? rules.map((r) => r.id) : null;
+  const ruleIds = scope === 'all-rules' ? null : rules.map((r) => r.id);
+  if (scope === 'new-rule') {
+    // A rule just created has nothing to reschedule or cancel yet: only inserts.
+    await upsertOccurrences(trx, decision.wanted, now, 'insert-only');
+    await replaceMatches(trx, ids, ruleIds, decision.matches, 'insert-only');
+    return;
+  }
   await upsertOccurrences(trx, decision.wanted, now);
   await cancelUnwanted(trx, ids, ruleIds, decision.wanted, decision.reasons, now);
   await replaceMatches(trx, ids, ruleIds, decision.matches);
+}
+
+/**
+ * Occurrences and matches are derived data with their cursor in the same or a later transaction:
+ * a commit lost to a database crash is evaluated again, so the transaction does not wait for its
+ * WAL flush (the WAL is flushed in order, so an earlier commit is never lost while a later is kept).
+ */
+async function derivedDataCommit(trx: Trx): Promise<void> {
+  await sql`set local synchronous_commit = off`.execute(trx);
 }
 
 /**
@@ -242,6 +266,7 @@ export async function evaluateCases(
  */
 export async function evaluateDirtyCases(deps: ServiceDeps, limit: number): Promise<number> {
   return deps.db.transaction().execute(async (trx) => {
+    await derivedDataCommit(trx);
     const marked = await takeDirtyCases(trx, limit);
     if (marked.length === 0) {
       return 0;
@@ -252,13 +277,14 @@ export async function evaluateDirtyCases(deps: ServiceDeps, limit: number): Prom
       byProject.set(m.projectId, [...(byProject.get(m.projectId) ?? []), m.caseId]);
     }
     const projects = await findProjectsByIds(trx as unknown as Db, [...byProject.keys()]);
-    for (const [projectId, caseIds] of byProject) {
+    for (const [projectId, caseIds] of [...byProject].sort(([a], [b]) => a.localeCompare(b))) {
       const project = projects.get(projectId);
       if (!project) {
         continue;
       }
+      await lockProjectEvaluation(trx, projectId);
       const [cases, rules] = await Promise.all([casesForEvaluation(trx, projectId, { ids: caseIds }), activeRulesOf(trx, projectId)]);
-      await evaluateCases(trx, project, cases, rules, now, false);
+      await evaluateCases(trx, project, cases, rules, now, 'all-rules');
     }
     return marked.length;
   });
@@ -270,19 +296,37 @@ export async function evaluateDirtyCases(deps: ServiceDeps, limit: number): Prom
  * transaction. At the end, scheduled sends of an earlier version that no case wanted again (cases
  * that left the case type) are cancelled. Returns the number of cases evaluated (0: nothing running).
  */
-export async function evaluateRuleStep(deps: ServiceDeps, limit: number): Promise<number> {
+export async function evaluateRuleStep(deps: ServiceDeps, limit: number, parallel = 1): Promise<number> {
   return deps.db.transaction().execute(async (trx) => {
+    await derivedDataCommit(trx);
     const rule = await lockRunningEvaluation(trx);
     if (!rule || !rule.evaluation) {
       return 0;
     }
     const progress = rule.evaluation;
     const now = deps.clock();
+    // The batch's parts below run in transactions of their own under this transaction's lock.
+    await lockProjectEvaluation(trx, rule.projectId);
     const projects = await findProjectsByIds(trx as unknown as Db, [rule.projectId]);
     const project = projects.get(rule.projectId);
     const cases = project ? await casesForEvaluation(trx, rule.projectId, { caseType: rule.caseType, afterSeq: progress.cursor, limit }) : [];
-    if (project && cases.length) {
-      await evaluateCases(trx, project, cases, [rule], now, true);
+    const scope = progress.fresh === true ? 'new-rule' : 'these-rules';
+    if (project && cases.length && parallel > 1) {
+      // PostgreSQL: the batch's parts in transactions of their own, side by side (one core each);
+      // the cursor below commits after them. A crash in between repeats the batch, which the
+      // occurrences' unique key and the matches' upsert make harmless.
+      const size = Math.ceil(cases.length / parallel);
+      const parts = Array.from({ length: parallel }, (_, i) => cases.slice(i * size, (i + 1) * size)).filter((p) => p.length);
+      await Promise.all(
+        parts.map((part) =>
+          deps.db.transaction().execute(async (own) => {
+            await derivedDataCommit(own);
+            await evaluateCases(own, project, part, [rule], now, scope);
+          }),
+        ),
+      );
+    } else if (project && cases.length) {
+      await evaluateCases(trx, project, cases, [rule], now, scope);
     }
     const finished = cases.length < limit;
     if (finished) {
@@ -313,5 +357,7 @@ export async function startRuleEvaluation(trx: Trx, rule: ReminderRuleRecord, no
     return;
   }
   const total = await countCasesOfType(trx, rule.projectId, rule.caseType);
-  await saveEvaluation(trx, rule.id, { status: 'running', done: 0, total, cursor: null, version: rule.version, startedAt: now.toISOString() });
+  // A rule inserted in this transaction (version 1, never evaluated) has nothing to reschedule.
+  const fresh = rule.version === 1 && rule.evaluation === null;
+  await saveEvaluation(trx, rule.id, { status: 'running', done: 0, total, cursor: null, version: rule.version, startedAt: now.toISOString(), ...(fresh ? { fresh } : {}) });
 }

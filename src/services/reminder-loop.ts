@@ -14,16 +14,18 @@ export interface ReminderBatches {
   cases: number;
   /** Due occurrences turned into messages per transaction. */
   sends: number;
+  /** A rule's evaluation batch is split into this many transactions run side by side (PostgreSQL only). */
+  parallel: number;
 }
 
 /** Small on PGlite, which shares its thread with HTTP; larger on PostgreSQL. */
-export const EMBEDDED_REMINDER_BATCHES: ReminderBatches = { cases: 200, sends: 200 };
-export const POSTGRES_REMINDER_BATCHES: ReminderBatches = { cases: 2000, sends: 1000 };
+export const EMBEDDED_REMINDER_BATCHES: ReminderBatches = { cases: 500, sends: 200, parallel: 1 };
+export const POSTGRES_REMINDER_BATCHES: ReminderBatches = { cases: 4000, sends: 1000, parallel: 2 };
 
 /** One step; returns how many cases and occurrences it handled (0: nothing to do). */
 export async function runReminderStep(deps: ServiceDeps, batches: ReminderBatches = EMBEDDED_REMINDER_BATCHES): Promise<number> {
   const marked = await evaluateDirtyCases(deps, batches.cases);
-  const evaluated = await evaluateRuleStep(deps, batches.cases);
+  const evaluated = await evaluateRuleStep(deps, batches.cases, batches.parallel);
   const sent = await sendDueReminders(deps, batches.sends);
   return marked + evaluated + sent;
 }

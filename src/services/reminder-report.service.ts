@@ -175,7 +175,10 @@ export async function ruleReport(deps: ServiceDeps, project: Project, ruleId: st
 /** What one case would get from a rule now, or why it gets nothing. */
 export async function previewRuleForCase(deps: ServiceDeps, project: Project, ruleId: string, caseId: string): Promise<CasePreview> {
   const rule = await requireRule(deps, project, ruleId);
-  const found = isUuid(caseId) ? await findCase(deps.db, project.id, caseId) : null;
+  if (!isUuid(caseId)) {
+    throw new AppError('VALIDATION_ERROR', 'caseId: give the id of the case to preview (a UUID, as on the case page)', { details: { field: 'caseId' } });
+  }
+  const found = await findCase(deps.db, project.id, caseId);
   if (!found) {
     throw new AppError('NOT_FOUND', 'No such case in this project.', { details: { field: 'caseId' } });
   }

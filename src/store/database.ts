@@ -348,6 +348,8 @@ export interface ReminderEvaluation {
   cursor: string | null;
   /** The rule version this evaluation is for. */
   version: number;
+  /** A rule evaluated for the first time: nothing of it exists yet to reschedule or cancel. */
+  fresh?: boolean | undefined;
   startedAt: string;
   finishedAt?: string | undefined;
 }

@@ -47,17 +47,13 @@ export async function takeDirtyCases(trx: Trx, limit: number): Promise<Array<{ c
 }
 
 /**
- * Takes each case's reminder lock (transaction-scoped, in one order), so two evaluations of the same
- * case — a marked case and a rule's own batch, or two workers — run one after the other instead of
- * deadlocking on the rows both upsert.
+ * Takes the project's reminder lock (transaction-scoped): evaluations of one project's cases — a
+ * batch of marked cases, a batch of a rule's own evaluation — run one after the other, so two never
+ * upsert the same case's rows in different orders (a deadlock). One lock per transaction, whatever
+ * the batch size (a lock per case would fill PostgreSQL's lock table with big batches).
  */
-export async function lockCasesForEvaluation(trx: Trx, caseIds: readonly string[]): Promise<void> {
-  if (caseIds.length === 0) {
-    return;
-  }
-  await sql`
-    select count(pg_advisory_xact_lock(hashtextextended('rem:' || s.id, 7225)))
-      from (select distinct id from unnest(${[...caseIds]}::text[]) as u(id) order by id) s`.execute(trx);
+export async function lockProjectEvaluation(trx: Trx, projectId: string): Promise<void> {
+  await sql`select pg_advisory_xact_lock(hashtextextended(${'reminders:' + projectId}, 7225))`.execute(trx);
 }
 
 /** How many cases wait to be evaluated (the loop's backlog, for metrics and tests). */
@@ -71,7 +67,7 @@ export async function countDirtyCases(db: Db | Trx): Promise<number> {
  * cancelled, takes the new time and becomes scheduled (a case that matches again, a window that
  * moved). Queued ones are history and are left alone; a row that would not change is not written.
  */
-export async function upsertOccurrences(trx: Trx, rows: readonly WantedOccurrence[], now: Date): Promise<void> {
+export async function upsertOccurrences(trx: Trx, rows: readonly WantedOccurrence[], now: Date, mode: 'upsert' | 'insert-only' = 'upsert'): Promise<void> {
   if (rows.length === 0) {
     return;
   }
@@ -82,13 +78,13 @@ export async function upsertOccurrences(trx: Trx, rows: readonly WantedOccurrenc
                   ${rows.map((r) => r.recipient)}::text[], ${rows.map((r) => r.key)}::text[], ${rows.map((r) => r.dueAt)}::timestamptz[],
                   ${rows.map((r) => r.localTime)}::text[], ${rows.map((r) => r.zone)}::text[], ${rows.map((r) => r.ruleVersion)}::int[])
         as u(project_id, rule_id, case_id, recipient, occurrence_key, due_at, local_time, zone, rule_version)
-    on conflict (rule_id, case_id, recipient, occurrence_key) do update
+    ${mode === 'insert-only' ? sql`on conflict do nothing` : sql`on conflict (rule_id, case_id, recipient, occurrence_key) do update
        set due_at = excluded.due_at, local_time = excluded.local_time, zone = excluded.zone, rule_version = excluded.rule_version,
            status = 'scheduled', reason = null, updated_at = excluded.updated_at
      where reminder_occurrences.status = 'cancelled'
         or (reminder_occurrences.status = 'scheduled'
             and (reminder_occurrences.due_at <> excluded.due_at or reminder_occurrences.zone <> excluded.zone
-                 or reminder_occurrences.rule_version <> excluded.rule_version))`.execute(trx);
+                 or reminder_occurrences.rule_version <> excluded.rule_version))`}`.execute(trx);
 }
 
 /**
@@ -106,31 +102,38 @@ export async function cancelUnwanted(
   if (caseIds.length === 0) {
     return 0;
   }
+  // The wanted keys are a CTE the planner hashes (an anti-join), not a list scanned per row.
   const result = await sql`
+    with wanted as materialized (
+      select * from unnest(${wanted.map((w) => w.caseId)}::uuid[], ${wanted.map((w) => w.ruleId)}::uuid[], ${wanted.map((w) => w.recipient)}::text[], ${wanted.map((w) => w.key)}::text[])
+        as w(case_id, rule_id, recipient, occurrence_key)
+    ), reasons as materialized (
+      select distinct on (case_id, rule_id) * from unnest(${reasons.map((r) => r.caseId)}::uuid[], ${reasons.map((r) => r.ruleId)}::uuid[], ${reasons.map((r) => r.reason)}::text[])
+        as r(case_id, rule_id, reason)
+    ), gone as (
+      select o.id, o.case_id, o.rule_id from reminder_occurrences o
+       where o.case_id = any(${[...caseIds]}::uuid[])
+         and o.status = 'scheduled'
+         and ${ruleIds === null ? sql`true` : sql`o.rule_id = any(${[...ruleIds]}::uuid[])`}
+         and (o.case_id, o.rule_id, o.recipient, o.occurrence_key) not in (select case_id, rule_id, recipient, occurrence_key from wanted)
+    )
     update reminder_occurrences o
-       set status = 'cancelled', updated_at = ${now},
-           reason = coalesce((select r.reason from unnest(${reasons.map((r) => r.caseId)}::uuid[], ${reasons.map((r) => r.ruleId)}::uuid[], ${reasons.map((r) => r.reason)}::text[]) as r(case_id, rule_id, reason)
-                               where r.case_id = o.case_id and r.rule_id = o.rule_id limit 1), 'REMINDER_NO_LONGER_MATCHES')
-     where o.case_id = any(${[...caseIds]}::uuid[])
-       and o.status = 'scheduled'
-       and ${ruleIds === null ? sql`true` : sql`o.rule_id = any(${[...ruleIds]}::uuid[])`}
-       and not exists (select 1 from unnest(${wanted.map((w) => w.caseId)}::uuid[], ${wanted.map((w) => w.ruleId)}::uuid[], ${wanted.map((w) => w.recipient)}::text[], ${wanted.map((w) => w.key)}::text[])
-                         as w(case_id, rule_id, recipient, occurrence_key)
-                        where w.case_id = o.case_id and w.rule_id = o.rule_id and w.recipient = o.recipient and w.occurrence_key = o.occurrence_key)`.execute(trx);
+       set status = 'cancelled', updated_at = ${now}, reason = coalesce(r.reason, 'REMINDER_NO_LONGER_MATCHES')
+      from gone g left join reasons r on r.case_id = g.case_id and r.rule_id = g.rule_id
+     where o.id = g.id`.execute(trx);
   return Number(result.numAffectedRows ?? 0);
 }
 
 /** The matches of `caseIds` (for `ruleIds` only when given) become `rows`: others are deleted, these inserted or updated. */
-export async function replaceMatches(trx: Trx, caseIds: readonly string[], ruleIds: readonly string[] | null, rows: readonly MatchRow[]): Promise<void> {
+export async function replaceMatches(trx: Trx, caseIds: readonly string[], ruleIds: readonly string[] | null, rows: readonly MatchRow[], mode: 'replace' | 'insert-only' = 'replace'): Promise<void> {
   if (caseIds.length === 0) {
     return;
   }
-  await sql`
+  await (mode === 'insert-only' ? Promise.resolve() : sql`
     delete from reminder_matches m
      where m.case_id = any(${[...caseIds]}::uuid[])
        and ${ruleIds === null ? sql`true` : sql`m.rule_id = any(${[...ruleIds]}::uuid[])`}
-       and not exists (select 1 from unnest(${rows.map((r) => r.caseId)}::uuid[], ${rows.map((r) => r.ruleId)}::uuid[]) as k(case_id, rule_id)
-                        where k.case_id = m.case_id and k.rule_id = m.rule_id)`.execute(trx);
+       and (m.case_id, m.rule_id) not in (select * from unnest(${rows.map((r) => r.caseId)}::uuid[], ${rows.map((r) => r.ruleId)}::uuid[]))`.execute(trx));
   if (rows.length === 0) {
     return;
   }

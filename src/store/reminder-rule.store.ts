@@ -95,10 +95,17 @@ export async function updateReminderRule(db: Db | Trx, projectId: string, id: st
   return row ? rowToRule(row) : null;
 }
 
-/** Deletes the rule and its occurrences. Returns whether it existed. */
-export async function deleteReminderRule(db: Db | Trx, projectId: string, id: string): Promise<boolean> {
-  const result = await db.deleteFrom('reminder_rules').where('id', '=', id).where('project_id', '=', projectId).executeTakeFirst();
-  return Number(result.numDeletedRows) > 0;
+/** Deletes the rule with its occurrences and matches (no foreign key cascades them: migration 0021). Returns whether it existed. */
+export async function deleteReminderRule(db: Db, projectId: string, id: string): Promise<boolean> {
+  return db.transaction().execute(async (trx) => {
+    const result = await trx.deleteFrom('reminder_rules').where('id', '=', id).where('project_id', '=', projectId).executeTakeFirst();
+    if (Number(result.numDeletedRows) === 0) {
+      return false;
+    }
+    await trx.deleteFrom('reminder_occurrences').where('rule_id', '=', id).where('project_id', '=', projectId).execute();
+    await trx.deleteFrom('reminder_matches').where('rule_id', '=', id).where('project_id', '=', projectId).execute();
+    return true;
+  });
 }
 
 /** The active rules of a project (what a case's evaluation checks it against). */

@@ -51,7 +51,7 @@ async function ok(t: TestApp, method: 'POST' | 'PUT', url: string, body: unknown
   return res.json();
 }
 
-/** A project with a case, a worker with a number, a gateway and route, a message, a broadcast, a survey and an uploaded import. */
+/** A project with a case, a worker with a number, a gateway and route, a message, a broadcast, a survey, a reminder rule and an uploaded import. */
 export async function seedProject(t: TestApp, name: string, n: string): Promise<Ids> {
   const ids: Ids = {};
   const p = await t.createProject(name, { defaultCountry: 'KE' });
@@ -74,6 +74,7 @@ export async function seedProject(t: TestApp, name: string, n: string): Promise<
   assert.equal(up.statusCode, 201, up.body);
   ids.imports = up.json().id;
   ids['survey-sessions'] = '00000000-0000-4000-8000-000000000000';
+  ids['reminder-rules'] = (await ok(t, 'POST', `/api/v1/projects/${name}/reminder-rules`, { name: `Rule of ${name}`, caseType: 'patient', content: { text: 'Hi {name}' }, schedule: { type: 'once' } })).id;
   // A reply held as a possible opt-out, as inbound handling stores one.
   await t.deps.db.transaction().execute((trx) =>
     insertPossibleOptOut(trx, { projectId: ids.projectId as string, number: `+25471211${n}`, messageId: randomUUID(), text: 'please stop texting me', contactType: 'case', contactId: c.id as string }, new Date()),

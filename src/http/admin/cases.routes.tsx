@@ -29,6 +29,7 @@ import { listGateways } from '../../services/gateways.service.ts';
 import { contactConversation, reachability, sendMessage } from '../../services/messages.service.ts';
 import { listProjectMobileWorkers } from '../../services/mobile-workers.service.ts';
 import { listSurveySessions, startSession } from '../../services/survey-sessions.service.ts';
+import { caseReminders } from '../../services/reminder-report.service.ts';
 import { listProjectSurveys } from '../../services/surveys.service.ts';
 import { caseTypesOf } from '../../store/case.store.ts';
 import { contactFilterOf, contactFilterQuery } from '../api/cases.routes.ts';
@@ -224,13 +225,14 @@ export function registerCasesPages(app: FastifyInstance, deps: AdminDeps): void 
   const NO_SEND: CaseMessaging['send'] = { errors: null, text: '', sendAt: '' };
 
   async function messaging(project: Project, caseId: string, send: CaseMessaging['send'], surveyError: string | null = null): Promise<CaseMessaging> {
-    const [reach, conversation, surveys, sessions] = await Promise.all([
+    const [reach, conversation, surveys, sessions, reminders] = await Promise.all([
       reachability(s, project, { caseId }, 'sms'),
       contactConversation(s, project, { type: 'case', id: caseId }),
       listProjectSurveys(s, project, { limit: 500 }),
       listSurveySessions(s, project, { caseId, limit: 20 }),
+      caseReminders(s, project, caseId, { limit: 50 }),
     ]);
-    return { reach, conversation, send, surveys: surveys.items, sessions: sessions.items, surveyError };
+    return { reach, conversation, send, surveys: surveys.items, sessions: sessions.items, surveyError, reminders };
   }
 
   const NOTICES: Record<string, string> = { created: 'Case created.', saved: 'Changes saved.', closed: 'Case closed.', sent: 'Message queued.', 'survey-started': 'Survey started: the first question is on its way.' };

@@ -14,6 +14,8 @@ import { type Choice, ErrorSummary, type FieldErrors, keepCurrent, languageChoic
 import { Badge, type BadgeTone, countryName, Csrf, ErrorBox, Field, Layout, Notice, type PageContext, Time } from './layout.tsx';
 import { ContactConversation, ReachabilityBox, SendForm } from './messages.views.tsx';
 import { CaseSurveys } from './survey-parts.tsx';
+import { CaseReminders } from './reminders.views.tsx';
+import type { CaseReminder } from '../../services/reminder-report.service.ts';
 
 const FIXES: Record<string, string> = {
   INVALID_PHONE_NUMBER: 'Check the digits and enter the number with its country code first (for example 254712345678), or set the project’s default country in Settings.',
@@ -526,6 +528,8 @@ interface CaseMessaging {
   surveys: SurveyView[];
   sessions: SessionView[];
   surveyError: string | null;
+  /** The case's reminders (scheduled, then sent, failed or cancelled). */
+  reminders: CaseReminder[];
 }
 
 export type { CaseMessaging };
@@ -562,6 +566,7 @@ export function CasePage(props: { ctx: PageContext; project: Project; c: CaseVie
         )}
       </section>
       {c.closed ? '' : <CaseSurveys ctx={props.ctx} project={props.project} caseId={c.id} surveys={props.messaging.surveys} sessions={props.messaging.sessions} error={props.messaging.surveyError} />}
+      <CaseReminders project={props.project} caseId={c.id} reminders={props.messaging.reminders} />
       <section class="card" aria-labelledby="props">
         <h2 id="props">Properties</h2>
         <table>

@@ -30,6 +30,7 @@ export interface PageContext {
     | 'opt-outs'
     | 'possible-opt-outs'
     | 'surveys'
+    | 'reminder-rules'
     | 'imports'
     | 'export'
     | 'users'
@@ -112,6 +113,7 @@ function ProjectNav(props: { base: string; admin: boolean; current: Current }): 
       {link('broadcasts', '/broadcasts', 'Send / broadcast')}
       {link('messages', '/messages', 'Message log')}
       {link('surveys', '/surveys', 'Surveys')}
+      {link('reminder-rules', '/reminder-rules', 'Reminder rules')}
       {link('opt-outs', '/opt-outs', 'Opt-outs and consent')}
       {link('possible-opt-outs', '/possible-opt-outs', 'Possible opt-outs')}
       <h2>Data</h2>

@@ -20,6 +20,7 @@ import { registerOptOutPages } from './opt-outs.routes.tsx';
 import { registerPossibleOptOutPages } from './possible-opt-outs.routes.tsx';
 import { registerContactReevaluationPages } from './contact-reevaluation.routes.tsx';
 import { registerWorkerPages } from './workers.routes.tsx';
+import { registerReminderRulePages } from './reminder-rules.routes.tsx';
 
 export const PROJECT_PAGE_MODULES: ReadonlyArray<(scope: FastifyInstance, deps: AdminDeps) => void | Promise<void>> = [
   registerDashboardPages,
@@ -35,4 +36,5 @@ export const PROJECT_PAGE_MODULES: ReadonlyArray<(scope: FastifyInstance, deps: 
   registerPossibleOptOutPages,
   registerContactReevaluationPages,
   registerWorkerPages,
+  registerReminderRulePages,
 ];

@@ -6,7 +6,6 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 
-import { AppError } from '../../errors.ts';
 import type { ServiceDeps } from '../../services/deps.ts';
 import { requireProject } from '../../services/projects.service.ts';
 import { caseReminders, previewRuleForCase } from '../../services/reminder-report.service.ts';
@@ -33,11 +32,7 @@ export function registerReminderReportRoutes(app: FastifyInstance, deps: Service
     },
     async (request, reply) => {
       const project = await requireProject(deps, actorOf(request), request.params.project);
-      const caseId = request.query.caseId;
-      if (caseId === undefined || caseId.trim() === '') {
-        throw new AppError('VALIDATION_ERROR', 'caseId: give the id of the case to preview', { details: { field: 'caseId' } });
-      }
-      const preview = await previewRuleForCase(deps, project, request.params.id, caseId);
+      const preview = await previewRuleForCase(deps, project, request.params.id, request.query.caseId ?? '');
       if (preview.reason !== null) {
         void reply.header('x-rollcall-reason', encodeURIComponent(preview.reason));
       }

@@ -17,15 +17,30 @@ import { type Kysely, sql } from 'kysely';
 
 export async function up(db: Kysely<unknown>): Promise<void> {
   await sql`
-    -- No foreign key to cases here or on reminder_occurrences: its check would take a share lock on
-    -- the case, which a case write holds FOR UPDATE while its trigger waits for the loop's mark
-    -- (a deadlock). Cases are never deleted, only marked deleted; a project's deletion cascades.
+    -- No foreign key to cases or rules here or on reminder_occurrences: its check would take a
+    -- key-share lock on the case (which a case write holds FOR UPDATE while its trigger waits for the
+    -- loop's mark) or on the rule (which a rule's evaluation batch and a PATCH lock): deadlocks.
+    -- Cases are never deleted, only marked deleted; deleting a rule deletes its rows in the same
+    -- transaction (store/reminder-rule.store.ts); a project's deletion cascades.
     alter table reminder_occurrences drop constraint reminder_occurrences_case_id_fkey;
+    alter table reminder_occurrences drop constraint reminder_occurrences_rule_id_fkey;
+    -- The unique key leads with the case: it serves a case's reminders and its evaluation too, so
+    -- the separate case index goes (one index less to write per occurrence).
+    do $$
+    declare
+      key_name text;
+    begin
+      select conname into key_name from pg_constraint where conrelid = 'reminder_occurrences'::regclass and contype = 'u';
+      execute format('alter table reminder_occurrences drop constraint %I', key_name);
+    end;
+    $$;
+    create unique index reminder_occurrences_key on reminder_occurrences (case_id, rule_id, recipient, occurrence_key);
+    drop index reminder_occurrences_case_idx;
     alter table reminder_occurrences add foreign key (project_id) references projects (id) on delete cascade;
 
     create table reminder_matches (
       case_id uuid not null,
-      rule_id uuid not null references reminder_rules (id) on delete cascade,
+      rule_id uuid not null,
       project_id uuid not null references projects (id) on delete cascade,
       -- Why this matching case cannot be reached (a catalogue code), null when it can.
       problem text,

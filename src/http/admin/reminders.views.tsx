@@ -1,0 +1,360 @@
+/**
+ * @module http/admin/reminders.views — what reminder rules are doing (issue 25, "Seeing it"): the
+ * rule page's live report (cases matching now, those that cannot be reached and why, the
+ * evaluation's progress, the next sends, sent/failed/cancelled per day as an inline SVG chart), the
+ * preview for one case, and the case page's "Reminders" section. No style attributes (CSP): sizes
+ * are SVG attributes, colours are classes in admin.css.
+ */
+import type { Project } from '../../domain/project.ts';
+import { describeKnownCode } from '../../errors.ts';
+import type { CasePreview, CaseReminder, NextSend, RuleDay, RuleReport } from '../../services/reminder-report.service.ts';
+import { zoneAbbreviation } from './components/time.tsx';
+import { dayLabel, niceMax } from './dashboard.views.tsx';
+import { Badge, type BadgeTone } from './layout.tsx';
+
+const count = (n: number): string => n.toLocaleString('en');
+
+/** "2026-12-14 09:00 EAT" on the recipient's clock; the tooltip gives the zone and UTC. */
+export function LocalTime(props: { at: string; localTime: string; zone: string }): JSX.Element {
+  const at = new Date(props.at);
+  const utc = Number.isNaN(at.getTime()) ? props.at : `${at.toISOString().replace('T', ' ').slice(0, 16)} UTC`;
+  const abbr = Number.isNaN(at.getTime()) ? props.zone : zoneAbbreviation(props.zone, at);
+  return (
+    <time class="nowrap" datetime={props.at} title={`${props.zone} · ${utc}`} safe>
+      {`${props.localTime} ${abbr}`}
+    </time>
+  );
+}
+
+function caseHref(project: Project, caseId: string): string {
+  return `/ui/p/${project.name}/cases/${encodeURIComponent(caseId)}`;
+}
+
+// ---- the rule's report ----
+
+function Evaluation(props: { e: RuleReport['evaluation'] }): JSX.Element {
+  const e = props.e;
+  if (!e || e.status !== 'running') {
+    return '';
+  }
+  const pct = e.total > 0 ? Math.floor((e.done / e.total) * 100) : 0;
+  return (
+    <div class="evaluation">
+      <p>
+        <Badge tone="warn" label="evaluating" /> <span id="evaluation-progress" safe>{`${count(e.done)} of ${count(e.total)} cases checked (${pct} %)`}</span>
+      </p>
+      <progress class="progress" max={String(Math.max(1, e.total))} value={String(e.done)} aria-labelledby="evaluation-progress">
+        {`${pct} %`}
+      </progress>
+      <p class="muted">The rule is being checked against its cases; the figures below grow until it is done. This page updates by itself.</p>
+    </div>
+  );
+}
+
+function Problems(props: { problems: RuleReport['problems'] }): JSX.Element {
+  if (props.problems.length === 0) {
+    return '';
+  }
+  return (
+    <table id="rule-problems">
+      <caption class="left">Matching cases that cannot be reached</caption>
+      <thead>
+        <tr>
+          <th>Reason</th>
+          <th>Cases</th>
+        </tr>
+      </thead>
+      <tbody>
+        {props.problems.map((p) => (
+          <tr>
+            <td>
+              <span safe>{p.description}</span> <code safe>{p.code}</code>
+            </td>
+            <td safe>{count(p.count)}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+function NextSends(props: { project: Project; sends: readonly NextSend[] }): JSX.Element {
+  if (props.sends.length === 0) {
+    return <div class="empty">Nothing scheduled: no matching case has a send to come.</div>;
+  }
+  return (
+    <table id="next-sends">
+      <thead>
+        <tr>
+          <th>Who</th>
+          <th>When (their time)</th>
+          <th>Text</th>
+        </tr>
+      </thead>
+      <tbody>
+        {props.sends.map((n) => (
+          <tr>
+            <td>
+              <a href={caseHref(props.project, n.caseId)} safe>
+                {n.caseName}
+              </a>
+              {n.recipient === 'owner' ? <div class="muted">to the case’s owner</div> : ''}
+            </td>
+            <td>
+              <LocalTime at={n.at} localTime={n.localTime} zone={n.zone} />
+            </td>
+            <td>
+              {n.text === null ? (
+                <span class="muted">the survey’s first question</span>
+              ) : (
+                <div class="sms" safe>
+                  {n.text}
+                </div>
+              )}
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+const CHART = { width: 720, height: 160, top: 12, bottom: 22, left: 34, right: 16 };
+const SERIES = [
+  { key: 'sent', label: 'sent' },
+  { key: 'failed', label: 'failed' },
+  { key: 'cancelled', label: 'cancelled' },
+] as const;
+
+/** Sent, failed and cancelled per day, as the dashboard draws its messages per day. */
+export function DayChart(props: { days: readonly RuleDay[] }): JSX.Element {
+  const { days } = props;
+  if (days.length === 0) {
+    return '';
+  }
+  const totals = { sent: 0, failed: 0, cancelled: 0 };
+  for (const d of days) {
+    totals.sent += d.sent;
+    totals.failed += d.failed;
+    totals.cancelled += d.cancelled;
+  }
+  const max = niceMax(Math.max(0, ...days.flatMap((d) => [d.sent, d.failed, d.cancelled])));
+  const plotH = CHART.height - CHART.top - CHART.bottom;
+  const slot = (CHART.width - CHART.left - CHART.right) / days.length;
+  const bar = Math.max(2, Math.floor((slot - 4) / 3));
+  const label = `Per day for the last ${days.length} days: ${count(totals.sent)} sent, ${count(totals.failed)} failed, ${count(totals.cancelled)} cancelled.`;
+  return (
+    <>
+      <ul class="legend" aria-label="Legend">
+        {SERIES.map((s) => (
+          <li>
+            <span class={`swatch bar-${s.key}`} aria-hidden="true"></span>
+            <span safe>{`${s.label} (${count(totals[s.key])})`}</span>
+          </li>
+        ))}
+      </ul>
+      <svg class="chart" id="rule-chart" viewBox={`0 0 ${CHART.width} ${CHART.height}`} width="100%" role="img" aria-label={label}>
+        <title safe>{label}</title>
+        <line class="axis" x1={CHART.left} y1={CHART.top} x2={CHART.width - CHART.right} y2={CHART.top} />
+        <line class="axis base" x1={CHART.left} y1={CHART.top + plotH} x2={CHART.width - CHART.right} y2={CHART.top + plotH} />
+        <text class="tick" x={CHART.left - 4} y={CHART.top + 4} text-anchor="end">
+          {count(max)}
+        </text>
+        <text class="tick" x={CHART.left - 4} y={CHART.top + plotH + 4} text-anchor="end">
+          0
+        </text>
+        {days.map((d, i) => {
+          const x0 = CHART.left + i * slot + (slot - 3 * bar) / 2;
+          return (
+            <g class="day" data-day={d.day}>
+              {SERIES.map((s, j) => {
+                const v = d[s.key];
+                if (v <= 0) {
+                  return '';
+                }
+                const h = Math.max(1, Math.round((v / max) * plotH));
+                return (
+                  <rect class={`bar bar-${s.key}`} x={String(Math.round(x0 + j * bar))} y={String(CHART.top + plotH - h)} width={String(bar)} height={String(h)}>
+                    <title safe>{`${dayLabel(d.day)}: ${count(v)} ${s.label}`}</title>
+                  </rect>
+                );
+              })}
+              {i % 5 === (days.length - 1) % 5 ? (
+                <text class="tick" x={String(Math.round(CHART.left + i * slot + slot / 2))} y={CHART.height - 6} text-anchor="middle" safe>
+                  {dayLabel(d.day).replace(/^\w+ /, '')}
+                </text>
+              ) : (
+                ''
+              )}
+            </g>
+          );
+        })}
+      </svg>
+      <details class="chart-table">
+        <summary>The same figures as a table</summary>
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">Day</th>
+              <th scope="col">Sent</th>
+              <th scope="col">Failed</th>
+              <th scope="col">Cancelled</th>
+            </tr>
+          </thead>
+          <tbody>
+            {[...days].reverse().map((d) => (
+              <tr>
+                <th scope="row" safe>
+                  {dayLabel(d.day)}
+                </th>
+                <td>{count(d.sent)}</td>
+                <td>{count(d.failed)}</td>
+                <td>{count(d.cancelled)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </details>
+    </>
+  );
+}
+
+/** The live part of the rule page: polls itself every 2 s while the rule's evaluation runs. */
+export function ReportBox(props: { project: Project; ruleId: string; report: RuleReport }): JSX.Element {
+  const { report: r, project } = props;
+  const live = r.evaluation?.status === 'running';
+  const url = `/ui/p/${project.name}/reminder-rules/${props.ruleId}/progress`;
+  return (
+    <div id="report" aria-live="polite" data-evaluation={r.evaluation?.status ?? 'none'} {...(live ? { 'hx-get': url, 'hx-trigger': 'every 2s', 'hx-swap': 'outerHTML' } : {})}>
+      <section class="card" aria-labelledby="now">
+        <h2 id="now">Now</h2>
+        <Evaluation e={r.evaluation} />
+        <div class="stat-row">
+          <div class="stat stat-ok">
+            <span class="stat-n" id="stat-matching" safe>
+              {count(r.matching)}
+            </span>
+            <span class="stat-label">cases match now</span>
+          </div>
+          <div class={r.problems.length ? 'stat stat-bad' : 'stat'}>
+            <span class="stat-n" id="stat-unreachable" safe>
+              {count(r.problems.reduce((a, p) => a + p.count, 0))}
+            </span>
+            <span class="stat-label">of them cannot be reached</span>
+          </div>
+        </div>
+        <Problems problems={r.problems} />
+      </section>
+      <section class="card" aria-labelledby="next">
+        <h2 id="next">Next sends</h2>
+        <NextSends project={project} sends={r.nextSends} />
+      </section>
+      <section class="card" aria-labelledby="per-day">
+        <h2 id="per-day" safe>{`Sent, failed and cancelled per day, last ${r.daily.length} days`}</h2>
+        <DayChart days={r.daily} />
+        <p class="muted small" safe>{`Days in ${project.timeZone} time.`}</p>
+      </section>
+    </div>
+  );
+}
+
+/** "Amina would get: …", or why she gets nothing. */
+export function PreviewResult(props: { project: Project; p: CasePreview }): JSX.Element {
+  const { p, project } = props;
+  const who = (
+    <a href={caseHref(project, p.caseId)} safe>
+      {p.caseName}
+    </a>
+  );
+  if (p.items.length === 0) {
+    return (
+      <div id="preview-result" class="problem">
+        {who} <span safe>{`gets nothing from this rule: ${p.reason ?? (p.matches ? 'nothing is due to come.' : 'the case does not match.')}`}</span>
+      </div>
+    );
+  }
+  return (
+    <div id="preview-result">
+      <p>
+        {who} would get:
+      </p>
+      {p.reason ? <p class="problem" safe>{p.reason}</p> : ''}
+      <ul class="preview-items">
+        {p.items.map((i) => (
+          <li>
+            <LocalTime at={i.at} localTime={i.localTime} zone={i.zone} />
+            {i.recipient === 'owner' ? <span class="muted"> (to the case’s owner)</span> : ''} <span class="muted" safe>{i.channel === 'survey' ? '' : i.channel === 'email' ? 'email' : 'SMS'}</span>{' '}
+            <span class="sms" safe>
+              {i.text}
+            </span>
+            {i.missing.length ? <div class="muted" safe>{`No value on this case for: ${i.missing.map((m) => `{${m}}`).join(', ')} (left blank)`}</div> : ''}
+          </li>
+        ))}
+      </ul>
+    </div>
+  );
+}
+
+// ---- the case page ----
+
+const STATUS_TONE: Record<CaseReminder['status'], BadgeTone> = { scheduled: 'warn', sent: 'ok', failed: 'bad', cancelled: 'none' };
+const RECIPIENT = { case: 'the case', owner: 'its owner' } as const;
+
+/** The case page's "Reminders" section: what is scheduled for the case, and what its rules sent. */
+export function CaseReminders(props: { project: Project; caseId: string; reminders: readonly CaseReminder[] }): JSX.Element {
+  const { project } = props;
+  return (
+    <section class="card" id="reminders" aria-labelledby="reminders-title">
+      <h2 id="reminders-title">Reminders</h2>
+      {props.reminders.length === 0 ? (
+        <p class="muted">
+          No reminder for this case. <a href={`/ui/p/${project.name}/reminder-rules`}>Reminder rules</a> send them to the cases they match.
+        </p>
+      ) : (
+        <table id="case-reminders">
+          <thead>
+            <tr>
+              <th>Rule</th>
+              <th>When (their time)</th>
+              <th>To</th>
+              <th>Status</th>
+              <th>Message</th>
+            </tr>
+          </thead>
+          <tbody>
+            {props.reminders.map((r) => (
+              <tr data-status={r.status}>
+                <td>
+                  <a href={`/ui/p/${project.name}/reminder-rules/${encodeURIComponent(r.ruleId)}`} safe>
+                    {r.ruleName}
+                  </a>
+                </td>
+                <td>
+                  <LocalTime at={r.at} localTime={r.localTime} zone={r.zone} />
+                </td>
+                <td safe>{RECIPIENT[r.recipient]}</td>
+                <td>
+                  <Badge tone={STATUS_TONE[r.status]} label={r.status} />
+                  {r.reason ? (
+                    <div class="muted">
+                      <span safe>{describeKnownCode(r.reason) ?? r.reason}</span> <code safe>{r.reason}</code>
+                    </div>
+                  ) : (
+                    ''
+                  )}
+                </td>
+                <td>
+                  {r.messageId ? (
+                    <a href={`${caseHref(project, props.caseId)}/conversation#msg-${encodeURIComponent(r.messageId)}`}>Open the message</a>
+                  ) : (
+                    <span class="muted">—</span>
+                  )}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </section>
+  );
+}
