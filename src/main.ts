@@ -23,7 +23,7 @@ import { REEVALUATION_LEASE_MS, resumeStalledReevaluations } from './services/co
 import { processInbound } from './services/inbound.service.ts';
 import { DASHBOARD_LOOP_MS, dashboardMaintenanceStep } from './services/dashboard.service.ts';
 import { type PollingLoop, startPollingLoop } from './services/polling-loop.ts';
-import { EMBEDDED_REMINDER_BATCHES, POSTGRES_REMINDER_BATCHES, runReminderStep } from './services/reminder-loop.ts';
+import { EMBEDDED_REMINDER_BATCHES, POSTGRES_REMINDER_BATCHES, startReminderLoop } from './services/reminder-loop.ts';
 import { sweepSurveySessions } from './services/survey-sessions.service.ts';
 import { maintainTables } from './services/table-maintenance.service.ts';
 import { loadOrCreateKeyFile } from './store/secret-key-file.ts';
@@ -91,8 +91,6 @@ function inboundBatch(config: Config): number {
 /** How often survey timeouts and reminders are looked for (Default: every 30 s; they are minutes apart). */
 const SURVEY_SWEEP_MS = 30_000;
 const SURVEY_SWEEP_BATCH = 100;
-/** How often the reminder loop looks for changed cases and due reminders when idle (Default: 1 s). */
-const REMINDER_POLL_MS = 1000;
 
 /** The background workers of one process: dispatch, inbound processing, survey timeouts and stalled imports. */
 export function startWorkers(
@@ -141,10 +139,8 @@ export function startWorkers(
   const reminderBatches = config.databaseUrl
     ? { ...POSTGRES_REMINDER_BATCHES, parallel: Math.max(1, Math.min(POSTGRES_REMINDER_BATCHES.parallel, config.dbPoolSize - 1)) }
     : EMBEDDED_REMINDER_BATCHES;
-  const reminders = startPollingLoop(() => runReminderStep(services, reminderBatches), {
+  const reminders = startReminderLoop(services, reminderBatches, {
     ...(paused ? { paused } : {}),
-    fullBatch: 1,
-    pollMs: REMINDER_POLL_MS,
     onError: (err) => logger.error({ err }, 'reminder rules failed; retrying'),
   });
   return {

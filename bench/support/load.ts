@@ -25,6 +25,8 @@ interface Spec {
   rate?: number;
   /** First number of the range this run uses (distinct per run, so every request has its own number). */
   numberBase?: number;
+  /** create-cases: more properties for every case created (Default: none). */
+  properties?: Record<string, string>;
   /** read-cases: a file with one case id per line. */
   idsFile?: string;
   /** inbound: the webhook path. */
@@ -59,7 +61,7 @@ function request(): autocannon.Request {
         headers: auth,
         setupRequest: (req) => {
           const i = counter++;
-          const body = { caseType: 'patient', name: `Bench patient ${base + i}`, properties: { contact_phone_number: nationalNumber(i), contact_phone_number_is_verified: '1' } };
+          const body = { caseType: 'patient', name: `Bench patient ${base + i}`, properties: { contact_phone_number: nationalNumber(i), contact_phone_number_is_verified: '1', ...spec.properties } };
           return { ...req, body: JSON.stringify(body) };
         },
       };

@@ -241,28 +241,48 @@ export interface RenderedText {
 const PLACEHOLDER = /\{([A-Za-z_][A-Za-z0-9_.-]*)\}/g;
 const ZONED = /(Z|[+-]\d{2}:?\d{2})$/i;
 
+/**
+ * Date formats by language and zone, made once: building an Intl.DateTimeFormat costs far more than
+ * formatting with one (a batch of reminders formats thousands of dates in a few languages). A memo
+ * of pure values, bounded: it is emptied when it grows past a few hundred formats.
+ */
+const formats = new Map<string, Intl.DateTimeFormat>();
+
+function dateFormat(language: string, zone: string): Intl.DateTimeFormat {
+  const key = `${language}\u0000${zone}`;
+  let format = formats.get(key);
+  if (format === undefined) {
+    let locale = 'en';
+    try {
+      locale = Intl.DateTimeFormat.supportedLocalesOf([language])[0] ?? 'en';
+    } catch {
+      // not a well-formed language tag
+    }
+    if (formats.size >= 500) {
+      formats.clear();
+    }
+    format = new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeZone: zone });
+    formats.set(key, format);
+  }
+  return format;
+}
+
 /** A value shown in a message: an ISO date (or date-time) as a medium date in the language, else as is. */
 export function formatValue(value: string, language: string, zone: string): string {
   const date = asNumber(value) === null ? parseDatePart(value) : null;
   if (date === null) {
     return value;
   }
-  let locale = 'en';
-  try {
-    locale = Intl.DateTimeFormat.supportedLocalesOf([language])[0] ?? 'en';
-  } catch {
-    // not a well-formed language tag
-  }
   const text = value.trim();
   if (text.includes('T') && ZONED.test(text)) {
     try {
-      return new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeZone: zone }).format(new Date(toInstant(text).epochMilliseconds));
+      return dateFormat(language, zone).format(new Date(toInstant(text).epochMilliseconds));
     } catch {
-      // an instant Temporal does not read: show its date part as written
+      // an instant Temporal does not read, or a zone Intl does not know: show its date part as written
     }
   }
   const utcNoon = Date.UTC(date.year, date.month - 1, date.day, 12);
-  return new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeZone: 'UTC' }).format(new Date(utcNoon));
+  return dateFormat(language, 'UTC').format(new Date(utcNoon));
 }
 
 /** Fills `{name}` and `{property}` placeholders; unknown or blank ones become '' and are listed in `missing`. */

@@ -224,7 +224,8 @@ export async function decideCases(db: Db | Trx, project: Project, cases: readonl
  * Evaluates `cases` of one project against `rules` in the caller's transaction. `all-rules` (the
  * project's active rules): every scheduled occurrence of these cases that no rule wants any more is
  * cancelled. `these-rules` (a rule's own evaluation): only those rules' matches and occurrences are
- * touched. `new-rule`: as these-rules for a rule that has no occurrences or matches yet.
+ * touched. `new-rule`: as these-rules for a rule that has no occurrences or matches yet;
+ * `new-cases`: as all-rules for cases just created.
  */
 export async function evaluateCases(
   trx: Trx,
@@ -232,16 +233,16 @@ export async function evaluateCases(
   cases: readonly EvaluatedCase[],
   rules: readonly ReminderRuleRecord[],
   now: Date,
-  scope: 'all-rules' | 'these-rules' | 'new-rule',
+  scope: 'all-rules' | 'these-rules' | 'new-rule' | 'new-cases',
 ): Promise<void> {
   if (cases.length === 0) {
     return;
   }
   const ids = cases.map((c) => c.id);
   const decision = await decideCases(trx, project, cases, rules, now);
-  const ruleIds = scope === 'all-rules' ? null : rules.map((r) => r.id);
-  if (scope === 'new-rule') {
-    // A rule just created has nothing to reschedule or cancel yet: only inserts.
+  const ruleIds = scope === 'all-rules' || scope === 'new-cases' ? null : rules.map((r) => r.id);
+  if (scope === 'new-rule' || scope === 'new-cases') {
+    // A rule just created, or cases just created, have nothing to reschedule or cancel yet: only inserts.
     await upsertOccurrences(trx, decision.wanted, now, 'insert-only');
     await replaceMatches(trx, ids, ruleIds, decision.matches, 'insert-only');
     return;
@@ -276,6 +277,7 @@ export async function evaluateDirtyCases(deps: ServiceDeps, limit: number): Prom
     for (const m of marked) {
       byProject.set(m.projectId, [...(byProject.get(m.projectId) ?? []), m.caseId]);
     }
+    const isNew = new Set(marked.filter((m) => m.isNew).map((m) => m.caseId));
     const projects = await findProjectsByIds(trx as unknown as Db, [...byProject.keys()]);
     for (const [projectId, caseIds] of [...byProject].sort(([a], [b]) => a.localeCompare(b))) {
       const project = projects.get(projectId);
@@ -284,7 +286,9 @@ export async function evaluateDirtyCases(deps: ServiceDeps, limit: number): Prom
       }
       await lockProjectEvaluation(trx, projectId);
       const [cases, rules] = await Promise.all([casesForEvaluation(trx, projectId, { ids: caseIds }), activeRulesOf(trx, projectId)]);
-      await evaluateCases(trx, project, cases, rules, now, 'all-rules');
+      // Cases marked only by their insert have nothing to cancel yet: they are only inserted for.
+      await evaluateCases(trx, project, cases.filter((c) => isNew.has(c.id)), rules, now, 'new-cases');
+      await evaluateCases(trx, project, cases.filter((c) => !isNew.has(c.id)), rules, now, 'all-rules');
     }
     return marked.length;
   });
@@ -329,7 +333,8 @@ export async function evaluateRuleStep(deps: ServiceDeps, limit: number, paralle
       await evaluateCases(trx, project, cases, [rule], now, scope);
     }
     const finished = cases.length < limit;
-    if (finished) {
+    if (finished && scope === 'these-rules') {
+      // An edited rule: what its earlier version planned for cases no longer of its type goes.
       await cancelRuleOccurrences(trx, rule.id, 'REMINDER_NO_LONGER_MATCHES', now, rule.version);
       await dropStrayMatches(trx, rule.id, rule.caseType);
     }

@@ -20,7 +20,7 @@ import type { Project } from '../domain/project.ts';
 import { type FieldProblem, fieldProblems, type ReminderRule, reminderRuleSchema } from '../domain/reminder-rule.ts';
 import { AppError } from '../errors.ts';
 import type { Trx } from '../store/database.ts';
-import { insertReminderRule, listReminderRules, type ReminderRuleRecord } from '../store/reminder-rule.store.ts';
+import { insertReminderRule, listReminderRules, type ReminderRuleRecord, ruleBodyOf } from '../store/reminder-rule.store.ts';
 import { listSurveys, type SurveyRecord } from '../store/survey.store.ts';
 import type { ServiceDeps } from './deps.ts';
 import { startRuleEvaluation } from './reminder-evaluation.service.ts';
@@ -96,18 +96,6 @@ async function allSurveys(deps: ServiceDeps, projectId: string): Promise<SurveyR
   }
 }
 
-function toTransferRule(r: ReminderRuleRecord): TransferRule {
-  return {
-    name: r.name,
-    caseType: r.caseType,
-    conditions: r.conditions,
-    recipients: r.recipients,
-    content: r.content,
-    schedule: r.schedule,
-    ...(r.window === null ? {} : { window: r.window }),
-    active: r.active,
-  };
-}
 
 /** The project's rules as a document another project can import. */
 export async function exportReminderRules(deps: ServiceDeps, project: Project): Promise<ReminderRulesDocument> {
@@ -121,7 +109,7 @@ export async function exportReminderRules(deps: ServiceDeps, project: Project): 
       }
     }
   }
-  return { format: TRANSFER_FORMAT, version: TRANSFER_VERSION, rules: rules.map(toTransferRule), surveys };
+  return { format: TRANSFER_FORMAT, version: TRANSFER_VERSION, rules: rules.map(ruleBodyOf), surveys };
 }
 
 function problemError(problems: readonly FieldProblem[]): AppError {

@@ -6,9 +6,9 @@
  * the role).
  */
 import type { Project } from '../domain/project.ts';
-import { type FieldProblem, type ReminderRule, type ReminderRuleInput, validateReminderRule } from '../domain/reminder-rule.ts';
+import { type FieldProblem, type ReminderRule, validateReminderRule } from '../domain/reminder-rule.ts';
 import { AppError } from '../errors.ts';
-import { deleteReminderRule, findReminderRule, insertReminderRule, listReminderRules, type ReminderRuleRecord, updateReminderRule } from '../store/reminder-rule.store.ts';
+import { deleteReminderRule, findReminderRule, insertReminderRule, listReminderRules, type ReminderRuleRecord, ruleBodyOf, updateReminderRule } from '../store/reminder-rule.store.ts';
 import { listNextSends, matchCounts } from '../store/reminder-report.store.ts';
 import { findSurvey } from '../store/survey.store.ts';
 import { isUuid, type ServiceDeps } from './deps.ts';
@@ -88,18 +88,6 @@ async function requireRule(deps: ServiceDeps, project: Project, id: string): Pro
   return rule;
 }
 
-function asInput(r: ReminderRuleRecord): ReminderRuleInput {
-  return {
-    name: r.name,
-    caseType: r.caseType,
-    conditions: r.conditions,
-    recipients: r.recipients,
-    content: r.content,
-    schedule: r.schedule,
-    ...(r.window === null ? {} : { window: r.window }),
-    active: r.active,
-  };
-}
 
 export async function createReminderRule(deps: ServiceDeps, project: Project, body: ReminderRuleBody, createdBy: string | null): Promise<ReminderRuleView> {
   const rule = await checkRule(deps, project, body);
@@ -138,7 +126,7 @@ export async function listProjectReminderRules(deps: ServiceDeps, project: Proje
 /** PATCH: any top-level field; the merged rule is checked as a whole, and its version goes up. */
 export async function patchReminderRule(deps: ServiceDeps, project: Project, id: string, patch: ReminderRulePatch): Promise<ReminderRuleView> {
   const current = await requireRule(deps, project, id);
-  const merged: Record<string, unknown> = { ...asInput(current) };
+  const merged: Record<string, unknown> = { ...ruleBodyOf(current) };
   for (const [key, value] of Object.entries(patch)) {
     if (value === undefined) {
       continue;
@@ -157,7 +145,7 @@ export async function patchReminderRule(deps: ServiceDeps, project: Project, id:
       throw new AppError('NOT_FOUND', 'No such reminder rule in this project.');
     }
     // A new name changes no send; anything else is evaluated again over the rule's cases.
-    if (JSON.stringify({ ...asInput(updated), name: '' }) !== JSON.stringify({ ...asInput(current), name: '' })) {
+    if (JSON.stringify({ ...ruleBodyOf(updated), name: '' }) !== JSON.stringify({ ...ruleBodyOf(current), name: '' })) {
       await startRuleEvaluation(trx, updated, now);
     }
     return (await findReminderRule(trx, project.id, id)) ?? updated;

@@ -404,6 +404,7 @@ export interface ReminderDirtyCaseTable {
   case_id: string;
   project_id: string;
   marked_at: Generated<Date>;
+  is_new: Generated<boolean>;
 }
 
 export interface Database {

@@ -38,12 +38,12 @@ export interface MatchRow {
  * Takes up to `limit` cases to evaluate (SKIP LOCKED: another worker's, or a case being written now,
  * waits for a later step) and deletes their marks in the caller's transaction.
  */
-export async function takeDirtyCases(trx: Trx, limit: number): Promise<Array<{ caseId: string; projectId: string }>> {
-  const { rows } = await sql<{ case_id: string; project_id: string }>`
+export async function takeDirtyCases(trx: Trx, limit: number): Promise<Array<{ caseId: string; projectId: string; isNew: boolean }>> {
+  const { rows } = await sql<{ case_id: string; project_id: string; is_new: boolean }>`
     delete from reminder_dirty_cases d
      where d.case_id in (select case_id from reminder_dirty_cases order by marked_at limit ${limit} for update skip locked)
-    returning d.case_id, d.project_id`.execute(trx);
-  return rows.map((r) => ({ caseId: r.case_id, projectId: r.project_id }));
+    returning d.case_id, d.project_id, d.is_new`.execute(trx);
+  return rows.map((r) => ({ caseId: r.case_id, projectId: r.project_id, isNew: r.is_new }));
 }
 
 /**

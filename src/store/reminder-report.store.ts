@@ -27,7 +27,10 @@ export interface NextSendRow {
   case: { id: string; seq: string; projectId: string; caseType: string; name: string; ownerId: string | null; externalId: string | null; closed: boolean; closedAt: Date | null; deleted: boolean; properties: Record<string, string>; createdAt: Date; updatedAt: Date };
 }
 
-/** The rule's next scheduled sends (overdue ones from the last day included: the loop is about to send them). */
+/**
+ * The rule's next scheduled sends (overdue ones from the last day included: the loop is about to
+ * send them), read in due order from the index of scheduled occurrences.
+ */
 export async function listNextSends(db: Db, ruleId: string, now: Date, limit: number): Promise<NextSendRow[]> {
   const rows = await db
     .selectFrom('reminder_occurrences as o')

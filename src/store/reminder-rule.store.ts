@@ -26,6 +26,31 @@ export interface ReminderRuleRecord {
   updatedAt: Date;
 }
 
+/** A rule as POST …/reminder-rules takes it (and as it is exported): its record without id, version or times. */
+export interface ReminderRuleBodyOf {
+  name: string;
+  caseType: string;
+  conditions: Condition[];
+  recipients: ReminderRule['recipients'];
+  content: ReminderContent;
+  schedule: ReminderSchedule;
+  window?: SendWindow;
+  active: boolean;
+}
+
+export function ruleBodyOf(r: ReminderRuleRecord): ReminderRuleBodyOf {
+  return {
+    name: r.name,
+    caseType: r.caseType,
+    conditions: r.conditions,
+    recipients: r.recipients,
+    content: r.content,
+    schedule: r.schedule,
+    ...(r.window === null ? {} : { window: r.window }),
+    active: r.active,
+  };
+}
+
 function rowToRule(row: Selectable<ReminderRuleTable>): ReminderRuleRecord {
   return {
     id: row.id,

@@ -51,24 +51,40 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     create table reminder_dirty_cases (
       case_id uuid primary key,
       project_id uuid not null,
-      marked_at timestamptz not null default now()
+      marked_at timestamptz not null default now(),
+      -- Marked by the case's insert only: nothing of it exists yet to reschedule or cancel.
+      is_new boolean not null default false
     );
 
     create index reminder_rules_active_idx on reminder_rules (project_id, case_type) where active;
-    create index reminder_occurrences_rule_due_idx on reminder_occurrences (rule_id, due_at);
+    -- A rule's sent, failed and cancelled occurrences by due time (its chart). Scheduled ones are
+    -- not in it (their next sends are read from the due index): an occurrence is inserted with one
+    -- index less to write, and enters this one when it is sent or cancelled.
+    create index reminder_occurrences_rule_done_idx on reminder_occurrences (rule_id, due_at) where status <> 'scheduled';
 
+    -- A new case is marked when its project has an active rule for its type; a changed one also
+    -- when it matched a rule before (it may have left the type, closed or been deleted).
+    create function reminder_cases_inserted() returns trigger language plpgsql as $$
+    begin
+      insert into reminder_dirty_cases (case_id, project_id, is_new)
+      select n.id, n.project_id, true from new_rows n
+       where exists (select 1 from reminder_rules r where r.project_id = n.project_id and r.case_type = n.case_type and r.active)
+      on conflict (case_id) do update set marked_at = excluded.marked_at, is_new = false;
+      return null;
+    end;
+    $$;
     create function reminder_cases_changed() returns trigger language plpgsql as $$
     begin
-      insert into reminder_dirty_cases (case_id, project_id)
-      select n.id, n.project_id from new_rows n
+      insert into reminder_dirty_cases (case_id, project_id, is_new)
+      select n.id, n.project_id, false from new_rows n
        where exists (select 1 from reminder_rules r where r.project_id = n.project_id and r.case_type = n.case_type and r.active)
           or exists (select 1 from reminder_matches m where m.case_id = n.id)
-      on conflict (case_id) do update set marked_at = excluded.marked_at;
+      on conflict (case_id) do update set marked_at = excluded.marked_at, is_new = false;
       return null;
     end;
     $$;
     create trigger cases_reminders_insert after insert on cases
-      referencing new table as new_rows for each statement execute function reminder_cases_changed();
+      referencing new table as new_rows for each statement execute function reminder_cases_inserted();
     create trigger cases_reminders_update after update on cases
       referencing new table as new_rows for each statement execute function reminder_cases_changed();
 
