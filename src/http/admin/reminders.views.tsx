@@ -12,7 +12,7 @@ import { zoneAbbreviation } from './components/time.tsx';
 import { dayLabel, niceMax } from './dashboard.views.tsx';
 import { Badge, type BadgeTone } from './layout.tsx';
 
-const count = (n: number): string => n.toLocaleString('en');
+const safeCount = (n: number): string => n.toLocaleString('en');
 
 /** "2026-12-14 09:00 EAT" on the recipient's clock; the tooltip gives the zone and UTC. */
 export function LocalTime(props: { at: string; localTime: string; zone: string }): JSX.Element {
@@ -41,9 +41,9 @@ function Evaluation(props: { e: RuleReport['evaluation'] }): JSX.Element {
   return (
     <div class="evaluation">
       <p>
-        <Badge tone="warn" label="evaluating" /> <span id="evaluation-progress" safe>{`${count(e.done)} of ${count(e.total)} cases checked (${pct} %)`}</span>
+        <Badge tone="warn" label="evaluating" /> <span id="evaluation-progress" safe>{`${safeCount(e.done)} of ${safeCount(e.total)} cases checked (${pct} %)`}</span>
       </p>
-      <progress class="progress" max={String(Math.max(1, e.total))} value={String(e.done)} aria-labelledby="evaluation-progress">
+      <progress class="progress" max={String(Math.max(1, e.total))} value={String(e.done)} aria-labelledby="evaluation-progress" safe>
         {`${pct} %`}
       </progress>
       <p class="muted">The rule is being checked against its cases; the figures below grow until it is done. This page updates by itself.</p>
@@ -68,9 +68,9 @@ function Problems(props: { problems: RuleReport['problems'] }): JSX.Element {
         {props.problems.map((p) => (
           <tr>
             <td>
-              <span safe>{p.description}</span> <code safe>{p.code}</code>
+              <span safe>{p.description}</span> <code>{p.code}</code>
             </td>
-            <td safe>{count(p.count)}</td>
+            <td>{safeCount(p.count)}</td>
           </tr>
         ))}
       </tbody>
@@ -142,14 +142,14 @@ export function DayChart(props: { days: readonly RuleDay[] }): JSX.Element {
   const plotH = CHART.height - CHART.top - CHART.bottom;
   const slot = (CHART.width - CHART.left - CHART.right) / days.length;
   const bar = Math.max(2, Math.floor((slot - 4) / 3));
-  const label = `Per day for the last ${days.length} days: ${count(totals.sent)} sent, ${count(totals.failed)} failed, ${count(totals.cancelled)} cancelled.`;
+  const label = `Per day for the last ${days.length} days: ${safeCount(totals.sent)} sent, ${safeCount(totals.failed)} failed, ${safeCount(totals.cancelled)} cancelled.`;
   return (
     <>
       <ul class="legend" aria-label="Legend">
         {SERIES.map((s) => (
           <li>
             <span class={`swatch bar-${s.key}`} aria-hidden="true"></span>
-            <span safe>{`${s.label} (${count(totals[s.key])})`}</span>
+            <span safe>{`${s.label} (${safeCount(totals[s.key])})`}</span>
           </li>
         ))}
       </ul>
@@ -158,7 +158,7 @@ export function DayChart(props: { days: readonly RuleDay[] }): JSX.Element {
         <line class="axis" x1={CHART.left} y1={CHART.top} x2={CHART.width - CHART.right} y2={CHART.top} />
         <line class="axis base" x1={CHART.left} y1={CHART.top + plotH} x2={CHART.width - CHART.right} y2={CHART.top + plotH} />
         <text class="tick" x={CHART.left - 4} y={CHART.top + 4} text-anchor="end">
-          {count(max)}
+          {safeCount(max)}
         </text>
         <text class="tick" x={CHART.left - 4} y={CHART.top + plotH + 4} text-anchor="end">
           0
@@ -175,7 +175,7 @@ export function DayChart(props: { days: readonly RuleDay[] }): JSX.Element {
                 const h = Math.max(1, Math.round((v / max) * plotH));
                 return (
                   <rect class={`bar bar-${s.key}`} x={String(Math.round(x0 + j * bar))} y={String(CHART.top + plotH - h)} width={String(bar)} height={String(h)}>
-                    <title safe>{`${dayLabel(d.day)}: ${count(v)} ${s.label}`}</title>
+                    <title safe>{`${dayLabel(d.day)}: ${safeCount(v)} ${s.label}`}</title>
                   </rect>
                 );
               })}
@@ -207,9 +207,9 @@ export function DayChart(props: { days: readonly RuleDay[] }): JSX.Element {
                 <th scope="row" safe>
                   {dayLabel(d.day)}
                 </th>
-                <td>{count(d.sent)}</td>
-                <td>{count(d.failed)}</td>
-                <td>{count(d.cancelled)}</td>
+                <td>{safeCount(d.sent)}</td>
+                <td>{safeCount(d.failed)}</td>
+                <td>{safeCount(d.cancelled)}</td>
               </tr>
             ))}
           </tbody>
@@ -231,14 +231,14 @@ export function ReportBox(props: { project: Project; ruleId: string; report: Rul
         <Evaluation e={r.evaluation} />
         <div class="stat-row">
           <div class="stat stat-ok">
-            <span class="stat-n" id="stat-matching" safe>
-              {count(r.matching)}
+            <span class="stat-n" id="stat-matching">
+              {safeCount(r.matching)}
             </span>
             <span class="stat-label">cases match now</span>
           </div>
           <div class={r.problems.length ? 'stat stat-bad' : 'stat'}>
-            <span class="stat-n" id="stat-unreachable" safe>
-              {count(r.problems.reduce((a, p) => a + p.count, 0))}
+            <span class="stat-n" id="stat-unreachable">
+              {safeCount(r.problems.reduce((a, p) => a + p.count, 0))}
             </span>
             <span class="stat-label">of them cannot be reached</span>
           </div>
@@ -283,7 +283,7 @@ export function PreviewResult(props: { project: Project; p: CasePreview }): JSX.
         {p.items.map((i) => (
           <li>
             <LocalTime at={i.at} localTime={i.localTime} zone={i.zone} />
-            {i.recipient === 'owner' ? <span class="muted"> (to the case’s owner)</span> : ''} <span class="muted" safe>{i.channel === 'survey' ? '' : i.channel === 'email' ? 'email' : 'SMS'}</span>{' '}
+            {i.recipient === 'owner' ? <span class="muted"> (to the case’s owner)</span> : ''} <span class="muted">{i.channel === 'survey' ? '' : i.channel === 'email' ? 'email' : 'SMS'}</span>{' '}
             <span class="sms" safe>
               {i.text}
             </span>
@@ -332,12 +332,12 @@ export function CaseReminders(props: { project: Project; caseId: string; reminde
                 <td>
                   <LocalTime at={r.at} localTime={r.localTime} zone={r.zone} />
                 </td>
-                <td safe>{RECIPIENT[r.recipient]}</td>
+                <td>{RECIPIENT[r.recipient]}</td>
                 <td>
                   <Badge tone={STATUS_TONE[r.status]} label={r.status} />
                   {r.reason ? (
                     <div class="muted">
-                      <span safe>{describeKnownCode(r.reason) ?? r.reason}</span> <code safe>{r.reason}</code>
+                      <span safe>{describeKnownCode(r.reason) ?? r.reason}</span> <code>{r.reason}</code>
                     </div>
                   ) : (
                     ''
