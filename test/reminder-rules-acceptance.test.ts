@@ -221,6 +221,14 @@ test('pausing stops future sends at once; resuming plans them again; the window 
   assert.deepEqual((await reminders(id)).map((r) => r.status), ['scheduled']);
   const preview = await t.request('GET', `${P}/reminder-rules/${ruleId}/preview?caseId=${id}`);
   assert.deepEqual(preview.json().map((p: { at: string; localTime: string; text: string }) => [p.at, p.localTime, p.text]), [['2027-03-09T05:00:00.000Z', '2027-03-09 08:00', 'Evening check, Subira']]);
+  // A deleted case, or none with that id, cannot be previewed.
+  const gone = await createCase('Gone', { evening: 'yes', next_visit_date: '2027-03-10' }, 'evening');
+  assert.equal((await t.request('DELETE', `${P}/cases/${gone}`)).statusCode, 204);
+  for (const caseId of [gone, '00000000-0000-4000-8000-000000000000']) {
+    const missing = await t.request('GET', `${P}/reminder-rules/${ruleId}/preview?caseId=${caseId}`);
+    assert.equal(missing.statusCode, 404, missing.body);
+    assert.equal(missing.json().error.code, 'NOT_FOUND');
+  }
   await at('2027-03-09T05:00:00Z');
   const sent = await ruleMessages(ruleId);
   assert.deepEqual(sent.map((m) => m.text), ['Evening check, Subira']);

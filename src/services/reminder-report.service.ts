@@ -6,6 +6,7 @@
 import { chooseText } from '../domain/message-content.ts';
 import type { Project } from '../domain/project.ts';
 import { type ErrorCode, errorCatalogue, isErrorCode } from '../errors.ts';
+import { readCaseContact } from '../domain/case-contact.ts';
 import { findCase } from '../store/case.store.ts';
 import { casesForEvaluation } from '../store/reminder-evaluation.store.ts';
 import { findReminderRule, type ReminderRuleRecord } from '../store/reminder-rule.store.ts';
@@ -14,7 +15,6 @@ import { findSurvey } from '../store/survey.store.ts';
 import { isUuid, type ServiceDeps } from './deps.ts';
 import { decideCases, ruleChannel } from './reminder-evaluation.service.ts';
 import { renderRuleContent } from './reminder-sending.service.ts';
-import { caseRecipient } from './recipients.service.ts';
 import { findMobileWorkersByIds } from '../store/mobile-worker.store.ts';
 import { listRuleDays, listCaseOccurrences, listNextSends, matchCounts } from '../store/reminder-report.store.ts';
 
@@ -141,7 +141,7 @@ export async function ruleReport(deps: ServiceDeps, project: Project, ruleId: st
     .sort((a, b) => b.count - a.count);
   const owners = new Map((await findMobileWorkersByIds(deps.db, project.id, [...new Set(next.flatMap((n) => (n.recipient === 'owner' && n.ownerId && isUuid(n.ownerId) ? [n.ownerId] : [])))])).map((w) => [w.id, w]));
   const nextSends = next.map((n) => {
-    const language = n.recipient === 'owner' ? (owners.get(n.ownerId ?? '')?.language ?? project.defaultLanguage) : caseRecipient(project, { ...n.case, entryState: null }).language;
+    const language = n.recipient === 'owner' ? (owners.get(n.ownerId ?? '')?.language ?? project.defaultLanguage) : readCaseContact(n.case.properties, project).language;
     return {
       caseId: n.caseId,
       caseName: n.case.name,
@@ -178,19 +178,15 @@ export async function previewRuleForCase(deps: ServiceDeps, project: Project, ru
   if (!isUuid(caseId)) {
     throw new AppError('VALIDATION_ERROR', 'caseId: give the id of the case to preview (a UUID, as on the case page)', { details: { field: 'caseId' } });
   }
-  const found = await findCase(deps.db, project.id, caseId);
-  if (!found) {
-    throw new AppError('NOT_FOUND', 'No such case in this project.', { details: { field: 'caseId' } });
-  }
-  const [c] = await casesForEvaluation(deps.db, project.id, { ids: [found.id] });
-  if (!c) {
+  const [c] = await casesForEvaluation(deps.db, project.id, { ids: [caseId] });
+  if (!c || c.deleted) {
     throw new AppError('NOT_FOUND', 'No such case in this project.', { details: { field: 'caseId' } });
   }
   const decision = await decideCases(deps.db, project, [c], [{ ...rule, active: true }], deps.clock());
   const match = decision.matches[0];
   const why = decision.reasons[0]?.reason;
   const surveyName = await surveyNameOf(deps, project, rule);
-  const caseLanguage = caseRecipient(project, found).language;
+  const caseLanguage = readCaseContact(c.properties, project).language;
   const owner = c.ownerId && isUuid(c.ownerId) ? (await findMobileWorkersByIds(deps.db, project.id, [c.ownerId]))[0] : undefined;
   const items = decision.wanted.map((w) => {
     const language = w.recipient === 'owner' ? (owner?.language ?? project.defaultLanguage) : caseLanguage;

@@ -30,22 +30,11 @@ export const TRANSFER_VERSION = 1;
 /** The most rules one document may carry (an import is one transaction). */
 export const MAX_TRANSFER_RULES = 500;
 
-/** One rule as POST …/reminder-rules takes it (no id, version or timestamps). */
-export interface TransferRule {
-  name: string;
-  caseType: string;
-  conditions: ReminderRule['conditions'];
-  recipients: ReminderRule['recipients'];
-  content: ReminderRule['content'];
-  schedule: ReminderRule['schedule'];
-  window?: NonNullable<ReminderRule['window']>;
-  active: boolean;
-}
-
 export interface ReminderRulesDocument {
   format: typeof TRANSFER_FORMAT;
   version: typeof TRANSFER_VERSION;
-  rules: TransferRule[];
+  /** Each rule as POST …/reminder-rules takes it (no id, version or timestamps). */
+  rules: ReminderRule[];
   /** The name of each survey a rule sends, by the id in its content.surveyId. */
   surveys: Record<string, string>;
 }

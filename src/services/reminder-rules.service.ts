@@ -9,7 +9,7 @@ import type { Project } from '../domain/project.ts';
 import { type FieldProblem, type ReminderRule, validateReminderRule } from '../domain/reminder-rule.ts';
 import { AppError } from '../errors.ts';
 import { deleteReminderRule, findReminderRule, insertReminderRule, listReminderRules, type ReminderRuleRecord, ruleBodyOf, updateReminderRule } from '../store/reminder-rule.store.ts';
-import { listNextSends, matchCounts } from '../store/reminder-report.store.ts';
+import { listNextSends, matchCounts, matchingByRule } from '../store/reminder-report.store.ts';
 import { findSurvey } from '../store/survey.store.ts';
 import { isUuid, type ServiceDeps } from './deps.ts';
 import { startRuleEvaluation } from './reminder-evaluation.service.ts';
@@ -104,6 +104,18 @@ export async function createReminderRule(deps: ServiceDeps, project: Project, bo
 export interface ReminderRuleDetail extends ReminderRuleView {
   matching: number;
   nextSends: Array<{ caseId: string; recipient: 'case' | 'owner'; at: string; localTime: string; zone: string }>;
+}
+
+/** One rule as the list shows it (the admin pages read its figures from the rule report). */
+export async function findReminderRuleView(deps: ServiceDeps, project: Project, id: string): Promise<ReminderRuleView> {
+  return toReminderRuleView(await requireRule(deps, project, id));
+}
+
+/** The project's rules, each with how many cases match it now (one query for all counts). */
+export async function listRulesWithMatching(deps: ServiceDeps, project: Project, limit: number): Promise<Array<{ rule: ReminderRuleView; matching: number }>> {
+  const rules = await listProjectReminderRules(deps, project, { limit });
+  const counts = await matchingByRule(deps.db, rules.items.map((r) => r.id));
+  return rules.items.map((rule) => ({ rule, matching: counts.get(rule.id) ?? 0 }));
 }
 
 export async function getReminderRule(deps: ServiceDeps, project: Project, id: string): Promise<ReminderRuleDetail> {

@@ -17,6 +17,20 @@ export async function matchCounts(db: Db, ruleId: string): Promise<Array<{ probl
   return rows.map((r) => ({ problem: r.problem, n: Number(r.n) }));
 }
 
+/** How many cases match each of `ruleIds` now (a rule with none is absent). */
+export async function matchingByRule(db: Db, ruleIds: readonly string[]): Promise<Map<string, number>> {
+  if (ruleIds.length === 0) {
+    return new Map();
+  }
+  const rows = await db
+    .selectFrom('reminder_matches')
+    .select(['rule_id', (eb) => eb.fn.countAll<string>().as('n')])
+    .where('rule_id', 'in', ruleIds)
+    .groupBy('rule_id')
+    .execute();
+  return new Map(rows.map((r) => [r.rule_id, Number(r.n)]));
+}
+
 export interface NextSendRow {
   caseId: string;
   ownerId: string | null;

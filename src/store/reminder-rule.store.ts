@@ -27,18 +27,7 @@ export interface ReminderRuleRecord {
 }
 
 /** A rule as POST …/reminder-rules takes it (and as it is exported): its record without id, version or times. */
-export interface ReminderRuleBodyOf {
-  name: string;
-  caseType: string;
-  conditions: Condition[];
-  recipients: ReminderRule['recipients'];
-  content: ReminderContent;
-  schedule: ReminderSchedule;
-  window?: SendWindow;
-  active: boolean;
-}
-
-export function ruleBodyOf(r: ReminderRuleRecord): ReminderRuleBodyOf {
+export function ruleBodyOf(r: ReminderRuleRecord): ReminderRule {
   return {
     name: r.name,
     caseType: r.caseType,

@@ -24,7 +24,7 @@ import { AppError } from '../../errors.ts';
 import { searchProjectCases } from '../../services/cases.service.ts';
 import { isUuid } from '../../services/deps.ts';
 import { type CasePreview, previewRuleForCase, ruleReport } from '../../services/reminder-report.service.ts';
-import { createReminderRule, getReminderRule, listProjectReminderRules, patchReminderRule, removeReminderRule } from '../../services/reminder-rules.service.ts';
+import { createReminderRule, findReminderRuleView, listRulesWithMatching, patchReminderRule, removeReminderRule } from '../../services/reminder-rules.service.ts';
 import { listProjectSurveys } from '../../services/surveys.service.ts';
 import { caseTypesOf } from '../../store/case.store.ts';
 import type { AdminDeps } from './admin-deps.ts';
@@ -303,11 +303,7 @@ export function registerReminderRulePages(app: FastifyInstance, deps: AdminDeps)
 
   app.get<{ Querystring: { notice?: string } }>('/ui/p/:project/reminder-rules', async (request, reply) => {
     const { project, page } = scopeOf(request);
-    const list = await listProjectReminderRules(s, project, { limit: 200 });
-    const items = await Promise.all(
-      // A rule deleted since the list was read shows no count.
-      list.items.map(async (rule) => ({ rule, matching: await ruleReport(s, project, rule.id, { next: 0, days: 0 }).then((r) => r.matching, (err: unknown) => (err instanceof AppError && err.code === 'NOT_FOUND' ? null : Promise.reject(err))) })),
-    );
+    const items = await listRulesWithMatching(s, project, 200);
     const notice = request.query.notice === 'deleted' ? 'Rule deleted: its scheduled sends are cancelled.' : null;
     return sendHtml(reply, <RuleListPage ctx={page('reminder-rules')} project={project} items={items} notice={notice} />);
   });
@@ -360,7 +356,7 @@ export function registerReminderRulePages(app: FastifyInstance, deps: AdminDeps)
 
   app.get<{ Params: { id: string }; Querystring: { notice?: string; caseId?: string } }>('/ui/p/:project/reminder-rules/:id', async (request, reply) => {
     const { project, page } = scopeOf(request);
-    const rule = await getReminderRule(s, project, request.params.id);
+    const rule = await findReminderRuleView(s, project, request.params.id);
     const [report, surveys, shown] = await Promise.all([
       ruleReport(s, project, rule.id, { next: 50, days: 30 }),
       listProjectSurveys(s, project, { limit: 500 }),
@@ -372,19 +368,19 @@ export function registerReminderRulePages(app: FastifyInstance, deps: AdminDeps)
 
   app.get<{ Params: { id: string } }>('/ui/p/:project/reminder-rules/:id/progress', async (request, reply) => {
     const { project } = scopeOf(request);
-    const rule = await getReminderRule(s, project, request.params.id);
+    const rule = await findReminderRuleView(s, project, request.params.id);
     return sendHtml(reply, <ReportBox project={project} ruleId={rule.id} report={await ruleReport(s, project, rule.id, { next: 50, days: 30 })} />);
   });
 
   app.get<{ Params: { id: string } }>('/ui/p/:project/reminder-rules/:id/edit', { config: { role: 'admin' } }, async (request, reply) => {
     const { project } = scopeOf(request);
-    const rule = await getReminderRule(s, project, request.params.id);
+    const rule = await findReminderRuleView(s, project, request.params.id);
     return sendHtml(reply, await form(request, rule.id, ruleFormOf(project, rule), null));
   });
 
   app.post<{ Params: { id: string } }>('/ui/p/:project/reminder-rules/:id', { config: { role: 'admin' } }, async (request, reply) => {
     const { project } = scopeOf(request);
-    const rule = await getReminderRule(s, project, request.params.id);
+    const rule = await findReminderRuleView(s, project, request.params.id);
     return save(request, reply, rule.id, (body) => patchReminderRule(s, project, rule.id, body));
   });
 

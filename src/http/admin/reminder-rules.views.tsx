@@ -240,8 +240,8 @@ export function scheduleSummary(s: ReminderRuleView['schedule']): string {
 
 export interface RuleListItem {
   rule: ReminderRuleView;
-  /** Cases matching now, or null when the report could not be read. */
-  matching: number | null;
+  /** Cases matching now. */
+  matching: number;
 }
 
 function ActiveBadge(props: { active: boolean }): JSX.Element {
@@ -291,7 +291,7 @@ export function RuleListPage(props: { ctx: PageContext; project: Project; items:
                 <td>
                   <ActiveBadge active={rule.active} />
                 </td>
-                <td safe>{matching === null ? '—' : matching.toLocaleString('en')}</td>
+                <td safe>{matching.toLocaleString('en')}</td>
               </tr>
             ))}
           </tbody>
