@@ -12,7 +12,7 @@ import { after, before, test } from 'node:test';
 import { sql } from 'kysely';
 import type { Browser } from 'playwright-core';
 
-import { dayLabel } from '../../src/http/admin/dashboard.views.tsx';
+import { dayLabel } from '../../src/http/admin/components/day-chart.tsx';
 import { chartDays } from '../../src/services/dashboard.service.ts';
 import { dispatchOnce } from '../../src/services/dispatch.service.ts';
 import { processInbound } from '../../src/services/inbound.service.ts';

@@ -5,18 +5,12 @@
  * in words with a link to the filtered message log, and the recent opt-outs, registrations and
  * imports. No style attributes (CSP): sizes are SVG attributes, colours are classes in admin.css.
  */
-import { Temporal } from 'temporal-polyfill';
-
-import type { DashboardView, DayFigures } from '../../services/dashboard.service.ts';
+import type { DashboardView } from '../../services/dashboard.service.ts';
+import { ChartLegend, DayBarChart, type DaySeries, DayTable } from './components/day-chart.tsx';
 import { Badge, type BadgeTone, Layout, type PageContext, Time } from './layout.tsx';
 
 function safeCount(n: number): string {
   return n.toLocaleString('en-US');
-}
-
-/** "Fri 4 Dec" */
-export function dayLabel(day: string): string {
-  return Temporal.PlainDate.from(day).toLocaleString('en-GB', { weekday: 'short', day: 'numeric', month: 'short' });
 }
 
 /** The cases list with filters (the cases list's query names). */
@@ -98,79 +92,11 @@ function Contacts(props: { d: DashboardView }): JSX.Element {
   );
 }
 
-const CHART = { width: 720, height: 180, top: 12, bottom: 22, left: 34, right: 16 };
-const SERIES = [
+const SERIES: ReadonlyArray<DaySeries<'sent' | 'failed' | 'received'>> = [
   { key: 'sent', label: 'sent' },
   { key: 'failed', label: 'failed' },
   { key: 'received', label: 'received' },
-] as const;
-
-/** A round axis maximum at or above `max` (1, 2, 5 × 10ⁿ). */
-export function niceMax(max: number): number {
-  if (max <= 0) {
-    return 1;
-  }
-  const p = 10 ** Math.floor(Math.log10(max));
-  for (const m of [1, 2, 5, 10]) {
-    if (m * p >= max) {
-      return m * p;
-    }
-  }
-  return 10 * p;
-}
-
-function Chart(props: { days: DayFigures[]; totals: DashboardView['messages']['totals'] }): JSX.Element {
-  const { days } = props;
-  const max = niceMax(Math.max(0, ...days.flatMap((d) => [d.sent, d.failed, d.received])));
-  const plotH = CHART.height - CHART.top - CHART.bottom;
-  const slot = (CHART.width - CHART.left - CHART.right) / days.length;
-  const bar = Math.max(2, Math.floor((slot - 4) / 3));
-  const t = props.totals;
-  const label = `Messages per day for the last ${days.length} days: ${safeCount(t.sent)} sent, ${safeCount(t.failed)} failed, ${safeCount(t.received)} received.`;
-  return (
-    <svg class="chart" viewBox={`0 0 ${CHART.width} ${CHART.height}`} width="100%" role="img" aria-label={label}>
-      <title safe>{label}</title>
-      <line class="axis" x1={CHART.left} y1={CHART.top} x2={CHART.width - CHART.right} y2={CHART.top} />
-      <line class="axis" x1={CHART.left} y1={CHART.top + plotH / 2} x2={CHART.width - CHART.right} y2={CHART.top + plotH / 2} />
-      <line class="axis base" x1={CHART.left} y1={CHART.top + plotH} x2={CHART.width - CHART.right} y2={CHART.top + plotH} />
-      <text class="tick" x={CHART.left - 4} y={CHART.top + 4} text-anchor="end">
-        {safeCount(max)}
-      </text>
-      <text class="tick" x={CHART.left - 4} y={CHART.top + plotH / 2 + 4} text-anchor="end">
-        {safeCount(max / 2)}
-      </text>
-      <text class="tick" x={CHART.left - 4} y={CHART.top + plotH + 4} text-anchor="end">
-        0
-      </text>
-      {days.map((d, i) => {
-        const x0 = CHART.left + i * slot + (slot - 3 * bar) / 2;
-        return (
-          <g class="day" data-day={d.day}>
-            {SERIES.map((s, j) => {
-              const v = d[s.key];
-              if (v <= 0) {
-                return '';
-              }
-              const h = Math.max(1, Math.round((v / max) * plotH));
-              return (
-                <rect class={`bar bar-${s.key}`} x={String(Math.round(x0 + j * bar))} y={String(CHART.top + plotH - h)} width={String(bar)} height={String(h)}>
-                  <title safe>{`${dayLabel(d.day)}: ${safeCount(v)} ${s.label}`}</title>
-                </rect>
-              );
-            })}
-            {i % 5 === (days.length - 1) % 5 ? (
-              <text class="tick" x={String(Math.round(CHART.left + i * slot + slot / 2))} y={CHART.height - 6} text-anchor="middle" safe>
-                {Temporal.PlainDate.from(d.day).toLocaleString('en-GB', { day: 'numeric', month: 'short' })}
-              </text>
-            ) : (
-              ''
-            )}
-          </g>
-        );
-      })}
-    </svg>
-  );
-}
+];
 
 function Messages(props: { d: DashboardView }): JSX.Element {
   const { d } = props;
@@ -196,43 +122,17 @@ function Messages(props: { d: DashboardView }): JSX.Element {
         ''
       ) : (
         <>
-          <ul class="legend" aria-label="Legend">
-            {SERIES.map((s) => (
-              <li>
-                <span class={`swatch bar-${s.key}`} aria-hidden="true"></span>
-                <span safe>{`${s.label} (${safeCount(totals[s.key])})`}</span>
-              </li>
-            ))}
-          </ul>
-          <Chart days={days} totals={totals} />
+          <ChartLegend series={SERIES} totals={totals} />
+          <DayBarChart
+            days={days}
+            series={SERIES}
+            height={180}
+            label={`Messages per day for the last ${days.length} days: ${safeCount(totals.sent)} sent, ${safeCount(totals.failed)} failed, ${safeCount(totals.received)} received.`}
+          />
           <p class="muted small">
             Days in <span safe>{d.timeZone}</span> time. Sent includes delivered. <a href={`/ui/p/${p}/messages`}>Open the message log</a>.
           </p>
-          <details class="chart-table">
-            <summary>The same figures as a table</summary>
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col">Day</th>
-                  <th scope="col">Sent</th>
-                  <th scope="col">Failed</th>
-                  <th scope="col">Received</th>
-                </tr>
-              </thead>
-              <tbody>
-                {[...days].reverse().map((day) => (
-                  <tr>
-                    <th scope="row" safe>
-                      {dayLabel(day.day)}
-                    </th>
-                    <td>{safeCount(day.sent)}</td>
-                    <td>{safeCount(day.failed)}</td>
-                    <td>{safeCount(day.received)}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </details>
+          <DayTable days={days} series={SERIES} />
         </>
       )}
     </section>

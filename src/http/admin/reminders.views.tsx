@@ -9,7 +9,7 @@ import type { Project } from '../../domain/project.ts';
 import { describeKnownCode } from '../../errors.ts';
 import type { CasePreview, CaseReminder, NextSend, RuleDay, RuleReport } from '../../services/reminder-report.service.ts';
 import { zoneAbbreviation } from './components/time.tsx';
-import { dayLabel, niceMax } from './dashboard.views.tsx';
+import { ChartLegend, DayBarChart, type DaySeries, DayTable, seriesTotals } from './components/day-chart.tsx';
 import { Badge, type BadgeTone } from './layout.tsx';
 
 const safeCount = (n: number): string => n.toLocaleString('en');
@@ -119,102 +119,30 @@ function NextSends(props: { project: Project; sends: readonly NextSend[] }): JSX
   );
 }
 
-const CHART = { width: 720, height: 160, top: 12, bottom: 22, left: 34, right: 16 };
-const SERIES = [
+const SERIES: ReadonlyArray<DaySeries<'sent' | 'failed' | 'cancelled'>> = [
   { key: 'sent', label: 'sent' },
   { key: 'failed', label: 'failed' },
   { key: 'cancelled', label: 'cancelled' },
-] as const;
+];
 
-/** Sent, failed and cancelled per day, as the dashboard draws its messages per day. */
+/** Sent, failed and cancelled per day, drawn as the dashboard draws its messages per day. */
 export function DayChart(props: { days: readonly RuleDay[] }): JSX.Element {
   const { days } = props;
   if (days.length === 0) {
     return '';
   }
-  const totals = { sent: 0, failed: 0, cancelled: 0 };
-  for (const d of days) {
-    totals.sent += d.sent;
-    totals.failed += d.failed;
-    totals.cancelled += d.cancelled;
-  }
-  const max = niceMax(Math.max(0, ...days.flatMap((d) => [d.sent, d.failed, d.cancelled])));
-  const plotH = CHART.height - CHART.top - CHART.bottom;
-  const slot = (CHART.width - CHART.left - CHART.right) / days.length;
-  const bar = Math.max(2, Math.floor((slot - 4) / 3));
-  const label = `Per day for the last ${days.length} days: ${safeCount(totals.sent)} sent, ${safeCount(totals.failed)} failed, ${safeCount(totals.cancelled)} cancelled.`;
+  const totals = seriesTotals(days, SERIES);
   return (
     <>
-      <ul class="legend" aria-label="Legend">
-        {SERIES.map((s) => (
-          <li>
-            <span class={`swatch bar-${s.key}`} aria-hidden="true"></span>
-            <span safe>{`${s.label} (${safeCount(totals[s.key])})`}</span>
-          </li>
-        ))}
-      </ul>
-      <svg class="chart" id="rule-chart" viewBox={`0 0 ${CHART.width} ${CHART.height}`} width="100%" role="img" aria-label={label}>
-        <title safe>{label}</title>
-        <line class="axis" x1={CHART.left} y1={CHART.top} x2={CHART.width - CHART.right} y2={CHART.top} />
-        <line class="axis base" x1={CHART.left} y1={CHART.top + plotH} x2={CHART.width - CHART.right} y2={CHART.top + plotH} />
-        <text class="tick" x={CHART.left - 4} y={CHART.top + 4} text-anchor="end">
-          {safeCount(max)}
-        </text>
-        <text class="tick" x={CHART.left - 4} y={CHART.top + plotH + 4} text-anchor="end">
-          0
-        </text>
-        {days.map((d, i) => {
-          const x0 = CHART.left + i * slot + (slot - 3 * bar) / 2;
-          return (
-            <g class="day" data-day={d.day}>
-              {SERIES.map((s, j) => {
-                const v = d[s.key];
-                if (v <= 0) {
-                  return '';
-                }
-                const h = Math.max(1, Math.round((v / max) * plotH));
-                return (
-                  <rect class={`bar bar-${s.key}`} x={String(Math.round(x0 + j * bar))} y={String(CHART.top + plotH - h)} width={String(bar)} height={String(h)}>
-                    <title safe>{`${dayLabel(d.day)}: ${safeCount(v)} ${s.label}`}</title>
-                  </rect>
-                );
-              })}
-              {i % 5 === (days.length - 1) % 5 ? (
-                <text class="tick" x={String(Math.round(CHART.left + i * slot + slot / 2))} y={CHART.height - 6} text-anchor="middle" safe>
-                  {dayLabel(d.day).replace(/^\w+ /, '')}
-                </text>
-              ) : (
-                ''
-              )}
-            </g>
-          );
-        })}
-      </svg>
-      <details class="chart-table">
-        <summary>The same figures as a table</summary>
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">Day</th>
-              <th scope="col">Sent</th>
-              <th scope="col">Failed</th>
-              <th scope="col">Cancelled</th>
-            </tr>
-          </thead>
-          <tbody>
-            {[...days].reverse().map((d) => (
-              <tr>
-                <th scope="row" safe>
-                  {dayLabel(d.day)}
-                </th>
-                <td>{safeCount(d.sent)}</td>
-                <td>{safeCount(d.failed)}</td>
-                <td>{safeCount(d.cancelled)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </details>
+      <ChartLegend series={SERIES} totals={totals} />
+      <DayBarChart
+        id="rule-chart"
+        days={days}
+        series={SERIES}
+        height={160}
+        label={`Per day for the last ${days.length} days: ${safeCount(totals.sent)} sent, ${safeCount(totals.failed)} failed, ${safeCount(totals.cancelled)} cancelled.`}
+      />
+      <DayTable days={days} series={SERIES} />
     </>
   );
 }
