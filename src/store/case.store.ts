@@ -1,7 +1,7 @@
 /**
  * @module store/case.store — cases (beneficiary records) with their free-form properties.
  */
-import { type Selectable, sql } from 'kysely';
+import { type RawBuilder, type Selectable, sql } from 'kysely';
 
 import type { EntryState } from '../domain/case-contact.ts';
 import type { CaseTable, Db, Trx } from './database.ts';
@@ -358,11 +358,8 @@ function applyFilter(q: ReturnType<typeof withEntry>, projectId: string, f: Case
         ? sql<boolean>`cases.id = any(${[...p.ids]}::uuid[])`
         : // Many: each case's own columns (generated, migration 0019), read as the list walks its order.
           sql<boolean>`(
-            (cases.phone_number is null and not cases.prop_phone_blank)
-            or cases.prop_email_problem
-            ${p.badTimeZones.length > 0 ? sql`or (cases.prop_time_zone is not null and cases.prop_time_zone in (${sql.join(p.badTimeZones)}))` : sql``}
-            ${p.badLanguages.length > 0 ? sql`or (cases.prop_language is not null and cases.prop_language in (${sql.join(p.badLanguages)}))` : sql``}
-            or exists (select 1 from phone_entries u where u.owner_id = cases.id and u.owner_type = 'case' and u.wants_two_way and u.state <> 'two-way')
+            ${sql.join(caseProblemConditions('cases.', p), sql` or `)}
+            or exists (select 1 from phone_entries u where u.owner_id = cases.id and u.owner_type = 'case' and ${UNANSWERED_TWO_WAY})
           )`,
     );
   }
@@ -377,18 +374,34 @@ function applyFilter(q: ReturnType<typeof withEntry>, projectId: string, f: Case
  */
 function problemCaseIds(projectId: string, p: ProblemCheck) {
   const mine = sql`project_id = ${projectId} and deleted_at is null`;
-  const parts = [
-    sql`select id from cases where ${mine} and phone_number is null and not prop_phone_blank`,
-    sql`select id from cases where ${mine} and prop_email_problem`,
-    sql`select owner_id as id from phone_entries where project_id = ${projectId} and owner_type = 'case' and wants_two_way and state <> 'two-way'`,
-  ];
+  return sql.join(
+    [
+      ...caseProblemConditions('', p).map((problem) => sql`select id from cases where ${mine} and ${problem}`),
+      sql`select owner_id as id from phone_entries where project_id = ${projectId} and owner_type = 'case' and ${UNANSWERED_TWO_WAY}`,
+    ],
+    sql` union all `,
+  );
+}
+
+/** A phone entry whose number wants replies but does not get them (PHONE_NUMBER_IN_USE). */
+const UNANSWERED_TWO_WAY = sql`wants_two_way and state <> 'two-way'`;
+
+/**
+ * The contact problems a case's own columns show (generated, migration 0019; `prefix`: '' or
+ * 'cases.'): an invalid number, an email that is not one, a time zone or language the service
+ * judged bad. Written once for the list's filter and for the id sets, whose partial indexes match
+ * these conditions as written.
+ */
+function caseProblemConditions(prefix: '' | 'cases.', p: ProblemCheck): Array<RawBuilder<boolean>> {
+  const col = (name: string) => sql.ref(`${prefix}${name}`);
+  const conditions = [sql<boolean>`(${col('phone_number')} is null and not ${col('prop_phone_blank')})`, sql<boolean>`${col('prop_email_problem')}`];
   if (p.badTimeZones.length > 0) {
-    parts.push(sql`select id from cases where ${mine} and prop_time_zone is not null and prop_time_zone in (${sql.join(p.badTimeZones)})`);
+    conditions.push(sql<boolean>`(${col('prop_time_zone')} is not null and ${col('prop_time_zone')} in (${sql.join(p.badTimeZones)}))`);
   }
   if (p.badLanguages.length > 0) {
-    parts.push(sql`select id from cases where ${mine} and prop_language is not null and prop_language in (${sql.join(p.badLanguages)})`);
+    conditions.push(sql<boolean>`(${col('prop_language')} is not null and ${col('prop_language')} in (${sql.join(p.badLanguages)}))`);
   }
-  return sql.join(parts, sql` union all `);
+  return conditions;
 }
 
 /** Whether the filter asks for nothing but "has problems" (its count needs no case row). */
