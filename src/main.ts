@@ -98,6 +98,7 @@ export function startWorkers(
   services: ServiceDeps,
   logger: Logger,
   paused?: () => boolean,
+  requestLoad?: () => number,
 ): { dispatch: PollingLoop; inbound: PollingLoop; surveys: PollingLoop; imports: PollingLoop; reevaluations: PollingLoop; dashboard: PollingLoop; reminders: PollingLoop; stop(): Promise<void> } {
   const dispatch = startWorker(config, services, logger, paused);
   const batch = inboundBatch(config);
@@ -141,6 +142,7 @@ export function startWorkers(
     : EMBEDDED_REMINDER_BATCHES;
   const reminders = startReminderLoop(services, reminderBatches, {
     ...(paused ? { paused } : {}),
+    ...(requestLoad ? { requestLoad } : {}),
     onError: (err) => logger.error({ err }, 'reminder rules failed; retrying'),
   });
   return {
@@ -228,7 +230,7 @@ async function startRuntime(config: Config, logger: Logger, runWorkers: boolean)
             ]);
           }
           // Workers pause while the embedded data folder is nearly full (storage-guard.ts).
-          workers = startWorkers(config, services, logger, handle.storage ? () => handle.storage?.low() !== null : undefined);
+          workers = startWorkers(config, services, logger, handle.storage ? () => handle.storage?.low() !== null : undefined, handle.requestLoad);
         })();
         return started;
       },

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
 import { dispatchOnce } from '../src/services/dispatch.service.ts';
+import { runRemindersUntilIdle } from '../src/services/reminder-loop.ts';
 import { createTestApp, type TestApp } from './support/test-app.ts';
 
 const METRICS_TOKEN = 'scraper-token-0123456789';
@@ -63,4 +64,21 @@ test('queue depth, unhandled inbound, dispatch results by code and webhook laten
   for (const line of body.split('\n').filter((l) => l && !l.startsWith('#'))) {
     assert.match(line, /^[a-z_]+(\{[^}]*\})? -?[0-9.e+-]+$/, line);
   }
+});
+
+test('cases waiting for their reminder rules: written cases count until the reminder loop has evaluated them', async () => {
+  const rule = await t.request('POST', '/api/v1/projects/metrics/reminder-rules', {
+    body: { name: 'Visit', caseType: 'visit', conditions: [{ property: 'visit_date', op: 'set' }], content: { translations: { en: 'Visit on {visit_date}' } }, schedule: { type: 'offsets', startProperty: 'visit_date', offsets: [{ days: -1, time: '09:00' }] } },
+  });
+  assert.equal(rule.statusCode, 201);
+  await runRemindersUntilIdle(t.deps);
+  for (const n of [1, 2]) {
+    const made = await t.request('POST', '/api/v1/projects/metrics/cases', { body: { caseType: 'visit', name: `Visitor ${n}`, properties: { visit_date: '2099-03-01' } } });
+    assert.equal(made.statusCode, 201);
+  }
+  let body = (await t.request('GET', '/metrics')).body;
+  assert.equal(value(body, 'rollcall_reminder_cases_waiting'), 2);
+  await runRemindersUntilIdle(t.deps);
+  body = (await t.request('GET', '/metrics')).body;
+  assert.equal(value(body, 'rollcall_reminder_cases_waiting'), 0);
 });

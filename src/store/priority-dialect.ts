@@ -145,6 +145,10 @@ class LazyConnection implements DatabaseConnection {
 
 class PriorityDriver implements Driver {
   private readonly slot = new DeadlineSlot();
+  /** Time (ms) requests' statements and background work held the connection, up to the last release. */
+  readonly heldMs = { foreground: 0, background: 0 };
+  /** Who holds it now and since when (null: nobody). */
+  holder: { background: boolean; since: number } | null = null;
 
   constructor(
     private readonly inner: Driver,
@@ -161,6 +165,7 @@ class PriorityDriver implements Driver {
 
   async take(conn: LazyConnection, kind: 'statement' | 'transaction'): Promise<DatabaseConnection> {
     await this.slot.take(conn.isBackground ? BACKGROUND_GRACE_MS : kind === 'transaction' ? this.transactionGraceMs : 0);
+    this.holder = { background: conn.isBackground, since: performance.now() };
     try {
       return await this.inner.acquireConnection();
     } catch (err) {
@@ -200,6 +205,10 @@ class PriorityDriver implements Driver {
     }
     const real = lazy.real;
     lazy.real = null;
+    if (this.holder !== null) {
+      this.heldMs[this.holder.background ? 'background' : 'foreground'] += performance.now() - this.holder.since;
+      this.holder = null;
+    }
     try {
       await this.inner.releaseConnection(real);
     } finally {
@@ -237,7 +246,23 @@ export class PriorityPostgresDialect extends PostgresDialect {
     super(config);
   }
 
+  private driver: PriorityDriver | null = null;
+
   override createDriver(): Driver {
-    return new PriorityDriver(super.createDriver(), this.transactionGraceMs);
+    this.driver = new PriorityDriver(super.createDriver(), this.transactionGraceMs);
+    return this.driver;
+  }
+
+  /** Milliseconds requests' statements and background work have held the connection so far. */
+  heldMs(): { foreground: number; background: number } {
+    const d = this.driver;
+    if (d === null) {
+      return { foreground: 0, background: 0 };
+    }
+    const held = { ...d.heldMs };
+    if (d.holder !== null) {
+      held[d.holder.background ? 'background' : 'foreground'] += performance.now() - d.holder.since;
+    }
+    return held;
   }
 }

@@ -50,6 +50,7 @@ export function registerMetricsRoutes(app: FastifyInstance, deps: ServiceDeps, m
       ...gauge('rollcall_messages_oldest_due_seconds', 'Seconds since the oldest queued message became due (0 when none waits).', g.oldestDueSeconds),
       ...gauge('rollcall_inbound_unhandled', 'Inbound messages stored but not yet handled.', g.inboundUnhandled),
       ...gauge('rollcall_opted_out_numbers', 'Numbers currently opted out.', g.optedOutNumbers),
+      ...gauge('rollcall_reminder_cases_waiting', 'Cases changed since their reminder rules were last evaluated.', g.reminderCasesWaiting),
       ...deps.metrics.render(),
     ];
     return reply.type('text/plain; version=0.0.4; charset=utf-8').send(lines.join('\n') + '\n');
