@@ -5,17 +5,19 @@
  *      then a rule "next_visit_date set; −7 d and −1 d at 09:00" is created and its evaluation run
  *      batch by batch as the worker's loop runs it → seconds for N cases (targets: 1,000,000 on
  *      PostgreSQL < 60 s, 100,000 on PGlite < 30 s);
- *   2. due sends: `--due` occurrences made due at the same minute are sent end to end — the
- *      reminder loop's send step makes them messages while dispatch sends them through the test
- *      provider, in one process → seconds until all are sent, against the normal dispatch figure
- *      of BENCHMARKS.md (>= 300/s embedded, >= 1,000/s PostgreSQL);
+ *   2. due sends: `--due` occurrences made due at the same minute are sent end to end → seconds
+ *      until all are sent, against the normal dispatch figure of BENCHMARKS.md (>= 300/s embedded,
+ *      >= 1,000/s PostgreSQL). Embedded: the reminder loop's send step makes them messages while
+ *      dispatch sends them through the test provider, in this one process (as `rollcall serve`).
+ *      PostgreSQL: two `rollcall worker` processes do both, as in production;
  *   3. case writes with and without rules: 8 concurrent writers create cases of another type
  *      (then update each once) for `--seconds` s while the reminder loop runs beside them, first
  *      with no rule, then with 5 active rules on that case type → cases/s and the ratio (target:
  *      within 20 %).
  *
  *   4. the same over HTTP, as BENCHMARKS.md's case creation figure is made: a real `rollcall serve`
- *      and a separate load process, creation without rules, then with 5 rules (target: within 20 %).
+ *      and a separate load process, creation without rules, then with 5 rules (target: within 20 %),
+ *      and how long the server takes to evaluate the cases the load left waiting.
  *
  *   npx tsx bench/reminders.bench.ts [--cases 100000] [--due 100000] [--seconds 10] [--pg URL] [--http-only]
  */
@@ -25,13 +27,13 @@ import path from 'node:path';
 
 import { sql } from 'kysely';
 
-import { makeConfig } from '../src/config.ts';
+import { type Config, makeConfig } from '../src/config.ts';
 import { serviceDeps } from '../src/main.ts';
 import { createCase, updateCase } from '../src/services/cases.service.ts';
 import { dispatchOnce } from '../src/services/dispatch.service.ts';
 import type { ServiceDeps } from '../src/services/deps.ts';
 import { evaluateDirtyCases, evaluateRuleStep } from '../src/services/reminder-evaluation.service.ts';
-import { EMBEDDED_REMINDER_BATCHES, POSTGRES_REMINDER_BATCHES, startReminderLoop } from '../src/services/reminder-loop.ts';
+import { EMBEDDED_REMINDER_BATCHES, POSTGRES_REMINDER_BATCHES, type ReminderBatches, startReminderLoop } from '../src/services/reminder-loop.ts';
 import { createReminderRule } from '../src/services/reminder-rules.service.ts';
 import { sendDueReminders } from '../src/services/reminder-sending.service.ts';
 import { createSecretBox, parseKey } from '../src/services/secret-box.ts';
@@ -39,7 +41,8 @@ import { openDatabase } from '../src/store/connection.ts';
 import { migrateToLatest } from '../src/store/migrate.ts';
 import { findProjectByName } from '../src/store/project.store.ts';
 import type { BenchResult } from './support/result.ts';
-import { api, createBenchDatabase, runLoad, startBenchServer } from './support/server.ts';
+import { kill, tempDir } from '../test/support/child-server.ts';
+import { api, createBenchDatabase, type LoadResult, runLoad, spawnRollcall, startBenchServer } from './support/server.ts';
 
 const KEY = 'be'.repeat(32);
 const log = (s: string) => process.stderr.write(`${s}\n`);
@@ -76,9 +79,12 @@ async function writers(deps: ServiceDeps, project: NonNullable<Awaited<ReturnTyp
 
 /**
  * The case creation figure of BENCHMARKS.md, the same way (a real `rollcall serve`, 8 connections
- * from a separate load process, `--seconds` s each): without rules, then with 5 active rules on the
- * case type whose conditions every new case meets (each new case gets 10 scheduled sends). Each
- * case has a next_visit_date in both runs.
+ * from a separate load process, `--seconds` s each), with 5 active rules on the case type
+ * `patient` whose conditions every new case meets (each new case gets 10 scheduled sends) and none
+ * on `visitor`: runs creating visitors (without rules) and patients (with them) alternate twice on
+ * the same server, so that the database's size and a slow spell of this shared VM weigh on both
+ * kinds alike; best of each kind. After each run with rules, how long the server takes to evaluate
+ * the cases the load left waiting (GET /metrics' rollcall_reminder_cases_waiting).
  */
 async function httpCreation(pgUrl: string | null, seconds: number): Promise<BenchResult> {
   const server = await startBenchServer({ pgUrl });
@@ -87,37 +93,146 @@ async function httpCreation(pgUrl: string | null, seconds: number): Promise<Benc
     if (project.status !== 201) {
       throw new Error(`project: ${project.status}`);
     }
-    const load = (numberBase: number, durationS: number) =>
-      runLoad({ kind: 'create-cases', base: server.base, token: server.token, project: 'bench', connections: 8, durationS, numberBase, maxRequests: 1_000_000, properties: { next_visit_date: '2027-06-01' } });
-    await load(80_000_000, 3);
-    const without = await load(0, seconds);
     for (let i = 0; i < 5; i++) {
       const rule = await api(server.base, server.token, 'POST', '/api/v1/projects/bench/reminder-rules', { ...RULE, caseType: 'patient', name: `Rule ${i}`, schedule: { ...RULE.schedule, offsets: [{ days: -7 - i, time: '09:00' }, { days: -1, time: `1${i}:00` }] } });
       if (rule.status !== 201) {
         throw new Error(`rule: ${rule.status} ${JSON.stringify(rule.json)}`);
       }
     }
-    // The rules' evaluation over the cases made so far ends before the measured run.
-    for (let waited = 0; waited < 600; waited++) {
-      const list = await api(server.base, server.token, 'GET', '/api/v1/projects/bench/reminder-rules?limit=10');
-      if ((list.json.items as Array<{ evaluation: { status: string } | null }>).every((r) => r.evaluation?.status === 'done')) {
-        break;
+    const waiting = async () => {
+      const res = await fetch(`${server.base}/metrics`, { headers: { authorization: `Bearer ${server.token}` } });
+      const line = (await res.text()).split('\n').find((l) => l.startsWith('rollcall_reminder_cases_waiting '));
+      return Number(line?.split(' ')[1] ?? Number.NaN);
+    };
+    /** Seconds until no case waits for evaluation. */
+    const drained = async () => {
+      const t0 = performance.now();
+      while ((await waiting()) > 0) {
+        await new Promise((r) => setTimeout(r, 250));
       }
-      await new Promise((r) => setTimeout(r, 1000));
+      return (performance.now() - t0) / 1000;
+    };
+    let numberBase = 0;
+    const load = (caseType: 'visitor' | 'patient', durationS: number) => {
+      numberBase += 10_000_000;
+      return runLoad({ kind: 'create-cases', caseType, base: server.base, token: server.token, project: 'bench', connections: 8, durationS, numberBase, maxRequests: 1_000_000, properties: { next_visit_date: '2027-06-01' } });
+    };
+    await load('visitor', 3);
+    await load('patient', 3);
+    await drained();
+    const without: LoadResult[] = [];
+    const withRules: Array<LoadResult & { backlog: number; catchUpS: number }> = [];
+    for (let round = 0; round < 2; round++) {
+      without.push(await load('visitor', seconds));
+      const run = await load('patient', seconds);
+      const backlog = await waiting();
+      withRules.push({ ...run, backlog, catchUpS: await drained() });
     }
-    await load(40_000_000, 3);
-    const withRules = await load(20_000_000, seconds);
-    const ratio = withRules.rps / without.rps;
+    const best = <T extends LoadResult>(runs: T[]): T => runs.reduce((a, b) => (b.rps > a.rps ? b : a));
+    const w = best(without);
+    const r = best(withRules);
+    const ratio = r.rps / w.rps;
     const kind = pgUrl ? 'PostgreSQL' : 'PGlite';
     return {
       figure: `Case creation over HTTP with 5 active reminder rules on the case type (10 sends scheduled per case), the server's reminder loop running (${kind})`,
       target: 'within 20 % of the same without rules',
-      measured: `${Math.round(ratio * 100)} % (${withRules.rps.toFixed(0)} against ${without.rps.toFixed(0)} cases/s, p99 ${withRules.p99} against ${without.p99} ms, 8 connections, ${seconds} s each)`,
+      measured:
+        `${Math.round(ratio * 100)} % (best of two runs each: ${r.rps.toFixed(0)} against ${w.rps.toFixed(0)} cases/s, p99 ${r.p99} against ${w.p99} ms; ` +
+        `all runs with rules ${withRules.map((x) => x.rps.toFixed(0)).join(', ')}, without ${without.map((x) => x.rps.toFixed(0)).join(', ')}; 8 connections, ${seconds} s each); ` +
+        `cases waiting for evaluation when a run with rules stopped: ${withRules.map((x) => `${x.backlog.toLocaleString('en')}, all evaluated ${x.catchUpS.toFixed(1)} s later`).join('; ')}`,
       pass: ratio >= 0.8,
     };
   } finally {
     await server.stop();
   }
+}
+
+async function sentCount(db: ServiceDeps['db'], ruleId: string): Promise<number> {
+  const row = await db.selectFrom('messages').select((eb) => eb.fn.countAll<string>().as('n')).where('status', '=', 'sent').where('reminder_rule_id', '=', ruleId).executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+/**
+ * Embedded: the reminder loop's send step turns the due occurrences into messages while the
+ * dispatch loop sends them through the test provider, in this one process (both share PGlite's
+ * thread, as in `rollcall serve`), on the bench's clock.
+ */
+async function dueInProcess(deps: ServiceDeps, db: ServiceDeps['db'], ruleId: string, due: number, setClock: (at: Date) => void, batches: ReminderBatches, config: Config): Promise<BenchResult> {
+  const at = new Date('2027-01-25T06:00:00Z');
+  setClock(at);
+  await sql`
+    update reminder_occurrences set due_at = ${at}
+     where id in (select id from reminder_occurrences where status = 'scheduled' order by id limit ${due})`.execute(db);
+  const t0 = performance.now();
+  let converted = 0;
+  let convertedAt = 0;
+  let dispatched = 0;
+  const converting = (async () => {
+    for (;;) {
+      const n = await sendDueReminders(deps, batches.sends);
+      converted += n;
+      if (n === 0) {
+        convertedAt = performance.now();
+        return;
+      }
+    }
+  })();
+  const dispatching = (async () => {
+    while (dispatched < due) {
+      const n = await dispatchOnce(deps, { batchSize: config.dispatchBatch, leaseMs: config.dispatchLeaseMs, laneSize: config.dispatchLaneSize });
+      dispatched += n;
+      if (n === 0) {
+        await new Promise((r) => setTimeout(r, 5));
+      }
+    }
+  })();
+  await Promise.all([converting, dispatching]);
+  const sendS = (performance.now() - t0) / 1000;
+  const convertS = (convertedAt - t0) / 1000;
+  const sent = await sentCount(db, ruleId);
+  return {
+    figure: `${due.toLocaleString('en')} reminders due at the same minute, sent end to end: made into messages and dispatched through the test provider, one process (PGlite)`,
+    target: `within the normal dispatch figure (>= 300/s, so <= ${Math.round(due / 300)} s)`,
+    measured: `${sendS.toFixed(1)} s (${Math.round(due / sendS).toLocaleString('en')}/s; ${sent.toLocaleString('en')} sent; made into messages in ${convertS.toFixed(1)} s, ${Math.round(converted / convertS).toLocaleString('en')}/s, batches of ${batches.sends})`,
+    pass: sent === due && due / sendS >= 300,
+  };
+}
+
+/**
+ * PostgreSQL: as in production, two `rollcall worker` processes (the messaging bench's dispatch
+ * figure has two), each running the reminder loop and dispatch; the occurrences are made due now
+ * on the real clock. Seconds from then until all are sent.
+ */
+async function dueOnPostgres(db: ServiceDeps['db'], url: string, ruleId: string, due: number): Promise<BenchResult> {
+  await sql`
+    update reminder_occurrences set due_at = now()
+     where id in (select id from reminder_occurrences where status = 'scheduled' order by id limit ${due})`.execute(db);
+  await sql`analyze reminder_occurrences`.execute(db);
+  const t0 = performance.now();
+  const workers = [0, 1].map(() => spawnRollcall('worker', { DATABASE_URL: url, DATA_DIR: tempDir('rollcall-bench-w-'), ROLLCALL_SECRET_KEY: KEY, LOG_LEVEL: 'warn' }));
+  let convertS = 0;
+  let sent = 0;
+  try {
+    for (const deadline = performance.now() + 600_000; sent < due && performance.now() < deadline; ) {
+      await new Promise((r) => setTimeout(r, 500));
+      if (convertS === 0) {
+        const left = await db.selectFrom('reminder_occurrences').select((eb) => eb.fn.countAll<string>().as('n')).where('status', '=', 'scheduled').where('due_at', '<=', new Date()).executeTakeFirstOrThrow();
+        if (Number(left.n) === 0) {
+          convertS = (performance.now() - t0) / 1000;
+        }
+      }
+      sent = await sentCount(db, ruleId);
+    }
+  } finally {
+    await Promise.all(workers.map((w) => kill(w, 'SIGTERM')));
+  }
+  const sendS = (performance.now() - t0) / 1000;
+  return {
+    figure: `${due.toLocaleString('en')} reminders due at the same minute, sent end to end by two \`rollcall worker\` processes (reminder loop and dispatch in each; PostgreSQL)`,
+    target: `within the normal dispatch figure (>= 1,000/s, so <= ${Math.round(due / 1000)} s)`,
+    measured: `${sendS.toFixed(1)} s from the minute to the last one sent, workers' start included (${Math.round(due / sendS).toLocaleString('en')}/s; ${sent.toLocaleString('en')} sent; all made into messages after ${convertS.toFixed(1)} s)`,
+    pass: sent === due && due / sendS >= 1000,
+  };
 }
 
 export async function benchReminders(pgUrl: string | null, o: ReminderBenchOptions): Promise<BenchResult[]> {
@@ -186,47 +301,8 @@ export async function benchReminders(pgUrl: string | null, o: ReminderBenchOptio
     });
     log(results.at(-1)!.measured);
 
-    // 2. `due` occurrences due at the same minute, sent end to end: the reminder loop turns them
-    //    into messages while the dispatch loop sends them through the test provider, in this one
-    //    process (on PGlite both share its thread, as in `rollcall serve`).
-    clock = new Date('2027-01-25T06:00:00Z');
-    await sql`
-      update reminder_occurrences set due_at = ${clock}
-       where id in (select id from reminder_occurrences where status = 'scheduled' order by id limit ${o.due})`.execute(db);
-    const t2 = performance.now();
-    let converted = 0;
-    let convertedAt = 0;
-    let dispatched = 0;
-    const converting = (async () => {
-      for (;;) {
-        const n = await sendDueReminders(deps, batches.sends);
-        converted += n;
-        if (n === 0) {
-          convertedAt = performance.now();
-          return;
-        }
-      }
-    })();
-    const dispatching = (async () => {
-      while (dispatched < o.due) {
-        const n = await dispatchOnce(deps, { batchSize: config.dispatchBatch, leaseMs: config.dispatchLeaseMs, laneSize: config.dispatchLaneSize });
-        dispatched += n;
-        if (n === 0) {
-          await new Promise((r) => setTimeout(r, 5));
-        }
-      }
-    })();
-    await Promise.all([converting, dispatching]);
-    const sendS = (performance.now() - t2) / 1000;
-    const convertS = (convertedAt - t2) / 1000;
-    const sentRows = await db.selectFrom('messages').select((eb) => eb.fn.countAll<string>().as('n')).where('status', '=', 'sent').where('reminder_rule_id', '=', rule.id).executeTakeFirstOrThrow();
-    const floor = pgDb ? 1_000 : 300;
-    results.push({
-      figure: `${o.due.toLocaleString('en')} reminders due at the same minute, sent end to end: made into messages and dispatched through the test provider, one process (${kind})`,
-      target: `within the normal dispatch figure (>= ${floor.toLocaleString('en')}/s, so <= ${Math.round(o.due / floor)} s)`,
-      measured: `${sendS.toFixed(1)} s (${Math.round(o.due / sendS).toLocaleString('en')}/s; ${Number(sentRows.n).toLocaleString('en')} sent; made into messages in ${convertS.toFixed(1)} s, ${Math.round(converted / convertS).toLocaleString('en')}/s, batches of ${batches.sends})`,
-      pass: Number(sentRows.n) === o.due && o.due / sendS >= floor,
-    });
+    // 2. `due` occurrences due at the same minute, sent end to end.
+    results.push(pgDb ? await dueOnPostgres(db, pgDb.url, rule.id, o.due) : await dueInProcess(deps, db, rule.id, o.due, (at) => (clock = at), batches, config));
     log(results.at(-1)!.measured);
 
     // 3. Case writes with the loop running beside them: no rule on the type, then 5 active rules.

@@ -23,6 +23,8 @@ interface Spec {
   maxRequests?: number;
   /** Requests per second, started at a steady pace (Default: as fast as the connections allow). */
   rate?: number;
+  /** create-cases: the case type of the new cases (Default: patient). */
+  caseType?: string;
   /** First number of the range this run uses (distinct per run, so every request has its own number). */
   numberBase?: number;
   /** create-cases: more properties for every case created (Default: none). */
@@ -61,7 +63,7 @@ function request(): autocannon.Request {
         headers: auth,
         setupRequest: (req) => {
           const i = counter++;
-          const body = { caseType: 'patient', name: `Bench patient ${base + i}`, properties: { contact_phone_number: nationalNumber(i), contact_phone_number_is_verified: '1', ...spec.properties } };
+          const body = { caseType: spec.caseType ?? 'patient', name: `Bench patient ${base + i}`, properties: { contact_phone_number: nationalNumber(i), contact_phone_number_is_verified: '1', ...spec.properties } };
           return { ...req, body: JSON.stringify(body) };
         },
       };
