@@ -162,7 +162,7 @@ async function dueInProcess(deps: ServiceDeps, db: ServiceDeps['db'], ruleId: st
   setClock(at);
   await sql`
     update reminder_occurrences set due_at = ${at}
-     where id in (select id from reminder_occurrences where status = 'scheduled' order by id limit ${due})`.execute(db);
+     where ctid in (select ctid from reminder_occurrences where status = 'scheduled' limit ${due})`.execute(db);
   const t0 = performance.now();
   let converted = 0;
   let convertedAt = 0;
@@ -206,7 +206,7 @@ async function dueInProcess(deps: ServiceDeps, db: ServiceDeps['db'], ruleId: st
 async function dueOnPostgres(db: ServiceDeps['db'], url: string, ruleId: string, due: number): Promise<BenchResult> {
   await sql`
     update reminder_occurrences set due_at = now()
-     where id in (select id from reminder_occurrences where status = 'scheduled' order by id limit ${due})`.execute(db);
+     where ctid in (select ctid from reminder_occurrences where status = 'scheduled' limit ${due})`.execute(db);
   await sql`analyze reminder_occurrences`.execute(db);
   const t0 = performance.now();
   const workers = [0, 1].map(() => spawnRollcall('worker', { DATABASE_URL: url, DATA_DIR: tempDir('rollcall-bench-w-'), ROLLCALL_SECRET_KEY: KEY, LOG_LEVEL: 'warn' }));
@@ -310,7 +310,7 @@ export async function benchReminders(pgUrl: string | null, o: ReminderBenchOptio
     await db.deleteFrom('reminder_occurrences').execute();
     await db.deleteFrom('reminder_matches').execute();
     clock = new Date('2027-01-01T12:00:00Z');
-    const beside0 = startReminderLoop(deps, batches, { onError: (err) => log(String(err)) });
+    const beside0 = startReminderLoop(deps, batches, { requestLoad: handle.requestLoad, onError: (err) => log(String(err)) });
     await writers(deps, project, 2, 0); // warm-up
     const without = await writers(deps, project, o.seconds, 100_000);
     await beside0.stop();
@@ -326,7 +326,7 @@ export async function benchReminders(pgUrl: string | null, o: ReminderBenchOptio
     while ((await evaluateDirtyCases(deps, batches.marked)) > 0) {
       // the marks of the writes above
     }
-    const beside5 = startReminderLoop(deps, batches, { onError: (err) => log(String(err)) });
+    const beside5 = startReminderLoop(deps, batches, { requestLoad: handle.requestLoad, onError: (err) => log(String(err)) });
     const withRules = await writers(deps, project, o.seconds, 300_000);
     await beside5.stop();
     const ratio = withRules / without;

@@ -33,7 +33,7 @@ import { startSurveyForReminder } from './survey-sessions.service.ts';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 interface Done {
-  id: string;
+  occurrence: DueOccurrence;
   messageId: string | null;
   reason: string | null;
 }
@@ -83,7 +83,7 @@ async function sendProjectReminders(trx: Trx, deps: ServiceDeps, project: Projec
   const routing = await loadRouting(trx as unknown as Db, project);
   const targets: Array<{ o: DueOccurrence; rule: ReminderRuleRecord; c: CaseWithEntry; r: Recipient | null }> = [];
   const done: Done[] = [];
-  const cancel = (o: DueOccurrence, reason: ErrorCode) => done.push({ id: o.id, messageId: null, reason });
+  const cancel = (o: DueOccurrence, reason: ErrorCode) => done.push({ occurrence: o, messageId: null, reason });
   for (const o of due) {
     const rule = rules.get(o.ruleId);
     const c = cases.get(o.caseId);
@@ -111,7 +111,7 @@ async function sendProjectReminders(trx: Trx, deps: ServiceDeps, project: Projec
       if (message) {
         await trx.updateTable('messages').set({ reminder_rule_id: rule.id }).where('id', '=', message.id).execute();
       }
-      done.push({ id: o.id, messageId: message?.id ?? null, reason: message ? null : 'NO_MESSAGE' });
+      done.push({ occurrence: o, messageId: message?.id ?? null, reason: message ? null : 'NO_MESSAGE' });
       continue;
     }
     const channel = ruleChannel(rule);
@@ -128,7 +128,7 @@ async function sendProjectReminders(trx: Trx, deps: ServiceDeps, project: Projec
       const planned = planMessage(ctx, r, { channel, content, subject: content.subject, sendAt: null });
       messages.push({ ...planned, id, reminderRuleId: rule.id });
     }
-    done.push({ id: o.id, messageId: id, reason: null });
+    done.push({ occurrence: o, messageId: id, reason: null });
   }
   await insertOutboundMany(trx, messages, now);
   return done;
@@ -153,7 +153,7 @@ export async function sendDueReminders(deps: ServiceDeps, limit: number): Promis
       const mine = due.filter((o) => o.projectId === projectId);
       const project = projects.get(projectId);
       if (!project) {
-        mine.forEach((o) => done.push({ id: o.id, messageId: null, reason: 'CONTACT_IS_INACTIVE' }));
+        mine.forEach((o) => done.push({ occurrence: o, messageId: null, reason: 'CONTACT_IS_INACTIVE' }));
         continue;
       }
       done.push(...(await sendProjectReminders(trx, deps, project, mine, rules, now)));

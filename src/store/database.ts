@@ -376,7 +376,6 @@ export interface ReminderRuleTable {
 export type ReminderOccurrenceStatus = 'scheduled' | 'queued' | 'cancelled';
 
 export interface ReminderOccurrenceTable {
-  id: Generated<string>;
   project_id: string;
   rule_id: string;
   case_id: string;

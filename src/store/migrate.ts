@@ -23,6 +23,7 @@ import * as m0018 from './migrations/0018-import-drafts.ts';
 import * as m0019 from './migrations/0019-contact-problem-indexes.ts';
 import * as m0020 from './migrations/0020-reminder-rules.ts';
 import * as m0021 from './migrations/0021-reminder-evaluation.ts';
+import * as m0022 from './migrations/0022-reminder-occurrence-key.ts';
 
 const migrations: Record<string, Migration> = {
   '0001-foundation': m0001,
@@ -45,6 +46,7 @@ const migrations: Record<string, Migration> = {
   '0019-contact-problem-indexes': m0019,
   '0020-reminder-rules': m0020,
   '0021-reminder-evaluation': m0021,
+  '0022-reminder-occurrence-key': m0022,
 };
 
 const provider: MigrationProvider = {

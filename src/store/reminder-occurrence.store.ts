@@ -111,7 +111,7 @@ export async function cancelUnwanted(
       select distinct on (case_id, rule_id) * from unnest(${reasons.map((r) => r.caseId)}::uuid[], ${reasons.map((r) => r.ruleId)}::uuid[], ${reasons.map((r) => r.reason)}::text[])
         as r(case_id, rule_id, reason)
     ), gone as (
-      select o.id, o.case_id, o.rule_id from reminder_occurrences o
+      select o.case_id, o.rule_id, o.recipient, o.occurrence_key from reminder_occurrences o
        where o.case_id = any(${[...caseIds]}::uuid[])
          and o.status = 'scheduled'
          and ${ruleIds === null ? sql`true` : sql`o.rule_id = any(${[...ruleIds]}::uuid[])`}
@@ -120,7 +120,7 @@ export async function cancelUnwanted(
     update reminder_occurrences o
        set status = 'cancelled', updated_at = ${now}, reason = coalesce(r.reason, 'REMINDER_NO_LONGER_MATCHES')
       from gone g left join reasons r on r.case_id = g.case_id and r.rule_id = g.rule_id
-     where o.id = g.id`.execute(trx);
+     where (o.case_id, o.rule_id, o.recipient, o.occurrence_key) = (g.case_id, g.rule_id, g.recipient, g.occurrence_key)`.execute(trx);
   return Number(result.numAffectedRows ?? 0);
 }
 
@@ -177,8 +177,15 @@ export async function dropStrayMatches(trx: Trx, ruleId: string, caseType: strin
        and not exists (select 1 from cases c where c.id = m.case_id and c.case_type = ${caseType} and c.deleted_at is null)`.execute(trx);
 }
 
-export interface DueOccurrence {
-  id: string;
+/** An occurrence's primary key (migration 0022). */
+export interface OccurrenceKey {
+  caseId: string;
+  ruleId: string;
+  recipient: 'case' | 'owner';
+  key: string;
+}
+
+export interface DueOccurrence extends OccurrenceKey {
   projectId: string;
   ruleId: string;
   caseId: string;
@@ -191,15 +198,14 @@ export interface DueOccurrence {
 
 /** Locks up to `limit` scheduled occurrences due by `now`, earliest first (SKIP LOCKED). */
 export async function claimDueOccurrences(trx: Trx, now: Date, limit: number): Promise<DueOccurrence[]> {
-  const { rows } = await sql<{ id: string; project_id: string; rule_id: string; case_id: string; recipient: 'case' | 'owner'; occurrence_key: string; due_at: Date; local_time: string; zone: string }>`
-    select id, project_id, rule_id, case_id, recipient, occurrence_key, due_at, local_time, zone
+  const { rows } = await sql<{ project_id: string; rule_id: string; case_id: string; recipient: 'case' | 'owner'; occurrence_key: string; due_at: Date; local_time: string; zone: string }>`
+    select project_id, rule_id, case_id, recipient, occurrence_key, due_at, local_time, zone
       from reminder_occurrences
      where status = 'scheduled' and due_at <= ${now}
      order by due_at
      limit ${limit}
        for update skip locked`.execute(trx);
   return rows.map((r) => ({
-    id: String(r.id),
     projectId: r.project_id,
     ruleId: r.rule_id,
     caseId: r.case_id,
@@ -212,16 +218,19 @@ export async function claimDueOccurrences(trx: Trx, now: Date, limit: number): P
 }
 
 /** The occurrences became messages (`messageId` null: cancelled with `reason`). */
-export async function markOccurrencesDone(trx: Trx, done: ReadonlyArray<{ id: string; messageId: string | null; reason: string | null }>, now: Date): Promise<void> {
+export async function markOccurrencesDone(trx: Trx, done: ReadonlyArray<{ occurrence: OccurrenceKey; messageId: string | null; reason: string | null }>, now: Date): Promise<void> {
   if (done.length === 0) {
     return;
   }
+  const o = done.map((d) => d.occurrence);
   await sql`
     update reminder_occurrences o
        set status = case when d.message_id is null then 'cancelled' else 'queued' end,
            message_id = d.message_id, reason = d.reason, updated_at = ${now}
-      from unnest(${done.map((d) => d.id)}::bigint[], ${done.map((d) => d.messageId)}::uuid[], ${done.map((d) => d.reason)}::text[]) as d(id, message_id, reason)
-     where o.id = d.id`.execute(trx);
+      from unnest(${o.map((k) => k.caseId)}::uuid[], ${o.map((k) => k.ruleId)}::uuid[], ${o.map((k) => k.recipient)}::text[], ${o.map((k) => k.key)}::text[],
+                  ${done.map((d) => d.messageId)}::uuid[], ${done.map((d) => d.reason)}::text[])
+        as d(case_id, rule_id, recipient, occurrence_key, message_id, reason)
+     where (o.case_id, o.rule_id, o.recipient, o.occurrence_key) = (d.case_id, d.rule_id, d.recipient, d.occurrence_key)`.execute(trx);
 }
 
 /** Marks cases for evaluation (a daily or weekly series that sent one occurrence plans the next). */
