@@ -169,6 +169,7 @@ class PriorityDriver implements Driver {
     try {
       return await this.inner.acquireConnection();
     } catch (err) {
+      this.holder = null;
       this.slot.release();
       throw err;
     }
