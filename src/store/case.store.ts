@@ -4,6 +4,7 @@
 import { type RawBuilder, type Selectable, sql } from 'kysely';
 
 import type { EntryState } from '../domain/case-contact.ts';
+import { everyColumnOf } from './columns.ts';
 import type { CaseTable, Db, Trx } from './database.ts';
 import { runPrepared } from './prepared-statements.ts';
 
@@ -28,6 +29,10 @@ export interface CaseWithEntry extends CaseRecord {
 }
 
 export type CaseRow = Selectable<CaseTable>;
+
+/** Every column of cases, for prepared statements (store/columns.ts: never `*`). */
+export const CASE_COLUMNS = everyColumnOf<CaseTable>()(['id', 'seq', 'project_id', 'case_type', 'name', 'owner_id', 'external_id', 'closed', 'closed_at', 'deleted_at', 'properties', 'phone_number', 'created_at', 'updated_at']);
+const QUALIFIED_CASE_COLUMNS = CASE_COLUMNS.map((c) => `cases.${c}` as const);
 
 export function caseRowToCase(row: CaseRow): CaseRecord {
   return {
@@ -145,10 +150,10 @@ function withEntry(db: Db | Trx) {
  */
 export function caseByIdQuery(db: Db | Trx, projectId: string, caseId: string) {
   return db
-    .with((cte) => cte('one_case').materialized(), (qb) => qb.selectFrom('cases').selectAll().where('id', '=', caseId))
+    .with((cte) => cte('one_case').materialized(), (qb) => qb.selectFrom('cases').select(CASE_COLUMNS).where('id', '=', caseId))
     .selectFrom('one_case as cases')
     .leftJoin('phone_entries', (join) => join.onRef('phone_entries.owner_id', '=', 'cases.id').on('phone_entries.owner_type', '=', 'case'))
-    .selectAll('cases')
+    .select(QUALIFIED_CASE_COLUMNS)
     .select('phone_entries.state as entry_state')
     .where('cases.project_id', '=', projectId)
     .where('cases.deleted_at', 'is', null);

@@ -4,8 +4,17 @@
  */
 import { type Selectable, sql } from 'kysely';
 
+import { columnList, everyColumnOf } from './columns.ts';
 import type { Db, MessageStatus, MessageTable, Trx } from './database.ts';
 import { runPrepared } from './prepared-statements.ts';
+
+/** Every column of messages, for prepared statements (store/columns.ts: never `*`). */
+const MESSAGE_COLUMNS = everyColumnOf<MessageTable>()([
+  'id', 'seq', 'project_id', 'direction', 'channel', 'status', 'to_address', 'from_address', 'text', 'subject', 'language',
+  'gateway_id', 'gateway_name', 'provider_message_id', 'error_code', 'error_detail', 'contact_type', 'contact_id', 'broadcast_id',
+  'due_at', 'scheduled_local', 'scheduled_zone', 'attempts', 'lease_until', 'created_by', 'created_at', 'updated_at', 'sent_at',
+  'gateway_message_id', 'processed_at', 'handling', 'bypass_opt_out', 'in_reply_to', 'consent_exempt', 'via_tester', 'reminder_rule_id',
+]);
 
 export interface MessageRecord {
   id: string;
@@ -155,7 +164,7 @@ function toRow(m: NewOutboundMessage, now: Date) {
 
 export async function insertOutbound(db: Db | Trx, m: NewOutboundMessage, now: Date): Promise<MessageRecord> {
   // Prepared: the columns written vary by message kind, a handful of texts in all.
-  const [row] = await runPrepared(db, db.insertInto('messages').values(toRow(m, now)).returningAll().compile());
+  const [row] = await runPrepared(db, db.insertInto('messages').values(toRow(m, now)).returning(MESSAGE_COLUMNS).compile());
   if (!row) {
     throw new Error('insertOutbound returned no row');
   }
@@ -303,7 +312,7 @@ export async function claimDueMessages(db: Db, limit: number, leaseMs: number, n
     )
     update messages m set attempts = m.attempts + 1, lease_until = clock_timestamp() + ${lease}::interval, updated_at = clock_timestamp()
     from picked where m.id = picked.id
-    returning m.*, picked.prev_status
+    returning ${columnList(MESSAGE_COLUMNS, 'm')}, picked.prev_status
   `.compile(db));
   const room = limit - expired.length;
   const due =
@@ -316,7 +325,7 @@ export async function claimDueMessages(db: Db, limit: number, leaseMs: number, n
     )
     update messages m set status = 'sending', attempts = m.attempts + 1, lease_until = clock_timestamp() + ${lease}::interval, updated_at = clock_timestamp()
     from picked where m.id = picked.id
-    returning m.*, picked.prev_status
+    returning ${columnList(MESSAGE_COLUMNS, 'm')}, picked.prev_status
   `.compile(db))
       : [];
   return [...expired, ...due].map((r) => ({ ...rowToMessage(r), inDoubt: r.prev_status === 'sending' }));

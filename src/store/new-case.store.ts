@@ -18,7 +18,8 @@
 import { sql } from 'kysely';
 
 import type { EntryState } from '../domain/case-contact.ts';
-import { type CaseRecord, type CaseRow, type CaseWrite, caseRowToCase } from './case.store.ts';
+import { CASE_COLUMNS, type CaseRecord, type CaseRow, type CaseWrite, caseRowToCase } from './case.store.ts';
+import { columnList } from './columns.ts';
 import type { NewConsentEvent } from './consent.store.ts';
 import type { Db } from './database.ts';
 import { runPrepared } from './prepared-statements.ts';
@@ -46,7 +47,7 @@ export async function insertNewCase(db: Db, c: NewCase): Promise<NewCaseResult> 
   const caseCte = sql`insert into cases (id, project_id, case_type, name, owner_id, external_id, properties, phone_number, created_at, updated_at)
     values (${c.id}::uuid, ${c.projectId}::uuid, ${w.caseType}::text, ${w.name}::text, ${w.ownerId}::text, ${w.externalId}::text,
             ${JSON.stringify(w.properties)}::jsonb, ${w.phoneNumber}::text, ${now}::timestamptz, ${now}::timestamptz)
-    returning *`;
+    returning ${columnList(CASE_COLUMNS)}`;
   const e = c.consent;
   const consentCte = e
     ? sql`, ev as (insert into consent_events (number, email, project_id, contact_type, contact_id, action, method, source, gateway_id, gateway_name)
@@ -54,7 +55,7 @@ export async function insertNewCase(db: Db, c: NewCase): Promise<NewCaseResult> 
                ${JSON.stringify(e.source)}::jsonb, ${e.gatewayId}::uuid, ${e.gatewayName}::text from c)`
     : sql``;
   if (!c.entry) {
-    const rows = await runPrepared(db, sql<CaseRow & { entry_state: null }>`with c as (${caseCte}) ${consentCte} select c.*, null as entry_state from c`.compile(db));
+    const rows = await runPrepared(db, sql<CaseRow & { entry_state: null }>`with c as (${caseCte}) ${consentCte} select ${columnList(CASE_COLUMNS, 'c')}, null as entry_state from c`.compile(db));
     return { record: caseRowToCase(one(rows)), entryState: null, contended: false };
   }
   const { number, wantsTwoWay } = c.entry;
@@ -75,7 +76,7 @@ export async function insertNewCase(db: Db, c: NewCase): Promise<NewCaseResult> 
       from c, l where not exists (select 1 from two)
       returning state
     ) ${consentCte}
-    select c.*, coalesce((select state from two), (select state from one_way)) as entry_state from c`;
+    select ${columnList(CASE_COLUMNS, 'c')}, coalesce((select state from two), (select state from one_way)) as entry_state from c`;
   const rows = await runPrepared(db, query.compile(db));
   const row = one(rows);
   return { record: caseRowToCase(row), entryState: row.entry_state, contended: wantsTwoWay && row.entry_state !== 'two-way' };

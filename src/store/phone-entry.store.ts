@@ -6,8 +6,14 @@
 import { type Selectable, sql } from 'kysely';
 
 import type { EntryState } from '../domain/case-contact.ts';
+import { everyColumnOf } from './columns.ts';
 import type { Db, PhoneEntryTable, Trx } from './database.ts';
 import { runPrepared } from './prepared-statements.ts';
+
+/** Every column of phone_entries, for prepared statements (store/columns.ts: never `*`). */
+const PHONE_ENTRY_COLUMNS = everyColumnOf<PhoneEntryTable>()([
+  'id', 'number', 'project_id', 'owner_type', 'owner_id', 'state', 'wants_two_way', 'wanted_at', 'pending_expires_at', 'verified_at', 'created_at', 'updated_at',
+]);
 
 export type OwnerType = 'case' | 'mobile-worker';
 
@@ -68,7 +74,7 @@ export async function findEntriesByOwner(db: Db | Trx, ownerType: OwnerType, own
 }
 
 export async function findEntriesByNumber(db: Db | Trx, number: string): Promise<PhoneEntry[]> {
-  const rows = await runPrepared(db, db.selectFrom('phone_entries').selectAll().where('number', '=', number).orderBy('id').compile());
+  const rows = await runPrepared(db, db.selectFrom('phone_entries').select(PHONE_ENTRY_COLUMNS).where('number', '=', number).orderBy('id').compile());
   return rows.map(rowToEntry);
 }
 
