@@ -26,7 +26,7 @@ import { createWebUser, issueApiToken } from '../src/services/auth.service.ts';
 import { dashboardMaintenanceStep, refreshContactCounts } from '../src/services/dashboard.service.ts';
 import { openDatabase } from '../src/store/connection.ts';
 import { migrateToLatest } from '../src/store/migrate.ts';
-import { createSecretBox, parseKey } from '../src/services/secret-box.ts';
+import { createSecretBox, parseKey } from '../src/lib/secret-box.ts';
 import type { BenchResult } from './support/result.ts';
 import { createBenchDatabase } from './support/server.ts';
 

@@ -12,7 +12,7 @@ import { sql } from 'kysely';
 
 import { openDatabase } from '../src/store/connection.ts';
 import { migrateToLatest } from '../src/store/migrate.ts';
-import { createSecretBox, parseKey } from '../src/services/secret-box.ts';
+import { createSecretBox, parseKey } from '../src/lib/secret-box.ts';
 import { freePort, tempDir } from '../test/support/child-server.ts';
 import type { BenchResult } from './support/result.ts';
 import { ADMIN, api, createBenchDatabase, kill, runLoad, serverEnv, spawnRollcall, waitHealthy } from './support/server.ts';

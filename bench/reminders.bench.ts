@@ -36,7 +36,7 @@ import { evaluateDirtyCases, evaluateRuleStep } from '../src/services/reminder-e
 import { EMBEDDED_REMINDER_BATCHES, POSTGRES_REMINDER_BATCHES, type ReminderBatches, startReminderLoop } from '../src/services/reminder-loop.ts';
 import { createReminderRule } from '../src/services/reminder-rules.service.ts';
 import { sendDueReminders } from '../src/services/reminder-sending.service.ts';
-import { createSecretBox, parseKey } from '../src/services/secret-box.ts';
+import { createSecretBox, parseKey } from '../src/lib/secret-box.ts';
 import { openDatabase } from '../src/store/connection.ts';
 import { migrateToLatest } from '../src/store/migrate.ts';
 import { findProjectByName } from '../src/store/project.store.ts';

@@ -23,6 +23,12 @@ const envSchema = z.object({
   ROLLCALL_BODY_LIMIT: z.coerce.number().int().min(1024).default(256 * 1024),
   /** Connections in the PostgreSQL pool (Default: 10). Embedded mode always uses one. */
   ROLLCALL_DB_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  /**
+   * What stands between Rollcall and PostgreSQL: `none`, or `transaction` for a pooler in
+   * transaction mode (PgBouncer pool_mode=transaction): no named prepared statements and no session
+   * state then (docs/operations.md, "Behind PgBouncer") (Default: none).
+   */
+  ROLLCALL_DB_POOLER: z.enum(['none', 'transaction']).default('none'),
   /** 32-byte key (hex or base64) encrypting gateway credentials (Default: generated into DATA_DIR/secret.key). */
   ROLLCALL_SECRET_KEY: z.string().min(32).optional(),
   /** Public base URL of the server, used in webhook URLs (Default: http://HOST:PORT). */
@@ -39,6 +45,8 @@ const envSchema = z.object({
   ROLLCALL_MAX_CONNECTIONS: z.coerce.number().int().min(10).default(10_000),
   /** Bearer token a Prometheus scraper may use for GET /metrics (Default: none; superusers' tokens always work). */
   ROLLCALL_METRICS_TOKEN: z.string().min(16).optional(),
+  /** Port `rollcall worker` answers GET /healthz and GET /metrics on, at HOST: a number, 0 for one the OS picks (logged), or off (Default: off). */
+  ROLLCALL_WORKER_STATUS_PORT: z.string().trim().toLowerCase().default('off').refine((v) => v === 'off' || (/^\d{1,5}$/.test(v) && Number(v) <= 65535), 'must be a port number (0 to 65535; 0 lets the system pick a free one) or off'),
   /** Free space the embedded data folder keeps; below it writes stop with STORAGE_FULL, in MB (Default: 64). */
   ROLLCALL_MIN_FREE_MB: z.coerce.number().int().min(0).max(1_000_000).default(64),
   /** Run dispatch workers inside the server process (Default: true). */
@@ -80,6 +88,7 @@ export interface Config {
   readonly sessionHours: number;
   readonly bodyLimit: number;
   readonly dbPoolSize: number;
+  readonly dbPooler: 'none' | 'transaction';
   readonly secretKey: string | undefined;
   readonly publicUrl: string | undefined;
   readonly trustProxy: boolean | string;
@@ -88,6 +97,8 @@ export interface Config {
   readonly keepAliveTimeoutMs: number;
   readonly maxConnections: number;
   readonly metricsToken: string | undefined;
+  /** The port of `rollcall worker`'s /healthz and /metrics; null when off. */
+  readonly workerStatusPort: number | null;
   readonly minFreeBytes: number;
   readonly runWorker: boolean;
   readonly maxAttempts: number;
@@ -135,6 +146,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new Error(`Invalid setting ${String(issue?.path.join('.'))}: ${issue?.message}`);
   }
   const e = parsed.data;
+  if (e.ROLLCALL_DB_POOLER !== 'none' && !e.DATABASE_URL) {
+    throw new Error('Invalid setting ROLLCALL_DB_POOLER: a pooler stands in front of PostgreSQL; set DATABASE_URL to its address, or remove ROLLCALL_DB_POOLER for the embedded database');
+  }
   return Object.freeze({
     port: e.PORT,
     host: e.HOST,
@@ -150,6 +164,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sessionHours: e.ROLLCALL_SESSION_HOURS,
     bodyLimit: e.ROLLCALL_BODY_LIMIT,
     dbPoolSize: e.ROLLCALL_DB_POOL_SIZE,
+    dbPooler: e.ROLLCALL_DB_POOLER,
     secretKey: e.ROLLCALL_SECRET_KEY,
     publicUrl: e.ROLLCALL_PUBLIC_URL?.replace(/\/+$/, ''),
     trustProxy: trustProxyOf(e.ROLLCALL_TRUST_PROXY),
@@ -158,6 +173,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     keepAliveTimeoutMs: e.ROLLCALL_KEEP_ALIVE_TIMEOUT_MS,
     maxConnections: e.ROLLCALL_MAX_CONNECTIONS,
     metricsToken: e.ROLLCALL_METRICS_TOKEN,
+    workerStatusPort: e.ROLLCALL_WORKER_STATUS_PORT === 'off' ? null : Number(e.ROLLCALL_WORKER_STATUS_PORT),
     minFreeBytes: e.ROLLCALL_MIN_FREE_MB * 1024 * 1024,
     runWorker: e.ROLLCALL_RUN_WORKER === 'true',
     maxAttempts: e.ROLLCALL_MAX_ATTEMPTS,

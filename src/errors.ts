@@ -55,6 +55,12 @@ export const errorCatalogue = {
   // Server operations
   DATA_DIR_LOCKED: 'Another Rollcall process is using this data folder; stop it first (or talk to it over HTTP).',
   STORAGE_FULL: 'The database disk is full, so nothing more can be saved; free space on it (the data folder or the PostgreSQL server), then try again. Nothing was half-saved.',
+  BACKUP_FILE_INVALID:
+    'The file is not a backup of the embedded database (a gzip-compressed tar of its data folder holding PG_VERSION, as `rollcall backup` writes): it may be damaged, cut short or another kind of file. Nothing was changed.',
+  BACKUP_NEEDS_EMBEDDED:
+    '`rollcall backup` and `rollcall restore` work on the embedded database only. With DATABASE_URL (PostgreSQL) use pg_dump and pg_restore, or your provider\'s base backups and point-in-time recovery (docs/operations.md, Backups and restore).',
+  BACKUP_SERVER_UNREACHABLE:
+    'A Rollcall process holds the data folder but did not answer on its control socket (DATA_DIR/rollcall.sock), so it could not be asked for a backup. A `rollcall worker` or an older server has no socket: stop it and run the backup again.',
   // SMS surveys: why a session ended without being completed
   SURVEY_REPLACED: 'Another survey was started for this phone number, which ended this one (a number answers one survey at a time).',
   SURVEY_TIMED_OUT: 'The person did not answer within the survey timeout, so the survey ended.',

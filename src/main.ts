@@ -7,28 +7,23 @@ import { pino, type Logger } from 'pino';
 
 import type { Config } from './config.ts';
 import { buildApp } from './http/app.ts';
+import { startControlSocket } from './http/control-socket.ts';
+import { startConfiguredWorkerStatus, type WorkerStatusServer } from './http/worker-status.ts';
 import { type BootstrapResult, bootstrapSuperuser } from './services/auth.service.ts';
 import { createLookupCaches, type JobQueue, noQueue, type ServiceDeps } from './services/deps.ts';
 import { startQueue } from './jobs/queue.ts';
-import { startJobWorkers } from './jobs/task-list.ts';
+import { type LoopContext, type RunningLoops, startJobWorkers, startLoops } from './jobs/background-work.ts';
+import type { ProviderFactory } from './providers/provider.ts';
 import { createProviderRegistry } from './providers/registry.ts';
 import { hostPolicy } from './providers/outbound-hosts.ts';
 import { outboxPort } from './store/gateway.store.ts';
-import { createSecretBox, parseKey } from './services/secret-box.ts';
-import { ProcessMetrics } from './services/metrics.ts';
-import { SignInThrottle } from './services/sign-in-throttle.ts';
-import { type DispatchWorker, startDispatchWorker } from './services/dispatch-worker.ts';
+import { createSecretBox, parseKey } from './lib/secret-box.ts';
+import { ProcessMetrics } from './lib/metrics.ts';
+import { SignInThrottle } from './lib/sign-in-throttle.ts';
 import { resumeStalledImports } from './services/imports.service.ts';
-import { REEVALUATION_LEASE_MS, resumeStalledReevaluations } from './services/contact-reevaluation.service.ts';
-import { processInbound } from './services/inbound.service.ts';
-import { DASHBOARD_LOOP_MS, dashboardMaintenanceStep } from './services/dashboard.service.ts';
-import { type PollingLoop, startPollingLoop } from './services/polling-loop.ts';
-import { EMBEDDED_REMINDER_BATCHES, POSTGRES_REMINDER_BATCHES, startReminderLoop } from './services/reminder-loop.ts';
-import { sweepSurveySessions } from './services/survey-sessions.service.ts';
-import { maintainTables } from './services/table-maintenance.service.ts';
+import { resumeStalledReevaluations } from './services/contact-reevaluation.service.ts';
 import { loadOrCreateKeyFile } from './store/secret-key-file.ts';
 import { type DatabaseHandle, openDatabase } from './store/connection.ts';
-import type { Db } from './store/database.ts';
 import { migrateToLatest } from './store/migrate.ts';
 
 export function createLogger(config: Config): Logger {
@@ -40,137 +35,49 @@ export function secretKeyOf(config: Config): Buffer {
   return parseKey(config.secretKey ?? loadOrCreateKeyFile(config.dataDir));
 }
 
-export function serviceDeps(config: Config, handle: DatabaseHandle, options: { notifyDue?: () => void; notifyInbound?: () => void; queue?: JobQueue } = {}): ServiceDeps {
+export interface ServiceDepsOptions {
+  notifyDue?: () => void;
+  notifyInbound?: () => void;
+  queue?: JobQueue;
+  /** The current time (Default: the system clock; tests pass a controllable one). */
+  clock?: () => Date;
+  /** Lifetime of the token, project and routing caches (Default: 5 s). */
+  cacheTtlMs?: number;
+  /** Vendors beside the registry's own (tests add fakes). */
+  providers?: Record<string, ProviderFactory>;
+  /** Base of webhook URLs when ROLLCALL_PUBLIC_URL is not set (Default: http://HOST:PORT). */
+  publicUrl?: string;
+  /** Import rows per transaction (Default: the engine's, EngineProfile). */
+  importChunkRows?: number;
+}
+
+/** The one builder of what services receive: the server, the CLI, the benches and the tests use it. */
+export function serviceDeps(config: Config, handle: DatabaseHandle, options: ServiceDepsOptions = {}): ServiceDeps {
   return {
     db: handle.db,
-    clock: () => new Date(),
+    clock: options.clock ?? (() => new Date()),
     pendingTtlMs: config.pendingVerificationDays * 86_400_000,
-    providers: createProviderRegistry({ outbox: outboxPort(handle.db), hosts: hostPolicy(config.allowPrivateGatewayHosts) }),
+    providers: createProviderRegistry({ outbox: outboxPort(handle.db), hosts: hostPolicy(config.allowPrivateGatewayHosts) }, options.providers),
     secrets: createSecretBox(secretKeyOf(config)),
     messaging: {
       maxAttempts: config.maxAttempts,
       retryBaseMs: config.retryBaseMs,
       staleMs: config.staleMs,
       consentCountries: config.consentCountries,
-      publicUrl: config.publicUrl ?? `http://${config.host}:${config.port}`,
+      publicUrl: config.publicUrl ?? options.publicUrl ?? `http://${config.host}:${config.port}`,
     },
     notifyDue: options.notifyDue ?? (() => {}),
     notifyInbound: options.notifyInbound ?? (() => {}),
     queue: options.queue ?? noQueue,
-    caches: createLookupCaches(),
+    caches: createLookupCaches(options.cacheTtlMs),
     signInThrottle: new SignInThrottle(),
     metrics: new ProcessMetrics(),
-    imports: { maxBytes: config.importMaxBytes, chunkRows: config.databaseUrl ? 500 : 50 },
+    imports: { maxBytes: config.importMaxBytes, chunkRows: options.importChunkRows ?? handle.profile.importChunkRows },
   };
 }
 
 export async function openConfiguredDatabase(config: Config): Promise<DatabaseHandle> {
-  return openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: config.dbPoolSize, minFreeBytes: config.minFreeBytes });
-}
-
-/** A dispatch worker with the configured batch, lease and poll settings; errors are logged. */
-export function startWorker(config: Config, services: ServiceDeps, logger: Logger, paused?: () => boolean): DispatchWorker {
-  return startDispatchWorker(services, {
-    ...(paused ? { paused } : {}),
-    batchSize: config.dispatchBatch,
-    leaseMs: config.dispatchLeaseMs,
-    laneSize: config.dispatchLaneSize,
-    pollMs: config.dispatchPollMs,
-    onError: (err) => logger.error({ err }, 'dispatch failed; retrying'),
-  });
-}
-
-/**
- * Inbound messages taken per step: small on PGlite, which shares this thread with HTTP, larger on
- * PostgreSQL where the database works in its own processes.
- */
-function inboundBatch(config: Config): number {
-  return config.databaseUrl ? 500 : 50;
-}
-
-/** How often survey timeouts and reminders are looked for (Default: every 30 s; they are minutes apart). */
-const SURVEY_SWEEP_MS = 30_000;
-const SURVEY_SWEEP_BATCH = 100;
-
-/** The background workers of one process: dispatch, inbound processing, survey timeouts and stalled imports. */
-export function startWorkers(
-  config: Config,
-  services: ServiceDeps,
-  logger: Logger,
-  paused?: () => boolean,
-  requestLoad?: () => number,
-): { dispatch: PollingLoop; inbound: PollingLoop; surveys: PollingLoop; imports: PollingLoop; reevaluations: PollingLoop; dashboard: PollingLoop; reminders: PollingLoop; stop(): Promise<void> } {
-  const dispatch = startWorker(config, services, logger, paused);
-  const batch = inboundBatch(config);
-  const inbound = startPollingLoop(() => processInbound(services, batch), {
-    ...(paused ? { paused } : {}),
-    fullBatch: batch,
-    pollMs: config.dispatchPollMs,
-    onError: (err) => logger.error({ err }, 'inbound processing failed; retrying'),
-  });
-  const surveys = startPollingLoop(() => sweepSurveySessions(services, SURVEY_SWEEP_BATCH), {
-    ...(paused ? { paused } : {}),
-    fullBatch: SURVEY_SWEEP_BATCH,
-    pollMs: SURVEY_SWEEP_MS,
-    onError: (err) => logger.error({ err }, 'survey timeouts failed; retrying'),
-  });
-  // An import whose runner died (kill -9) is taken over once its lease has passed (imports.service.ts).
-  const imports = startPollingLoop(() => resumeStalledImports(services, config.importLeaseMs), {
-    ...(paused ? { paused } : {}),
-    fullBatch: Number.POSITIVE_INFINITY,
-    pollMs: Math.min(Math.ceil(config.importLeaseMs / 2), 30_000),
-    onError: (err) => logger.error({ err }, 'looking for stalled imports failed; retrying'),
-  });
-  // The same for a re-check of case numbers after a settings change (contact-reevaluation.service.ts).
-  const reevaluations = startPollingLoop(() => resumeStalledReevaluations(services, REEVALUATION_LEASE_MS), {
-    ...(paused ? { paused } : {}),
-    fullBatch: Number.POSITIVE_INFINITY,
-    pollMs: REEVALUATION_LEASE_MS / 2,
-    onError: (err) => logger.error({ err }, 'looking for stalled contact re-evaluations failed; retrying'),
-  });
-  // The dashboard's figures: message count deltas folded, large projects' contacts recounted (dashboard.service.ts).
-  const dashboard = startPollingLoop(() => dashboardMaintenanceStep(services), {
-    ...(paused ? { paused } : {}),
-    fullBatch: 1,
-    pollMs: DASHBOARD_LOOP_MS,
-    onError: (err) => logger.error({ err }, 'dashboard figures failed; retrying'),
-  });
-  // Reminder rules: cases evaluated after a change, rules' own evaluations, due reminders sent (reminder-loop.ts).
-  // A split batch holds one connection for its cursor and one per part: never more than the pool has.
-  const reminderBatches = config.databaseUrl
-    ? { ...POSTGRES_REMINDER_BATCHES, parallel: Math.max(1, Math.min(POSTGRES_REMINDER_BATCHES.parallel, config.dbPoolSize - 1)) }
-    : EMBEDDED_REMINDER_BATCHES;
-  const reminders = startReminderLoop(services, reminderBatches, {
-    ...(paused ? { paused } : {}),
-    ...(requestLoad ? { requestLoad } : {}),
-    onError: (err) => logger.error({ err }, 'reminder rules failed; retrying'),
-  });
-  return {
-    dispatch,
-    inbound,
-    surveys,
-    imports,
-    reevaluations,
-    dashboard,
-    reminders,
-    async stop() {
-      await Promise.all([dispatch.stop(), inbound.stop(), surveys.stop(), imports.stop(), reevaluations.stop(), dashboard.stop(), reminders.stop()]);
-    },
-  };
-}
-
-/** The embedded database's VACUUM and ANALYZE, every `tableMaintenanceMs`. */
-function startTableMaintenance(config: Config, db: Db, logger: Logger): PollingLoop {
-  return startPollingLoop(
-    async () => {
-      const step = await maintainTables(db);
-      if (step.vacuumed.length || step.analyzed.length) {
-        logger.debug(step, 'table maintenance');
-      }
-      return 0;
-    },
-    { fullBatch: Number.POSITIVE_INFINITY, pollMs: config.tableMaintenanceMs, onError: (err) => logger.warn({ err }, 'table maintenance failed; retrying') },
-  );
+  return openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: config.dbPoolSize, pooler: config.dbPooler, minFreeBytes: config.minFreeBytes });
 }
 
 export interface RunningServer {
@@ -197,13 +104,23 @@ async function startRuntime(config: Config, logger: Logger, runWorkers: boolean)
   const handle = await openConfiguredDatabase(config);
   try {
     await migrateToLatest(handle.db);
-    let workers: ReturnType<typeof startWorkers> | null = null;
+    let workers: RunningLoops | null = null;
     let resuming: Promise<unknown> = Promise.resolve();
     let started: Promise<void> | null = null;
     const queue = await startQueue(handle.db, logger);
-    const services = serviceDeps(config, handle, { notifyDue: () => workers?.dispatch.wake(), notifyInbound: () => workers?.inbound.wake(), queue });
+    const services = serviceDeps(config, handle, { notifyDue: () => workers?.get('dispatch')?.wake(), notifyInbound: () => workers?.get('inbound')?.wake(), queue });
+    const loopContext = (): LoopContext => ({
+      config,
+      services,
+      db: handle.db,
+      logger,
+      profile: handle.profile,
+      // Workers pause while the embedded data folder is nearly full (storage-guard.ts).
+      paused: handle.storage ? () => handle.storage?.low() !== null : undefined,
+      requestLoad: handle.requestLoad,
+    });
     let closing: Promise<void> | null = null;
-    let maintenance: PollingLoop | null = null;
+    let maintenance: RunningLoops | null = null;
     return {
       handle,
       services,
@@ -212,10 +129,8 @@ async function startRuntime(config: Config, logger: Logger, runWorkers: boolean)
           if (closing) {
             return;
           }
-          if (handle.kind === 'embedded') {
-            // PGlite has no autovacuum; this loop does its work, workers or not (table-maintenance.service.ts).
-            maintenance = startTableMaintenance(config, handle.db, logger);
-          }
+          // Work every process does, workers or not: PGlite's table maintenance (jobs/background-work.ts).
+          maintenance = startLoops(loopContext(), 'every-process');
           if (!runWorkers) {
             return;
           }
@@ -229,8 +144,7 @@ async function startRuntime(config: Config, logger: Logger, runWorkers: boolean)
               resumeStalledReevaluations(services, 0).catch((err: unknown) => logger.error({ err }, 'could not resume the contact re-evaluations left running')),
             ]);
           }
-          // Workers pause while the embedded data folder is nearly full (storage-guard.ts).
-          workers = startWorkers(config, services, logger, handle.storage ? () => handle.storage?.low() !== null : undefined, handle.requestLoad);
+          workers = startLoops(loopContext(), 'workers');
         })();
         return started;
       },
@@ -287,12 +201,15 @@ export async function startServer(config: Config, logger: Logger = createLogger(
       await app.close();
       throw err;
     }
+    // `rollcall backup` asks a server on an embedded data folder for a copy (http/control-socket.ts).
+    const control = handle.pglite && handle.location !== 'memory' ? await startControlSocket(config.dataDir, handle, logger) : null;
     let closing: Promise<void> | null = null;
     return {
       url,
       firstUser: boot,
       close() {
         closing ??= (async () => {
+          await control?.close();
           await app.close();
           await runtime.close();
         })();
@@ -312,6 +229,23 @@ export async function startServer(config: Config, logger: Logger = createLogger(
 export async function startWorkerProcess(config: Config, logger: Logger = createLogger(config)): Promise<{ close(): Promise<void> }> {
   const runtime = await startRuntime(config, logger, true);
   await runtime.startBackground();
-  logger.info({ database: runtime.handle.kind, location: runtime.handle.location }, 'rollcall worker running');
-  return runtime;
+  // GET /healthz and /metrics on ROLLCALL_WORKER_STATUS_PORT, unless off (http/worker-status.ts).
+  let status: WorkerStatusServer | null;
+  try {
+    status = await startConfiguredWorkerStatus(config, runtime.services, logger);
+  } catch (err) {
+    await runtime.close();
+    throw err;
+  }
+  logger.info({ database: runtime.handle.kind, location: runtime.handle.location, statusUrl: status?.url ?? null }, 'rollcall worker running');
+  let closing: Promise<void> | null = null;
+  return {
+    close() {
+      closing ??= (async () => {
+        await status?.close();
+        await runtime.close();
+      })();
+      return closing;
+    },
+  };
 }

@@ -1,5 +1,5 @@
 /**
- * Brute-force limits on token creation and UI sign-in (services/sign-in-throttle.ts): after 5
+ * Brute-force limits on token creation and UI sign-in (lib/sign-in-throttle.ts): after 5
  * failures for one account from one address, attempts from that address wait (429 RATE_LIMITED with
  * Retry-After, even with the right password), the wait doubling with each further failure up to 15
  * minutes; the same account from another address is not slowed; the address is the socket's unless

@@ -1,6 +1,6 @@
 /**
  * The soak harness itself (npm run soak, bench/soak.ts). On PostgreSQL (ROLLCALL_TEST_DATABASE_URL
- * set) it runs a 20-second soak — two servers, two workers, every invariant checked — and expects
+ * set; through PgBouncer when ROLLCALL_TEST_POOLER_URL is set too) it runs a 20-second soak — two servers, two workers, every invariant checked — and expects
  * a pass. The soak cannot run on the embedded database (PGlite serves one process; the soak runs
  * four), so without PostgreSQL this file checks instead that the command refuses clearly.
  */
@@ -35,7 +35,9 @@ describe('npm run soak', { timeout: 90_000 }, () => {
   if (pgUrl) {
     test('a 20-second soak on PostgreSQL passes every invariant and writes its report', async () => {
       const report = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'rollcall-soak-')), 'report.md');
-      const run = await soak(['--seconds', '20', '--drain-seconds', '20', '--rate', '20', '--pg', pgUrl, '--report', report], 85_000);
+      // Through the run's pooler when it has one (.ci/run: PgBouncer in transaction mode).
+      const pooler = process.env.ROLLCALL_TEST_POOLER_URL ? ['--pooler', process.env.ROLLCALL_TEST_POOLER_URL] : [];
+      const run = await soak(['--seconds', '20', '--drain-seconds', '20', '--rate', '20', '--pg', pgUrl, ...pooler, '--report', report], 85_000);
       assert.equal(run.code, 0, `${run.stdout.slice(0, 4000)}\n${run.stderr.slice(-2000)}`);
       const text = fs.readFileSync(report, 'utf8');
       assert.match(text, /^# Soak test — PASS/);

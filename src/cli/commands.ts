@@ -10,7 +10,7 @@ import type { Config } from '../config.ts';
 import { AppError } from '../errors.ts';
 import { createLogger, openConfiguredDatabase, type RunningServer, serviceDeps, startServer } from '../main.ts';
 import { upsertSuperuser, validateCredentials } from '../services/auth.service.ts';
-import { generatePassword } from '../services/passwords.ts';
+import { generatePassword } from '../lib/passwords.ts';
 import { lockHolder } from '../store/data-dir-lock.ts';
 import { migrateToLatest, pendingMigrations } from '../store/migrate.ts';
 import { runUntilSignalled } from './stop-on-signals.ts';

@@ -1,11 +1,12 @@
 /**
- * @module cli — `rollcall serve | worker | migrate | create-admin | doctor | import | rules export|import`.
+ * @module cli — `rollcall serve | worker | migrate | create-admin | doctor | import | rules export|import | backup | restore`.
  * Commands that open the embedded database take the data-folder lock, so they refuse to run
  * while a server holds it (they would lose writes behind its back).
  */
 import { Command } from 'commander';
 
 import { loadConfig } from '../config.ts';
+import { runBackup, runRestore } from './backup.command.ts';
 import { runCreateAdmin, runDoctor, runMigrate, runServe } from './commands.ts';
 import { type ImportCommandOptions, runImportCommand } from './import.command.ts';
 import { runRulesExport, runRulesImport } from './rules.command.ts';
@@ -82,6 +83,22 @@ rules
   .option('--skip-existing', 'leave out rules whose name the project already has (default: refuse the whole import)', false)
   .action(async (file: string, opts: { project: string; skipExisting: boolean }) => {
     process.exitCode = await runRulesImport(loadConfig(), file, opts);
+  });
+
+program
+  .command('backup')
+  .description('Back up the embedded database to FILE (a .tar.gz), also while a server runs on it (not for DATABASE_URL: use pg_dump).')
+  .argument('<file>', 'where to write the backup (written to FILE.partial, then renamed)')
+  .action(async (file: string) => {
+    process.exitCode = await runBackup(loadConfig(), file);
+  });
+
+program
+  .command('restore')
+  .description('Replace the embedded database with a backup from rollcall backup; the server must be stopped. The old data is moved aside, not deleted.')
+  .argument('<file>', 'the backup (from rollcall backup)')
+  .action(async (file: string) => {
+    process.exitCode = await runRestore(loadConfig(), file);
   });
 
 program.parseAsync(process.argv).catch((err: unknown) => {

@@ -6,6 +6,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 
 import { AppError, type ErrorCode, errorCatalogue } from '../errors.ts';
+import { meaningOfDatabaseError } from '../store/database-errors.ts';
 
 export const statusOf: Partial<Record<ErrorCode, number>> = {
   VALIDATION_ERROR: 400,
@@ -72,23 +73,9 @@ export function classifyError(err: unknown): { code: ErrorCode; message: string;
   if (fe.statusCode === 415) {
     return { code: 'UNSUPPORTED_MEDIA_TYPE', message: errorCatalogue.UNSUPPORTED_MEDIA_TYPE };
   }
-  const pgCode = (err as { code?: unknown }).code;
-  if (pgCode === '53100') {
-    return { code: 'STORAGE_FULL', message: errorCatalogue.STORAGE_FULL };
-  }
-  // The database went away (restart, network): the request did nothing; the caller may retry.
-  if (
-    (typeof pgCode === 'string' && (pgCode.startsWith('08') || pgCode === '57P01' || pgCode === '57P02' || pgCode === '57P03' || pgCode === 'ECONNREFUSED' || pgCode === 'ECONNRESET')) ||
-    /Connection terminated|connection timeout|Client has encountered a connection error/i.test((err as Error | null)?.message ?? '')
-  ) {
-    return { code: 'SERVICE_UNAVAILABLE', message: 'The database is unreachable right now (it may be restarting); nothing was saved. Try again shortly.', details: { retryAfterSeconds: 2 } };
-  }
-  if (pgCode === '23505') {
-    return { code: 'CONFLICT', message: 'This conflicts with an existing record.' };
-  }
-  // 22021: a NUL byte (or other invalid byte) in a text value, e.g. a filter in a query string.
-  if (pgCode === '54000' || pgCode === '22001' || pgCode === '22P05' || pgCode === '22021') {
-    return { code: 'VALIDATION_ERROR', message: 'A value is too large or cannot be stored.' };
+  const fromDatabase = meaningOfDatabaseError(err);
+  if (fromDatabase) {
+    return fromDatabase;
   }
   return { code: 'INTERNAL_ERROR', message: errorCatalogue.INTERNAL_ERROR };
 }

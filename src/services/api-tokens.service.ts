@@ -7,7 +7,7 @@ import { AppError } from '../errors.ts';
 import { insertToken, listApiTokens, revokeUserApiToken } from '../store/user.store.ts';
 import { type Actor, authenticate } from './auth.service.ts';
 import { isUuid, type ServiceDeps } from './deps.ts';
-import { hashToken, newToken } from './passwords.ts';
+import { hashToken, newToken } from '../lib/passwords.ts';
 import type { Page } from './pagination.ts';
 
 export const MAX_TOKEN_DAYS = 3650;

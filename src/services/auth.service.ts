@@ -8,7 +8,7 @@ import { isEmailAddress } from '../domain/email.ts';
 import { AppError } from '../errors.ts';
 import { countUsers, findLiveToken, findTokenByHash, findUserByEmail, insertToken, insertUser, revokeToken, setSuperuser, touchToken, updateUserPassword, type WebUser } from '../store/user.store.ts';
 import type { ServiceDeps } from './deps.ts';
-import { generatePassword, hashPassword, hashToken, newToken, verifyPassword } from './passwords.ts';
+import { generatePassword, hashPassword, hashToken, newToken, verifyPassword } from '../lib/passwords.ts';
 
 export const MIN_PASSWORD = 8;
 

@@ -6,10 +6,10 @@ import type { Db, Trx } from '../store/database.ts';
 import type { GatewayRef, Route } from '../domain/gateway.ts';
 import type { Project } from '../domain/project.ts';
 import type { Actor } from './auth.service.ts';
-import type { SecretBox } from './secret-box.ts';
-import type { ProcessMetrics } from './metrics.ts';
-import type { SignInThrottle } from './sign-in-throttle.ts';
-import { TtlCache } from './ttl-cache.ts';
+import type { SecretBox } from '../lib/secret-box.ts';
+import type { ProcessMetrics } from '../lib/metrics.ts';
+import type { SignInThrottle } from '../lib/sign-in-throttle.ts';
+import { TtlCache } from '../lib/ttl-cache.ts';
 
 export interface MessagingSettings {
   /** Send attempts before a transient error becomes GATEWAY_ERROR (Default: 3). */

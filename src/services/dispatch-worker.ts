@@ -9,7 +9,7 @@
  */
 import type { ServiceDeps } from './deps.ts';
 import { claimParts, DEFAULT_LANE_SIZE, type DispatchOptions, type GatewayPart, sendPart } from './dispatch.service.ts';
-import { type PollingLoop, startPollingLoop } from './polling-loop.ts';
+import { type PollingLoop, startPollingLoop } from '../lib/polling-loop.ts';
 
 export type DispatchWorker = PollingLoop;
 

@@ -20,7 +20,7 @@ import {
   type MobileWorkerRecord,
 } from '../store/mobile-worker.store.ts';
 import { findEntriesByOwner, findNumbersHeldElsewhere, type PhoneEntry } from '../store/phone-entry.store.ts';
-import { hashPassword } from './passwords.ts';
+import { hashPassword } from '../lib/passwords.ts';
 import { type ServiceDeps, isUuid } from './deps.ts';
 import { decodeCursor, encodeCursor, type Page } from './pagination.ts';
 import { addWorkerNumber, releaseOwner, removeWorkerNumber, startWorkerVerification, type VerificationStart } from './phone-registry.service.ts';

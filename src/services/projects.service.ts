@@ -15,7 +15,7 @@ import { findProjectByName, insertProject, listProjectsForUser, lockProject, upd
 import { findMembership, findMembershipRole, findUserByEmail, insertUser, listMembers, type ProjectMember, type ProjectRole, upsertMembership } from '../store/user.store.ts';
 import type { Actor } from './auth.service.ts';
 import { validateCredentials } from './auth.service.ts';
-import { hashPassword } from './passwords.ts';
+import { hashPassword } from '../lib/passwords.ts';
 import { checkOwner } from './cases.service.ts';
 import { changesNumberReading, startContactReevaluation } from './contact-reevaluation.service.ts';
 import type { ServiceDeps } from './deps.ts';

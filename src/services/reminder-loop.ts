@@ -8,7 +8,7 @@
 import { setTimeout } from 'node:timers/promises';
 
 import type { ServiceDeps } from './deps.ts';
-import { type PollingLoop, startPollingLoop } from './polling-loop.ts';
+import { type PollingLoop, startPollingLoop } from '../lib/polling-loop.ts';
 import { evaluateDirtyCases, evaluateRuleStep } from './reminder-evaluation.service.ts';
 import { sendDueReminders } from './reminder-sending.service.ts';
 

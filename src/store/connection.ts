@@ -15,6 +15,7 @@ import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 
 import { type DataDirLock, lockDataDir } from './data-dir-lock.ts';
+import { postgresPoolConfig, redactPostgresUrl } from './multi-host.ts';
 import { preparingPool } from './prepared-statements.ts';
 import { PriorityPostgresDialect } from './priority-dialect.ts';
 import { createStorageGuard, type StorageGuard } from './storage-guard.ts';
@@ -33,9 +34,41 @@ export const EMBEDDED_START_PARAMS = [...PGlite.defaultStartParams, '-c', 'share
 
 export type DatabaseKind = 'embedded' | 'postgres';
 
+/** A connection pooler between Rollcall and PostgreSQL (ROLLCALL_DB_POOLER). */
+export type PoolerMode = 'none' | 'transaction';
+
+/**
+ * What the engine behind a handle asks of the code that uses it: chosen once, where the database
+ * is opened, instead of each caller testing the URL.
+ */
+export interface EngineProfile {
+  /** The database runs on this process's one thread (PGlite): background work takes small batches. */
+  readonly sharesThread: boolean;
+  /** VACUUM and ANALYZE are Rollcall's to run (PGlite has no autovacuum daemon). */
+  readonly ownMaintenance: boolean;
+  /**
+   * `transaction`: every transaction may run on another server connection (PgBouncer in
+   * transaction mode), so statements are never prepared by name and no session state is set.
+   */
+  readonly pooler: PoolerMode;
+  /** Inbound messages handled per step. */
+  readonly inboundBatch: number;
+  /** Import rows applied per transaction (a chunk holds PGlite's one connection, and its thread). */
+  readonly importChunkRows: number;
+}
+
+const EMBEDDED_PROFILE: EngineProfile = Object.freeze({ sharesThread: true, ownMaintenance: true, pooler: 'none', inboundBatch: 50, importChunkRows: 50 });
+
+function postgresProfile(pooler: PoolerMode): EngineProfile {
+  return Object.freeze({ sharesThread: false, ownMaintenance: false, pooler, inboundBatch: 500, importChunkRows: 500 });
+}
+
 export interface DatabaseHandle {
   readonly db: Db;
   readonly kind: DatabaseKind;
+  readonly profile: EngineProfile;
+  /** The embedded engine itself (for `rollcall backup`), null on PostgreSQL. */
+  readonly pglite: PGlite | null;
   /** Where the data lives: the folder or the server URL without its password. */
   readonly location: string;
   /** Embedded database in a folder: stops writes before its disk is full (storage-guard.ts). */
@@ -81,6 +114,8 @@ export interface OpenOptions {
   databaseUrl?: string | undefined;
   dataDir?: string;
   poolSize?: number;
+  /** A pooler in front of PostgreSQL (Default: none). */
+  pooler?: PoolerMode;
   /** An already-created PGlite (tests load a migrated dump into memory). */
   pglite?: PGlite;
   /** Free space the embedded data folder keeps (Default: 64 MiB). */
@@ -95,20 +130,33 @@ function redactUrl(url: string): string {
     }
     return u.toString();
   } catch {
-    return 'postgres';
+    // A host list with ports (h1:5433,h2:5434) is not a URL WHATWG can parse.
+    return redactPostgresUrl(url) ?? 'postgres';
   }
 }
 
-function wrap(pool: pg.Pool, kind: DatabaseKind, location: string, onClose: () => Promise<void>, storage: StorageGuard | null = null): DatabaseHandle {
+interface Engine {
+  kind: DatabaseKind;
+  profile: EngineProfile;
+  pglite: PGlite | null;
+  location: string;
+  storage: StorageGuard | null;
+}
+
+function wrap(pool: pg.Pool, engine: Engine, onClose: () => Promise<void>): DatabaseHandle {
+  const { kind, profile, pglite, location, storage } = engine;
   // The embedded database's one connection goes to the most urgent waiter (priority-dialect.ts).
-  // Statements marked as prepared are sent by name (prepared-statements.ts).
-  const kyselyPool = preparingPool(pool);
+  // Statements marked as prepared are sent by name (prepared-statements.ts), except through a
+  // transaction pooler, where the next transaction may land on a connection that never saw them.
+  const kyselyPool = preparingPool(pool, { named: profile.pooler === 'none' });
   const priority = kind === 'embedded' ? new PriorityPostgresDialect({ pool: kyselyPool }) : null;
   const db = new Kysely<Database>({ dialect: priority ?? new PostgresDialect({ pool: kyselyPool }) });
   let closing: Promise<void> | null = null;
   return {
     db,
     kind,
+    profile,
+    pglite,
     location,
     storage,
     requestLoad: priority ? requestLoadOf(priority) : () => 0,
@@ -142,7 +190,7 @@ async function initialiseDataDir(pgdata: string): Promise<void> {
 /** Opens the database for the given settings. Embedded mode locks the folder first. */
 export async function openDatabase(options: OpenOptions): Promise<DatabaseHandle> {
   if (options.databaseUrl) {
-    const pool = new pg.Pool({ connectionString: options.databaseUrl, max: options.poolSize ?? 10 });
+    const pool = new pg.Pool({ ...postgresPoolConfig(options.databaseUrl), max: options.poolSize ?? 10 });
     pool.on('error', () => {
       // An idle client lost its connection; the pool replaces it on next use.
     });
@@ -153,12 +201,13 @@ export async function openDatabase(options: OpenOptions): Promise<DatabaseHandle
     pool.on('connect', (client) => {
       client.on('error', () => {});
     });
-    return wrap(pool, 'postgres', redactUrl(options.databaseUrl), async () => {});
+    const engine = { kind: 'postgres' as const, profile: postgresProfile(options.pooler ?? 'none'), pglite: null, location: redactUrl(options.databaseUrl), storage: null };
+    return wrap(pool, engine, async () => {});
   }
   if (options.pglite) {
     const pglite = options.pglite;
     const pool = new pg.Pool({ ...createPgConfig(pglite), max: 1, connectionTimeoutMillis: 30_000 });
-    return wrap(pool, 'embedded', 'memory', async () => {
+    return wrap(pool, { kind: 'embedded', profile: EMBEDDED_PROFILE, pglite, location: 'memory', storage: null }, async () => {
       await pglite.close();
     });
   }
@@ -171,19 +220,13 @@ export async function openDatabase(options: OpenOptions): Promise<DatabaseHandle
     // connection request (a deadlock with max 1) into an error instead of a hang.
     const pool = new pg.Pool({ ...createPgConfig(pglite), max: 1, connectionTimeoutMillis: 30_000 });
     const storage = createStorageGuard(dataDir, options.minFreeBytes ?? 64 * 1024 * 1024);
-    return wrap(
-      pool,
-      'embedded',
-      dataDir,
-      async () => {
-        try {
-          await pglite.close();
-        } finally {
-          lock.release();
-        }
-      },
-      storage,
-    );
+    return wrap(pool, { kind: 'embedded', profile: EMBEDDED_PROFILE, pglite, location: dataDir, storage }, async () => {
+      try {
+        await pglite.close();
+      } finally {
+        lock.release();
+      }
+    });
   } catch (err) {
     lock.release();
     throw err;

@@ -37,15 +37,32 @@ export async function runPrepared<R>(db: Db | Trx, query: CompiledQuery<R>): Pro
   return result.rows;
 }
 
-/** The pool Kysely uses: statements that start with PREPARED_MARK are sent by name. */
-export function preparingPool(pool: pg.Pool): PostgresPool {
+/**
+ * A named statement that another server connection prepared (26000 "does not exist") or that this
+ * one already has (42P05) means a transaction pooler hands out server connections per transaction:
+ * the error says which setting is missing.
+ */
+function explainPoolerError(err: unknown): never {
+  const code = (err as { code?: unknown } | null)?.code;
+  if (code === '26000' || code === '42P05') {
+    (err as Error).message += ' (is Rollcall behind a transaction-mode pooler such as PgBouncer? Set ROLLCALL_DB_POOLER=transaction: docs/operations.md)';
+  }
+  throw err;
+}
+
+/**
+ * The pool Kysely uses: statements that start with PREPARED_MARK are sent by name, unless `named`
+ * is false (a transaction pooler: PgBouncer 1.18 cannot follow named statements across the server
+ * connections it hands out), when they go unnamed like every other statement.
+ */
+export function preparingPool(pool: pg.Pool, options: { named: boolean }): PostgresPool {
   return {
     async connect(): Promise<PostgresPoolClient> {
       const client = await pool.connect();
       return {
         query: ((textOrCursor: unknown, values?: readonly unknown[]) => {
-          if (typeof textOrCursor === 'string' && textOrCursor.startsWith(PREPARED_MARK)) {
-            return client.query({ name: nameOf(textOrCursor), text: textOrCursor, values: values as unknown[] }) as Promise<PostgresQueryResult<unknown>>;
+          if (options.named && typeof textOrCursor === 'string' && textOrCursor.startsWith(PREPARED_MARK)) {
+            return (client.query({ name: nameOf(textOrCursor), text: textOrCursor, values: values as unknown[] }) as Promise<PostgresQueryResult<unknown>>).catch(explainPoolerError);
           }
           return (client.query as (a: unknown, b?: unknown) => unknown)(textOrCursor, values);
         }) as PostgresPoolClient['query'],

@@ -12,7 +12,7 @@ import type { Browser, Page } from 'playwright-core';
 
 import { startDispatchWorker } from '../../src/services/dispatch-worker.ts';
 import { processInbound } from '../../src/services/inbound.service.ts';
-import { type PollingLoop, startPollingLoop } from '../../src/services/polling-loop.ts';
+import { type PollingLoop, startPollingLoop } from '../../src/lib/polling-loop.ts';
 import { shots, signedInPage, startBrowserApp } from '../support/browser.ts';
 import type { TestApp } from '../support/test-app.ts';
 

@@ -9,7 +9,7 @@ import { type Browser, chromium, type Page } from 'playwright-core';
 
 import { startDispatchWorker } from '../../src/services/dispatch-worker.ts';
 import { processInbound } from '../../src/services/inbound.service.ts';
-import { type PollingLoop, startPollingLoop } from '../../src/services/polling-loop.ts';
+import { type PollingLoop, startPollingLoop } from '../../src/lib/polling-loop.ts';
 import { createTestApp, type TestApp, type TestAppOptions } from './test-app.ts';
 
 /** Where browser tests save the screenshots the docs show. */

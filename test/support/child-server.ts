@@ -31,6 +31,23 @@ export interface Child {
 }
 
 /**
+ * A child given a database behind the tests' pooler (ROLLCALL_TEST_POOLER_URL, PgBouncer in
+ * transaction mode in .ci/run) is told so, as an operator would tell it.
+ */
+function poolerSetting(databaseUrl: string | undefined): Record<string, string> {
+  const pooler = process.env.ROLLCALL_TEST_POOLER_URL;
+  if (!pooler || !databaseUrl) {
+    return {};
+  }
+  try {
+    return new URL(pooler).host === new URL(databaseUrl).host ? { ROLLCALL_DB_POOLER: 'transaction' } : {};
+  } catch {
+    // Several hosts (h1:p1,h2:p2: store/multi-host.ts) are not one URL; the pooler is one host.
+    return {};
+  }
+}
+
+/**
  * Starts the CLI from source through tsx, or, with `built` (a folder written by scripts/build.mjs,
  * relative to the repository), the bundle that `npm start` runs.
  */
@@ -40,7 +57,7 @@ export function spawnRollcall(command: string | string[], env: Record<string, st
   const proc = spawn(process.execPath, [...entry, ...(Array.isArray(command) ? command : [command])], {
     cwd: root,
     // Fake vendors listen on 127.0.0.1: child servers may reach private hosts unless a test says otherwise.
-    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'warn', ROLLCALL_ALLOW_PRIVATE_GATEWAY_HOSTS: 'true', ...env },
+    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'warn', ROLLCALL_ALLOW_PRIVATE_GATEWAY_HOSTS: 'true', ...poolerSetting(env.DATABASE_URL), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   proc.stdout?.on('data', (d: Buffer) => (out += d.toString()));

@@ -7,23 +7,18 @@ import { type Logger, pino } from 'pino';
 
 import { makeConfig, type Config } from '../../src/config.ts';
 import { buildApp } from '../../src/http/app.ts';
-import { createWebUser, issueApiToken } from '../../src/services/auth.service.ts';
-import { createLookupCaches, noQueue, type ServiceDeps } from '../../src/services/deps.ts';
+import { startJobWorkers } from '../../src/jobs/background-work.ts';
 import { startQueue } from '../../src/jobs/queue.ts';
-import { startJobWorkers } from '../../src/jobs/task-list.ts';
-import { createProviderRegistry } from '../../src/providers/registry.ts';
-import { hostPolicy } from '../../src/providers/outbound-hosts.ts';
+import { serviceDeps } from '../../src/main.ts';
 import type { ProviderFactory } from '../../src/providers/provider.ts';
-import { createSecretBox, parseKey } from '../../src/services/secret-box.ts';
-import { ProcessMetrics } from '../../src/services/metrics.ts';
-import { SignInThrottle } from '../../src/services/sign-in-throttle.ts';
+import { createWebUser, issueApiToken } from '../../src/services/auth.service.ts';
+import { noQueue, type ServiceDeps } from '../../src/services/deps.ts';
+import type { DatabaseHandle } from '../../src/store/connection.ts';
+import { findProjectByName } from '../../src/store/project.store.ts';
+import { upsertMembership } from '../../src/store/user.store.ts';
 
 /** The server key of test apps; child processes that share a test database use it too. */
 export const TEST_SECRET_KEY = '5e'.repeat(32);
-import type { DatabaseHandle } from '../../src/store/connection.ts';
-import { outboxPort } from '../../src/store/gateway.store.ts';
-import { upsertMembership } from '../../src/store/user.store.ts';
-import { findProjectByName } from '../../src/store/project.store.ts';
 import { createTestDatabase } from './test-db.ts';
 
 export interface TestApp {
@@ -62,30 +57,17 @@ export interface TestAppOptions {
 export async function createTestApp(options: TestAppOptions = {}): Promise<TestApp> {
   const handle = await createTestDatabase();
   // Fake vendors listen on 127.0.0.1, so test apps may reach private hosts unless a test says otherwise.
-  const config = makeConfig({ logLevel: 'silent', allowPrivateGatewayHosts: true, ...options.config });
+  const config = makeConfig({ logLevel: 'silent', allowPrivateGatewayHosts: true, secretKey: TEST_SECRET_KEY, ...options.config });
   const queue = options.jobs ? await startQueue(handle.db, pino({ level: 'silent' }), { supervise: false }) : null;
-  const deps: ServiceDeps = {
-    db: handle.db,
-    clock: options.clock ?? (() => new Date()),
-    pendingTtlMs: config.pendingVerificationDays * 86_400_000,
-    providers: createProviderRegistry({ outbox: outboxPort(handle.db), hosts: hostPolicy(config.allowPrivateGatewayHosts) }, options.providers),
-    secrets: createSecretBox(parseKey(TEST_SECRET_KEY)),
-    messaging: {
-      maxAttempts: config.maxAttempts,
-      retryBaseMs: config.retryBaseMs,
-      staleMs: config.staleMs,
-      consentCountries: config.consentCountries,
-      publicUrl: config.publicUrl ?? 'http://rollcall.test',
-    },
-    notifyDue: () => {},
-    notifyInbound: () => {},
+  const deps: ServiceDeps = serviceDeps(config, handle, {
     queue: queue ?? noQueue,
+    ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.providers ? { providers: options.providers } : {}),
     // No caching unless a test asks: every request sees the database as it is.
-    caches: createLookupCaches(options.cacheTtlMs ?? 0),
-    signInThrottle: new SignInThrottle(),
-    metrics: new ProcessMetrics(),
-    imports: { maxBytes: config.importMaxBytes, chunkRows: options.importChunkRows ?? 100 },
-  };
+    cacheTtlMs: options.cacheTtlMs ?? 0,
+    publicUrl: 'http://rollcall.test',
+    importChunkRows: options.importChunkRows ?? 100,
+  });
   if (queue) {
     await startJobWorkers(deps, queue);
   }

@@ -14,6 +14,18 @@ import { migrateToLatest } from '../../src/store/migrate.ts';
 
 export const serverUrl = process.env.ROLLCALL_TEST_DATABASE_URL;
 export const onPostgres = Boolean(serverUrl);
+/**
+ * A pooler in front of that server (PgBouncer in transaction mode, in .ci/run): databases are still
+ * created and dropped directly on the server, but the app's connections, and those of the child
+ * processes the tests start, go through the pooler, with ROLLCALL_DB_POOLER=transaction.
+ */
+const poolerUrl = process.env.ROLLCALL_TEST_POOLER_URL;
+export const testPooler = poolerUrl ? ('transaction' as const) : ('none' as const);
+
+/** The URL the app uses for a test database: through the pooler when there is one. */
+function appUrl(name: string): string {
+  return withDatabase(poolerUrl ?? String(serverUrl), name);
+}
 
 function withDatabase(url: string, name: string): string {
   const u = new URL(url);
@@ -44,11 +56,11 @@ export async function createTestDatabase(): Promise<DatabaseHandle & { url: stri
   if (serverUrl) {
     const name = `rollcall_t_${process.pid}_${randomBytes(4).toString('hex')}`;
     await adminQuery(`create database ${name}`);
-    const handle = await openDatabase({ databaseUrl: withDatabase(serverUrl, name), poolSize: 12 });
+    const handle = await openDatabase({ databaseUrl: appUrl(name), poolSize: 12, pooler: testPooler });
     await migrateToLatest(handle.db);
     return {
       ...handle,
-      url: withDatabase(serverUrl, name),
+      url: appUrl(name),
       async close() {
         await handle.close();
         await adminQuery(`drop database if exists ${name} with (force)`);
@@ -70,5 +82,5 @@ export async function createServerDatabase(): Promise<{ url: string; drop(): Pro
   }
   const name = `rollcall_p_${process.pid}_${randomBytes(4).toString('hex')}`;
   await adminQuery(`create database ${name}`);
-  return { url: withDatabase(serverUrl, name), drop: () => adminQuery(`drop database if exists ${name} with (force)`) };
+  return { url: appUrl(name), drop: () => adminQuery(`drop database if exists ${name} with (force)`) };
 }

@@ -10,7 +10,7 @@ import { isEmailAddress } from '../../domain/email.ts';
 import { PROJECT_NAME } from '../../domain/project.ts';
 import { AppError } from '../../errors.ts';
 import { MIN_PASSWORD } from '../../services/auth.service.ts';
-import { generatePassword } from '../../services/passwords.ts';
+import { generatePassword } from '../../lib/passwords.ts';
 import { addProjectUser, listProjectUsers } from '../../services/projects.service.ts';
 import { setAccountActive, updateProjectUser, type ProjectUserPatch } from '../../services/web-users.service.ts';
 import { httpStatus } from '../error-handler.ts';

@@ -1,5 +1,5 @@
 /**
- * @module services/passwords — scrypt password hashing (N=2^15, r=8, p=1; about 50 ms here) and
+ * @module lib/passwords — scrypt password hashing (N=2^15, r=8, p=1; about 50 ms here) and
  * random tokens stored only as SHA-256 hashes.
  */
 import { createHash, randomBytes, scrypt, timingSafeEqual } from 'node:crypto';

@@ -1,5 +1,5 @@
 /**
- * @module services/secret-box — AES-256-GCM for secrets at rest (gateway credentials).
+ * @module lib/secret-box — AES-256-GCM for secrets at rest (gateway credentials).
  * Format: `v1.<iv>.<tag>.<ciphertext>` in base64url.
  */
 import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';

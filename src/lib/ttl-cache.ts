@@ -1,5 +1,5 @@
 /**
- * @module services/ttl-cache — a small time-limited cache (per app instance, never global) for
+ * @module lib/ttl-cache — a small time-limited cache (per app instance, never global) for
  * look-ups every request repeats: the token's actor and the project by name. Entries live
  * `ttlMs` (Default: 5 s); changes made in this process clear them at once, other processes see
  * them within the TTL.

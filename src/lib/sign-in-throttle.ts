@@ -1,5 +1,5 @@
 /**
- * @module services/sign-in-throttle — slows password guessing on sign-in and token creation without
+ * @module lib/sign-in-throttle — slows password guessing on sign-in and token creation without
  * letting a guesser lock the real user out.
  *
  * Failed attempts are counted under three keys: the account from this client address (low limit),

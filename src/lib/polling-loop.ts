@@ -1,5 +1,5 @@
 /**
- * @module services/polling-loop — a background loop that calls `step` straight on while it reports
+ * @module lib/polling-loop — a background loop that calls `step` straight on while it reports
  * a full batch, and otherwise sleeps for the poll interval or until woken. Used by the dispatch and
  * inbound workers; several loops in one or many processes share work through SKIP LOCKED / locks.
  */

@@ -1,5 +1,5 @@
 /**
- * @module services/metrics — counters and histograms of this process, rendered in the Prometheus
+ * @module lib/metrics — counters and histograms of this process, rendered in the Prometheus
  * text format (version 0.0.4) by GET /metrics together with gauges read from the database at
  * scrape time. Per-process figures follow Prometheus practice: each process is scraped on its own
  * and the sums are taken by the query.
