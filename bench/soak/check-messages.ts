@@ -6,7 +6,7 @@
  *   no vendor call is for a message the database does not know;
  * - STOP to "no further send to that number" (issue 4's target, p99 < 1 s): for each STOP, the
  *   time from its acknowledgement to the last message the vendor received for that number before
- *   a START was acknowledged (0 when none); the p99 over all STOPs must be under GRACE_MS;
+ *   a START was acknowledged or handled, whichever came first (0 when none); the p99 over all STOPs must be under GRACE_MS;
  * - and, for every single send, none reached the vendor more than GRACE_MS after the STOP had been
  *   handled (opt-out in effect): a message that slips past an opt-out in effect is a defect
  *   whatever the percentiles say. The acknowledgement means the STOP is stored; it takes effect
@@ -115,8 +115,19 @@ export async function checkOutbound(db: pg.Pool, state: SoakState, calls: readon
 }
 
 export async function checkOptOuts(db: pg.Pool, state: SoakState, calls: readonly VendorCall[]): Promise<{ check: Check; stateCheck: Check; figures: OptOutFigures }> {
+  const keywordIds = state.keywordEvents.map((e) => e.gatewayMessageId);
+  const handled = await db.query<{ id: string; ms: string }>(
+    `select gateway_message_id as id, extract(epoch from processed_at) * 1000 as ms from messages where direction = 'in' and gateway_message_id = any($1)`,
+    [keywordIds],
+  );
+  const handledAt = new Map(handled.rows.map((r) => [r.id, Number(r.ms)]));
+  // From when a keyword counts: a STOP from its acknowledgement (the promise made to the sender);
+  // a START from whichever came first, its acknowledgement or its handling — once the server has
+  // handled a START the number is opted in again, and the confirmation it sends may reach the
+  // vendor before the soak's client has even read the webhook's answer.
+  const fromAt = (e: SoakState['keywordEvents'][number]) => (e.kind === 'START' ? Math.min(e.ackAt, handledAt.get(e.gatewayMessageId) ?? e.ackAt) : e.ackAt);
   const events = new Map<string, SoakState['keywordEvents']>();
-  for (const e of [...state.keywordEvents].sort((a, b) => a.ackAt - b.ackAt)) {
+  for (const e of [...state.keywordEvents].sort((a, b) => fromAt(a) - fromAt(b))) {
     events.set(e.number, [...(events.get(e.number) ?? []), e]);
   }
   const out = (await db.query<{ id: string; bypass_opt_out: boolean; origin: string; created_ms: string }>(
@@ -126,11 +137,6 @@ export async function checkOptOuts(db: pg.Pool, state: SoakState, calls: readonl
   const bypass = new Set(out.filter((r) => r.bypass_opt_out).map((r) => r.id));
   const byId = new Map(out.map((r) => [r.id, r]));
   const stopIds = state.keywordEvents.filter((e) => e.kind === 'STOP').map((e) => e.gatewayMessageId);
-  const handled = await db.query<{ id: string; ms: string }>(
-    `select gateway_message_id as id, extract(epoch from processed_at) * 1000 as ms from messages where direction = 'in' and gateway_message_id = any($1)`,
-    [stopIds],
-  );
-  const handledAt = new Map(handled.rows.map((r) => [r.id, Number(r.ms)]));
   const effectMs = state.keywordEvents.filter((e) => e.kind === 'STOP' && handledAt.has(e.gatewayMessageId)).map((e) => (handledAt.get(e.gatewayMessageId) as number) - e.ackAt);
   const lateSends: Array<{ line: string; number: string; ackAt: number }> = [];
   let inGrace = 0;
@@ -140,7 +146,7 @@ export async function checkOptOuts(db: pg.Pool, state: SoakState, calls: readonl
     if (!c.accepted || bypass.has(c.id)) {
       continue;
     }
-    const last = (events.get(c.to) ?? []).filter((e) => e.ackAt < c.at).at(-1);
+    const last = (events.get(c.to) ?? []).filter((e) => fromAt(e) < c.at).at(-1);
     if (last?.kind !== 'STOP') {
       continue;
     }

@@ -40,9 +40,10 @@ export async function checkReachable(url: string): Promise<void> {
   }
 }
 
-function commonEnv(dbUrl: string, dataDir: string): Record<string, string> {
+function commonEnv(dbUrl: string, dataDir: string, pooled: boolean): Record<string, string> {
   return {
     DATABASE_URL: dbUrl,
+    ...(pooled ? { ROLLCALL_DB_POOLER: 'transaction' } : {}),
     DATA_DIR: dataDir,
     ROLLCALL_SECRET_KEY: KEY,
     ROLLCALL_ADMIN_EMAIL: ADMIN.email,
@@ -54,13 +55,22 @@ function commonEnv(dbUrl: string, dataDir: string): Record<string, string> {
   };
 }
 
-export async function startCluster(serverUrl: string, keepDb = false): Promise<Cluster> {
+/**
+ * With `poolerUrl` (soak --pooler URL: PgBouncer in transaction mode in front of the same server),
+ * the four processes connect through it with ROLLCALL_DB_POOLER=transaction; the database is still
+ * made, checked and dropped directly on the server.
+ */
+export async function startCluster(serverUrl: string, keepDb = false, poolerUrl: string | null = null): Promise<Cluster> {
   const dbName = `rollcall_soak_${process.pid}`;
   await adminQuery(serverUrl, `drop database if exists ${dbName} with (force)`);
   await adminQuery(serverUrl, `create database ${dbName}`);
-  const u = new URL(serverUrl);
-  u.pathname = '/' + dbName;
-  const dbUrl = u.toString();
+  const onDb = (url: string) => {
+    const u = new URL(url);
+    u.pathname = '/' + dbName;
+    return u.toString();
+  };
+  const dbUrl = onDb(serverUrl);
+  const env = (dataDir: string) => commonEnv(poolerUrl ? onDb(poolerUrl) : dbUrl, dataDir, poolerUrl !== null);
   const dataDir = tempDir('rollcall-soak-');
   const servers: SoakProcess[] = [];
   const workers: SoakProcess[] = [];
@@ -76,14 +86,14 @@ export async function startCluster(serverUrl: string, keepDb = false): Promise<C
   const startServer = async (name: string) => {
     const port = await freePort();
     const base = `http://127.0.0.1:${port}`;
-    const child = spawnRollcall('serve', { ...commonEnv(dbUrl, dataDir), PORT: String(port), ROLLCALL_PUBLIC_URL: base, ROLLCALL_RUN_WORKER: 'false' });
+    const child = spawnRollcall('serve', { ...env(dataDir), PORT: String(port), ROLLCALL_PUBLIC_URL: base, ROLLCALL_RUN_WORKER: 'false' });
     const p = { name, child, base };
     servers.push(p);
     await waitHealthy(base, child, 120_000);
     return p;
   };
   const startWorker = (name: string) => {
-    const child = spawnRollcall('worker', { ...commonEnv(dbUrl, dataDir), ROLLCALL_PUBLIC_URL: 'http://127.0.0.1:9' });
+    const child = spawnRollcall('worker', { ...env(dataDir), ROLLCALL_PUBLIC_URL: 'http://127.0.0.1:9' });
     workers.push({ name, child, base: null });
   };
   try {

@@ -1,7 +1,8 @@
 /**
  * Soak options from the command line: `--minutes N` or `--seconds N` (Default: 10 minutes),
  * `--pg URL` (else ROLLCALL_BENCH_DATABASE_URL, else postgres://postgres@127.0.0.1:5432/test),
- * `--rate N` requests per second in total (Default: 30), `--report FILE` (Default:
+ * `--pooler URL` (the processes connect through a pooler in transaction mode at URL, e.g. PgBouncer;
+ * Default: straight to the server), `--rate N` requests per second in total (Default: 30), `--report FILE` (Default:
  * bench/soak-report.md), `--drain-seconds N` (Default: 120), `--keep-db` (leave the soak database
  * in place afterwards, to look into a failure).
  */
@@ -17,6 +18,8 @@ export interface SoakOptions {
   drainS: number;
   /** Leave the soak database in place when the run ends. */
   keepDb: boolean;
+  /** A transaction-mode pooler in front of the server, which the processes connect through. */
+  poolerUrl: string | null;
 }
 
 export class UsageError extends Error {}
@@ -37,6 +40,7 @@ export function parseOptions(args: string[], env: NodeJS.ProcessEnv, root: strin
     reportFile: path.join(root, 'bench/soak-report.md'),
     drainS: 120,
     keepDb: false,
+    poolerUrl: null,
   };
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
@@ -52,10 +56,15 @@ export function parseOptions(args: string[], env: NodeJS.ProcessEnv, root: strin
       opts.keepDb = true;
     } else if (a === '--pg') {
       opts.pgUrl = args[++i] ?? '';
+    } else if (a === '--pooler') {
+      opts.poolerUrl = args[++i] ?? '';
+      if (!/^postgres(ql)?:\/\//.test(opts.poolerUrl)) {
+        throw new UsageError(`--pooler needs the pooler's URL, e.g. --pooler postgres://postgres@127.0.0.1:6432/test; got: ${opts.poolerUrl || '(nothing)'}`);
+      }
     } else if (a === '--report') {
       opts.reportFile = path.resolve(args[++i] ?? opts.reportFile);
     } else {
-      throw new UsageError(`unknown option ${a}; use --minutes N | --seconds N | --pg URL | --rate N | --drain-seconds N | --report FILE | --keep-db`);
+      throw new UsageError(`unknown option ${a}; use --minutes N | --seconds N | --pg URL | --pooler URL | --rate N | --drain-seconds N | --report FILE | --keep-db`);
     }
   }
   if (!/^postgres(ql)?:\/\//.test(opts.pgUrl)) {

@@ -11,6 +11,7 @@ import type { LogCounts } from './cluster.ts';
 import type { DrainResult } from './drain.ts';
 import type { MemorySample, MemoryVerdict } from './memory.ts';
 import type { TrafficSummary } from './traffic.ts';
+import { renderTimeUse, type TimeUse } from './time-use.ts';
 
 export interface ReportInput {
   startedAt: Date;
@@ -27,6 +28,7 @@ export interface ReportInput {
   memory: { samples: MemorySample[]; verdicts: MemoryVerdict[] };
   logs: LogCounts;
   processes: string[];
+  timeUse: TimeUse;
 }
 
 function quantile(sorted: number[], q: number): number {
@@ -70,7 +72,7 @@ export function renderReport(r: ReportInput): string {
     `- Date: ${r.startedAt.toISOString()}; command: \`${r.command}\``,
     `- Machine: ${os.cpus().length} cores (${os.cpus()[0]?.model ?? '?'}), ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${r.pgVersion}; shared with other work, so latencies are noisy`,
     `- System: ${r.processes.join(', ')} on one fresh PostgreSQL database; gateway \`http\` to a fake vendor in the soak process (1 call in 40 refused with 503, retried after 1 s, 2 s)`,
-    `- Load: ${r.traffic.seconds.toFixed(0)} s at ${r.rate} actions/s (${r.traffic.ticks} ticks, ${r.traffic.skipped} skipped at 40 in flight), then drain ${r.drain.seconds.toFixed(0)} s (${r.drain.settled ? 'settled' : `NOT settled: ${JSON.stringify(r.drain.left)}`})`,
+    `- Load: ${r.traffic.seconds.toFixed(0)} s at ${r.rate} actions/s (${r.traffic.ticks} ticks, ${(r.traffic.ticks / r.traffic.seconds).toFixed(1)}/s; ${r.traffic.skipped} skipped at 40 in flight), then drain ${r.drain.seconds.toFixed(0)} s (${r.drain.settled ? 'settled' : `NOT settled: ${JSON.stringify(r.drain.left)}`})`,
     `- Requests: ${steady.length} (${(steady.length / r.traffic.seconds).toFixed(1)}/s) over both servers: ${[0, 1].map((s) => `server ${s + 1}: ${steady.filter((x) => x.server === s).length}`).join(', ')}`,
     '',
     '## Invariants',
@@ -92,6 +94,7 @@ export function renderReport(r: ReportInput): string {
     ...[...r.logs.errors.entries()].map(([k, n]) => `  - error ×${n}: ${k}`),
     ...[...r.logs.warnings.entries()].slice(0, 10).map(([k, n]) => `  - warn ×${n}: ${k}`),
     '',
+    ...renderTimeUse(r.timeUse),
     '## Memory (VmRSS, MiB)',
     '',
     'Fails when the last minute\'s mean exceeds the first minute\'s by more than 25 % and by more than 50 MiB (see bench/soak/memory.ts for why both).',

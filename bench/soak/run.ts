@@ -16,6 +16,7 @@ import { renderReport } from './report.ts';
 import { setUpProject } from './setup.ts';
 import { SoakState } from './state.ts';
 import { runTraffic } from './traffic.ts';
+import { startTimeUse } from './time-use.ts';
 import { startSoakVendor } from './vendor.ts';
 
 export async function runSoak(opts: SoakOptions, command: string, log: (line: string) => void): Promise<{ report: string; pass: boolean }> {
@@ -23,7 +24,7 @@ export async function runSoak(opts: SoakOptions, command: string, log: (line: st
   const startedAt = new Date();
   const vendor = await startSoakVendor();
   log('starting 2 servers and 2 workers…');
-  const cluster = await startCluster(opts.pgUrl, opts.keepDb);
+  const cluster = await startCluster(opts.pgUrl, opts.keepDb, opts.poolerUrl);
   const onSignal = () => void cluster.stop().finally(() => process.exit(130));
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
@@ -33,9 +34,11 @@ export async function runSoak(opts: SoakOptions, command: string, log: (line: st
     const setup = await setUpProject(client, vendor.url);
     const state = new SoakState(Math.max(200, Math.round(opts.durationS * opts.rate * 0.1)));
     const memory = startMemorySampler(cluster.all());
+    const timeUse = startTimeUse(cluster.all(), db, cluster.dbName);
     log(`load: ${opts.durationS} s at ${opts.rate} actions/s on ${cluster.dbName}`);
     const traffic = await runTraffic(client, state, setup.inboundPath, opts.durationS, opts.rate, log);
     memory.stop();
+    const timeUsed = await timeUse.stop();
     log(`load done (${client.records.length} requests); draining (at most ${opts.drainS} s)…`);
     const drained = await drain(db, opts.drainS);
     log(`checking invariants…`);
@@ -72,6 +75,7 @@ export async function runSoak(opts: SoakOptions, command: string, log: (line: st
       memory: { samples: memory.samples, verdicts },
       logs,
       processes: cluster.all().map((p) => `${p.name} (pid ${p.child.proc.pid})`),
+      timeUse: timeUsed,
     });
     return { report, pass: checks.every((c) => c.pass) };
   } finally {
