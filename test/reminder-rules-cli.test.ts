@@ -10,7 +10,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
-import { runRulesExport, runRulesImport, type CommandOutput } from '../src/cli/rules.command.ts';
+import type { CommandOutput } from '../src/cli/command-output.ts';
+import { runRulesExport, runRulesImport } from '../src/cli/rules.command.ts';
 import { makeConfig, type Config } from '../src/config.ts';
 import { openConfiguredDatabase, serviceDeps } from '../src/main.ts';
 import type { ServiceDeps } from '../src/services/deps.ts';

@@ -23,17 +23,8 @@ import { controlSocketPath, requestBackup } from '../http/control-socket.ts';
 import { openDatabase } from '../store/connection.ts';
 import { lockHolder } from '../store/data-dir-lock.ts';
 import { dumpEmbeddedDatabase, hasEmbeddedDatabase, inspectBackupFile, restoreEmbeddedDatabase } from '../store/embedded-backup.ts';
+import { type CommandOutput, processOutput } from './command-output.ts';
 
-/** Where the commands write (tests pass their own). */
-export interface CommandOutput {
-  out(text: string): void;
-  err(text: string): void;
-}
-
-const processOutput: CommandOutput = {
-  out: (text) => process.stdout.write(text),
-  err: (text) => process.stderr.write(text),
-};
 
 function size(bytes: number): string {
   if (bytes < 1024) {

@@ -19,6 +19,7 @@ import { exportReminderRules, importReminderRules } from '../services/reminder-r
 import { migrateToLatest } from '../store/migrate.ts';
 import { findProjectByName } from '../store/project.store.ts';
 import type { Project } from '../domain/project.ts';
+import { type CommandOutput, processOutput } from './command-output.ts';
 
 export interface RulesExportOptions {
   project: string;
@@ -32,16 +33,6 @@ export interface RulesImportOptions {
   skipExisting?: boolean | undefined;
 }
 
-/** Where the commands write (tests pass their own). */
-export interface CommandOutput {
-  out(text: string): void;
-  err(text: string): void;
-}
-
-const processOutput: CommandOutput = {
-  out: (text) => process.stdout.write(text),
-  err: (text) => process.stderr.write(text),
-};
 
 const quoted = (names: readonly string[]) => names.map((n) => `"${n}"`).join(', ');
 const rulesWord = (n: number) => `${n} rule${n === 1 ? '' : 's'}`;

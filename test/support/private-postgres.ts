@@ -9,7 +9,8 @@ import path from 'node:path';
 
 import { freePort, tempDir } from './child-server.ts';
 
-function binDir(): string {
+/** The newest PostgreSQL's binaries on this machine (initdb, pg_ctl, pg_basebackup…). */
+export function binDir(): string {
   const base = '/usr/lib/postgresql';
   const versions = fs.existsSync(base) ? fs.readdirSync(base).sort((a, b) => Number(b) - Number(a)) : [];
   const found = versions.map((v) => path.join(base, v, 'bin')).find((d) => fs.existsSync(path.join(d, 'pg_ctl')));

@@ -16,16 +16,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 
 import { freePort, tempDir } from './child-server.ts';
-
-function binDir(): string {
-  const base = '/usr/lib/postgresql';
-  const versions = fs.existsSync(base) ? fs.readdirSync(base).sort((a, b) => Number(b) - Number(a)) : [];
-  const found = versions.map((v) => path.join(base, v, 'bin')).find((d) => fs.existsSync(path.join(d, 'pg_basebackup')));
-  if (!found) {
-    throw new Error('PostgreSQL binaries not found under /usr/lib/postgresql (apt-get install postgresql)');
-  }
-  return found;
-}
+import { binDir } from './private-postgres.ts';
 
 export interface ReplicatedPostgres {
   primaryPort: number;
