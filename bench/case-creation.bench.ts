@@ -11,12 +11,17 @@
  *      stall of the machine in a 10 s run sets that run's p99, as the phone figure takes a median
  *      of passes;
  *   5. unthrottled, 10 s: creation as fast as 8 connections go, and the same reads (in the note).
+ * Right before phase 2, its raw limit: 5 s of bare two-statement transactions (insert a case,
+ * insert its two-way phone entry) from 8 sessions straight to the database, no HTTP
+ * (bench/support/raw-limits.ts); on PostgreSQL in the server's own database, embedded in a scratch
+ * PGlite (the server process holds its folder).
  * Load processes that run together start at a common time (none measures while another starts).
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
+import { caseTransactions, openScratchEmbedded, rawFields, rawQuery } from './support/raw-limits.ts';
 import type { BenchResult } from './support/result.ts';
 import { api, type LoadResult, runLoad, startBenchServer } from './support/server.ts';
 
@@ -24,8 +29,16 @@ const SEEDS = 200;
 /** Runs of the rated phase; the figure is the median run's read p99. */
 const RATED_RUNS = 3;
 
+/** Concurrent clients of the creation load, and sessions of its raw limit. */
+const CLIENTS = 8;
+
 export async function benchCaseCreation(engine: 'embedded' | 'postgres', pgUrl: string | null): Promise<BenchResult[]> {
-  const server = await startBenchServer({ pgUrl: engine === 'postgres' ? pgUrl : null });
+  // Opened before the server starts: its initdb and migrations would otherwise land on the warm-up.
+  const scratch = engine === 'embedded' ? await openScratchEmbedded() : null;
+  const server = await startBenchServer({ pgUrl: engine === 'postgres' ? pgUrl : null }).catch(async (err: unknown) => {
+    await scratch?.close();
+    throw err;
+  });
   const idsFile = path.join(os.tmpdir(), `rollcall-bench-ids-${process.pid}.txt`);
   try {
     const project = await api(server.base, server.token, 'POST', '/api/v1/projects', { name: 'bench', defaultCountry: 'KE' });
@@ -47,11 +60,16 @@ export async function benchCaseCreation(engine: 'embedded' | 'postgres', pgUrl: 
     fs.writeFileSync(idsFile, ids.join('\n'));
     const common = { base: server.base, token: server.token, project: 'bench', maxRequests: 100_000 };
     const target = engine === 'postgres' ? 500 : 250;
-    const create = (durationS: number, numberBase: number, extra: { rate?: number; startAt?: number } = {}) => runLoad({ ...common, kind: 'create-cases', connections: 8, durationS, numberBase, ...extra });
+    const create = (durationS: number, numberBase: number, extra: { rate?: number; startAt?: number } = {}) => runLoad({ ...common, kind: 'create-cases', connections: CLIENTS, durationS, numberBase, ...extra });
     const read = (durationS: number, startAt?: number) => runLoad({ ...common, kind: 'read-cases', connections: 10, durationS, idsFile, rate: 100, ...(startAt ? { startAt } : {}) });
     const together = () => Date.now() + 4000;
 
     await create(3, 80_000_000);
+    // Raw limit right before phase 2; its numbers (+2547 7xxxxxxx) are clear of the load's.
+    const rawTarget = scratch?.target ?? { url: server.databaseUrl ?? '' };
+    const projectId = scratch?.projectId ?? (await rawQuery<{ id: string }>(rawTarget, `select id from projects where name = 'bench'`))[0]?.id ?? '';
+    const raw = await caseTransactions(rawTarget, { durationS: 5, concurrency: CLIENTS, projectId, numberBase: 70_000_000 });
+    await scratch?.close();
     const alone = await create(10, 0);
     await read(2); // warm-up of the read route
     const readsAlone = await read(5);
@@ -74,6 +92,7 @@ export async function benchCaseCreation(engine: 'embedded' | 'postgres', pgUrl: 
         target: `>= ${target} cases/s`,
         measured: `${Math.round(alone.rps)} cases/s`,
         pass: alone.rps >= target && alone.non2xx === 0 && alone.errors === 0,
+        ...rawFields('insert case + phone entry', raw, `tx/s (${CLIENTS} sessions${scratch ? ', scratch PGlite' : ''})`, alone.rps),
         note: `p50 ${alone.p50} ms, p99 ${alone.p99} ms, ${alone.ok} created in ${alone.seconds.toFixed(0)} s, ${alone.non2xx} non-2xx, ${alone.errors} errors`,
       },
       {
@@ -91,5 +110,6 @@ export async function benchCaseCreation(engine: 'embedded' | 'postgres', pgUrl: 
   } finally {
     fs.rmSync(idsFile, { force: true });
     await server.stop();
+    await scratch?.close();
   }
 }

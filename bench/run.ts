@@ -1,7 +1,10 @@
 /**
  * `npm run bench [-- --only NAME] [-- --pg URL | --no-pg]`: runs the benchmarks one after another,
- * prints a table (figure, target, measured, pass/fail) and, on a full run, rewrites BENCHMARKS.md
- * with the machine, the date and the command of each figure. Benchmarks are not tests: nothing in
+ * prints a table (figure, target, measured, pass/fail, raw limit, ratio) and, on a full run,
+ * rewrites BENCHMARKS.md with the machine, the date and the command of each figure. Throughput rows
+ * also carry the raw limit they stand on, measured right before them in the same database
+ * (bench/support/raw-limits.ts), and measured ÷ raw as a ratio: this VM's absolute figures vary by
+ * ±20–50 % between runs, the ratio much less; targets stay absolute. Benchmarks are not tests: nothing in
  * scripts/run-tests.mjs runs them.
  *
  * PostgreSQL figures run against `--pg URL`, else ROLLCALL_BENCH_DATABASE_URL, else
@@ -103,14 +106,19 @@ for (const suite of suites) {
 }
 
 const cell = (s: string) => s.replace(/\|/g, '\\|');
+/** The raw limit and ratio columns ("—" on rows without a raw limit: latencies, times, ratios of their own). */
+const rawLimit = (r: BenchResult) => r.rawLimit ?? '—';
+const ratio = (r: BenchResult) => (r.ratio === undefined ? '—' : `${r.ratio.toFixed(1)} %`);
 const markdown =
-  '| figure | target | measured | result | command |\n|---|---|---|---|---|\n' +
-  rows.map((r) => `| ${cell(r.figure)} | ${cell(r.target)} | ${cell(r.measured)}${r.note ? ` (${cell(r.note)})` : ''} | ${r.pass ? 'pass' : '**FAIL**'} | \`${r.command}\` |`).join('\n') +
+  '| figure | target | measured | result | raw limit | ratio | command |\n|---|---|---|---|---|---|---|\n' +
+  rows
+    .map((r) => `| ${cell(r.figure)} | ${cell(r.target)} | ${cell(r.measured)}${r.note ? ` (${cell(r.note)})` : ''} | ${r.pass ? 'pass' : '**FAIL**'} | ${cell(rawLimit(r))} | ${ratio(r)} | \`${r.command}\` |`)
+    .join('\n') +
   '\n';
 
-// The console table: figure, target, measured, pass/fail, in aligned columns.
-const plain = [['figure', 'target', 'measured', 'result'], ...rows.map((r) => [r.figure, r.target, r.measured, r.pass ? 'pass' : 'FAIL'])];
-const widths = [0, 1, 2, 3].map((i) => Math.max(...plain.map((p) => (p[i] ?? '').length)));
+// The console table: figure, target, measured, pass/fail, raw limit, ratio, in aligned columns.
+const plain = [['figure', 'target', 'measured', 'result', 'raw limit', 'ratio'], ...rows.map((r) => [r.figure, r.target, r.measured, r.pass ? 'pass' : 'FAIL', rawLimit(r), ratio(r)])];
+const widths = [0, 1, 2, 3, 4, 5].map((i) => Math.max(...plain.map((p) => (p[i] ?? '').length)));
 process.stdout.write('\n' + plain.map((p) => p.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ')).join('\n') + '\n');
 for (const r of rows.filter((r) => r.note)) {
   process.stdout.write(`  · ${r.figure}: ${r.note}\n`);
@@ -126,7 +134,8 @@ if (!only) {
     'figure wants requests as fast as the clients can send them, and a steady-rate client where it names a rate (request i starts at',
     'i / rate s; `bench/support/load.ts`). Everything (server, database, load generator) shares the',
     "same cores, so the figures are lower bounds for a dedicated machine; between runs this VM varies by about ±20%",
-    '(`../shared/reference/performance-limits.md`).',
+    '(`../shared/reference/performance-limits.md`), so each throughput row also gives the raw limit it stands on, measured right before it',
+    'in the same database (`bench/support/raw-limits.ts`), and the ratio measured ÷ raw: the ratio is what compares across runs; targets stay absolute.',
     '',
     `- Machine: nproc ${os.availableParallelism()} (${os.cpus()[0]?.model.trim() ?? 'unknown CPU'}), memory ${gib(os.totalmem())} total, Node ${process.version}, ${os.type()} ${os.release()}`,
     `- Date: ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC; load average (1 min) ${loadAtStart.toFixed(1)} at the start, ${(os.loadavg()[0] ?? 0).toFixed(1)} at the end (2 cores: above 2, other work shared the machine)`,
