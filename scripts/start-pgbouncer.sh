@@ -40,6 +40,8 @@ default_pool_size = 16
 max_db_connections = 20
 max_client_conn = 4000
 server_idle_timeout = 30
+; Keep each test database's counters after it is dropped, for .ci/run's check.
+autodb_idle_timeout = 86400
 ignore_startup_parameters = extra_float_digits
 admin_users = postgres
 logfile = $dir/pgbouncer.log
