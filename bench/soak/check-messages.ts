@@ -138,7 +138,7 @@ export async function checkOptOuts(db: pg.Pool, state: SoakState, calls: readonl
   const byId = new Map(out.map((r) => [r.id, r]));
   const stopIds = state.keywordEvents.filter((e) => e.kind === 'STOP').map((e) => e.gatewayMessageId);
   const effectMs = state.keywordEvents.filter((e) => e.kind === 'STOP' && handledAt.has(e.gatewayMessageId)).map((e) => (handledAt.get(e.gatewayMessageId) as number) - e.ackAt);
-  const lateSends: Array<{ line: string; number: string; ackAt: number }> = [];
+  const lateSends: Array<{ line: string; number: string; ackAt: number; stopId: string }> = [];
   let inGrace = 0;
   /** Per STOP (by its gateway message id): the last send to its number after its acknowledgement, ms. */
   const lastSendAfter = new Map<string, number>();
@@ -155,7 +155,7 @@ export async function checkOptOuts(db: pg.Pool, state: SoakState, calls: readonl
     const effect = handledAt.get(last.gatewayMessageId);
     if (effect === undefined || c.at - effect > GRACE_MS) {
       const m = byId.get(c.id);
-      lateSends.push({ number: c.to, ackAt: last.ackAt, line: `${c.id} to ${c.to} (${m?.origin ?? '?'} message, created ${m ? Math.round(Number(m.created_ms) - last.ackAt) : '?'} ms after the ack): sent ${after} ms after the STOP was acknowledged (STOP handled ${effect ? `${Math.round(effect - last.ackAt)} ms after` : 'never'})` });
+      lateSends.push({ number: c.to, ackAt: last.ackAt, stopId: last.gatewayMessageId, line: `${c.id} to ${c.to} (${m?.origin ?? '?'} message, created ${m ? Math.round(Number(m.created_ms) - last.ackAt) : '?'} ms after the ack): sent ${after} ms after the STOP was acknowledged (STOP handled ${effect ? `${Math.round(effect - last.ackAt)} ms after` : 'never'})` });
     } else {
       inGrace++;
     }
@@ -187,7 +187,7 @@ export async function checkOptOuts(db: pg.Pool, state: SoakState, calls: readonl
  * the STOP's acknowledgement: the keywords the soak had acknowledged, the consent_events rows and
  * the opt_outs row, so a real defect can be told from a harness artefact (<br>: a report table cell).
  */
-async function explainLate(db: pg.Pool, lateSends: ReadonlyArray<{ line: string; number: string; ackAt: number }>, events: Map<string, SoakState['keywordEvents']>): Promise<string[]> {
+async function explainLate(db: pg.Pool, lateSends: ReadonlyArray<{ line: string; number: string; ackAt: number; stopId: string }>, events: Map<string, SoakState['keywordEvents']>): Promise<string[]> {
   if (lateSends.length === 0) {
     return [];
   }
@@ -200,12 +200,19 @@ async function explainLate(db: pg.Pool, lateSends: ReadonlyArray<{ line: string;
     `select number, opted_out, extract(epoch from updated_at) * 1000 as ms from opt_outs where number = any($1)`,
     [numbers],
   )).rows;
+  // The STOP itself as stored: how it was handled (a STOP handled as anything but `opt-out` is the defect to look at).
+  const stops = (await db.query<{ id: string; text: string; handling: string | null; status: string; error_code: string | null; attempts: number; ms: string | null }>(
+    `select gateway_message_id as id, text, handling, status, error_code, attempts, extract(epoch from processed_at) * 1000 as ms from messages where direction = 'in' and gateway_message_id = any($1)`,
+    [[...new Set(lateSends.map((l) => l.stopId))]],
+  )).rows;
   const rel = (ms: number, ackAt: number) => `${ms - ackAt >= 0 ? '+' : ''}${Math.round(ms - ackAt)} ms`;
   return lateSends.map(({ line, number, ackAt }) => {
     const keywords = (events.get(number) ?? []).map((e) => `${e.kind} acked ${rel(e.ackAt, ackAt)}`).join(', ');
     const rows = consent.filter((r) => r.number === number).map((r) => `${r.action}/${r.method} ${rel(Number(r.ms), ackAt)} ${JSON.stringify(r.source)}`).join('; ');
     const o = optOuts.find((r) => r.number === number);
     const state = o ? `opted_out=${o.opted_out} updated ${rel(Number(o.ms), ackAt)}` : 'no row';
-    return `${line}<br>— soak keywords: ${keywords || 'none'}<br>— consent_events: ${rows || 'none'}<br>— opt_outs: ${state}`;
+    const stop = stops.find((r) => r.id === lateSends.find((l) => l.line === line)?.stopId);
+    const stored = stop ? `text ${JSON.stringify(stop.text)}, handling ${stop.handling ?? 'none'}, status ${stop.status}${stop.error_code ? ` ${stop.error_code}` : ''}, attempts ${stop.attempts}, processed ${stop.ms ? rel(Number(stop.ms), ackAt) : 'never'}` : 'not stored';
+    return `${line}<br>— the STOP as stored: ${stored}<br>— soak keywords: ${keywords || 'none'}<br>— consent_events: ${rows || 'none'}<br>— opt_outs: ${state}`;
   });
 }

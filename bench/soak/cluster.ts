@@ -26,7 +26,8 @@ export interface Cluster {
   servers: SoakProcess[];
   workers: SoakProcess[];
   all(): SoakProcess[];
-  stop(): Promise<void>;
+  /** Ends every process and drops the database, unless `keepDb` (or `keep`: a failed run keeps its evidence). */
+  stop(keep?: boolean): Promise<void>;
 }
 
 export { adminQuery };
@@ -74,11 +75,11 @@ export async function startCluster(serverUrl: string, keepDb = false, poolerUrl:
   const dataDir = tempDir('rollcall-soak-');
   const servers: SoakProcess[] = [];
   const workers: SoakProcess[] = [];
-  const stop = async () => {
+  const stop = async (keep = false) => {
     const all = [...servers, ...workers];
     await Promise.all(all.map((p) => kill(p.child, 'SIGTERM')));
     await Promise.all(all.map((p) => kill(p.child, 'SIGKILL')));
-    if (!keepDb) {
+    if (!keepDb && !keep) {
       await adminQuery(serverUrl, `drop database if exists ${dbName} with (force)`).catch(() => undefined);
     }
     fs.rmSync(dataDir, { recursive: true, force: true });

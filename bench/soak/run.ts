@@ -29,6 +29,7 @@ export async function runSoak(opts: SoakOptions, command: string, log: (line: st
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   const db = new pg.Pool({ connectionString: cluster.dbUrl, max: 2 });
+  let failed = false;
   try {
     const client = new SoakClient(cluster.servers.map((s) => s.base as string));
     const setup = await setUpProject(client, vendor.url);
@@ -77,14 +78,16 @@ export async function runSoak(opts: SoakOptions, command: string, log: (line: st
       processes: cluster.all().map((p) => `${p.name} (pid ${p.child.proc.pid})`),
       timeUse: timeUsed,
     });
-    return { report, pass: checks.every((c) => c.pass) };
+    failed = !checks.every((c) => c.pass);
+    return { report, pass: !failed };
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     await db.end();
-    await cluster.stop();
-    if (opts.keepDb) {
-      log(`kept the soak database: ${cluster.dbUrl}`);
+    // A failed invariant keeps the database: the report names rows to look at.
+    await cluster.stop(failed);
+    if (opts.keepDb || failed) {
+      log(`kept the soak database: ${cluster.dbUrl} (drop it with: drop database ${cluster.dbName} with (force))`);
     }
     await vendor.close();
   }
