@@ -94,18 +94,22 @@ export async function stop(ctx: ActionContext): Promise<void> {
   if (!c) {
     return;
   }
+  // The number as sent: a concurrent case-patch may re-number the case (c.number) meanwhile, and
+  // the STOP is about the number that sent it (until 2026-12-04 the soak recorded the new number,
+  // and reported sends to it as sends after a STOP).
+  const number = c.number;
   const id = ctx.state.nextInboundId();
-  ctx.state.keywordInFlight.add(c.number);
+  ctx.state.keywordInFlight.add(number);
   try {
-    const ackAt = await inbound(ctx, 'inbound-stop', c.number, pick(['STOP', 'stop', 'Unsubscribe', 'STOP ALL']) as string, id);
+    const ackAt = await inbound(ctx, 'inbound-stop', number, pick(['STOP', 'stop', 'Unsubscribe', 'STOP ALL']) as string, id);
     if (ackAt !== null) {
-      ctx.state.keywordEvents.push({ kind: 'STOP', number: c.number, gatewayMessageId: id, ackAt });
-      ctx.state.stopped.add(c.number);
-      // Probe the window right after the acknowledgement: a send to that person within 0–1.5 s.
-      ctx.later(Math.random() * 1500, () => sendTo(ctx, { caseId: c.id }, 'message-after-stop'));
+      ctx.state.keywordEvents.push({ kind: 'STOP', number, gatewayMessageId: id, ackAt });
+      ctx.state.stopped.add(number);
+      // Probe the window right after the acknowledgement: a send to that number within 0–1.5 s.
+      ctx.later(Math.random() * 1500, () => sendTo(ctx, { phoneNumber: number }, 'message-after-stop'));
     }
   } finally {
-    ctx.state.keywordInFlight.delete(c.number);
+    ctx.state.keywordInFlight.delete(number);
   }
 }
 
