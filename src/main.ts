@@ -2,13 +2,12 @@
  * @module main — the composition root: config → database → services → HTTP server.
  * The only place concrete things are wired together.
  */
-import { sql } from 'kysely';
 import { pino, type Logger } from 'pino';
 
 import type { Config } from './config.ts';
 import { buildApp } from './http/app.ts';
 import { startControlSocket } from './http/control-socket.ts';
-import { startConfiguredWorkerStatus, type WorkerStatusServer } from './http/worker-status.ts';
+import { databaseAnswers, startConfiguredWorkerStatus, type WorkerStatusServer } from './http/worker-status.ts';
 import { type BootstrapResult, bootstrapSuperuser } from './services/auth.service.ts';
 import { createLookupCaches, type JobQueue, noQueue, type ServiceDeps } from './services/deps.ts';
 import { startQueue } from './jobs/queue.ts';
@@ -184,14 +183,7 @@ export async function startServer(config: Config, logger: Logger = createLogger(
       services,
       logger,
       storage: handle.storage,
-      isReady: async () => {
-        try {
-          await sql`select 1`.execute(handle.db);
-          return true;
-        } catch {
-          return false;
-        }
-      },
+      isReady: () => databaseAnswers(handle.db),
     });
     const url = await app.listen({ port: config.port, host: config.host });
     logger.info({ url, database: handle.kind, location: handle.location }, 'rollcall listening');

@@ -51,18 +51,25 @@ function sessionAttrsOf(value: string | null, hostCount: number): SessionAttrs {
   throw new Error(`DATABASE_URL: target_session_attrs=${value} is not supported; use read-write (or primary) or any.`);
 }
 
-/** Splits a libpq-style URL into one URL per host; null for a URL naming one host and asking nothing of it. */
-export function parseMultiHostUrl(url: string): MultiHostUrl | null {
+/** A postgres URL's scheme, user info (before the last `@`, null without one), host list and the rest (path, query). */
+function urlParts(url: string): { scheme: string; userinfo: string | null; hostList: string; rest: string } | null {
   const shape = URL_SHAPE.exec(url.trim());
   if (!shape) {
     return null;
   }
-  const scheme = shape[1] as string;
   const authority = shape[2] as string;
-  const rest = shape[3] ?? '';
   const at = authority.lastIndexOf('@');
-  const userinfo = at >= 0 ? authority.slice(0, at + 1) : '';
-  const hostList = at >= 0 ? authority.slice(at + 1) : authority;
+  return { scheme: shape[1] as string, userinfo: at >= 0 ? authority.slice(0, at) : null, hostList: at >= 0 ? authority.slice(at + 1) : authority, rest: shape[3] ?? '' };
+}
+
+/** Splits a libpq-style URL into one URL per host; null for a URL naming one host and asking nothing of it. */
+export function parseMultiHostUrl(url: string): MultiHostUrl | null {
+  const parts = urlParts(url);
+  if (!parts) {
+    return null;
+  }
+  const { scheme, rest, hostList } = parts;
+  const userinfo = parts.userinfo === null ? '' : `${parts.userinfo}@`;
   const entries = hostList.split(',');
   const queryStart = rest.indexOf('?');
   const hashStart = rest.indexOf('#');
@@ -244,19 +251,15 @@ export function postgresPoolConfig(url: string): pg.PoolConfig {
  * with ports). Null when `url` is not a postgres URL.
  */
 export function redactPostgresUrl(url: string): string | null {
-  const shape = URL_SHAPE.exec(url.trim());
-  if (!shape) {
+  const parts = urlParts(url);
+  if (!parts) {
     return null;
   }
-  const scheme = shape[1] as string;
-  const authority = shape[2] as string;
-  const rest = (shape[3] ?? '').replace(/([?&]password=)[^&#]*/gi, '$1***');
-  const at = authority.lastIndexOf('@');
-  if (at < 0) {
-    return `${scheme}${authority}${rest}`;
+  const rest = parts.rest.replace(/([?&]password=)[^&#]*/gi, '$1***');
+  if (parts.userinfo === null) {
+    return `${parts.scheme}${parts.hostList}${rest}`;
   }
-  const userinfo = authority.slice(0, at);
-  const colon = userinfo.indexOf(':');
-  const user = colon >= 0 ? `${userinfo.slice(0, colon)}:***` : userinfo;
-  return `${scheme}${user}@${authority.slice(at + 1)}${rest}`;
+  const colon = parts.userinfo.indexOf(':');
+  const user = colon >= 0 ? `${parts.userinfo.slice(0, colon)}:***` : parts.userinfo;
+  return `${parts.scheme}${user}@${parts.hostList}${rest}`;
 }
