@@ -71,6 +71,17 @@ const envSchema = z.object({
   ROLLCALL_IMPORT_MAX_BYTES: z.coerce.number().int().min(1024).default(20 * 1024 * 1024),
   /** Embedded database only: how often tables are checked for VACUUM and ANALYZE, in ms (Default: 30000). */
   ROLLCALL_TABLE_MAINTENANCE_MS: z.coerce.number().int().min(100).max(3_600_000).default(30_000),
+  /**
+   * Message history older than this many days is removed by whole months (message texts only: the
+   * consent ledger and the dashboard's counts are kept). Unset or 0: kept forever (Default).
+   */
+  ROLLCALL_MESSAGE_RETENTION_DAYS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(36_500)
+    .refine((d) => d === 0 || d >= 30, 'keep at least 30 days (the dashboard and the rule reports read 30 days of messages), or 0 to keep everything')
+    .default(0),
   /** Let gateways reach loopback, link-local and private addresses (Default: false; for local aggregators and tests). */
   ROLLCALL_ALLOW_PRIVATE_GATEWAY_HOSTS: z.enum(['true', 'false']).default('false'),
 });
@@ -111,6 +122,8 @@ export interface Config {
   readonly importMaxBytes: number;
   readonly importLeaseMs: number;
   readonly tableMaintenanceMs: number;
+  /** Days of message history kept; null keeps it forever. */
+  readonly messageRetentionDays: number | null;
   readonly allowPrivateGatewayHosts: boolean;
 }
 
@@ -186,6 +199,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     importMaxBytes: e.ROLLCALL_IMPORT_MAX_BYTES,
     importLeaseMs: e.ROLLCALL_IMPORT_LEASE_MS,
     tableMaintenanceMs: e.ROLLCALL_TABLE_MAINTENANCE_MS,
+    messageRetentionDays: e.ROLLCALL_MESSAGE_RETENTION_DAYS > 0 ? e.ROLLCALL_MESSAGE_RETENTION_DAYS : null,
     allowPrivateGatewayHosts: e.ROLLCALL_ALLOW_PRIVATE_GATEWAY_HOSTS === 'true',
   });
 }

@@ -55,7 +55,10 @@ async function work(rounds: number): Promise<void> {
 
 test('statements prepared before a migration that adds columns keep working after it', async () => {
   await work(30);
-  const tables = await sql<{ name: string }>`select tablename as name from pg_tables where schemaname = 'public'`.execute(t.deps.db);
+  // Partitions take their columns from their table (messages, migration 0023): a column is added to the table.
+  const tables = await sql<{ name: string }>`
+    select c.relname as name from pg_class c join pg_namespace n on n.oid = c.relnamespace
+     where n.nspname = 'public' and c.relkind in ('r', 'p') and not c.relispartition`.execute(t.deps.db);
   assert.ok(tables.rows.length > 10);
   for (const { name } of tables.rows) {
     await sql`alter table ${sql.id(name)} add column upgraded_later text`.execute(t.deps.db);

@@ -26,6 +26,7 @@ import type { JobName, ServiceDeps } from '../services/deps.ts';
 import { startDispatchWorker } from '../services/dispatch-worker.ts';
 import { processImport, resumeStalledImports } from '../services/imports.service.ts';
 import { processInbound } from '../services/inbound.service.ts';
+import { MESSAGE_HISTORY_POLL_MS, maintainMessageHistory } from '../services/message-history.service.ts';
 import { EMBEDDED_REMINDER_BATCHES, POSTGRES_REMINDER_BATCHES, REMINDER_POLL_MS, startReminderLoop } from '../services/reminder-loop.ts';
 import { sweepSurveySessions } from '../services/survey-sessions.service.ts';
 import { maintainTables } from '../services/table-maintenance.service.ts';
@@ -59,7 +60,7 @@ export interface LoopEntry {
   start: (ctx: LoopContext, pollMs: number) => PollingLoop;
 }
 
-export type LoopName = 'dispatch' | 'inbound' | 'surveys' | 'imports' | 'reevaluations' | 'dashboard' | 'reminders' | 'table-maintenance';
+export type LoopName = 'dispatch' | 'inbound' | 'surveys' | 'imports' | 'reevaluations' | 'dashboard' | 'reminders' | 'message-history' | 'table-maintenance';
 
 /** How often survey timeouts are looked for (they are minutes apart). */
 const SURVEY_SWEEP_MS = 30_000;
@@ -142,6 +143,26 @@ export const LOOPS: readonly LoopEntry[] = [
         : { ...POSTGRES_REMINDER_BATCHES, parallel: Math.max(1, Math.min(POSTGRES_REMINDER_BATCHES.parallel, ctx.config.dbPoolSize - 1)) };
       return startReminderLoop(ctx.services, batches, { ...pausable(ctx), ...(ctx.requestLoad ? { requestLoad: ctx.requestLoad } : {}), onError: logged(ctx, 'reminder rules') });
     },
+  },
+  {
+    name: 'message-history',
+    what: 'creates the coming months\' partitions of the message history and, with ROLLCALL_MESSAGE_RETENTION_DAYS, drops the months past it (services/message-history.service.ts)',
+    runsIn: 'workers',
+    pollMs: () => MESSAGE_HISTORY_POLL_MS,
+    start: (ctx, pollMs) =>
+      startPollingLoop(
+        async () => {
+          const step = await maintainMessageHistory(ctx.db, ctx.services.clock(), ctx.config.messageRetentionDays);
+          if (step.created.length || step.retention?.dropped.length) {
+            ctx.logger.info({ created: step.created, dropped: step.retention?.dropped ?? [], inboundKeysRemoved: step.retention?.keysRemoved ?? 0 }, 'message history partitions');
+          }
+          for (const k of step.retention?.kept ?? []) {
+            ctx.logger.warn(k, 'a month of message history is past ROLLCALL_MESSAGE_RETENTION_DAYS but is kept: it still holds messages waiting to be sent or handled');
+          }
+          return 0;
+        },
+        { ...pausable(ctx), fullBatch: Number.POSITIVE_INFINITY, pollMs, onError: logged(ctx, 'message history maintenance') },
+      ),
   },
   {
     name: 'table-maintenance',

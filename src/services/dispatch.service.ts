@@ -39,21 +39,21 @@ export const DEFAULT_LANE_SIZE = 4;
 /** Messages handed to a provider at once when it does not say (Provider.sendGroupSize). */
 const DEFAULT_SEND_GROUP = 25;
 
-function failed(id: string, code: string, detail: string | null = null): MessageResult {
-  return { id, status: 'failed', providerMessageId: null, errorCode: code, errorDetail: detail, dueAt: null, refundAttempt: false };
+function failed(m: ClaimedMessage, code: string, detail: string | null = null): MessageResult {
+  return { id: m.id, createdUs: m.createdUs, status: 'failed', providerMessageId: null, errorCode: code, errorDetail: detail, dueAt: null, refundAttempt: false };
 }
 
 /** Outcome → result, with retry scheduling for transient failures. */
 function resultOf(deps: ServiceDeps, m: ClaimedMessage, o: SendOutcome, now: Date): MessageResult {
   if (o.ok) {
-    return { id: m.id, status: 'sent', providerMessageId: o.providerMessageId, errorCode: null, errorDetail: null, dueAt: null, refundAttempt: false };
+    return { id: m.id, createdUs: m.createdUs, status: 'sent', providerMessageId: o.providerMessageId, errorCode: null, errorDetail: null, dueAt: null, refundAttempt: false };
   }
   if (o.retryable && m.attempts < deps.messaging.maxAttempts) {
     const delay = o.retryAfterMs ?? deps.messaging.retryBaseMs * 2 ** (m.attempts - 1);
-    return { id: m.id, status: 'queued', providerMessageId: null, errorCode: null, errorDetail: o.reason, dueAt: new Date(now.getTime() + delay), refundAttempt: false };
+    return { id: m.id, createdUs: m.createdUs, status: 'queued', providerMessageId: null, errorCode: null, errorDetail: o.reason, dueAt: new Date(now.getTime() + delay), refundAttempt: false };
   }
   const detail = o.retryable ? `${o.reason} (gave up after ${m.attempts} attempts)` : o.reason;
-  return failed(m.id, 'GATEWAY_ERROR', detail);
+  return failed(m, 'GATEWAY_ERROR', detail);
 }
 
 async function safeSend(provider: Provider, g: GatewayRecord, config: Record<string, unknown>, batch: readonly OutboundMessage[]): Promise<SendOutcome[]> {
@@ -73,16 +73,16 @@ async function safeSend(provider: Provider, g: GatewayRecord, config: Record<str
 function lastChecks(deps: ServiceDeps, m: ClaimedMessage, now: Date, facts: SendTimeFacts, provider: Provider | undefined): MessageResult | null {
   const problem = sendTimeProblem(deps, m, facts);
   if (problem) {
-    return failed(m.id, problem);
+    return failed(m, problem);
   }
   if (m.dueAt && now.getTime() - m.dueAt.getTime() > deps.messaging.staleMs) {
-    return failed(m.id, 'MESSAGE_IS_STALE');
+    return failed(m, 'MESSAGE_IS_STALE');
   }
   if (!provider) {
-    return failed(m.id, 'GATEWAY_NOT_FOUND', 'The gateway was deleted or its type is no longer available.');
+    return failed(m, 'GATEWAY_NOT_FOUND', 'The gateway was deleted or its type is no longer available.');
   }
   if (m.inDoubt && !provider.idempotent) {
-    return failed(m.id, 'GATEWAY_ERROR', 'The worker stopped while sending this message; the gateway may have sent it, so it was not sent again.');
+    return failed(m, 'GATEWAY_ERROR', 'The worker stopped while sending this message; the gateway may have sent it, so it was not sent again.');
   }
   return null;
 }
@@ -141,7 +141,7 @@ async function sendThroughGateway(
     const grant = await takeTokens(deps.db, g.id, rate, ready.length);
     const later = new Date(now.getTime() + grant.waitMs);
     for (const m of ready.slice(grant.granted)) {
-      results.push({ id: m.id, status: 'queued', providerMessageId: null, errorCode: null, errorDetail: null, dueAt: later, refundAttempt: true });
+      results.push({ id: m.id, createdUs: m.createdUs, status: 'queued', providerMessageId: null, errorCode: null, errorDetail: null, dueAt: later, refundAttempt: true });
     }
     ready = ready.slice(0, grant.granted);
     if (ready.length === 0) {
@@ -152,7 +152,7 @@ async function sendThroughGateway(
   try {
     config = JSON.parse(deps.secrets.open(g.configSealed)) as Record<string, unknown>;
   } catch {
-    return [...results, ...ready.map((m) => failed(m.id, 'GATEWAY_ERROR', 'The gateway credentials cannot be decrypted with this server key.'))];
+    return [...results, ...ready.map((m) => failed(m, 'GATEWAY_ERROR', 'The gateway credentials cannot be decrypted with this server key.'))];
   }
   const statusCallbackUrl = `${deps.messaging.publicUrl}/webhooks/${g.inboundKey}/status`;
   const toOutbound = (m: ClaimedMessage): OutboundMessage => ({
@@ -176,7 +176,7 @@ async function sendThroughGateway(
       for (const m of group) {
         const key = m.to ? optOutKey(m.to, m.channel) : null;
         if (key && !m.bypassOptOut && (optedOut.has(key) || vendorOptedOut.has(key))) {
-          results.push(failed(m.id, m.channel === 'sms' ? 'PHONE_NUMBER_OPTED_OUT' : 'EMAIL_OPTED_OUT'));
+          results.push(failed(m, m.channel === 'sms' ? 'PHONE_NUMBER_OPTED_OUT' : 'EMAIL_OPTED_OUT'));
         } else {
           stillOk.push(m);
         }
@@ -193,7 +193,7 @@ async function sendThroughGateway(
       if (!o.ok && o.optedOut && m.to) {
         vendorOptOuts.push({ message: m, gateway: g, reason: o.reason });
         vendorOptedOut.add(optOutKey(m.to, m.channel));
-        results.push(failed(m.id, m.channel === 'sms' ? 'PHONE_NUMBER_OPTED_OUT' : 'EMAIL_OPTED_OUT', o.reason));
+        results.push(failed(m, m.channel === 'sms' ? 'PHONE_NUMBER_OPTED_OUT' : 'EMAIL_OPTED_OUT', o.reason));
       } else {
         results.push(resultOf(deps, m, o, after));
       }
@@ -240,9 +240,9 @@ export async function claimParts(deps: ServiceDeps, opts: DispatchOptions, skipG
  * renewed every third of a lease, so another worker takes its messages over only if this one died.
  */
 export async function sendPart(deps: ServiceDeps, part: GatewayPart, leaseMs: number): Promise<void> {
-  const ids = part.messages.map((m) => m.id);
+  const keys = part.messages.map((m) => ({ id: m.id, createdUs: m.createdUs }));
   const heartbeat = setInterval(() => {
-    void extendLeases(deps.db, ids, leaseMs).catch(() => {});
+    void extendLeases(deps.db, keys, leaseMs).catch(() => {});
   }, Math.max(100, Math.floor(leaseMs / 3)));
   heartbeat.unref();
   try {

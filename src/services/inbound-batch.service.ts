@@ -8,7 +8,7 @@
  */
 import { extraWords, handlingProject, routeInbound } from '../domain/inbound-route.ts';
 import { findGatewaysByIds } from '../store/gateway.store.ts';
-import { findProcessable, type ForwardedNote, type InboundOutcomeRow, insertForwardedNotes, markInboundProcessedMany, tryLockSenders } from '../store/inbound.store.ts';
+import { findProcessable, type ForwardedNote, type InboundKey, type InboundOutcomeRow, insertForwardedNotes, markInboundProcessedMany, tryLockSenders } from '../store/inbound.store.ts';
 import { findOptedOut } from '../store/opt-out.store.ts';
 import { findHoldersByNumbers } from '../store/phone-entry.store.ts';
 import { findProjectsByIds } from '../store/project.store.ts';
@@ -21,14 +21,14 @@ export interface PassiveResult {
   act: Array<{ id: string; from: string }>;
 }
 
-export async function settlePassive(deps: ServiceDeps, next: ReadonlyArray<{ id: string; from: string }>): Promise<PassiveResult> {
+export async function settlePassive(deps: ServiceDeps, next: ReadonlyArray<InboundKey & { from: string }>): Promise<PassiveResult> {
   if (next.length === 0) {
     return { done: 0, act: [] };
   }
   const now = deps.clock();
   return deps.db.transaction().execute(async (trx) => {
     const locked = await tryLockSenders(trx, next.map((m) => m.from));
-    const messages = await findProcessable(trx, next.filter((m) => locked.has(m.from)).map((m) => m.id));
+    const messages = await findProcessable(trx, next.filter((m) => locked.has(m.from)));
     const senders = messages.map((m) => m.from ?? '');
     const [gateways, holders, optedOut, inSurvey] = await Promise.all([
       findGatewaysByIds(trx, [...new Set(messages.flatMap((m) => (m.gatewayId ? [m.gatewayId] : [])))]),
@@ -68,7 +68,7 @@ export async function settlePassive(deps: ServiceDeps, next: ReadonlyArray<{ id:
         act.push({ id: m.id, from });
       } else {
         const contact = route.handling === 'contact' && holder ? holder : null;
-        passive.push({ id: m.id, handling: route.handling, projectId, contactType: contact?.ownerType ?? null, contactId: contact?.ownerId ?? null });
+        passive.push({ id: m.id, createdUs: m.createdUs, handling: route.handling, projectId, contactType: contact?.ownerType ?? null, contactId: contact?.ownerId ?? null });
         if (forwarded && g) {
           notes.push({ originalId: m.id, projectId: g.projectId, gatewayId: g.id, gatewayName: g.name, from, to: m.to });
         }

@@ -406,6 +406,13 @@ export interface ReminderDirtyCaseTable {
   is_new: Generated<boolean>;
 }
 
+/** One row per stored inbound message with a gateway message id: the duplicate guard (migration 0023). */
+export interface InboundKeyTable {
+  gateway_id: string;
+  gateway_message_id: string;
+  created_at: Generated<Date>;
+}
+
 export interface Database {
   projects: ProjectTable;
   users: UserTable;
@@ -421,6 +428,7 @@ export interface Database {
   gateway_rate: GatewayRateTable;
   broadcasts: BroadcastTable;
   messages: MessageTable;
+  inbound_keys: InboundKeyTable;
   test_outbox: TestOutboxTable;
   consent_events: ConsentEventTable;
   surveys: SurveyTable;

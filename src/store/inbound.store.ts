@@ -5,7 +5,13 @@
 import { type Selectable, sql } from 'kysely';
 
 import type { Db, MessageTable, Trx } from './database.ts';
-import { type MessageRecord, rowToMessage } from './message.store.ts';
+import { CREATED_US, createdAtOf, type MessageRecord, rowToMessage } from './message.store.ts';
+
+/** An inbound message's key: its id and created_at in microseconds (ClaimedMessage.createdUs says why). */
+export interface InboundKey {
+  id: string;
+  createdUs: string;
+}
 
 export interface NewInbound {
   projectId: string | null;
@@ -54,31 +60,48 @@ function inboundRow(r: Omit<NewInbound, 'text'> & { text: string | null }) {
   };
 }
 
-/** Inserts inbound rows in one statement; a repeated (gateway, message id) is skipped. Returns how many were new. */
+/**
+ * Inserts inbound rows; a repeated (gateway, message id) is skipped, however long after the first
+ * (inbound_keys holds the keys: the partitioned messages table cannot, migration 0023). Returns how
+ * many were new. Rows keep their order (it is the arrival order per sender).
+ */
 export async function insertInboundMany(trx: Trx, rows: readonly NewInbound[]): Promise<number> {
   if (rows.length === 0) {
     return 0;
   }
-  const result = await trx
-    .insertInto('messages')
-    .values(rows.map(inboundRow))
-    .onConflict((oc) => oc.columns(['gateway_id', 'gateway_message_id']).where('direction', '=', 'in').where('gateway_message_id', 'is not', null).doNothing())
-    .executeTakeFirst();
-  return Number(result.numInsertedOrUpdatedRows ?? 0);
+  const keyed = rows.filter((r) => r.gatewayMessageId !== null);
+  const won = new Set<string>();
+  if (keyed.length) {
+    const inserted = await sql<{ gateway_id: string; gateway_message_id: string }>`
+      insert into inbound_keys (gateway_id, gateway_message_id)
+      select * from unnest(${keyed.map((r) => r.gatewayId)}::uuid[], ${keyed.map((r) => r.gatewayMessageId)}::text[])
+      on conflict do nothing
+      returning gateway_id, gateway_message_id
+    `.execute(trx);
+    for (const k of inserted.rows) {
+      won.add(`${k.gateway_id} ${k.gateway_message_id}`);
+    }
+  }
+  // A key is new once: the first row with it is stored, a repeat in the same batch is not.
+  const fresh = rows.filter((r) => r.gatewayMessageId === null || won.delete(`${r.gatewayId} ${r.gatewayMessageId}`));
+  if (fresh.length) {
+    await trx.insertInto('messages').values(fresh.map(inboundRow)).execute();
+  }
+  return fresh.length;
 }
 
 /** The oldest unprocessed inbound message of each sender, up to `limit` senders. */
-export async function findNextInbound(db: Db, limit: number): Promise<Array<{ id: string; from: string }>> {
-  const rows = await sql<{ id: string; from_address: string }>`
-    select distinct on (from_address) id, from_address from (
-      select id, from_address, seq from messages
-      where direction = 'in' and processed_at is null
-      order by seq limit ${limit * 4}
+export async function findNextInbound(db: Db, limit: number): Promise<Array<InboundKey & { from: string }>> {
+  const rows = await sql<{ id: string; from_address: string; created_us: string }>`
+    select distinct on (from_address) id, from_address, created_us from (
+      select m.id, m.from_address, m.seq, ${CREATED_US} from messages m
+      where m.direction = 'in' and m.processed_at is null
+      order by m.seq limit ${limit * 4}
     ) pending
     order by from_address, seq
     limit ${limit}
   `.execute(db);
-  return rows.rows.map((r) => ({ id: r.id, from: r.from_address }));
+  return rows.rows.map((r) => ({ id: r.id, from: r.from_address, createdUs: r.created_us }));
 }
 
 /**
@@ -157,25 +180,24 @@ export async function tryLockSenders(trx: Trx, senders: readonly string[]): Prom
   return new Set(rows.rows.filter((r) => r.ok).map((r) => r.sender));
 }
 
-/** Of the ids given, the messages still unprocessed and oldest for their sender. */
-export async function findProcessable(trx: Trx, ids: readonly string[]): Promise<MessageRecord[]> {
-  if (ids.length === 0) {
+/** Of the messages given, those still unprocessed and oldest for their sender. */
+export async function findProcessable(trx: Trx, keys: readonly InboundKey[]): Promise<Array<MessageRecord & { createdUs: string }>> {
+  if (keys.length === 0) {
     return [];
   }
-  const rows = await trx
-    .selectFrom('messages')
-    .selectAll()
-    .where('id', 'in', ids)
-    .where('processed_at', 'is', null)
-    .where(({ not, exists, selectFrom }) =>
-      not(exists(selectFrom('messages as earlier').select('earlier.id').where('earlier.direction', '=', 'in').whereRef('earlier.from_address', '=', 'messages.from_address').where('earlier.processed_at', 'is', null).where(sql<boolean>`earlier.seq < messages.seq`))),
-    )
-    .execute();
-  return rows.map((r) => rowToMessage(r as Selectable<MessageTable>));
+  const rows = await sql<Selectable<MessageTable> & { created_us: string }>`
+    select m.*, ${CREATED_US} from messages m
+      join unnest(${keys.map((k) => k.id)}::uuid[], ${keys.map((k) => k.createdUs)}::bigint[]) as k(id, created_us)
+        on m.id = k.id and m.created_at = ${createdAtOf(sql`k.created_us`)}
+     where m.processed_at is null
+       and not exists (
+         select 1 from messages earlier
+          where earlier.direction = 'in' and earlier.from_address = m.from_address and earlier.processed_at is null and earlier.seq < m.seq)
+  `.execute(trx);
+  return rows.rows.map((r) => ({ ...rowToMessage(r), createdUs: r.created_us }));
 }
 
-export interface InboundOutcomeRow {
-  id: string;
+export interface InboundOutcomeRow extends InboundKey {
   handling: string;
   projectId: string | null;
   contactType: 'case' | 'mobile-worker' | null;
@@ -190,10 +212,10 @@ export async function markInboundProcessedMany(trx: Trx, rows: readonly InboundO
   await sql`
     update messages m set processed_at = ${now.toISOString()}::timestamptz, handling = v.handling, project_id = v.project_id,
       contact_type = v.contact_type, contact_id = v.contact_id, updated_at = ${now.toISOString()}::timestamptz
-    from unnest(${rows.map((r) => r.id)}::uuid[], ${rows.map((r) => r.handling)}::text[], ${rows.map((r) => r.projectId)}::uuid[],
+    from unnest(${rows.map((r) => r.id)}::uuid[], ${rows.map((r) => r.createdUs)}::bigint[], ${rows.map((r) => r.handling)}::text[], ${rows.map((r) => r.projectId)}::uuid[],
                 ${rows.map((r) => r.contactType)}::text[], ${rows.map((r) => r.contactId)}::uuid[])
-      as v(id, handling, project_id, contact_type, contact_id)
-    where m.id = v.id and m.processed_at is null
+      as v(id, created_us, handling, project_id, contact_type, contact_id)
+    where m.id = v.id and m.created_at = ${createdAtOf(sql`v.created_us`)} and m.processed_at is null
   `.execute(trx);
 }
 

@@ -289,7 +289,16 @@ export async function contactNames(db: Db, projectId: string, contacts: Readonly
 export interface ClaimedMessage extends MessageRecord {
   /** The row was 'sending' under an expired lease: its worker died mid-send. */
   inDoubt: boolean;
+  /** created_at in microseconds since 1970 (a Date keeps only milliseconds): with the id, the row's key. */
+  createdUs: string;
 }
+
+/**
+ * created_at exactly, as microseconds since 1970, and back: with the id it finds a row in its month
+ * partition alone (migration 0023), where the id alone would be looked up in every month.
+ */
+export const CREATED_US = sql`(extract(epoch from m.created_at) * 1000000)::bigint::text as created_us`;
+export const createdAtOf = (us: ReturnType<typeof sql>) => sql`('epoch'::timestamptz + ${us} * interval '1 microsecond')`;
 
 /**
  * Claims up to `limit` due messages for this worker (status → sending, attempts + 1, leased), first
@@ -304,35 +313,37 @@ export async function claimDueMessages(db: Db, limit: number, leaseMs: number, n
   // Two fixed texts: without gateways to skip, the statement is exactly the plain claim.
   const skip = skipGateways.length ? sql`and (gateway_id is null or gateway_id <> all(${[...skipGateways]}::uuid[]))` : sql``;
   // The dispatch loop's statements are prepared (store/prepared-statements.ts): fixed texts run many times a second.
-  const expired = await runPrepared(db, sql<Selectable<MessageTable> & { prev_status: string }>`
+  const expired = await runPrepared(db, sql<Selectable<MessageTable> & { prev_status: string; created_us: string }>`
     with picked as (
-      select id, status as prev_status from messages
+      select id, created_at, status as prev_status from messages
       where status = 'sending' and lease_until < clock_timestamp() ${skip}
       order by lease_until limit ${limit} for update skip locked
     )
     update messages m set attempts = m.attempts + 1, lease_until = clock_timestamp() + ${lease}::interval, updated_at = clock_timestamp()
-    from picked where m.id = picked.id
-    returning ${columnList(MESSAGE_COLUMNS, 'm')}, picked.prev_status
+    from picked where m.id = picked.id and m.created_at = picked.created_at
+    returning ${columnList(MESSAGE_COLUMNS, 'm')}, picked.prev_status, ${CREATED_US}
   `.compile(db));
   const room = limit - expired.length;
   const due =
     room > 0
-      ? await runPrepared(db, sql<Selectable<MessageTable> & { prev_status: string }>`
+      ? await runPrepared(db, sql<Selectable<MessageTable> & { prev_status: string; created_us: string }>`
     with picked as (
-      select id, status as prev_status from messages
+      select id, created_at, status as prev_status from messages
       where status in ('queued', 'scheduled') and due_at <= ${now.toISOString()}::timestamptz ${skip}
       order by due_at limit ${room} for update skip locked
     )
     update messages m set status = 'sending', attempts = m.attempts + 1, lease_until = clock_timestamp() + ${lease}::interval, updated_at = clock_timestamp()
-    from picked where m.id = picked.id
-    returning ${columnList(MESSAGE_COLUMNS, 'm')}, picked.prev_status
+    from picked where m.id = picked.id and m.created_at = picked.created_at
+    returning ${columnList(MESSAGE_COLUMNS, 'm')}, picked.prev_status, ${CREATED_US}
   `.compile(db))
       : [];
-  return [...expired, ...due].map((r) => ({ ...rowToMessage(r), inDoubt: r.prev_status === 'sending' }));
+  return [...expired, ...due].map((r) => ({ ...rowToMessage(r), inDoubt: r.prev_status === 'sending', createdUs: r.created_us }));
 }
 
 export interface MessageResult {
   id: string;
+  /** ClaimedMessage.createdUs of the message. */
+  createdUs: string;
   status: 'sent' | 'queued' | 'failed';
   providerMessageId: string | null;
   errorCode: string | null;
@@ -360,11 +371,11 @@ export async function recordResults(db: Db, results: readonly MessageResult[]): 
       lease_until = null,
       updated_at = clock_timestamp()
     from unnest(
-      ${results.map((r) => r.id)}::uuid[], ${results.map((r) => r.status)}::text[], ${results.map((r) => r.providerMessageId)}::text[],
+      ${results.map((r) => r.id)}::uuid[], ${results.map((r) => r.createdUs)}::bigint[], ${results.map((r) => r.status)}::text[], ${results.map((r) => r.providerMessageId)}::text[],
       ${results.map((r) => r.errorCode)}::text[], ${results.map((r) => r.errorDetail)}::text[],
       ${results.map((r) => (r.dueAt ? r.dueAt.toISOString() : null))}::timestamptz[], ${results.map((r) => r.refundAttempt)}::boolean[]
-    ) as v(id, status, provider_message_id, error_code, error_detail, due_at, refund)
-    where m.id = v.id and m.status = 'sending'
+    ) as v(id, created_us, status, provider_message_id, error_code, error_detail, due_at, refund)
+    where m.id = v.id and m.created_at = ${createdAtOf(sql`v.created_us`)} and m.status = 'sending'
   `.compile(db));
 }
 
@@ -372,12 +383,15 @@ export async function recordResults(db: Db, results: readonly MessageResult[]): 
  * Renews the lease of messages this worker is still sending (a batch through a slow or hanging
  * vendor can outlast one lease); only rows still 'sending' are touched.
  */
-export async function extendLeases(db: Db, ids: readonly string[], leaseMs: number): Promise<void> {
-  if (ids.length === 0) {
+export async function extendLeases(db: Db, keys: ReadonlyArray<{ id: string; createdUs: string }>, leaseMs: number): Promise<void> {
+  if (keys.length === 0) {
     return;
   }
   const lease = `${Math.ceil(leaseMs)} milliseconds`;
-  await sql`update messages set lease_until = clock_timestamp() + ${lease}::interval where id = any(${[...ids]}::uuid[]) and status = 'sending'`.execute(db);
+  await sql`
+    update messages m set lease_until = clock_timestamp() + ${lease}::interval
+      from unnest(${keys.map((k) => k.id)}::uuid[], ${keys.map((k) => k.createdUs)}::bigint[]) as v(id, created_us)
+     where m.id = v.id and m.created_at = ${createdAtOf(sql`v.created_us`)} and m.status = 'sending'`.execute(db);
 }
 
 export async function countByStatus(db: Db, broadcastId: string): Promise<Array<{ status: string; errorCode: string | null; n: number }>> {
