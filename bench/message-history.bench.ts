@@ -44,6 +44,9 @@ const DAYS = 395;
  */
 const RECENT = 60_000;
 const RECENT_DAYS = 30;
+/** Cases whose conversations are measured: PROBE_MESSAGES each, spread over the 13 months, at every size. */
+const PROBES = 60;
+const PROBE_MESSAGES = 80;
 const log = (s: string) => process.stderr.write(`${s}\n`);
 
 function percentile(sorted: number[], p: number): number {
@@ -122,11 +125,25 @@ export async function benchHistory(pgUrl: string | null, messages: number, loads
                                else now() - interval '${sql.raw(String(RECENT_DAYS))} days' - ((${older}::bigint - g) * ${(DAYS - RECENT_DAYS) * 86_400_000}::bigint / greatest(${older}::bigint, 1)) * interval '1 millisecond'
                           end as t
                   from generate_series(${lo}::bigint, ${hi}::bigint) g) s
-          join bench_case_ids c on c.k = 1 + (s.g * 7919) % ${CASES}`.execute(db);
+          join bench_case_ids c on c.k = ${PROBES + 1} + (s.g * 7919) % ${CASES - PROBES}`.execute(db);
       if (hi % 2_000_000 === 0 || hi === messages) {
         log(`${kind}: ${hi.toLocaleString('en-US')} messages, ${((performance.now() - t0) / 1000).toFixed(0)} s`);
       }
     }
+    // The probe cases: the same conversation at every size (PROBE_MESSAGES over the 13 months, in
+    // and out), so that a conversation's figure compares the same rows read from a deeper history.
+    await sql`
+      insert into messages (project_id, direction, channel, status, to_address, from_address, text, gateway_id, gateway_name,
+                            contact_type, contact_id, created_at, updated_at, sent_at, due_at, processed_at, handling)
+      select ${project.id}::uuid, case when i % 3 = 0 then 'in' else 'out' end, 'sms', case when i % 3 = 0 then 'received' else 'delivered' end,
+             case when i % 3 <> 0 then c.phone_number end, case when i % 3 = 0 then c.phone_number end,
+             'Your clinic visit is on Monday at 09:00. Reply 1 to confirm.', ${gw.id}::uuid, 'TEST', 'case', c.id, t, t,
+             case when i % 3 <> 0 then t end, case when i % 3 <> 0 then t end, case when i % 3 = 0 then t end, case when i % 3 = 0 then 'answered' end
+        from bench_case_ids c
+        cross join generate_series(1, ${PROBE_MESSAGES}) i
+        cross join lateral (select now() - interval '2 minutes' - ((${PROBE_MESSAGES} - i) * ${DAYS} * interval '1 day') / ${PROBE_MESSAGES} as t) x
+       where c.k <= ${PROBES}
+       order by t`.execute(db);
     const config = makeConfig({ logLevel: 'silent', dataDir, ...(pgDb ? { databaseUrl: pgDb.url } : {}), secretKey: KEY });
     const services = serviceDeps(config, handle);
     while ((await dashboardMaintenanceStep(services)) > 0) {
@@ -140,7 +157,7 @@ export async function benchHistory(pgUrl: string | null, messages: number, loads
     const app = await buildApp({ config, services, logger: pino({ level: 'silent' }), isReady: async () => true });
     await createWebUser(services, { email: 'bench@example.org', password: 'bench-password-1', isSuperuser: true });
     const token = await issueApiToken(services, 'bench@example.org', 'bench-password-1');
-    const cases = await sql<{ id: string; phone_number: string }>`select id, phone_number from cases order by random() limit ${loads}`.execute(db);
+    const cases = await sql<{ id: string; phone_number: string }>`select id, phone_number from bench_case_ids where k <= ${PROBES} order by k`.execute(db);
     const load = async (url: string) => {
       const s = performance.now();
       const res = await app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${token}` } });
@@ -188,7 +205,7 @@ export async function benchHistory(pgUrl: string | null, messages: number, loads
     await sql`
       insert into messages (project_id, direction, channel, status, to_address, text, gateway_id, gateway_name, due_at, contact_type, contact_id)
       select ${project.id}::uuid, 'out', 'sms', 'queued', c.phone_number, 'Clinic day is Monday', ${gw.id}::uuid, 'TEST', now(), 'case', c.id
-        from bench_case_ids c where c.k <= ${dispatchCount}`.execute(db);
+        from bench_case_ids c where c.k > ${PROBES} and c.k <= ${PROBES + dispatchCount}`.execute(db);
     await sql`analyze messages`.execute(db);
     const d0 = performance.now();
     const loop = async () => {

@@ -93,7 +93,8 @@ export async function rawQuery<R = Record<string, unknown>>(target: RawTarget, t
 async function createMessagesLike(s: Session, table: string): Promise<void> {
   await s.exec(`
     drop table if exists ${table};
-    create table ${table} (like messages including all);
+    create table ${table} (like messages including all) partition by range (created_at);
+    create table ${table}_rows partition of ${table} default;
     alter table ${table} add foreign key (project_id) references projects (id) on delete cascade,
       add foreign key (gateway_id) references gateways (id) on delete set null;
     create trigger ${table}_ins after insert on ${table}
@@ -181,8 +182,8 @@ export async function claimAndMark(
 
 /**
  * Inbound storage's raw limit, rows/s: for `durationS`, transactions of one multi-row INSERT of
- * `group` inbound rows — the columns and ON CONFLICT … DO NOTHING of store/inbound.store.ts
- * insertInboundMany, the row content of bench/support/load.ts's inbound kind — into a
+ * `group` keys into an inbound_keys-shaped table (ON CONFLICT DO NOTHING) and one of `group` inbound
+ * rows — the statements and columns of store/inbound.store.ts insertInboundMany, the row content of bench/support/load.ts's inbound kind — into a
  * messages-shaped table, from `concurrency` sessions. The server groups webhooks this way
  * (services/inbound-intake.service.ts: requests that arrive during a flush form the next group, one
  * flush at a time), so with C concurrent senders a group holds at most C rows and concurrency is 1.
@@ -195,9 +196,10 @@ export async function groupedInsert(target: RawTarget, opts: { durationS: number
     'scheduled_local', 'scheduled_zone', 'lease_until', 'created_by', 'sent_at', 'processed_at', 'handling', 'in_reply_to', 'via_tester',
   ];
   const placeholders = Array.from({ length: opts.group }, (_, r) => `(${columns.map((_, c) => `$${r * columns.length + c + 1}`).join(', ')})`).join(', ');
-  const insert =
-    `insert into ${table} (${columns.join(', ')}) values ${placeholders} ` +
-    `on conflict (gateway_id, gateway_message_id) where direction = 'in' and gateway_message_id is not null do nothing`;
+  // The duplicate guard first (inbound_keys, migration 0023), then the rows whose key was new.
+  const keyPlaceholders = Array.from({ length: opts.group }, (_, r) => `($${r * 2 + 1}::uuid, $${r * 2 + 2})`).join(', ');
+  const insertKeys = `insert into ${table}_keys (gateway_id, gateway_message_id) values ${keyPlaceholders} on conflict do nothing returning gateway_message_id`;
+  const insert = `insert into ${table} (${columns.join(', ')}) values ${placeholders}`;
   let next = 0;
   const values = () =>
     Array.from({ length: opts.group }, () => {
@@ -209,6 +211,7 @@ export async function groupedInsert(target: RawTarget, opts: { durationS: number
   return withSessions(target, opts.concurrency, async (sessions) => {
     const s0 = sessions[0] as Session;
     await createMessagesLike(s0, table);
+    await s0.exec(`drop table if exists ${table}_keys; create table ${table}_keys (like inbound_keys including all)`);
     try {
       let rows = 0;
       const t0 = performance.now();
@@ -216,14 +219,19 @@ export async function groupedInsert(target: RawTarget, opts: { durationS: number
       await Promise.all(
         sessions.map(async (s) => {
           while (performance.now() < end) {
-            await s.transaction((q) => q(insert, values()));
+            const group = values();
+            const keys = Array.from({ length: opts.group }, (_, r) => [opts.gatewayId, group[r * columns.length + 12]]).flat();
+            await s.transaction(async (q) => {
+              await q(insertKeys, keys);
+              await q(insert, group);
+            });
             rows += opts.group;
           }
         }),
       );
       return rows / seconds(t0);
     } finally {
-      await s0.exec(`drop table if exists ${table}`);
+      await s0.exec(`drop table if exists ${table}; drop table if exists ${table}_keys`);
     }
   });
 }
