@@ -93,6 +93,22 @@ export async function migrateToLatest(db: Kysely<any>): Promise<MigrationReport>
   return { applied: (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName) };
 }
 
+/**
+ * Applies the pending migrations up to and including `name`, no further: a database as a version
+ * of that time left it (the upgrade tests start from one, test/message-history-upgrade.test.ts).
+ */
+export async function migrateTo(db: Kysely<any>, name: string): Promise<void> {
+  if (!(name in migrations)) {
+    throw new Error(`No migration named ${name}`);
+  }
+  const migrator = new Migrator({ db, provider, migrationTableName: 'rollcall_migrations', migrationLockTableName: 'rollcall_migrations_lock' });
+  const { error, results } = await migrator.migrateTo(name);
+  const failed = results?.find((r) => r.status === 'Error');
+  if (error || failed) {
+    throw new Error(`Migration ${failed?.migrationName ?? ''} failed`, { cause: error });
+  }
+}
+
 /** Migrations not yet applied, for `rollcall doctor`. */
 export async function pendingMigrations(db: Kysely<any>): Promise<string[]> {
   const migrator = new Migrator({ db, provider, migrationTableName: 'rollcall_migrations', migrationLockTableName: 'rollcall_migrations_lock' });

@@ -10,7 +10,7 @@ import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 
 import { type DatabaseHandle, openDatabase } from '../../src/store/connection.ts';
-import { migrateToLatest } from '../../src/store/migrate.ts';
+import { migrateTo, migrateToLatest } from '../../src/store/migrate.ts';
 
 export const serverUrl = process.env.ROLLCALL_TEST_DATABASE_URL;
 export const onPostgres = Boolean(serverUrl);
@@ -52,12 +52,13 @@ async function embeddedPglite(): Promise<PGlite> {
 }
 
 /** A migrated, empty database for one test file. */
-export async function createTestDatabase(): Promise<DatabaseHandle & { url: string | null }> {
+export async function createTestDatabase(opts: { upTo?: string } = {}): Promise<DatabaseHandle & { url: string | null }> {
+  const migrate = (db: DatabaseHandle['db']) => (opts.upTo ? migrateTo(db, opts.upTo) : migrateToLatest(db));
   if (serverUrl) {
     const name = `rollcall_t_${process.pid}_${randomBytes(4).toString('hex')}`;
     await adminQuery(`create database ${name}`);
     const handle = await openDatabase({ databaseUrl: appUrl(name), poolSize: 12, pooler: testPooler });
-    await migrateToLatest(handle.db);
+    await migrate(handle.db);
     return {
       ...handle,
       url: appUrl(name),
@@ -67,8 +68,9 @@ export async function createTestDatabase(): Promise<DatabaseHandle & { url: stri
       },
     };
   }
-  const handle = await openDatabase({ pglite: await embeddedPglite() });
-  await migrateToLatest(handle.db);
+  // The template (scripts/run-tests.mjs) is migrated to the latest: a database of an earlier version starts empty.
+  const handle = await openDatabase({ pglite: opts.upTo ? await PGlite.create() : await embeddedPglite() });
+  await migrate(handle.db);
   return { ...handle, url: null };
 }
 
