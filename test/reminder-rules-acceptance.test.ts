@@ -240,3 +240,15 @@ async function processInbound(): Promise<void> {
     // until every inbound message is handled
   }
 }
+
+test('a survey rule opens the survey, and its first question is a message of the rule', async () => {
+  now = new Date('2026-12-01T12:00:00Z');
+  const survey = await t.request('POST', `${P}/surveys`, { body: { name: 'Visit check', questions: [{ id: 'went', text: 'Did you go to the clinic?', type: 'text', saveAs: 'went_to_clinic' }] } });
+  assert.equal(survey.statusCode, 201, survey.body);
+  const ruleId = await createRule({ name: 'Visit survey', caseType: 'followup', content: { surveyId: survey.json().id }, schedule: { type: 'once' } });
+  await createCase('Baraka', { contact_phone_number: '+254712000077' }, 'followup');
+  await at('2026-12-01T12:05:00Z');
+  const sent = await ruleMessages(ruleId);
+  assert.equal(sent.length, 1, JSON.stringify(sent));
+  assert.match(sent[0]!.text, /Did you go to the clinic/);
+});

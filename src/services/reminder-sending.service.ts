@@ -109,7 +109,8 @@ async function sendProjectReminders(trx: Trx, deps: ServiceDeps, project: Projec
     if (surveyId !== undefined) {
       const message = await startSurveyForReminder(trx, deps, project, surveyId, c, now);
       if (message) {
-        await trx.updateTable('messages').set({ reminder_rule_id: rule.id }).where('id', '=', message.id).execute();
+        // Its created_at is the application's clock (whole milliseconds): with the id, its month's partition alone.
+        await trx.updateTable('messages').set({ reminder_rule_id: rule.id }).where('id', '=', message.id).where('created_at', '=', message.createdAt).execute();
       }
       done.push({ occurrence: o, messageId: message?.id ?? null, reason: message ? null : 'NO_MESSAGE' });
       continue;
