@@ -1,10 +1,14 @@
 /**
  * GET /metrics: Prometheus text with the queue gauges from the database and this process's
- * counters; superusers or the metrics token only.
+ * counters and memory gauges; superusers or the metrics token only.
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import v8 from 'node:v8';
+import vm from 'node:vm';
 
+import { readMemory, renderMemory } from '../src/lib/metrics.ts';
 import { dispatchOnce } from '../src/services/dispatch.service.ts';
 import { runRemindersUntilIdle } from '../src/services/reminder-loop.ts';
 import { createTestApp, type TestApp } from './support/test-app.ts';
@@ -81,4 +85,52 @@ test('cases waiting for their reminder rules: written cases count until the remi
   await runRemindersUntilIdle(t.deps);
   body = (await t.request('GET', '/metrics')).body;
   assert.equal(value(body, 'rollcall_reminder_cases_waiting'), 0);
+});
+
+const MEMORY_GAUGES = [
+  'rollcall_process_rss_bytes',
+  'rollcall_process_heap_total_bytes',
+  'rollcall_process_heap_used_bytes',
+  'rollcall_process_heap_used_after_gc_bytes',
+  'rollcall_process_external_bytes',
+  'rollcall_process_array_buffers_bytes',
+];
+
+test('process memory: RSS, heap reserved, heap used now and after the latest full GC, external, as gauges', async () => {
+  const body = (await t.request('GET', '/metrics', { token: METRICS_TOKEN })).body;
+  for (const name of MEMORY_GAUGES) {
+    assert.match(body, new RegExp(`# TYPE ${name} gauge\n${name} \\d+\n`), name);
+    assert.ok((value(body, name) ?? 0) > 0, name);
+  }
+  const v = (name: string) => value(body, name) as number;
+  assert.ok(v('rollcall_process_rss_bytes') > v('rollcall_process_heap_used_bytes'), 'RSS holds the heap in use');
+  assert.ok(v('rollcall_process_heap_total_bytes') >= v('rollcall_process_heap_used_bytes'));
+  assert.ok(v('rollcall_process_external_bytes') >= v('rollcall_process_array_buffers_bytes'));
+  // Rendered from given figures as they are.
+  const lines = renderMemory({ rss: 5, heapTotal: 4, heapUsed: 3, heapUsedAfterGc: 2, external: 1, arrayBuffers: 0 }).filter((l) => !l.startsWith('#'));
+  assert.deepEqual(lines, ['rollcall_process_rss_bytes 5', 'rollcall_process_heap_total_bytes 4', 'rollcall_process_heap_used_bytes 3', 'rollcall_process_heap_used_after_gc_bytes 2', 'rollcall_process_external_bytes 1', 'rollcall_process_array_buffers_bytes 0']);
+});
+
+test('heap used after the latest full GC follows the live heap: up by what is held, down once it is let go', async () => {
+  v8.setFlagsFromString('--expose-gc');
+  const gc = vm.runInNewContext('gc') as () => void;
+  // The figure is taken when the GC observer runs, just after the collection.
+  const afterFullGc = async () => {
+    gc();
+    await sleep(100);
+    return readMemory().heapUsedAfterGc;
+  };
+  const MiB = 2 ** 20;
+  const base = await afterFullGc();
+  let held: Array<{ i: number; s: string }> | null = Array.from({ length: 300_000 }, (_, i) => ({ i, s: `held item ${i}` }));
+  const holding = await afterFullGc();
+  assert.ok(holding - base > 10 * MiB, `holding 300,000 objects: ${((holding - base) / MiB).toFixed(1)} MiB more`);
+  assert.equal(held.length, 300_000);
+  held = null;
+  const released = await afterFullGc();
+  assert.ok(holding - released > 10 * MiB, `let go: ${((holding - released) / MiB).toFixed(1)} MiB less`);
+  // Garbage made since then does not raise it (a full GC it may cause collects that garbage).
+  const garbage = Array.from({ length: 200_000 }, (_, i) => ({ i, s: `garbage ${i}` })).length;
+  assert.equal(garbage, 200_000);
+  assert.ok(Math.abs(readMemory().heapUsedAfterGc - released) < 5 * MiB);
 });

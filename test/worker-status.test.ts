@@ -3,8 +3,9 @@
  * (src/http/worker-status.ts): real worker processes, started as an operator would. On PostgreSQL
  * the worker shares the test database, so a message queued through the test app's API is sent by
  * it and shows in its dispatch counters; on the embedded database the worker holds its own data
- * folder, so only the families are checked there. Also: the setting's parsing, 503 when the
- * database does not answer, the token rules, 404, a port already taken, and `off` (nothing listens).
+ * folder, so only the families are checked there. Its memory gauges are checked against /proc.
+ * Also: the setting's parsing, 503 when the database does not answer, the token rules, 404, a port
+ * already taken, and `off` (nothing listens).
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -131,6 +132,16 @@ function value(body: string, series: string): number | null {
   return line ? Number(line.slice(series.length + 1)) : null;
 }
 
+/** A process's resident memory from /proc (Linux), or null elsewhere. */
+function rssBytes(pid: number): number | null {
+  try {
+    const kb = Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]);
+    return Number.isFinite(kb) ? kb * 1024 : null;
+  } catch {
+    return null;
+  }
+}
+
 function families(body: string): string[] {
   return body.split('\n').filter((l) => l.startsWith('# TYPE ')).sort();
 }
@@ -213,9 +224,18 @@ test('a worker on port 0: its URL is logged; /healthz, /metrics with the token (
   let metrics = await get(url('/metrics'), `Bearer ${METRICS_TOKEN}`);
   assert.equal(metrics.status, 200);
   assert.match(metrics.type, /^text\/plain; version=0\.0\.4/);
-  for (const family of ['rollcall_messages_waiting gauge', 'rollcall_messages_sending gauge', 'rollcall_messages_oldest_due_seconds gauge', 'rollcall_inbound_unhandled gauge', 'rollcall_opted_out_numbers gauge', 'rollcall_reminder_cases_waiting gauge', 'rollcall_dispatch_results_total counter', 'rollcall_webhook_requests_total counter', 'rollcall_webhook_duration_seconds histogram']) {
+  for (const family of ['rollcall_messages_waiting gauge', 'rollcall_messages_sending gauge', 'rollcall_messages_oldest_due_seconds gauge', 'rollcall_inbound_unhandled gauge', 'rollcall_opted_out_numbers gauge', 'rollcall_reminder_cases_waiting gauge', 'rollcall_dispatch_results_total counter', 'rollcall_webhook_requests_total counter', 'rollcall_webhook_duration_seconds histogram', 'rollcall_process_rss_bytes gauge', 'rollcall_process_heap_total_bytes gauge', 'rollcall_process_heap_used_bytes gauge', 'rollcall_process_heap_used_after_gc_bytes gauge', 'rollcall_process_external_bytes gauge', 'rollcall_process_array_buffers_bytes gauge']) {
     assert.ok(metrics.text.includes(`# TYPE ${family}\n`), `${family} in:\n${metrics.text}`);
   }
+  // The memory gauges are the worker's own: its RSS as /proc tells it, its heap within it.
+  const rss = value(metrics.text, 'rollcall_process_rss_bytes') as number;
+  const heapUsed = value(metrics.text, 'rollcall_process_heap_used_bytes') as number;
+  const procRss = rssBytes(worker.proc.pid as number);
+  if (procRss !== null) {
+    assert.ok(Math.abs(rss - procRss) < 64 * 2 ** 20, `RSS ${rss} on /metrics, ${procRss} in /proc`);
+  }
+  assert.ok(heapUsed > 0 && heapUsed < rss, `heap used ${heapUsed} within RSS ${rss}`);
+  assert.ok((value(metrics.text, 'rollcall_process_heap_used_after_gc_bytes') as number) > 0);
   assert.deepEqual(families(metrics.text), families((await t.request('GET', '/metrics')).body), 'the same families as the server');
 
   if (onPostgres) {

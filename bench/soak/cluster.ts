@@ -18,7 +18,12 @@ export interface SoakProcess {
   name: string;
   child: Child;
   base: string | null;
+  /** Its Prometheus text (a server's /metrics, a worker's status port), read with METRICS_TOKEN. */
+  metricsUrl: string;
 }
+
+/** The processes' ROLLCALL_METRICS_TOKEN: the memory sampler reads their heap gauges with it. */
+export const METRICS_TOKEN = 'soak-metrics-token-0123456789';
 
 export interface Cluster {
   dbUrl: string;
@@ -49,11 +54,22 @@ function commonEnv(dbUrl: string, dataDir: string, pooled: boolean): Record<stri
     ROLLCALL_SECRET_KEY: KEY,
     ROLLCALL_ADMIN_EMAIL: ADMIN.email,
     ROLLCALL_ADMIN_PASSWORD: ADMIN.password,
+    ROLLCALL_METRICS_TOKEN: METRICS_TOKEN,
     ROLLCALL_DB_POOL_SIZE: '8',
     // Retries within the run: 1 s, 2 s (Default 30 s would outlast a short soak).
     ROLLCALL_RETRY_BASE_MS: '1000',
     LOG_LEVEL: 'warn',
   };
+}
+
+/**
+ * SOAK_WORKER_NODE_OPTIONS: NODE_OPTIONS for the two workers only, to look into their memory, e.g.
+ * `--heapsnapshot-signal=SIGUSR2 --diagnostic-dir=/tmp/snaps` (then `kill -USR2 <pid>` writes a
+ * heap snapshot, after a full GC) or `--trace-gc`.
+ */
+function workerNodeOptions(): Record<string, string> {
+  const options = process.env.SOAK_WORKER_NODE_OPTIONS?.trim();
+  return options ? { NODE_OPTIONS: options } : {};
 }
 
 /**
@@ -88,19 +104,21 @@ export async function startCluster(serverUrl: string, keepDb = false, poolerUrl:
     const port = await freePort();
     const base = `http://127.0.0.1:${port}`;
     const child = spawnRollcall('serve', { ...env(dataDir), PORT: String(port), ROLLCALL_PUBLIC_URL: base, ROLLCALL_RUN_WORKER: 'false' });
-    const p = { name, child, base };
+    const p = { name, child, base, metricsUrl: `${base}/metrics` };
     servers.push(p);
     await waitHealthy(base, child, 120_000);
     return p;
   };
-  const startWorker = (name: string) => {
-    const child = spawnRollcall('worker', { ...env(dataDir), ROLLCALL_PUBLIC_URL: 'http://127.0.0.1:9' });
-    workers.push({ name, child, base: null });
+  const startWorker = async (name: string) => {
+    // The status port serves the worker's /metrics (its heap gauges for the memory sampler).
+    const port = await freePort();
+    const child = spawnRollcall('worker', { ...env(dataDir), ROLLCALL_PUBLIC_URL: 'http://127.0.0.1:9', HOST: '127.0.0.1', ROLLCALL_WORKER_STATUS_PORT: String(port), ...workerNodeOptions() });
+    workers.push({ name, child, base: null, metricsUrl: `http://127.0.0.1:${port}/metrics` });
   };
   try {
     await startServer('serve-1');
-    startWorker('worker-1');
-    startWorker('worker-2');
+    await startWorker('worker-1');
+    await startWorker('worker-2');
     await startServer('serve-2');
     // A worker that died at start-up (e.g. a migration race) fails the soak now, not at the end.
     await new Promise((r) => setTimeout(r, 3_000));

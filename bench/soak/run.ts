@@ -10,7 +10,7 @@ import { checkInbound, checkOptOuts, checkOutbound } from './check-messages.ts';
 import { SoakClient } from './client.ts';
 import { checkReachable, countLogLines, startCluster } from './cluster.ts';
 import { drain } from './drain.ts';
-import { judgeMemory, startMemorySampler } from './memory.ts';
+import { judgeMemory, memorySummary, startMemorySampler } from './memory.ts';
 import type { SoakOptions } from './options.ts';
 import { renderReport } from './report.ts';
 import { setUpProject } from './setup.ts';
@@ -38,7 +38,7 @@ export async function runSoak(opts: SoakOptions, command: string, log: (line: st
     const timeUse = startTimeUse(cluster.all(), db, cluster.dbName);
     log(`load: ${opts.durationS} s at ${opts.rate} actions/s on ${cluster.dbName}`);
     const traffic = await runTraffic(client, state, setup.inboundPath, opts.durationS, opts.rate, log);
-    memory.stop();
+    await memory.stop();
     const timeUsed = await timeUse.stop();
     log(`load done (${client.records.length} requests); draining (at most ${opts.drainS} s)…`);
     const drained = await drain(db, opts.drainS);
@@ -55,7 +55,7 @@ export async function runSoak(opts: SoakOptions, command: string, log: (line: st
     checks.push(check('No 5xx answers (and no request without an answer)', steady.filter((r) => r.status >= 500 || r.status === 0).map((r) => `${r.kind} on server ${r.server + 1}: ${r.status || 'no answer'}`), `${steady.length} requests`));
     checks.push(check('Every answer had the expected status', client.unexpected.map((u) => `${u.kind} ${u.method} ${u.path} on server ${u.server + 1}: ${u.status} ${u.body}`), `${client.unexpected.length} unexpected`));
     const verdicts = judgeMemory(memory.samples, cluster.all().map((p) => p.name));
-    checks.push(check('Memory flat', verdicts.filter((v) => !v.pass).map((v) => `${v.name}: ${v.firstMiB} → ${v.lastMiB} MiB (+${v.growthPct} %)`), verdicts.map((v) => `${v.name} ${v.firstMiB} → ${v.lastMiB} MiB`).join(', ')));
+    checks.push(check('Memory flat', verdicts.flatMap((v) => v.failures.map((f) => `${v.name}: ${f}`)), memorySummary(verdicts)));
     const logs = countLogLines(cluster.all());
     checks.push(check('No error log lines', [...logs.errors.entries()].map(([k, n]) => `×${n} ${k}`), `${logs.error} at error level, ${logs.warn} warnings`));
     const exited = cluster.all().filter((p) => p.child.proc.exitCode !== null || p.child.proc.signalCode !== null);

@@ -2,8 +2,12 @@
  * @module lib/metrics — counters and histograms of this process, rendered in the Prometheus
  * text format (version 0.0.4) by GET /metrics together with gauges read from the database at
  * scrape time. Per-process figures follow Prometheus practice: each process is scraped on its own
- * and the sums are taken by the query.
+ * and the sums are taken by the query. The process memory gauges (RSS, heap, heap after the last
+ * full GC, external) are read at scrape time.
  */
+
+import { constants as perfConstants, PerformanceObserver } from 'node:perf_hooks';
+import v8 from 'node:v8';
 
 type Labels = Record<string, string>;
 
@@ -85,13 +89,71 @@ export class Histogram {
   }
 }
 
+/** What the memory gauges are read from: process.memoryUsage() and the heap used after the last full GC. */
+export interface MemoryFigures {
+  rss: number;
+  heapTotal: number;
+  heapUsed: number;
+  external: number;
+  arrayBuffers: number;
+  /** V8's used heap right after the most recent full (mark-sweep-compact) GC; before the first, the heap used now. */
+  heapUsedAfterGc: number;
+}
+
+let heapAfterLastFullGc: number | null = null;
+let gcObserver: PerformanceObserver | null = null;
+
+/**
+ * Watches this process's full GCs (once per process, whatever the number of ProcessMetrics) and
+ * keeps the used heap just after the latest: the live heap, without the garbage `heapUsed` carries
+ * between collections. That is the figure that tells a leak (it climbs) from V8 sizing its heap
+ * (RSS moves, it stays flat). The observer costs one entry per GC; only full GCs read the heap.
+ */
+export function watchFullGcs(): void {
+  if (gcObserver) {
+    return;
+  }
+  gcObserver = new PerformanceObserver((list) => {
+    if (list.getEntries().some((e) => (e as { detail?: { kind?: number } }).detail?.kind === perfConstants.NODE_PERFORMANCE_GC_MAJOR)) {
+      heapAfterLastFullGc = v8.getHeapStatistics().used_heap_size;
+    }
+  });
+  gcObserver.observe({ entryTypes: ['gc'] });
+}
+
+/** This process's memory now (one process.memoryUsage() call: cheap enough for every scrape). */
+export function readMemory(): MemoryFigures {
+  const m = process.memoryUsage();
+  return { rss: m.rss, heapTotal: m.heapTotal, heapUsed: m.heapUsed, external: m.external, arrayBuffers: m.arrayBuffers, heapUsedAfterGc: heapAfterLastFullGc ?? m.heapUsed };
+}
+
+function memoryGauge(name: string, help: string, value: number): string[] {
+  return [`# HELP ${name} ${help}`, `# TYPE ${name} gauge`, `${name} ${value}`];
+}
+
+/** The process memory gauges in the Prometheus text format. */
+export function renderMemory(m: MemoryFigures = readMemory()): string[] {
+  return [
+    ...memoryGauge('rollcall_process_rss_bytes', 'Resident memory of this process (RSS).', m.rss),
+    ...memoryGauge('rollcall_process_heap_total_bytes', 'Memory V8 has reserved for its JavaScript heap.', m.heapTotal),
+    ...memoryGauge('rollcall_process_heap_used_bytes', 'JavaScript heap in use now, garbage not yet collected included.', m.heapUsed),
+    ...memoryGauge('rollcall_process_heap_used_after_gc_bytes', 'JavaScript heap in use right after the latest full GC: the live heap (before the first full GC: the heap used now).', m.heapUsedAfterGc),
+    ...memoryGauge('rollcall_process_external_bytes', 'Memory of C++ objects bound to JavaScript objects (Buffers and ArrayBuffers included).', m.external),
+    ...memoryGauge('rollcall_process_array_buffers_bytes', 'Memory of ArrayBuffers and Buffers (part of external).', m.arrayBuffers),
+  ];
+}
+
 /** The metrics this process keeps; created once by the composition root. */
 export class ProcessMetrics {
   readonly dispatched = new Counter('rollcall_dispatch_results_total', 'Outbound messages finished by the dispatch workers of this process, by status and error code.');
   readonly webhookRequests = new Counter('rollcall_webhook_requests_total', 'Gateway webhook requests answered by this process, by kind (inbound, status) and HTTP status.');
   readonly webhookSeconds = new Histogram('rollcall_webhook_duration_seconds', 'Time from a gateway webhook request to its answer (inbound: after the message is committed).');
 
+  constructor() {
+    watchFullGcs();
+  }
+
   render(): string[] {
-    return [...this.dispatched.render(), ...this.webhookRequests.render(), ...this.webhookSeconds.render()];
+    return [...this.dispatched.render(), ...this.webhookRequests.render(), ...this.webhookSeconds.render(), ...renderMemory()];
   }
 }
