@@ -42,7 +42,7 @@ test('upgrading a database with messages attaches them as one partition and keep
     values (${project.id}::uuid, 'out', 'sms', 'queued', '+254711000999', 'waiting', ${gw.id}::uuid, 'TEST', now())`.execute(db);
   const before = await sql<{ id: string; seq: string; created_at: Date }>`select id, seq::text as seq, created_at from messages order by seq`.execute(db);
 
-  assert.deepEqual((await migrateToLatest(db)).applied, ['0023-message-partitions']);
+  assert.deepEqual((await migrateToLatest(db)).applied, ['0023-message-partitions', '0024-queues-by-project']);
 
   const afterRows = await sql<{ id: string; seq: string; created_at: Date }>`select id, seq::text as seq, created_at from messages order by seq`.execute(db);
   assert.deepEqual(afterRows.rows, before.rows, 'every message kept, with its id, seq and time');
@@ -53,6 +53,9 @@ test('upgrading a database with messages attaches them as one partition and keep
   const now = new Date();
   assert.equal(old.to?.toISOString(), new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1)).toISOString(), 'it covers up to the end of this month');
   assert.ok(parts.some((p) => p.isDefault));
+  // 0024: the queue index leads with the project on the attached old table too; the old one is gone.
+  const oldIndexes = await sql<{ indexdef: string }>`select indexdef from pg_indexes where tablename = 'messages_before_partitions' and indexdef like '%due_at%'`.execute(db);
+  assert.deepEqual(oldIndexes.rows.map((r) => r.indexdef.replace(/^.* USING btree /, '')), [`(project_id, due_at) WHERE (status = ANY (ARRAY['queued'::text, 'scheduled'::text]))`]);
   const where = await sql<{ p: string; n: string }>`select tableoid::regclass::text as p, count(*)::text as n from messages group by 1`.execute(db);
   assert.deepEqual(where.rows, [{ p: 'messages_before_partitions', n: '401' }]);
 

@@ -109,8 +109,8 @@ const seconds = (t0: number) => (performance.now() - t0) / 1000;
 /**
  * Dispatch's raw limit, rows/s: `rows` due messages (as bench/messaging.bench.ts preloads them) in
  * a messages-shaped table, drained by `workers` loops, each claiming `batch` rows at a time with
- * the claim of store/message.store.ts claimDueMessages (FOR UPDATE SKIP LOCKED → 'sending', with a
- * lease) and marking each claimed batch 'sent' in one UPDATE … WHERE id = ANY(…), up to `lanes`
+ * the claim of store/message.store.ts claimDueMessages (one project's rows, FOR UPDATE SKIP LOCKED →
+ * 'sending', with a lease) and marking each claimed batch 'sent' in one UPDATE … WHERE id = ANY(…), up to `lanes`
  * marks in flight per loop (dispatch-worker.ts: a lane holds up to 4 parts out per gateway). No
  * send-time checks, no provider call, no rows read back beyond their ids. Timed from the first
  * claim to the last mark; the fill is not timed.
@@ -132,7 +132,7 @@ export async function claimAndMark(
       );
       const claim = `
         with picked as (
-          select id from ${table} where status in ('queued', 'scheduled') and due_at <= now()
+          select id from ${table} where project_id = $2 and status in ('queued', 'scheduled') and due_at <= now()
           order by due_at limit $1 for update skip locked
         )
         update ${table} m set status = 'sending', attempts = m.attempts + 1, lease_until = clock_timestamp() + interval '60 seconds', updated_at = clock_timestamp()
@@ -148,7 +148,7 @@ export async function claimAndMark(
           const free = own.slice(1);
           const busy = new Set<Promise<void>>();
           for (;;) {
-            const ids = (await claimer.query<{ id: string }>(claim, [opts.batch])).map((r) => r.id);
+            const ids = (await claimer.query<{ id: string }>(claim, [opts.batch, opts.projectId])).map((r) => r.id);
             if (ids.length === 0) {
               break;
             }

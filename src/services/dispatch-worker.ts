@@ -8,7 +8,7 @@
  * (sendPart), and a lane that has room again wakes the loop at once.
  */
 import type { ServiceDeps } from './deps.ts';
-import { claimParts, DEFAULT_LANE_SIZE, type DispatchOptions, type GatewayPart, sendPart } from './dispatch.service.ts';
+import { claimParts, DEFAULT_LANE_SIZE, type DispatchOptions, dispatchRotation, type GatewayPart, sendPart } from './dispatch.service.ts';
 import { type PollingLoop, startPollingLoop } from '../lib/polling-loop.ts';
 
 export type DispatchWorker = PollingLoop;
@@ -33,6 +33,7 @@ export function startDispatchWorker(deps: ServiceDeps, opts: WorkerOptions): Dis
   const lanes = new Map<string, number>();
   const running = new Set<Promise<void>>();
   let nothingElseDue: { lanes: string; at: number } | null = null;
+  const rotation = dispatchRotation(deps);
 
   const fullLanes = () => [...lanes].flatMap(([id, n]) => (n >= laneSize && id ? [id] : [])).sort();
 
@@ -63,12 +64,14 @@ export function startDispatchWorker(deps: ServiceDeps, opts: WorkerOptions): Dis
     if (full.length && nothingElseDue?.lanes === key && Date.now() - nothingElseDue.at < RECHECK_FULL_LANES_MS) {
       return 0;
     }
-    const parts = await claimParts(deps, opts, full);
+    const { parts, more } = await claimParts(deps, opts, full, rotation);
     nothingElseDue = full.length && parts.length === 0 ? { lanes: key, at: Date.now() } : null;
     for (const part of parts) {
       start(part);
     }
-    return parts.reduce((n, p) => n + p.messages.length, 0);
+    const claimed = parts.reduce((n, p) => n + p.messages.length, 0);
+    // A round that ended short while a project may still have due messages goes on at once.
+    return more && claimed > 0 ? Math.max(claimed, opts.batchSize) : claimed;
   };
 
   // Woken by each new message, the worker waits 100 ms so that messages created together go out
@@ -77,6 +80,7 @@ export function startDispatchWorker(deps: ServiceDeps, opts: WorkerOptions): Dis
   return {
     wake(now) {
       nothingElseDue = null;
+      rotation.invalidate();
       loop.wake(now);
     },
     /** Stops claiming, then waits for every lane's parts to be sent and recorded. */

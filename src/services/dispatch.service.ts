@@ -13,7 +13,9 @@
 import type { OutboundMessage, Provider, SendOutcome } from '../providers/provider.ts';
 import { findGatewaysByIds, type GatewayRecord } from '../store/gateway.store.ts';
 import { takeTokens } from '../store/gateway-rate.store.ts';
-import { type ClaimedMessage, claimDueMessages, extendLeases, type MessageRecord, type MessageResult, recordResults } from '../store/message.store.ts';
+import { type ClaimedMessage, claimDueMessages, extendLeases, listDispatchProjects, type MessageRecord, type MessageResult, recordResults } from '../store/message.store.ts';
+import type { Db } from '../store/database.ts';
+import { claimInTurn, ProjectRotation, PROJECTS_PER_CLAIM } from './project-rotation.ts';
 import { optOutKey } from '../domain/recipient.ts';
 import { findOptedOut } from '../store/opt-out.store.ts';
 import { recordOptOut } from './consent.service.ts';
@@ -211,14 +213,33 @@ export interface GatewayPart {
   facts: SendTimeFacts;
 }
 
+/** How long a listing of the projects with due messages is used (ms): the dispatch poll interval. */
+export const DISPATCH_LISTING_MS = 250;
+
+/** The rotation of projects with due messages a dispatch worker claims from (services/project-rotation.ts). */
+export function dispatchRotation(deps: ServiceDeps): ProjectRotation<Db> {
+  return new ProjectRotation<Db>({ list: (db) => listDispatchProjects(db, deps.clock()), refreshMs: DISPATCH_LISTING_MS });
+}
+
 /**
- * Claims a batch and splits it by gateway. Messages of `skipGateways` (gateways whose lanes are
- * full) are not claimed: they stay queued, for this worker later or for another one.
+ * Claims a batch, project by project in turn, and splits it by gateway. Messages of `skipGateways`
+ * (gateways whose lanes are full) are not claimed: they stay queued, for this worker later or for
+ * another one. `more`: a project may still have due messages (claim again at once).
  */
-export async function claimParts(deps: ServiceDeps, opts: DispatchOptions, skipGateways: readonly string[] = []): Promise<GatewayPart[]> {
-  const claimed = await claimDueMessages(deps.db, opts.batchSize, opts.leaseMs, deps.clock(), skipGateways);
+export async function claimParts(
+  deps: ServiceDeps,
+  opts: DispatchOptions,
+  skipGateways: readonly string[] = [],
+  rotation: ProjectRotation<Db> = dispatchRotation(deps),
+): Promise<{ parts: GatewayPart[]; more: boolean }> {
+  const claimed: ClaimedMessage[] = [];
+  const { more } = await claimInTurn(rotation, deps.db, opts.batchSize, PROJECTS_PER_CLAIM, async (project, room) => {
+    const got = await claimDueMessages(deps.db, project, room, opts.leaseMs, deps.clock(), skipGateways);
+    claimed.push(...got);
+    return got.length;
+  });
   if (claimed.length === 0) {
-    return [];
+    return { parts: [], more };
   }
   const [facts, gateways] = await Promise.all([loadSendTimeFacts(deps, claimed), findGatewaysByIds(deps.db, [...new Set(claimed.flatMap((m) => (m.gatewayId ? [m.gatewayId] : [])))])]);
   const byGateway = new Map<string, ClaimedMessage[]>();
@@ -231,7 +252,7 @@ export async function claimParts(deps: ServiceDeps, opts: DispatchOptions, skipG
       byGateway.set(key, [m]);
     }
   }
-  return [...byGateway.entries()].map(([id, messages]) => ({ gatewayId: id, gateway: gateways.find((g) => g.id === id), messages, facts }));
+  return { parts: [...byGateway.entries()].map(([id, messages]) => ({ gatewayId: id, gateway: gateways.find((g) => g.id === id), messages, facts })), more };
 }
 
 /**
@@ -267,7 +288,7 @@ export async function sendPart(deps: ServiceDeps, part: GatewayPart, leaseMs: nu
  * were claimed.
  */
 export async function dispatchOnce(deps: ServiceDeps, opts: DispatchOptions): Promise<number> {
-  const parts = await claimParts(deps, opts);
+  const { parts } = await claimParts(deps, opts);
   const settled = await Promise.allSettled(parts.map((p) => sendPart(deps, p, opts.leaseMs)));
   const failure = settled.find((s) => s.status === 'rejected');
   if (failure) {

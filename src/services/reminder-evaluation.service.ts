@@ -35,6 +35,7 @@ import {
   type MatchRow,
   replaceMatches,
   seriesStarts,
+  listDirtyCaseProjects,
   takeDirtyCases,
   upsertOccurrences,
   type WantedOccurrence,
@@ -42,6 +43,7 @@ import {
 import { activeRulesOf, lockRunningEvaluation, type ReminderRuleRecord, saveEvaluation } from '../store/reminder-rule.store.ts';
 import { casesForEvaluation, countCasesOfType, type EvaluatedCase } from '../store/reminder-evaluation.store.ts';
 import type { ServiceDeps } from './deps.ts';
+import { claimInTurn, ProjectRotation, PROJECTS_PER_CLAIM } from './project-rotation.ts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -261,14 +263,25 @@ async function derivedDataCommit(trx: Trx): Promise<void> {
   await sql`set local synchronous_commit = off`.execute(trx);
 }
 
+/** The rotation of projects with cases marked for evaluation (services/project-rotation.ts). */
+export function dirtyCasesRotation(refreshMs = 0): ProjectRotation<Trx> {
+  return new ProjectRotation<Trx>({ list: (trx) => listDirtyCaseProjects(trx), refreshMs });
+}
+
 /**
- * One step over the cases marked for evaluation: takes up to `limit`, evaluates them against their
- * project's active rules, all in one transaction. Returns how many cases it evaluated.
+ * One step over the cases marked for evaluation: takes up to `limit`, project by project in turn,
+ * evaluates them against their project's active rules, all in one transaction. Returns how many
+ * cases it evaluated.
  */
-export async function evaluateDirtyCases(deps: ServiceDeps, limit: number): Promise<number> {
+export async function evaluateDirtyCases(deps: ServiceDeps, limit: number, rotation: ProjectRotation<Trx> = dirtyCasesRotation()): Promise<number> {
   return deps.db.transaction().execute(async (trx) => {
     await derivedDataCommit(trx);
-    const marked = await takeDirtyCases(trx, limit);
+    const marked: Array<{ caseId: string; projectId: string; isNew: boolean }> = [];
+    await claimInTurn(rotation, trx, limit, PROJECTS_PER_CLAIM, async ({ projectId }, room) => {
+      const got = await takeDirtyCases(trx, projectId, room);
+      marked.push(...got);
+      return got.length;
+    });
     if (marked.length === 0) {
       return 0;
     }

@@ -9,8 +9,8 @@ import { setTimeout } from 'node:timers/promises';
 
 import type { ServiceDeps } from './deps.ts';
 import { type PollingLoop, startPollingLoop } from '../lib/polling-loop.ts';
-import { evaluateDirtyCases, evaluateRuleStep } from './reminder-evaluation.service.ts';
-import { sendDueReminders } from './reminder-sending.service.ts';
+import { dirtyCasesRotation, evaluateDirtyCases, evaluateRuleStep } from './reminder-evaluation.service.ts';
+import { dueRemindersRotation, sendDueReminders } from './reminder-sending.service.ts';
 
 export interface ReminderBatches {
   /** Cases of a rule's own evaluation per transaction. */
@@ -76,6 +76,9 @@ export function startReminderLoop(
   opts: { paused?: () => boolean; requestLoad?: () => number; onError: (err: unknown) => void },
 ): PollingLoop {
   let restUntil = 0;
+  // Listings of projects with work waiting, used for one poll interval each.
+  const marked = dirtyCasesRotation(REMINDER_POLL_MS);
+  const due = dueRemindersRotation(deps, REMINDER_POLL_MS);
   const load = () => opts.requestLoad?.() ?? 0;
   const step = async (): Promise<number> => {
     let busy = load() >= BUSY_LOAD;
@@ -87,9 +90,9 @@ export function startReminderLoop(
     const start = performance.now();
     // Under load, batches a fifth the size: the same share of time, in shorter pauses of HTTP.
     const size = (n: number) => (busy ? Math.ceil(n / 5) : n);
-    const evaluated = (await evaluateDirtyCases(deps, size(batches.marked))) + (await evaluateRuleStep(deps, size(batches.cases), batches.parallel));
+    const evaluated = (await evaluateDirtyCases(deps, size(batches.marked), marked)) + (await evaluateRuleStep(deps, size(batches.cases), batches.parallel));
     restUntil = performance.now() + (performance.now() - start) * (1 / batches.busyShare - 1);
-    return evaluated + (await sendDueReminders(deps, batches.sends));
+    return evaluated + (await sendDueReminders(deps, batches.sends, due));
   };
   return startPollingLoop(step, {
     ...(opts.paused ? { paused: opts.paused } : {}),

@@ -22,7 +22,8 @@ import { findMobileWorkersByIds } from '../store/mobile-worker.store.ts';
 import { findOptedOut } from '../store/opt-out.store.ts';
 import { findEntriesByOwner } from '../store/phone-entry.store.ts';
 import { findProjectsByIds } from '../store/project.store.ts';
-import { claimDueOccurrences, type DueOccurrence, markCasesDirty, markOccurrencesDone } from '../store/reminder-occurrence.store.ts';
+import { claimDueOccurrences, type DueOccurrence, listDueOccurrenceProjects, markCasesDirty, markOccurrencesDone } from '../store/reminder-occurrence.store.ts';
+import { claimInTurn, ProjectRotation, PROJECTS_PER_CLAIM } from './project-rotation.ts';
 import { findReminderRulesByIds, type ReminderRuleRecord } from '../store/reminder-rule.store.ts';
 import type { ServiceDeps } from './deps.ts';
 import { loadRouting, planMessage } from './message-plan.ts';
@@ -135,15 +136,25 @@ async function sendProjectReminders(trx: Trx, deps: ServiceDeps, project: Projec
   return done;
 }
 
+/** The rotation of projects with due occurrences (services/project-rotation.ts). */
+export function dueRemindersRotation(deps: ServiceDeps, refreshMs = 0): ProjectRotation<Trx> {
+  return new ProjectRotation<Trx>({ list: (trx) => listDueOccurrenceProjects(trx, deps.clock()), refreshMs });
+}
+
 /**
- * One step: up to `limit` due occurrences become messages, in one transaction. Returns how many
- * occurrences it handled (a full batch means: call again at once).
+ * One step: up to `limit` due occurrences, project by project in turn, become messages, in one
+ * transaction. Returns how many occurrences it handled (a full batch means: call again at once).
  */
-export async function sendDueReminders(deps: ServiceDeps, limit: number): Promise<number> {
+export async function sendDueReminders(deps: ServiceDeps, limit: number, rotation: ProjectRotation<Trx> = dueRemindersRotation(deps)): Promise<number> {
   const series: Array<{ caseId: string; projectId: string }> = [];
   const handled = await deps.db.transaction().execute(async (trx) => {
     const now = deps.clock();
-    const due = await claimDueOccurrences(trx, now, limit);
+    const due: DueOccurrence[] = [];
+    await claimInTurn(rotation, trx, limit, PROJECTS_PER_CLAIM, async ({ projectId }, room) => {
+      const got = await claimDueOccurrences(trx, projectId, now, room);
+      due.push(...got);
+      return got.length;
+    });
     if (due.length === 0) {
       return 0;
     }

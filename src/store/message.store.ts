@@ -301,35 +301,73 @@ export const CREATED_US = sql`(extract(epoch from m.created_at) * 1000000)::bigi
 export const createdAtOf = (us: ReturnType<typeof sql>) => sql`('epoch'::timestamptz + ${us} * interval '1 microsecond')`;
 
 /**
- * Claims up to `limit` due messages for this worker (status → sending, attempts + 1, leased), first
- * any whose lease expired (a worker died mid-send), then queued/scheduled ones due at `now` (the
- * application clock, which also set due_at). Leases use the database clock, shared by all workers.
- * Messages of the gateways in `skipGateways` (their lanes in this worker are full) are left where
- * they are, for later or for another worker; the scan walks past them in due order (measured:
- * about 15 ms per 100,000 skipped on PostgreSQL, 40 ms on PGlite).
+ * The projects with messages to claim: due queued or scheduled ones (a skip scan of
+ * messages_project_due_idx, one index probe per project with any waiting, due or not), and those
+ * with a lease that expired (a worker died mid-send; `expired`). The dispatch rotation
+ * (services/project-rotation.ts) claims from them one project at a time.
  */
-export async function claimDueMessages(db: Db, limit: number, leaseMs: number, now: Date, skipGateways: readonly string[] = []): Promise<ClaimedMessage[]> {
+export async function listDispatchProjects(db: Db, now: Date): Promise<Array<{ projectId: string; expired: boolean }>> {
+  const rows = await runPrepared(db, sql<{ project_id: string; expired: boolean }>`
+    with recursive waiting(project_id) as (
+      (select project_id from messages where status in ('queued', 'scheduled') order by project_id limit 1)
+      union all
+      select (select m.project_id from messages m where m.status in ('queued', 'scheduled') and m.project_id > w.project_id order by m.project_id limit 1)
+        from waiting w where w.project_id is not null
+    )
+    select w.project_id, false as expired from waiting w
+     where w.project_id is not null
+       and exists (select 1 from messages m where m.status in ('queued', 'scheduled') and m.project_id = w.project_id and m.due_at <= ${now.toISOString()}::timestamptz)
+    union all
+    select distinct project_id, true from messages where status = 'sending' and lease_until < clock_timestamp()
+  `.compile(db));
+  const byProject = new Map<string, boolean>();
+  for (const r of rows) {
+    byProject.set(r.project_id, (byProject.get(r.project_id) ?? false) || r.expired);
+  }
+  return [...byProject].map(([projectId, expired]) => ({ projectId, expired }));
+}
+
+/**
+ * Claims up to `limit` due messages of one project for this worker (status → sending, attempts + 1,
+ * leased): with `expired`, first any whose lease expired (a worker died mid-send), then
+ * queued/scheduled ones due at `now` (the application clock, which also set due_at). Leases use
+ * the database clock, shared by all workers. Each statement names the project, so with messages
+ * distributed by project it runs on one shard (docs/scaling.md). Messages of the gateways in
+ * `skipGateways` (their lanes in this worker are full) are left where they are, for later or for
+ * another worker; the scan walks past them in due order (measured: about 15 ms per 100,000
+ * skipped on PostgreSQL, 40 ms on PGlite).
+ */
+export async function claimDueMessages(
+  db: Db,
+  project: { projectId: string; expired: boolean },
+  limit: number,
+  leaseMs: number,
+  now: Date,
+  skipGateways: readonly string[] = [],
+): Promise<ClaimedMessage[]> {
   const lease = `${Math.ceil(leaseMs)} milliseconds`;
   // Two fixed texts: without gateways to skip, the statement is exactly the plain claim.
   const skip = skipGateways.length ? sql`and (gateway_id is null or gateway_id <> all(${[...skipGateways]}::uuid[]))` : sql``;
   // The dispatch loop's statements are prepared (store/prepared-statements.ts): fixed texts run many times a second.
-  const expired = await runPrepared(db, sql<Selectable<MessageTable> & { prev_status: string; created_us: string }>`
+  const expired = project.expired
+    ? await runPrepared(db, sql<Selectable<MessageTable> & { prev_status: string; created_us: string }>`
     with picked as (
       select id, created_at, status as prev_status from messages
-      where status = 'sending' and lease_until < clock_timestamp() ${skip}
+      where project_id = ${project.projectId} and status = 'sending' and lease_until < clock_timestamp() ${skip}
       order by lease_until limit ${limit} for update skip locked
     )
     update messages m set attempts = m.attempts + 1, lease_until = clock_timestamp() + ${lease}::interval, updated_at = clock_timestamp()
     from picked where m.id = picked.id and m.created_at = picked.created_at
     returning ${columnList(MESSAGE_COLUMNS, 'm')}, picked.prev_status, ${CREATED_US}
-  `.compile(db));
+  `.compile(db))
+    : [];
   const room = limit - expired.length;
   const due =
     room > 0
       ? await runPrepared(db, sql<Selectable<MessageTable> & { prev_status: string; created_us: string }>`
     with picked as (
       select id, created_at, status as prev_status from messages
-      where status in ('queued', 'scheduled') and due_at <= ${now.toISOString()}::timestamptz ${skip}
+      where project_id = ${project.projectId} and status in ('queued', 'scheduled') and due_at <= ${now.toISOString()}::timestamptz ${skip}
       order by due_at limit ${room} for update skip locked
     )
     update messages m set status = 'sending', attempts = m.attempts + 1, lease_until = clock_timestamp() + ${lease}::interval, updated_at = clock_timestamp()

@@ -34,14 +34,28 @@ export interface MatchRow {
   problem: string | null;
 }
 
+/** Lists the projects with cases marked for evaluation (a skip scan of reminder_dirty_cases_project_idx). */
+export async function listDirtyCaseProjects(db: Db | Trx): Promise<Array<{ projectId: string }>> {
+  const { rows } = await sql<{ project_id: string }>`
+    with recursive marked(project_id) as (
+      (select project_id from reminder_dirty_cases order by project_id limit 1)
+      union all
+      select (select d.project_id from reminder_dirty_cases d where d.project_id > m.project_id order by d.project_id limit 1)
+        from marked m where m.project_id is not null
+    )
+    select project_id from marked where project_id is not null`.execute(db);
+  return rows.map((r) => ({ projectId: r.project_id }));
+}
+
 /**
- * Takes up to `limit` cases to evaluate (SKIP LOCKED: another worker's, or a case being written now,
- * waits for a later step) and deletes their marks in the caller's transaction.
+ * Takes up to `limit` of one project's cases to evaluate (SKIP LOCKED: another worker's, or a case
+ * being written now, waits for a later step) and deletes their marks in the caller's transaction.
  */
-export async function takeDirtyCases(trx: Trx, limit: number): Promise<Array<{ caseId: string; projectId: string; isNew: boolean }>> {
+export async function takeDirtyCases(trx: Trx, projectId: string, limit: number): Promise<Array<{ caseId: string; projectId: string; isNew: boolean }>> {
   const { rows } = await sql<{ case_id: string; project_id: string; is_new: boolean }>`
     delete from reminder_dirty_cases d
-     where d.case_id in (select case_id from reminder_dirty_cases order by marked_at limit ${limit} for update skip locked)
+     where d.project_id = ${projectId}
+       and d.case_id in (select case_id from reminder_dirty_cases where project_id = ${projectId} order by marked_at limit ${limit} for update skip locked)
     returning d.case_id, d.project_id, d.is_new`.execute(trx);
   return rows.map((r) => ({ caseId: r.case_id, projectId: r.project_id, isNew: r.is_new }));
 }
@@ -196,12 +210,27 @@ export interface DueOccurrence extends OccurrenceKey {
   zone: string;
 }
 
-/** Locks up to `limit` scheduled occurrences due by `now`, earliest first (SKIP LOCKED). */
-export async function claimDueOccurrences(trx: Trx, now: Date, limit: number): Promise<DueOccurrence[]> {
+/** Lists the projects with scheduled occurrences due by `now` (a skip scan of reminder_occurrences_project_due_idx). */
+export async function listDueOccurrenceProjects(db: Db | Trx, now: Date): Promise<Array<{ projectId: string }>> {
+  const { rows } = await sql<{ project_id: string }>`
+    with recursive waiting(project_id) as (
+      (select project_id from reminder_occurrences where status = 'scheduled' order by project_id limit 1)
+      union all
+      select (select o.project_id from reminder_occurrences o where o.status = 'scheduled' and o.project_id > w.project_id order by o.project_id limit 1)
+        from waiting w where w.project_id is not null
+    )
+    select w.project_id from waiting w
+     where w.project_id is not null
+       and exists (select 1 from reminder_occurrences o where o.status = 'scheduled' and o.project_id = w.project_id and o.due_at <= ${now})`.execute(db);
+  return rows.map((r) => ({ projectId: r.project_id }));
+}
+
+/** Locks up to `limit` of one project's scheduled occurrences due by `now`, earliest first (SKIP LOCKED). */
+export async function claimDueOccurrences(trx: Trx, projectId: string, now: Date, limit: number): Promise<DueOccurrence[]> {
   const { rows } = await sql<{ project_id: string; rule_id: string; case_id: string; recipient: 'case' | 'owner'; occurrence_key: string; due_at: Date; local_time: string; zone: string }>`
     select project_id, rule_id, case_id, recipient, occurrence_key, due_at, local_time, zone
       from reminder_occurrences
-     where status = 'scheduled' and due_at <= ${now}
+     where project_id = ${projectId} and status = 'scheduled' and due_at <= ${now}
      order by due_at
      limit ${limit}
        for update skip locked`.execute(trx);
