@@ -245,7 +245,7 @@ export async function nextChunk(db: Db | Trx, project: Project, req: BroadcastRe
     recipients = cases.map((c) => caseRecipient(project, c));
   } else {
     const workers = await findMobileWorkersByIds(db, project.id, valid);
-    const entries = await findEntriesByOwner(db, 'mobile-worker', workers.map((w) => w.id));
+    const entries = await findEntriesByOwner(db, project.id, 'mobile-worker', workers.map((w) => w.id));
     recipients = workers.map((w) => workerRecipient(project, w, entries.filter((e) => e.ownerId === w.id)));
   }
   return { recipients, missing: slice.length - recipients.length, cursor: String(end), done: end >= ids.length };

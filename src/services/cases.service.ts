@@ -343,7 +343,7 @@ async function changeCaseInTransaction(trx: Trx, deps: ServiceDeps, project: Pro
   );
   let state: CaseWithEntry['entryState'];
   if (updated.closed || updated.deleted) {
-    await releaseOwner(trx, 'case', caseId, registryOptions(deps));
+    await releaseOwner(trx, project.id, 'case', caseId, registryOptions(deps));
     state = null;
   } else {
     state = await syncEntry(trx, deps, updated, reading);

@@ -128,7 +128,7 @@ function registryInStep(entries: readonly PhoneEntry[], wish: CaseNumberWish | n
 
 /** Each case exactly as a save re-evaluates it: the reading, the stored number, the registry entry. */
 async function reevaluateCases(trx: Trx, deps: ServiceDeps, projectId: string, settings: ProjectContactSettings, cases: readonly CaseToReevaluate[]): Promise<void> {
-  const entries = await findEntriesByOwner(trx, 'case', cases.map((c) => c.id));
+  const entries = await findEntriesByOwner(trx, projectId, 'case', cases.map((c) => c.id));
   const opts = { pendingTtlMs: deps.pendingTtlMs, now: deps.clock() };
   const numberChanges: { caseId: string; phoneNumber: string | null }[] = [];
   for (const c of cases) {

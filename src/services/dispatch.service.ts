@@ -13,7 +13,7 @@
 import type { OutboundMessage, Provider, SendOutcome } from '../providers/provider.ts';
 import { findGatewaysByIds, type GatewayRecord } from '../store/gateway.store.ts';
 import { takeTokens } from '../store/gateway-rate.store.ts';
-import { type ClaimedMessage, claimDueMessages, extendLeases, listDispatchProjects, type MessageRecord, type MessageResult, recordResults } from '../store/message.store.ts';
+import { type ClaimedMessage, claimDueMessages, rowKey, extendLeases, listDispatchProjects, type MessageRecord, type MessageResult, recordResults } from '../store/message.store.ts';
 import type { Db } from '../store/database.ts';
 import { claimInTurn, ProjectRotation, PROJECTS_PER_CLAIM } from './project-rotation.ts';
 import { optOutKey } from '../domain/recipient.ts';
@@ -42,17 +42,17 @@ export const DEFAULT_LANE_SIZE = 4;
 const DEFAULT_SEND_GROUP = 25;
 
 function failed(m: ClaimedMessage, code: string, detail: string | null = null): MessageResult {
-  return { id: m.id, createdUs: m.createdUs, status: 'failed', providerMessageId: null, errorCode: code, errorDetail: detail, dueAt: null, refundAttempt: false };
+  return { ...rowKey(m), status: 'failed', providerMessageId: null, errorCode: code, errorDetail: detail, dueAt: null, refundAttempt: false };
 }
 
 /** Outcome → result, with retry scheduling for transient failures. */
 function resultOf(deps: ServiceDeps, m: ClaimedMessage, o: SendOutcome, now: Date): MessageResult {
   if (o.ok) {
-    return { id: m.id, createdUs: m.createdUs, status: 'sent', providerMessageId: o.providerMessageId, errorCode: null, errorDetail: null, dueAt: null, refundAttempt: false };
+    return { ...rowKey(m), status: 'sent', providerMessageId: o.providerMessageId, errorCode: null, errorDetail: null, dueAt: null, refundAttempt: false };
   }
   if (o.retryable && m.attempts < deps.messaging.maxAttempts) {
     const delay = o.retryAfterMs ?? deps.messaging.retryBaseMs * 2 ** (m.attempts - 1);
-    return { id: m.id, createdUs: m.createdUs, status: 'queued', providerMessageId: null, errorCode: null, errorDetail: o.reason, dueAt: new Date(now.getTime() + delay), refundAttempt: false };
+    return { ...rowKey(m), status: 'queued', providerMessageId: null, errorCode: null, errorDetail: o.reason, dueAt: new Date(now.getTime() + delay), refundAttempt: false };
   }
   const detail = o.retryable ? `${o.reason} (gave up after ${m.attempts} attempts)` : o.reason;
   return failed(m, 'GATEWAY_ERROR', detail);
@@ -143,7 +143,7 @@ async function sendThroughGateway(
     const grant = await takeTokens(deps.db, g.id, rate, ready.length);
     const later = new Date(now.getTime() + grant.waitMs);
     for (const m of ready.slice(grant.granted)) {
-      results.push({ id: m.id, createdUs: m.createdUs, status: 'queued', providerMessageId: null, errorCode: null, errorDetail: null, dueAt: later, refundAttempt: true });
+      results.push({ ...rowKey(m), status: 'queued', providerMessageId: null, errorCode: null, errorDetail: null, dueAt: later, refundAttempt: true });
     }
     ready = ready.slice(0, grant.granted);
     if (ready.length === 0) {
@@ -261,7 +261,7 @@ export async function claimParts(
  * renewed every third of a lease, so another worker takes its messages over only if this one died.
  */
 export async function sendPart(deps: ServiceDeps, part: GatewayPart, leaseMs: number): Promise<void> {
-  const keys = part.messages.map((m) => ({ id: m.id, createdUs: m.createdUs }));
+  const keys = part.messages.map(rowKey);
   const heartbeat = setInterval(() => {
     void extendLeases(deps.db, keys, leaseMs).catch(() => {});
   }, Math.max(100, Math.floor(leaseMs / 3)));

@@ -172,7 +172,7 @@ async function handleVerification(ctx: Context, entry: PhoneEntry): Promise<Outc
     return null;
   }
   const opts = { pendingTtlMs: ctx.deps.pendingTtlMs, now: ctx.now };
-  if (!(await verifyWorkerNumber(ctx.trx, { workerId: entry.ownerId, number: ctx.from }, opts))) {
+  if (!(await verifyWorkerNumber(ctx.trx, { projectId: entry.projectId, workerId: entry.ownerId, number: ctx.from }, opts))) {
     return null;
   }
   const project = await findProjectById(ctx.trx, entry.projectId);
@@ -231,7 +231,7 @@ async function registerWorker(ctx: Context, project: Project, requested: string 
   }
   const opts = { pendingTtlMs: ctx.deps.pendingTtlMs, now: ctx.now };
   await addWorkerNumber(ctx.trx, { projectId: project.id, workerId: worker.id, number: ctx.from }, opts);
-  await verifyWorkerNumber(ctx.trx, { workerId: worker.id, number: ctx.from }, opts);
+  await verifyWorkerNumber(ctx.trx, { projectId: project.id, workerId: worker.id, number: ctx.from }, opts);
   await recordConsent(ctx.trx, ctx.deps, ctx.from, true, { method: 'self-registration', source: { messageId: ctx.message.id }, projectId: project.id, contact: { type: 'mobile-worker', id: worker.id }, gateway: gatewayRef(ctx) }, ctx.now);
   ctx.project = project;
   const reg = project.settings.selfRegistration;

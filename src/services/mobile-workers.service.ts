@@ -65,9 +65,9 @@ function numberStatus(e: PhoneEntry, heldElsewhere: Set<string>, now: Date): Wor
   return heldElsewhere.has(e.number) ? 'already-in-use' : 'unverified';
 }
 
-async function numberViews(deps: ServiceDeps, workers: readonly MobileWorkerRecord[]): Promise<Map<string, WorkerNumberView[]>> {
+async function numberViews(deps: ServiceDeps, project: Project, workers: readonly MobileWorkerRecord[]): Promise<Map<string, WorkerNumberView[]>> {
   const now = deps.clock();
-  const entries = await findEntriesByOwner(deps.db, 'mobile-worker', workers.map((w) => w.id));
+  const entries = await findEntriesByOwner(deps.db, project.id, 'mobile-worker', workers.map((w) => w.id));
   const held = await findNumbersHeldElsewhere(deps.db, entries.map((e) => e.id), [...new Set(entries.map((e) => e.number))], now);
   const out = new Map<string, WorkerNumberView[]>(workers.map((w) => [w.id, []]));
   for (const e of entries) {
@@ -142,14 +142,14 @@ async function requireWorker(deps: ServiceDeps, project: Project, workerId: stri
 
 export async function getMobileWorker(deps: ServiceDeps, project: Project, workerId: string): Promise<MobileWorkerView> {
   const w = await requireWorker(deps, project, workerId);
-  const numbers = await numberViews(deps, [w]);
+  const numbers = await numberViews(deps, project, [w]);
   return toView(w, numbers.get(w.id) ?? []);
 }
 
 export async function listProjectMobileWorkers(deps: ServiceDeps, project: Project, f: { limit: number; cursor?: string | undefined; search?: string | undefined }): Promise<Page<MobileWorkerView>> {
   const rows = await listMobileWorkers(deps.db, project.id, { afterSeq: f.cursor === undefined ? undefined : decodeCursor(f.cursor), limit: f.limit + 1, search: f.search });
   const page = rows.slice(0, f.limit);
-  const numbers = await numberViews(deps, page);
+  const numbers = await numberViews(deps, project, page);
   const last = page.at(-1);
   return {
     items: page.map((w) => toView(w, numbers.get(w.id) ?? [])),
@@ -207,7 +207,7 @@ export async function removeMobileWorkerNumber(deps: ServiceDeps, project: Proje
   const opts = { pendingTtlMs: deps.pendingTtlMs, now: deps.clock() };
   await deps.db.transaction().execute(async (trx) => {
     const w = await lockMobileWorker(trx, project.id, workerId);
-    if (!w || !(await removeWorkerNumber(trx, { workerId, number }, opts))) {
+    if (!w || !(await removeWorkerNumber(trx, { projectId: project.id, workerId, number }, opts))) {
       throw new AppError('NOT_FOUND', 'This mobile worker has no such number.');
     }
   });
@@ -222,7 +222,7 @@ export async function startNumberVerification(deps: ServiceDeps, project: Projec
   const opts = { pendingTtlMs: deps.pendingTtlMs, now: deps.clock() };
   return deps.db.transaction().execute(async (trx) => {
     const w = await lockMobileWorker(trx, project.id, workerId);
-    const result = w ? await startWorkerVerification(trx, { workerId, number }, opts) : null;
+    const result = w ? await startWorkerVerification(trx, { projectId: project.id, workerId, number }, opts) : null;
     if (!result) {
       throw new AppError('NOT_FOUND', 'This mobile worker has no such number.');
     }
@@ -240,7 +240,7 @@ export async function deleteMobileWorker(deps: ServiceDeps, project: Project, wo
     if (!w) {
       throw new AppError('NOT_FOUND', 'No such mobile worker in this project.');
     }
-    await releaseOwner(trx, 'mobile-worker', workerId, opts);
+    await releaseOwner(trx, project.id, 'mobile-worker', workerId, opts);
     await markMobileWorkerDeleted(trx, workerId, opts.now);
   });
 }

@@ -103,10 +103,10 @@ export async function syncCaseEntry(
   c: { projectId: string; caseId: string; wish: CaseNumberWish | null },
   opts: RegistryOptions,
 ): Promise<EntryState | null> {
-  const before = await findEntriesByOwner(trx, 'case', [c.caseId]);
+  const before = await findEntriesByOwner(trx, c.projectId, 'case', [c.caseId]);
   await lockNumbers(trx, [...before.map((e) => e.number), ...(c.wish ? [c.wish.number] : [])]);
   // Re-read under the locks: a promotion elsewhere may have changed our entry's state.
-  const existing = await findEntriesByOwner(trx, 'case', [c.caseId]);
+  const existing = await findEntriesByOwner(trx, c.projectId, 'case', [c.caseId]);
   for (const e of existing) {
     if (!c.wish || e.number !== c.wish.number) {
       await release(trx, e, opts);
@@ -175,13 +175,13 @@ export async function insertNewCaseEntries(trx: Trx, cases: readonly { projectId
 }
 
 /** Releases every number an owner holds (case closed or deleted, worker deleted). */
-export async function releaseOwner(trx: Trx, ownerType: OwnerType, ownerId: string, opts: RegistryOptions): Promise<void> {
-  const before = await findEntriesByOwner(trx, ownerType, [ownerId]);
+export async function releaseOwner(trx: Trx, projectId: string, ownerType: OwnerType, ownerId: string, opts: RegistryOptions): Promise<void> {
+  const before = await findEntriesByOwner(trx, projectId, ownerType, [ownerId]);
   if (before.length === 0) {
     return;
   }
   await lockNumbers(trx, before.map((e) => e.number));
-  for (const e of await findEntriesByOwner(trx, ownerType, [ownerId])) {
+  for (const e of await findEntriesByOwner(trx, projectId, ownerType, [ownerId])) {
     await release(trx, e, opts);
   }
 }
@@ -189,7 +189,7 @@ export async function releaseOwner(trx: Trx, ownerType: OwnerType, ownerId: stri
 /** Adds a one-way number to a mobile worker. Returns null when the worker already has it. */
 export async function addWorkerNumber(trx: Trx, w: { projectId: string; workerId: string; number: string }, opts: RegistryOptions): Promise<PhoneEntry | null> {
   await lockNumbers(trx, [w.number]);
-  const existing = await findEntriesByOwner(trx, 'mobile-worker', [w.workerId]);
+  const existing = await findEntriesByOwner(trx, w.projectId, 'mobile-worker', [w.workerId]);
   if (existing.some((e) => e.number === w.number)) {
     return null;
   }
@@ -197,9 +197,9 @@ export async function addWorkerNumber(trx: Trx, w: { projectId: string; workerId
 }
 
 /** Removes one number from a mobile worker. Returns false when the worker does not have it. */
-export async function removeWorkerNumber(trx: Trx, w: { workerId: string; number: string }, opts: RegistryOptions): Promise<boolean> {
+export async function removeWorkerNumber(trx: Trx, w: { projectId: string; workerId: string; number: string }, opts: RegistryOptions): Promise<boolean> {
   await lockNumbers(trx, [w.number]);
-  const entry = (await findEntriesByOwner(trx, 'mobile-worker', [w.workerId])).find((e) => e.number === w.number);
+  const entry = (await findEntriesByOwner(trx, w.projectId, 'mobile-worker', [w.workerId])).find((e) => e.number === w.number);
   if (!entry) {
     return false;
   }
@@ -213,9 +213,9 @@ export type VerificationStart = 'started' | 'resent' | 'already_verified' | 'alr
  * Puts a worker's number into pending verification (DESIGN.md §7). Sending the SMS is the caller's job.
  * A worker that finds the number in use keeps wanting it, so it is promoted when the holder lets go.
  */
-export async function startWorkerVerification(trx: Trx, w: { workerId: string; number: string }, opts: RegistryOptions): Promise<VerificationStart | null> {
+export async function startWorkerVerification(trx: Trx, w: { projectId: string; workerId: string; number: string }, opts: RegistryOptions): Promise<VerificationStart | null> {
   await lockNumbers(trx, [w.number]);
-  const entry = (await findEntriesByOwner(trx, 'mobile-worker', [w.workerId])).find((e) => e.number === w.number);
+  const entry = (await findEntriesByOwner(trx, w.projectId, 'mobile-worker', [w.workerId])).find((e) => e.number === w.number);
   if (!entry) {
     return null;
   }
@@ -237,9 +237,9 @@ export async function startWorkerVerification(trx: Trx, w: { workerId: string; n
  * free (SMS self-registration, where the person texted from the phone). Returns false when another
  * contact holds it.
  */
-export async function verifyWorkerNumber(trx: Trx, w: { workerId: string; number: string }, opts: RegistryOptions): Promise<boolean> {
+export async function verifyWorkerNumber(trx: Trx, w: { projectId: string; workerId: string; number: string }, opts: RegistryOptions): Promise<boolean> {
   await lockNumbers(trx, [w.number]);
-  const entry = (await findEntriesByOwner(trx, 'mobile-worker', [w.workerId])).find((e) => e.number === w.number);
+  const entry = (await findEntriesByOwner(trx, w.projectId, 'mobile-worker', [w.workerId])).find((e) => e.number === w.number);
   if (!entry) {
     return false;
   }

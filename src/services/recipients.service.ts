@@ -90,7 +90,7 @@ export async function resolveRecipient(db: Db, project: Project, ref: RecipientR
     if (!w) {
       throw new AppError('NOT_FOUND', 'No such mobile worker in this project.', { details: { field: 'recipient.mobileWorkerId' } });
     }
-    return workerRecipient(project, w, await findEntriesByOwner(db, 'mobile-worker', [w.id]));
+    return workerRecipient(project, w, await findEntriesByOwner(db, project.id, 'mobile-worker', [w.id]));
   }
   return numberRecipient(db, project, ref.phoneNumber);
 }

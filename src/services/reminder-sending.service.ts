@@ -73,7 +73,7 @@ async function loadRecipients(trx: Trx, project: Project, due: readonly DueOccur
     ),
   ];
   const workers = await findMobileWorkersByIds(trx, project.id, ownerIds);
-  const entries = await findEntriesByOwner(trx, 'mobile-worker', workers.map((w) => w.id));
+  const entries = await findEntriesByOwner(trx, project.id, 'mobile-worker', workers.map((w) => w.id));
   const owners = new Map(workers.map((w) => [w.id, workerRecipient(project, w, entries.filter((e) => e.ownerId === w.id))]));
   return { cases, owners };
 }

@@ -31,7 +31,7 @@ export async function verifyWorkerPhone(deps: ServiceDeps, project: Project, wor
   const now = deps.clock();
   const result = await deps.db.transaction().execute(async (trx) => {
     const worker = await lockMobileWorker(trx, project.id, workerId);
-    const outcome = worker ? await startWorkerVerification(trx, { workerId, number }, { pendingTtlMs: deps.pendingTtlMs, now }) : null;
+    const outcome = worker ? await startWorkerVerification(trx, { projectId: project.id, workerId, number }, { pendingTtlMs: deps.pendingTtlMs, now }) : null;
     if (!worker || !outcome) {
       throw new AppError('NOT_FOUND', 'This mobile worker has no such number.');
     }

@@ -135,7 +135,7 @@ function withEntry(db: Db | Trx) {
   return db
     .selectFrom('cases')
     .leftJoin('phone_entries', (join) =>
-      join.onRef('phone_entries.owner_id', '=', 'cases.id').on('phone_entries.owner_type', '=', 'case'),
+      join.onRef('phone_entries.project_id', '=', 'cases.project_id').onRef('phone_entries.owner_id', '=', 'cases.id').on('phone_entries.owner_type', '=', 'case'),
     )
     .selectAll('cases')
     .select('phone_entries.state as entry_state');
@@ -152,7 +152,7 @@ export function caseByIdQuery(db: Db | Trx, projectId: string, caseId: string) {
   return db
     .with((cte) => cte('one_case').materialized(), (qb) => qb.selectFrom('cases').select(CASE_COLUMNS).where('id', '=', caseId))
     .selectFrom('one_case as cases')
-    .leftJoin('phone_entries', (join) => join.onRef('phone_entries.owner_id', '=', 'cases.id').on('phone_entries.owner_type', '=', 'case'))
+    .leftJoin('phone_entries', (join) => join.onRef('phone_entries.project_id', '=', 'cases.project_id').onRef('phone_entries.owner_id', '=', 'cases.id').on('phone_entries.owner_type', '=', 'case'))
     .select(QUALIFIED_CASE_COLUMNS)
     .select('phone_entries.state as entry_state')
     .where('cases.project_id', '=', projectId)
@@ -302,7 +302,7 @@ function filteredCases(db: Db | Trx, projectId: string, f: CaseFilter) {
  * each case looked at (a join would hash every entry of the server first, on a count).
  */
 function entryIn(states: ReadonlyArray<'one-way' | 'pending' | 'two-way'>) {
-  return sql<boolean>`exists (select 1 from phone_entries pe where pe.owner_id = cases.id and pe.owner_type = 'case' and pe.state in (${sql.join(states.map((st) => sql.lit(st)))}))`;
+  return sql<boolean>`exists (select 1 from phone_entries pe where pe.project_id = cases.project_id and pe.owner_id = cases.id and pe.owner_type = 'case' and pe.state in (${sql.join(states.map((st) => sql.lit(st)))}))`;
 }
 
 /** The same filter without the registry entry's join (the filters read the entry by entryIn): the count. */
@@ -364,7 +364,7 @@ function applyFilter(q: ReturnType<typeof withEntry>, projectId: string, f: Case
         : // Many: each case's own columns (generated, migration 0019), read as the list walks its order.
           sql<boolean>`(
             ${sql.join(caseProblemConditions('cases.', p), sql` or `)}
-            or exists (select 1 from phone_entries u where u.owner_id = cases.id and u.owner_type = 'case' and ${UNANSWERED_TWO_WAY})
+            or exists (select 1 from phone_entries u where u.project_id = cases.project_id and u.owner_id = cases.id and u.owner_type = 'case' and ${UNANSWERED_TWO_WAY})
           )`,
     );
   }

@@ -291,6 +291,8 @@ export interface ClaimedMessage extends MessageRecord {
   inDoubt: boolean;
   /** created_at in microseconds since 1970 (a Date keeps only milliseconds): with the id, the row's key. */
   createdUs: string;
+  /** Claimed through its project (claimDueMessages): never null. */
+  projectId: string;
 }
 
 /**
@@ -375,13 +377,23 @@ export async function claimDueMessages(
     returning ${columnList(MESSAGE_COLUMNS, 'm')}, picked.prev_status, ${CREATED_US}
   `.compile(db))
       : [];
-  return [...expired, ...due].map((r) => ({ ...rowToMessage(r), inDoubt: r.prev_status === 'sending', createdUs: r.created_us }));
+  return [...expired, ...due].map((r) => ({ ...rowToMessage(r), projectId: project.projectId, inDoubt: r.prev_status === 'sending', createdUs: r.created_us }));
 }
 
-export interface MessageResult {
+/**
+ * Where a claimed message's row is: its project (the distribution key once tables are sharded by
+ * project, docs/scaling.md), its id, and its month (created_at in µs, ClaimedMessage.createdUs).
+ * Every update of a claimed message names all three.
+ */
+export interface RowKey {
   id: string;
-  /** ClaimedMessage.createdUs of the message. */
+  projectId: string;
   createdUs: string;
+}
+
+export const rowKey = (m: ClaimedMessage): RowKey => ({ id: m.id, projectId: m.projectId, createdUs: m.createdUs });
+
+export interface MessageResult extends RowKey {
   status: 'sent' | 'queued' | 'failed';
   providerMessageId: string | null;
   errorCode: string | null;
@@ -409,11 +421,11 @@ export async function recordResults(db: Db, results: readonly MessageResult[]): 
       lease_until = null,
       updated_at = clock_timestamp()
     from unnest(
-      ${results.map((r) => r.id)}::uuid[], ${results.map((r) => r.createdUs)}::bigint[], ${results.map((r) => r.status)}::text[], ${results.map((r) => r.providerMessageId)}::text[],
+      ${results.map((r) => r.id)}::uuid[], ${results.map((r) => r.projectId)}::uuid[], ${results.map((r) => r.createdUs)}::bigint[], ${results.map((r) => r.status)}::text[], ${results.map((r) => r.providerMessageId)}::text[],
       ${results.map((r) => r.errorCode)}::text[], ${results.map((r) => r.errorDetail)}::text[],
       ${results.map((r) => (r.dueAt ? r.dueAt.toISOString() : null))}::timestamptz[], ${results.map((r) => r.refundAttempt)}::boolean[]
-    ) as v(id, created_us, status, provider_message_id, error_code, error_detail, due_at, refund)
-    where m.id = v.id and m.created_at = ${createdAtOf(sql`v.created_us`)} and m.status = 'sending'
+    ) as v(id, project_id, created_us, status, provider_message_id, error_code, error_detail, due_at, refund)
+    where m.project_id = v.project_id and m.id = v.id and m.created_at = ${createdAtOf(sql`v.created_us`)} and m.status = 'sending'
   `.compile(db));
 }
 
@@ -421,15 +433,15 @@ export async function recordResults(db: Db, results: readonly MessageResult[]): 
  * Renews the lease of messages this worker is still sending (a batch through a slow or hanging
  * vendor can outlast one lease); only rows still 'sending' are touched.
  */
-export async function extendLeases(db: Db, keys: ReadonlyArray<{ id: string; createdUs: string }>, leaseMs: number): Promise<void> {
+export async function extendLeases(db: Db, keys: readonly RowKey[], leaseMs: number): Promise<void> {
   if (keys.length === 0) {
     return;
   }
   const lease = `${Math.ceil(leaseMs)} milliseconds`;
   await sql`
     update messages m set lease_until = clock_timestamp() + ${lease}::interval
-      from unnest(${keys.map((k) => k.id)}::uuid[], ${keys.map((k) => k.createdUs)}::bigint[]) as v(id, created_us)
-     where m.id = v.id and m.created_at = ${createdAtOf(sql`v.created_us`)} and m.status = 'sending'`.execute(db);
+      from unnest(${keys.map((k) => k.id)}::uuid[], ${keys.map((k) => k.projectId)}::uuid[], ${keys.map((k) => k.createdUs)}::bigint[]) as v(id, project_id, created_us)
+     where m.project_id = v.project_id and m.id = v.id and m.created_at = ${createdAtOf(sql`v.created_us`)} and m.status = 'sending'`.execute(db);
 }
 
 export async function countByStatus(db: Db, broadcastId: string): Promise<Array<{ status: string; errorCode: string | null; n: number }>> {

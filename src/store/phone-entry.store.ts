@@ -59,13 +59,15 @@ export async function lockNumbers(trx: Trx, numbers: readonly string[]): Promise
   }
 }
 
-export async function findEntriesByOwner(db: Db | Trx, ownerType: OwnerType, ownerIds: readonly string[]): Promise<PhoneEntry[]> {
+/** The entries of a project's owners (the project first: with phone_entries distributed by project, one shard). */
+export async function findEntriesByOwner(db: Db | Trx, projectId: string, ownerType: OwnerType, ownerIds: readonly string[]): Promise<PhoneEntry[]> {
   if (ownerIds.length === 0) {
     return [];
   }
   const rows = await db
     .selectFrom('phone_entries')
     .selectAll()
+    .where('project_id', '=', projectId)
     .where('owner_type', '=', ownerType)
     .where('owner_id', 'in', ownerIds)
     .orderBy('id')
