@@ -25,13 +25,14 @@ import { type DatabaseHandle, openDatabase } from '../src/store/connection.ts';
 import type { Db } from '../src/store/database.ts';
 import { migrateToLatest } from '../src/store/migrate.ts';
 import { insertProject } from '../src/store/project.store.ts';
+import { option } from './support/options.ts';
 import type { BenchResult } from './support/result.ts';
+import { percentile } from './support/stats.ts';
 
 const RUNS = 20;
 
 function p95(samples: readonly number[]): number {
-  const sorted = [...samples].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil(sorted.length * 0.95) - 1)] ?? NaN;
+  return percentile([...samples].sort((a, b) => a - b), 95);
 }
 
 /** N cases in one statement (batches of 100,000 keep PGlite's memory low), plus opt-outs and a held number. */
@@ -155,7 +156,6 @@ export async function benchBroadcastCount(options: { pgUrl: string | null; embed
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const args = process.argv.slice(2);
-  const option = (flag: string) => (args.includes(flag) ? args[args.indexOf(flag) + 1] : undefined);
   const sizes = option('--sizes')?.split(',').map(Number);
   const results = await benchBroadcastCount({
     pgUrl: args.includes('--no-pg') ? null : (option('--pg') ?? 'postgres://postgres@127.0.0.1:5432/test'),

@@ -20,6 +20,7 @@ import type { ServiceDeps } from '../src/services/deps.ts';
 import { EMBEDDED_START_PARAMS, openDatabase } from '../src/store/connection.ts';
 import { migrateToLatest } from '../src/store/migrate.ts';
 import { insertProject } from '../src/store/project.store.ts';
+import { percentile } from './support/stats.ts';
 
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
@@ -122,8 +123,8 @@ async function main(): Promise<void> {
         shown = `${total.count.toLocaleString('en-US')}${total.atLeast ? '+' : ''}`;
       }
       times.sort((a, b) => a - b);
-      const q = (p: number) => times[Math.min(times.length - 1, Math.floor(p * times.length))] ?? 0;
-      console.log(`| ${label} | ${q(0.5).toFixed(1)} | ${q(0.95).toFixed(1)} | ${shown} |`);
+      const q = (p: number) => percentile(times, p, { rank: 'floor', empty: 0 });
+      console.log(`| ${label} | ${q(50).toFixed(1)} | ${q(95).toFixed(1)} | ${shown} |`);
     }
   } finally {
     await handle.close();

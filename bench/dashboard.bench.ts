@@ -27,14 +27,12 @@ import { dashboardMaintenanceStep, refreshContactCounts } from '../src/services/
 import { openDatabase } from '../src/store/connection.ts';
 import { migrateToLatest } from '../src/store/migrate.ts';
 import { createSecretBox, parseKey } from '../src/lib/secret-box.ts';
+import { option } from './support/options.ts';
 import type { BenchResult } from './support/result.ts';
 import { createBenchDatabase } from './support/server.ts';
+import { percentile } from './support/stats.ts';
 
 const KEY = 'be'.repeat(32);
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
-}
 
 const log = (s: string) => process.stderr.write(`${s}\n`);
 
@@ -192,8 +190,6 @@ export async function benchDashboard(pgUrl: string | null, o: DashboardBenchOpti
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const args = process.argv.slice(2);
-  const option = (name: string): string | undefined => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
   const pgUrl = option('--pg') ?? process.env.ROLLCALL_BENCH_DATABASE_URL ?? null;
   const results = await benchDashboard(pgUrl, {
     cases: Number(option('--cases') ?? 100_000),

@@ -32,7 +32,9 @@ import { openDatabase } from '../src/store/connection.ts';
 import { ensureMessagePartitions, listMessagePartitions, monthStart } from '../src/store/message-partitions.store.ts';
 import { migrateToLatest } from '../src/store/migrate.ts';
 import { findProjectByName } from '../src/store/project.store.ts';
+import { option } from './support/options.ts';
 import { createBenchDatabase } from './support/server.ts';
+import { percentile } from './support/stats.ts';
 
 const KEY = 'be'.repeat(32);
 const CASES = 100_000;
@@ -48,10 +50,6 @@ const RECENT_DAYS = 30;
 const PROBES = 60;
 const PROBE_MESSAGES = 80;
 const log = (s: string) => process.stderr.write(`${s}\n`);
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
-}
 
 export interface HistoryFigures {
   messages: number;
@@ -234,7 +232,6 @@ export async function benchHistory(pgUrl: string | null, messages: number, loads
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const args = process.argv.slice(2);
-  const option = (name: string): string | undefined => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
   const pgUrl = option('--pg') ?? process.env.ROLLCALL_BENCH_DATABASE_URL ?? null;
   const sizes = (option('--sizes') ?? '100000,20000000').split(',').map(Number);
   const loads = Number(option('--loads') ?? 60);

@@ -40,6 +40,7 @@ import { createSecretBox, parseKey } from '../src/lib/secret-box.ts';
 import { openDatabase } from '../src/store/connection.ts';
 import { migrateToLatest } from '../src/store/migrate.ts';
 import { findProjectByName } from '../src/store/project.store.ts';
+import { option } from './support/options.ts';
 import type { BenchResult } from './support/result.ts';
 import { kill, tempDir } from '../test/support/child-server.ts';
 import { api, createBenchDatabase, type LoadResult, runLoad, spawnRollcall, startBenchServer } from './support/server.ts';
@@ -349,7 +350,6 @@ export async function benchReminders(pgUrl: string | null, o: ReminderBenchOptio
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const args = process.argv.slice(2);
-  const option = (name: string): string | undefined => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
   const pgUrl = option('--pg') ?? process.env.ROLLCALL_BENCH_DATABASE_URL ?? null;
   const seconds = Number(option('--seconds') ?? 10);
   // `--http-only`: only the case creation figure over HTTP (phase 4).

@@ -28,11 +28,11 @@ import { benchSlowGateway } from './slow-gateway.bench.ts';
 import { benchSlowClients } from './slow-clients.bench.ts';
 import { benchStartup } from './startup.bench.ts';
 import { benchUploadPressure } from './upload-pressure.bench.ts';
+import { option } from './support/options.ts';
 import type { BenchResult } from './support/result.ts';
 
 const DEFAULT_PG = 'postgres://postgres@127.0.0.1:5432/test';
 const args = process.argv.slice(2);
-const option = (name: string): string | undefined => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
 const only = option('--only');
 /** `--growth-sizes 1000,5000`: other registry sizes for a quick look (the table's figures use the default). */
 const growthSizes = option('--growth-sizes')?.split(',').map(Number);

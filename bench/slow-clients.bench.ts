@@ -29,6 +29,7 @@ import { freePort, tempDir } from '../test/support/child-server.ts';
 import { openFileLimit, RESERVED_FILES } from '../src/http/server-limits.ts';
 import type { BenchResult } from './support/result.ts';
 import { kill, serverEnv, spawnRollcall, waitHealthy } from './support/server.ts';
+import { percentile } from './support/stats.ts';
 
 const SLOW_CLIENTS = 3_000;
 const BATCH = 200;
@@ -51,10 +52,6 @@ export interface Slow {
   answer: string;
   /** The socket's error code, if it had one (e.g. ECONNRESET). */
   error?: string;
-}
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 }
 
 /** The hard open-file limit of this process (Linux), or null. */
@@ -275,10 +272,10 @@ export async function benchSlowClients(): Promise<BenchResult[]> {
     const stillOpen = outcome.stillOpen;
     const told408 = outcome.told408;
 
-    const p50 = percentile(during, 50);
-    const p99 = percentile(during, 99);
+    const p50 = percentile(during, 50, { rank: 'floor' });
+    const p99 = percentile(during, 99, { rank: 'floor' });
     const failed = during.filter((d) => d === Infinity).length;
-    const heldMedian = percentile(held, 50);
+    const heldMedian = percentile(held, 50, { rank: 'floor' });
     const heldMax = held.at(-1) ?? Infinity;
     const s = (ms: number) => (ms === Infinity ? 'never' : `${(ms / 1000).toFixed(1)} s`);
     return [
@@ -287,7 +284,7 @@ export async function benchSlowClients(): Promise<BenchResult[]> {
         target: 'p99 < 200 ms',
         measured: `p50 ${p50.toFixed(1)} ms, p99 ${p99.toFixed(1)} ms`,
         pass: p99 < 200 && failed === 0 && openAfter === SLOW_CLIENTS,
-        note: `${HEALTH_REQUESTS} requests, ${failed} failed; before the slow clients p50 ${percentile(before, 50).toFixed(1)} ms, p99 ${percentile(before, 99).toFixed(1)} ms; ${SLOW_CLIENTS} connections opened in ${s(openedInMs)}, ${openAfter} still in progress after the measurement`,
+        note: `${HEALTH_REQUESTS} requests, ${failed} failed; before the slow clients p50 ${percentile(before, 50, { rank: 'floor' }).toFixed(1)} ms, p99 ${percentile(before, 99, { rank: 'floor' }).toFixed(1)} ms; ${SLOW_CLIENTS} connections opened in ${s(openedInMs)}, ${openAfter} still in progress after the measurement`,
       },
       {
         figure: `How long the server holds ${SLOW_CLIENTS} slow-body clients`,

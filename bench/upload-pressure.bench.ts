@@ -24,6 +24,7 @@ import { ensureOpenFiles, openSlowClients } from './slow-clients.bench.ts';
 import { type HealthSample, watchHealth } from './support/health-watch.ts';
 import type { BenchResult } from './support/result.ts';
 import { api, type BenchServer, startBenchServer } from './support/server.ts';
+import { percentile } from './support/stats.ts';
 
 /** Seconds the loads run while /healthz is measured (Default: 60). */
 const DURATION_S = 60;
@@ -161,13 +162,9 @@ export const LOADS: PressureLoad[] = [zipBombUploads(4), slowClients(3_000)];
 
 type Sample = HealthSample;
 
-function percentile(sorted: number[], p: number): number {
-  return Math.round(sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? 0);
-}
-
 function figures(samples: Sample[]): { p50: number; p99: number; max: number; n: number } {
   const ms = samples.map((s) => s.ms).sort((a, b) => a - b);
-  return { p50: percentile(ms, 50), p99: percentile(ms, 99), max: Math.round(ms.at(-1) ?? 0), n: ms.length };
+  return { p50: Math.round(percentile(ms, 50, { empty: 0 })), p99: Math.round(percentile(ms, 99, { empty: 0 })), max: Math.round(ms.at(-1) ?? 0), n: ms.length };
 }
 
 /** The soft open-file limit of process `pid` (Linux), or '?'. */

@@ -12,6 +12,7 @@ import type { DrainResult } from './drain.ts';
 import { type Judged, LIVE_HEAP_BOUND, type MemorySample, type MemoryVerdict, memoryWindows, OUTSIDE_HEAP_BOUND } from './memory.ts';
 import type { TrafficSummary } from './traffic.ts';
 import { renderTimeUse, type TimeUse } from './time-use.ts';
+import { percentile } from '../support/stats.ts';
 
 export interface ReportInput {
   startedAt: Date;
@@ -31,13 +32,6 @@ export interface ReportInput {
   timeUse: TimeUse;
 }
 
-function quantile(sorted: number[], q: number): number {
-  if (sorted.length === 0) {
-    return 0;
-  }
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] as number;
-}
-
 const ms = (v: number) => (v < 10 ? v.toFixed(1) : String(Math.round(v)));
 
 function requestTable(records: RequestRecord[], seconds: number): string[] {
@@ -53,7 +47,7 @@ function requestTable(records: RequestRecord[], seconds: number): string[] {
       statuses.set(r.status, (statuses.get(r.status) ?? 0) + 1);
     }
     const answers = [...statuses.entries()].sort((a, b) => a[0] - b[0]).map(([s, n]) => `${s === 0 ? 'no answer' : s}: ${n}`).join(', ');
-    lines.push(`| ${kind} | ${rs.length} | ${(rs.length / seconds).toFixed(1)} | ${ms(quantile(lat, 0.5))} | ${ms(quantile(lat, 0.99))} | ${ms(lat.at(-1) ?? 0)} | ${answers} |`);
+    lines.push(`| ${kind} | ${rs.length} | ${(rs.length / seconds).toFixed(1)} | ${ms(percentile(lat, 50, { empty: 0 }))} | ${ms(percentile(lat, 99, { empty: 0 }))} | ${ms(lat.at(-1) ?? 0)} | ${answers} |`);
   };
   for (const [kind, rs] of [...kinds.entries()].sort((a, b) => b[1].length - a[1].length)) {
     row(kind, rs);
@@ -105,7 +99,7 @@ export function renderReport(r: ReportInput): string {
     '## Outcomes',
     '',
     `- Outbound messages by final status: ${[...r.byStatus.entries()].sort((a, b) => b[1] - a[1]).map(([k, n]) => `${k} ${n}`).join(', ')}`,
-    `- STOP acknowledged → handled (opt-out in effect): ${effect.length} STOPs, p50 ${ms(quantile(effect, 0.5))} ms, p99 ${ms(quantile(effect, 0.99))} ms, max ${ms(effect.at(-1) ?? 0)} ms`,
+    `- STOP acknowledged → handled (opt-out in effect): ${effect.length} STOPs, p50 ${ms(percentile(effect, 50, { empty: 0 }))} ms, p99 ${ms(percentile(effect, 99, { empty: 0 }))} ms, max ${ms(effect.at(-1) ?? 0)} ms`,
     `- Sends to a number after its STOP was acknowledged but within 1 s of the opt-out taking effect (in flight): ${r.optOut.sendsInGrace}; later: ${r.optOut.sendsAfterGrace}`,
     `- Log lines at warn: ${r.logs.warn}, at error or fatal: ${r.logs.error}, not JSON: ${r.logs.other}`,
     ...[...r.logs.errors.entries()].map(([k, n]) => `  - error ×${n}: ${k}`),

@@ -11,6 +11,7 @@ import autocannon from 'autocannon';
 
 import { type RawRequest, RawConnection } from './raw-http.ts';
 import type { LoadResult } from './server.ts';
+import { percentile } from './stats.ts';
 
 interface Spec {
   kind: 'create-cases' | 'read-cases' | 'send-messages' | 'inbound';
@@ -196,8 +197,8 @@ async function steady(rate: number): Promise<LoadResult> {
     conn.close();
   }
   latencies.sort((a, b) => a - b);
-  const at = (q: number) => Math.round(latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * q))] ?? 0);
-  return { requests: total, ok, seconds, rps: ok / seconds, p50: at(0.5), p90: at(0.9), p99: at(0.99), max: Math.round(latencies.at(-1) ?? 0), non2xx, errors, timeouts: 0, lateStarts };
+  const at = (p: number) => Math.round(percentile(latencies, p, { rank: 'floor', empty: 0 }));
+  return { requests: total, ok, seconds, rps: ok / seconds, p50: at(50), p90: at(90), p99: at(99), max: Math.round(latencies.at(-1) ?? 0), non2xx, errors, timeouts: 0, lateStarts };
 }
 
 /** The next request of this run as RawConnection sends it (the template with its path or body). */
