@@ -155,6 +155,7 @@ async function startRuntime(config: Config, logger: Logger, runWorkers: boolean)
           await maintenance?.stop();
           await queue.stop();
           await services.providers.close();
+          services.metrics.close();
           await handle.close();
         })();
         return closing;

@@ -8,7 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 
-import { readMemory, renderMemory } from '../src/lib/metrics.ts';
+import { ProcessMetrics, renderMemory } from '../src/lib/metrics.ts';
 import { dispatchOnce } from '../src/services/dispatch.service.ts';
 import { runRemindersUntilIdle } from '../src/services/reminder-loop.ts';
 import { createTestApp, type TestApp } from './support/test-app.ts';
@@ -114,11 +114,12 @@ test('process memory: RSS, heap reserved, heap used now and after the latest ful
 test('heap used after the latest full GC follows the live heap: up by what is held, down once it is let go', async () => {
   v8.setFlagsFromString('--expose-gc');
   const gc = vm.runInNewContext('gc') as () => void;
-  // The figure is taken when the GC observer runs, just after the collection.
+  // The figure is taken when the app's GC observer runs, just after the collection.
+  const metrics = t.deps.metrics;
   const afterFullGc = async () => {
     gc();
     await sleep(100);
-    return readMemory().heapUsedAfterGc;
+    return metrics.readMemory().heapUsedAfterGc;
   };
   const MiB = 2 ** 20;
   const base = await afterFullGc();
@@ -132,5 +133,23 @@ test('heap used after the latest full GC follows the live heap: up by what is he
   // Garbage made since then does not raise it (a full GC it may cause collects that garbage).
   const garbage = Array.from({ length: 200_000 }, (_, i) => ({ i, s: `garbage ${i}` })).length;
   assert.equal(garbage, 200_000);
-  assert.ok(Math.abs(readMemory().heapUsedAfterGc - released) < 5 * MiB);
+  assert.ok(Math.abs(metrics.readMemory().heapUsedAfterGc - released) < 5 * MiB);
+});
+
+test('each ProcessMetrics watches GCs until closed: after close() its heap after GC stays put', async () => {
+  v8.setFlagsFromString('--expose-gc');
+  const gc = vm.runInNewContext('gc') as () => void;
+  const MiB = 2 ** 20;
+  const metrics = new ProcessMetrics();
+  gc();
+  await sleep(100);
+  const before = metrics.readMemory().heapUsedAfterGc;
+  metrics.close();
+  const held = Array.from({ length: 300_000 }, (_, i) => ({ i, s: `held item ${i}` }));
+  gc();
+  await sleep(100);
+  assert.equal(held.length, 300_000);
+  assert.equal(metrics.readMemory().heapUsedAfterGc, before, 'no longer moved by full GCs');
+  assert.ok(t.deps.metrics.readMemory().heapUsedAfterGc - before > 10 * MiB, "the app's own instance still watches");
+  metrics.close(); // idempotent
 });

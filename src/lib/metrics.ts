@@ -100,29 +100,8 @@ export interface MemoryFigures {
   heapUsedAfterGc: number;
 }
 
-let heapAfterLastFullGc: number | null = null;
-let gcObserver: PerformanceObserver | null = null;
-
-/**
- * Watches this process's full GCs (once per process, whatever the number of ProcessMetrics) and
- * keeps the used heap just after the latest: the live heap, without the garbage `heapUsed` carries
- * between collections. That is the figure that tells a leak (it climbs) from V8 sizing its heap
- * (RSS moves, it stays flat). The observer costs one entry per GC; only full GCs read the heap.
- */
-export function watchFullGcs(): void {
-  if (gcObserver) {
-    return;
-  }
-  gcObserver = new PerformanceObserver((list) => {
-    if (list.getEntries().some((e) => (e as { detail?: { kind?: number } }).detail?.kind === perfConstants.NODE_PERFORMANCE_GC_MAJOR)) {
-      heapAfterLastFullGc = v8.getHeapStatistics().used_heap_size;
-    }
-  });
-  gcObserver.observe({ entryTypes: ['gc'] });
-}
-
-/** This process's memory now (one process.memoryUsage() call: cheap enough for every scrape). */
-export function readMemory(): MemoryFigures {
+/** This process's memory now, given the used heap after the latest full GC (null: none seen yet, the heap used now stands in). */
+function memoryNow(heapAfterLastFullGc: number | null): MemoryFigures {
   const m = process.memoryUsage();
   return { rss: m.rss, heapTotal: m.heapTotal, heapUsed: m.heapUsed, external: m.external, arrayBuffers: m.arrayBuffers, heapUsedAfterGc: heapAfterLastFullGc ?? m.heapUsed };
 }
@@ -131,8 +110,8 @@ function memoryGauge(name: string, help: string, value: number): string[] {
   return [`# HELP ${name} ${help}`, `# TYPE ${name} gauge`, `${name} ${value}`];
 }
 
-/** The process memory gauges in the Prometheus text format. */
-export function renderMemory(m: MemoryFigures = readMemory()): string[] {
+/** The process memory gauges in the Prometheus text format (ProcessMetrics.readMemory() gives the figures of this process). */
+export function renderMemory(m: MemoryFigures): string[] {
   return [
     ...memoryGauge('rollcall_process_rss_bytes', 'Resident memory of this process (RSS).', m.rss),
     ...memoryGauge('rollcall_process_heap_total_bytes', 'Memory V8 has reserved for its JavaScript heap.', m.heapTotal),
@@ -143,17 +122,44 @@ export function renderMemory(m: MemoryFigures = readMemory()): string[] {
   ];
 }
 
-/** The metrics this process keeps; created once by the composition root. */
+/**
+ * The metrics this process keeps; created once by the composition root (serviceDeps in main.ts),
+ * closed by its owner (close() stops watching GCs).
+ */
 export class ProcessMetrics {
   readonly dispatched = new Counter('rollcall_dispatch_results_total', 'Outbound messages finished by the dispatch workers of this process, by status and error code.');
   readonly webhookRequests = new Counter('rollcall_webhook_requests_total', 'Gateway webhook requests answered by this process, by kind (inbound, status) and HTTP status.');
   readonly webhookSeconds = new Histogram('rollcall_webhook_duration_seconds', 'Time from a gateway webhook request to its answer (inbound: after the message is committed).');
 
+  /** V8's used heap just after the latest full GC this instance saw; null before the first. */
+  private heapAfterLastFullGc: number | null = null;
+  /**
+   * Watches this process's full GCs and keeps the used heap just after the latest: the live heap,
+   * without the garbage `heapUsed` carries between collections. That is the figure that tells a
+   * leak (it climbs) from V8 sizing its heap (RSS moves, it stays flat). The observer costs one
+   * entry per GC; only full GCs read the heap. It does not keep the process alive.
+   */
+  private readonly gcObserver = new PerformanceObserver((list) => {
+    if (list.getEntries().some((e) => (e as { detail?: { kind?: number } }).detail?.kind === perfConstants.NODE_PERFORMANCE_GC_MAJOR)) {
+      this.heapAfterLastFullGc = v8.getHeapStatistics().used_heap_size;
+    }
+  });
+
   constructor() {
-    watchFullGcs();
+    this.gcObserver.observe({ entryTypes: ['gc'] });
+  }
+
+  /** This process's memory now (one process.memoryUsage() call: cheap enough for every scrape). */
+  readMemory(): MemoryFigures {
+    return memoryNow(this.heapAfterLastFullGc);
   }
 
   render(): string[] {
-    return [...this.dispatched.render(), ...this.webhookRequests.render(), ...this.webhookSeconds.render(), ...renderMemory()];
+    return [...this.dispatched.render(), ...this.webhookRequests.render(), ...this.webhookSeconds.render(), ...renderMemory(this.readMemory())];
+  }
+
+  /** Stops watching GCs (idempotent). The figures stay readable; the heap after GC no longer moves. */
+  close(): void {
+    this.gcObserver.disconnect();
   }
 }

@@ -123,6 +123,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
       await app.close();
       await queue?.stop();
       await deps.providers.close();
+      deps.metrics.close();
       await handle.close();
     },
   };
