@@ -122,7 +122,7 @@ export async function countContactsChunk(db: Db, projectId: string, afterSeq: st
            count(*) filter (where not (${CONSENT}))::int as no_consent,
            max(c.seq)::text as last_seq
       from (
-        select id, seq, case_type, phone_number, properties from cases
+        select project_id, id, seq, case_type, phone_number, properties from cases
          where project_id = ${projectId} and deleted_at is null and seq > ${afterSeq}::bigint
          order by seq limit ${limit}
       ) c
