@@ -10,7 +10,7 @@ import { test } from 'node:test';
 import { claimInTurn, ProjectRotation } from '../src/services/project-rotation.ts';
 
 /** Queues of made-up work per project; the rotation lists those with some left. */
-function queues(waiting: Record<string, number>, clock = { t: 0 }) {
+function queues(waiting: Record<string, number>, clock = { t: 0 }, askAgain = true) {
   let listings = 0;
   const rotation = new ProjectRotation<null>({
     list: () => {
@@ -27,7 +27,7 @@ function queues(waiting: Record<string, number>, clock = { t: 0 }) {
       waiting[projectId] = (waiting[projectId] ?? 0) - got;
       taken.push([projectId, got]);
       return Promise.resolve(got);
-    });
+    }, { askAgain });
   return { rotation, claim, taken, listings: () => listings, clock };
 }
 
@@ -87,4 +87,12 @@ test('a round of many nearly empty projects ends after its share of claims, and 
   }
   assert.equal(total, 20);
   assert.equal(q.taken.filter(([, n]) => n > 0).length, 20, 'each project claimed once');
+});
+
+test('asked once each (claims in one transaction), a project with more than its share is not asked again, and the claim says more may wait', async () => {
+  const q = queues({ a: 2, b: 100 }, { t: 0 }, false);
+  assert.deepEqual(await q.claim(10), { taken: 7, more: true });
+  assert.deepEqual(q.taken.splice(0), [['a', 2], ['b', 5]], 'b is not asked again for the room a left');
+  assert.deepEqual(await q.claim(10), { taken: 10, more: true });
+  assert.deepEqual(q.taken.splice(0), [['b', 10]]);
 });

@@ -75,13 +75,24 @@ export class ProjectRotation<X> {
  * no project is left, or `maxProjects` × 2 claims were made (a round of many nearly empty projects
  * ends short, and the next round goes on with the rest). `claim` returns how many it took;
  * it is told whether to take over expired leases first. `more`: a project of the round may still
- * have work waiting (claim again at once).
+ * have work waiting (claim again at once). `askAgain: false` asks each project once: for claims
+ * made in one transaction whose rows stay as they were until it ends (SKIP LOCKED does not skip
+ * rows this transaction locked itself, so a second claim would take the same rows again).
  */
-export async function claimInTurn<X>(rotation: ProjectRotation<X>, x: X, limit: number, maxProjects: number, claim: (entry: RotationEntry, room: number) => Promise<number>): Promise<{ taken: number; more: boolean }> {
+export async function claimInTurn<X>(
+  rotation: ProjectRotation<X>,
+  x: X,
+  limit: number,
+  maxProjects: number,
+  claim: (entry: RotationEntry, room: number) => Promise<number>,
+  opts: { askAgain?: boolean } = {},
+): Promise<{ taken: number; more: boolean }> {
+  const askAgain = opts.askAgain ?? true;
   let entries = await rotation.round(x);
   const share = Math.ceil(limit / Math.max(1, Math.min(entries.length, maxProjects)));
   let taken = 0;
   let at = 0;
+  let more = false;
   for (let made = 0; entries.length > 0 && taken < limit && made < maxProjects * 2; made++) {
     at %= entries.length;
     const entry = entries[at] as RotationEntry;
@@ -91,6 +102,9 @@ export async function claimInTurn<X>(rotation: ProjectRotation<X>, x: X, limit: 
     if (got < room) {
       rotation.drained(entry.projectId);
       entries = entries.filter((e) => e !== entry);
+    } else if (!askAgain) {
+      entries = entries.filter((e) => e !== entry);
+      more = true;
     } else {
       if (entry.expired) {
         rotation.drained(entry.projectId, 'expired');
@@ -99,5 +113,5 @@ export async function claimInTurn<X>(rotation: ProjectRotation<X>, x: X, limit: 
       at++;
     }
   }
-  return { taken, more: entries.length > 0 };
+  return { taken, more: more || entries.length > 0 };
 }

@@ -154,7 +154,9 @@ export async function sendDueReminders(deps: ServiceDeps, limit: number, rotatio
       const got = await claimDueOccurrences(trx, projectId, now, room);
       due.push(...got);
       return got.length;
-    });
+      // The claimed occurrences stay 'scheduled' and locked by this transaction until it ends: asked
+      // again, the project would hand back the same ones.
+    }, { askAgain: false });
     if (due.length === 0) {
       return 0;
     }
