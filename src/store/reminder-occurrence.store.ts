@@ -210,7 +210,7 @@ export interface DueOccurrence extends OccurrenceKey {
   zone: string;
 }
 
-/** Lists the projects with scheduled occurrences due by `now` (a skip scan of reminder_occurrences_project_due_idx). */
+/** Lists the projects with scheduled occurrences due by `now` (a skip scan of reminder_occurrences_project_due_idx, then one LATERAL … LIMIT 1 probe each: listDispatchProjects says why not EXISTS). */
 export async function listDueOccurrenceProjects(db: Db | Trx, now: Date): Promise<Array<{ projectId: string }>> {
   const { rows } = await sql<{ project_id: string }>`
     with recursive waiting(project_id) as (
@@ -220,8 +220,10 @@ export async function listDueOccurrenceProjects(db: Db | Trx, now: Date): Promis
         from waiting w where w.project_id is not null
     )
     select w.project_id from waiting w
-     where w.project_id is not null
-       and exists (select 1 from reminder_occurrences o where o.status = 'scheduled' and o.project_id = w.project_id and o.due_at <= ${now})`.execute(db);
+      cross join lateral (
+        select 1 from reminder_occurrences o where o.status = 'scheduled' and o.project_id = w.project_id and o.due_at <= ${now} limit 1
+      ) due
+     where w.project_id is not null`.execute(db);
   return rows.map((r) => ({ projectId: r.project_id }));
 }
 
