@@ -101,3 +101,20 @@ test('the whole backlog drains, every message sent once', async () => {
   assert.equal(big.rows[0]?.n, '1000');
   assert.equal(sent.length, 1000 + 2, 'the backlog, and one message of quiet each time');
 });
+
+test('a message of no project (a reply through a global gateway to a number no project holds) is listed, claimed, sent and recorded', async () => {
+  const gw = await t.request('POST', '/api/v1/gateways', { body: { name: 'shared', type: 'plain' } });
+  assert.equal(gw.statusCode, 201, gw.body);
+  const { rows } = await sql<{ id: string }>`
+    insert into messages (project_id, direction, channel, status, to_address, text, gateway_id, gateway_name, due_at, in_reply_to)
+    values (null, 'out', 'sms', 'queued', '+254722400001', 'You will get no more messages', ${gw.json().id as string}::uuid, 'SHARED', now() - interval '1 second', gen_random_uuid())
+    returning id`.execute(t.deps.db);
+  const id = rows[0]?.id as string;
+  assert.ok((await listDispatchProjects(t.deps.db, new Date())).some((p) => p.projectId === null), 'the listing names "no project"');
+  for (let i = 0; i < 5 && !sent.includes(id); i++) {
+    await dispatchOnce(t.deps, { batchSize: 50, leaseMs: 60_000 });
+  }
+  assert.ok(sent.includes(id), 'the vendor was given it');
+  const after = await sql<{ status: string; provider_message_id: string | null }>`select status, provider_message_id from messages where id = ${id}::uuid`.execute(t.deps.db);
+  assert.deepEqual(after.rows, [{ status: 'sent', provider_message_id: `plain-${id}` }], 'its result is recorded (the row key has no project)');
+});

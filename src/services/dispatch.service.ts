@@ -217,8 +217,8 @@ export interface GatewayPart {
 export const DISPATCH_LISTING_MS = 250;
 
 /** The rotation of projects with due messages a dispatch worker claims from (services/project-rotation.ts). */
-export function dispatchRotation(deps: ServiceDeps): ProjectRotation<Db> {
-  return new ProjectRotation<Db>({ list: (db) => listDispatchProjects(db, deps.clock()), refreshMs: DISPATCH_LISTING_MS });
+export function dispatchRotation(deps: ServiceDeps): ProjectRotation<Db, string | null> {
+  return new ProjectRotation<Db, string | null>({ list: (db) => listDispatchProjects(db, deps.clock()), refreshMs: DISPATCH_LISTING_MS });
 }
 
 /**
@@ -230,7 +230,7 @@ export async function claimParts(
   deps: ServiceDeps,
   opts: DispatchOptions,
   skipGateways: readonly string[] = [],
-  rotation: ProjectRotation<Db> = dispatchRotation(deps),
+  rotation: ProjectRotation<Db, string | null> = dispatchRotation(deps),
 ): Promise<{ parts: GatewayPart[]; more: boolean }> {
   const claimed: ClaimedMessage[] = [];
   const { more } = await claimInTurn(rotation, deps.db, opts.batchSize, PROJECTS_PER_CLAIM, async (project, room) => {

@@ -13,33 +13,39 @@
 /** Projects one claim takes work from at most, each asked for an equal part of the batch. */
 export const PROJECTS_PER_CLAIM = 4;
 
-export interface RotationOptions<X> {
+/**
+ * A project of a rotation: its id, or null where a queue also holds work of no project (dispatch:
+ * a reply through a global gateway to a number no project holds).
+ */
+export type ProjectKey = string | null;
+
+export interface RotationOptions<X, P extends ProjectKey = string> {
   /** Lists the projects with work waiting now, each with what the claim needs to know of it, through `x` (the database, or the claim's transaction). */
-  list: (x: X) => Promise<ReadonlyArray<{ projectId: string; expired?: boolean }>>;
+  list: (x: X) => Promise<ReadonlyArray<{ projectId: P; expired?: boolean }>>;
   /** A listing is used for at most this long (ms): a project that gets work meanwhile waits at most this for its turn. */
   refreshMs: number;
   /** Monotonic milliseconds. */
   now?: () => number;
 }
 
-export interface RotationEntry {
-  projectId: string;
+export interface RotationEntry<P extends ProjectKey = string> {
+  projectId: P;
   /** The project has expired leases to take over (dispatch only). */
   expired: boolean;
 }
 
-export class ProjectRotation<X> {
-  private entries: RotationEntry[] = [];
+export class ProjectRotation<X, P extends ProjectKey = string> {
+  private entries: Array<RotationEntry<P>> = [];
   private listedAt = Number.NEGATIVE_INFINITY;
   private start = 0;
   private readonly now: () => number;
 
-  constructor(private readonly opts: RotationOptions<X>) {
+  constructor(private readonly opts: RotationOptions<X, P>) {
     this.now = opts.now ?? (() => performance.now());
   }
 
   /** The projects of this round, the first one further along than last round's first. Lists again when the listing is used up or old. */
-  async round(x: X): Promise<RotationEntry[]> {
+  async round(x: X): Promise<Array<RotationEntry<P>>> {
     if (this.entries.length === 0 || this.now() - this.listedAt >= this.opts.refreshMs) {
       this.entries = (await this.opts.list(x)).map((e) => ({ projectId: e.projectId, expired: e.expired ?? false }));
       this.listedAt = this.now();
@@ -54,7 +60,7 @@ export class ProjectRotation<X> {
   }
 
   /** The project had less waiting than was asked of it (or its expired leases are taken): not again until the next listing. */
-  drained(projectId: string, what: 'all' | 'expired' = 'all'): void {
+  drained(projectId: P, what: 'all' | 'expired' = 'all'): void {
     if (what === 'expired') {
       this.entries = this.entries.map((e) => (e.projectId === projectId ? { ...e, expired: false } : e));
     } else {
@@ -79,12 +85,12 @@ export class ProjectRotation<X> {
  * made in one transaction whose rows stay as they were until it ends (SKIP LOCKED does not skip
  * rows this transaction locked itself, so a second claim would take the same rows again).
  */
-export async function claimInTurn<X>(
-  rotation: ProjectRotation<X>,
+export async function claimInTurn<X, P extends ProjectKey = string>(
+  rotation: ProjectRotation<X, P>,
   x: X,
   limit: number,
   maxProjects: number,
-  claim: (entry: RotationEntry, room: number) => Promise<number>,
+  claim: (entry: RotationEntry<P>, room: number) => Promise<number>,
   opts: { askAgain?: boolean } = {},
 ): Promise<{ taken: number; more: boolean }> {
   const askAgain = opts.askAgain ?? true;
@@ -95,7 +101,7 @@ export async function claimInTurn<X>(
   let more = false;
   for (let made = 0; entries.length > 0 && taken < limit && made < maxProjects * 2; made++) {
     at %= entries.length;
-    const entry = entries[at] as RotationEntry;
+    const entry = entries[at] as RotationEntry<P>;
     const room = Math.min(share, limit - taken);
     const got = await claim(entry, room);
     taken += got;

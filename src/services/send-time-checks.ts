@@ -41,16 +41,17 @@ const isReply = (m: ClaimedMessage) => m.inReplyTo !== null;
 
 /** Reads what the checks need for a batch: at most six statements, whatever its size. */
 export async function loadSendTimeFacts(deps: ServiceDeps, claimed: readonly ClaimedMessage[]): Promise<SendTimeFacts> {
-  const caseRefs = claimed.flatMap((m) => (m.contactType === 'case' && m.contactId ? [{ projectId: m.projectId, id: m.contactId }] : []));
+  // A contact always belongs to a project; a message of no project (a reply through a global gateway) has none.
+  const caseRefs = claimed.flatMap((m) => (m.contactType === 'case' && m.contactId && m.projectId ? [{ projectId: m.projectId, id: m.contactId }] : []));
   const caseIds = caseRefs.map((c) => c.id);
-  const workerRefs = claimed.flatMap((m) => (m.contactType === 'mobile-worker' && m.contactId && !isReply(m) ? [{ projectId: m.projectId, id: m.contactId }] : []));
+  const workerRefs = claimed.flatMap((m) => (m.contactType === 'mobile-worker' && m.contactId && m.projectId && !isReply(m) ? [{ projectId: m.projectId, id: m.contactId }] : []));
   const bare = claimed.filter((m) => m.contactType === null && m.channel === 'sms' && m.to && !isReply(m) && !m.consentExempt);
   const heldCandidates = claimed.filter((m) => m.channel === 'sms' && m.to && m.projectId && !isReply(m) && (m.broadcastId !== null || m.scheduledLocal !== null));
   const [optedOut, caseRows, workers, twoWayHolds, held] = await Promise.all([
     findOptedOut(deps.db, claimed.flatMap((m) => (m.to ? [optOutKey(m.to, m.channel)] : []))),
     findCasesNow(deps.db, caseRefs),
     findWorkersNow(deps.db, workerRefs),
-    findTwoWayHolds(deps.db, bare.map((m) => ({ projectId: m.projectId, number: m.to ?? '' }))),
+    findTwoWayHolds(deps.db, bare.flatMap((m) => (m.projectId ? [{ projectId: m.projectId, number: m.to ?? '' }] : []))),
     findHeldNumbers(deps.db, heldCandidates.map((m) => ({ projectId: m.projectId ?? '', number: m.to ?? '' }))),
   ]);
   const projects: Map<string, Project> = await findProjectsByIds(deps.db, [...new Set([...caseRows.values()].map((c) => c.projectId))]);

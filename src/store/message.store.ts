@@ -7,6 +7,7 @@ import { type Selectable, sql } from 'kysely';
 import { columnList, everyColumnOf } from './columns.ts';
 import type { Db, MessageStatus, MessageTable, Trx } from './database.ts';
 import { runPrepared } from './prepared-statements.ts';
+import { projectsWaiting } from './project-skip-scan.ts';
 
 /** Every column of messages, for prepared statements (store/columns.ts: never `*`). */
 const MESSAGE_COLUMNS = everyColumnOf<MessageTable>()([
@@ -291,8 +292,6 @@ export interface ClaimedMessage extends MessageRecord {
   inDoubt: boolean;
   /** created_at in microseconds since 1970 (a Date keeps only milliseconds): with the id, the row's key. */
   createdUs: string;
-  /** Claimed through its project (claimDueMessages): never null. */
-  projectId: string;
 }
 
 /**
@@ -303,30 +302,24 @@ export const CREATED_US = sql`(extract(epoch from m.created_at) * 1000000)::bigi
 export const createdAtOf = (us: ReturnType<typeof sql>) => sql`('epoch'::timestamptz + ${us} * interval '1 microsecond')`;
 
 /**
- * The projects with messages to claim: due queued or scheduled ones (a skip scan of
- * messages_project_due_idx, one index probe per project with any waiting, due or not; the "is one
- * due" probe is a LATERAL … LIMIT 1, which the planner keeps as a probe per project: written as
- * EXISTS it became a semi-join reading every due row, 155 ms at 1,000,000 queued), and those
+ * The projects with messages to claim: due queued or scheduled ones (store/project-skip-scan.ts
+ * over messages_project_due_idx: one probe per project with any waiting, and one for a due one), and those
  * with a lease that expired (a worker died mid-send; `expired`). The dispatch rotation
- * (services/project-rotation.ts) claims from them one project at a time.
+ * (services/project-rotation.ts) claims from them one project at a time. Null stands for the
+ * messages of no project: replies through a global gateway to a number no project holds (one more
+ * index probe: they sort after every project, where the skip scan does not look).
  */
-export async function listDispatchProjects(db: Db, now: Date): Promise<Array<{ projectId: string; expired: boolean }>> {
-  const rows = await runPrepared(db, sql<{ project_id: string; expired: boolean }>`
-    with recursive waiting(project_id) as (
-      (select project_id from messages where status in ('queued', 'scheduled') order by project_id limit 1)
-      union all
-      select (select m.project_id from messages m where m.status in ('queued', 'scheduled') and m.project_id > w.project_id order by m.project_id limit 1)
-        from waiting w where w.project_id is not null
-    )
-    select w.project_id, false as expired from waiting w
-      cross join lateral (
-        select 1 from messages m where m.status in ('queued', 'scheduled') and m.project_id = w.project_id and m.due_at <= ${now.toISOString()}::timestamptz limit 1
-      ) due
-     where w.project_id is not null
+export async function listDispatchProjects(db: Db, now: Date): Promise<Array<{ projectId: string | null; expired: boolean }>> {
+  const due = projectsWaiting({ table: 'messages', waiting: sql`q.status in ('queued', 'scheduled')`, due: sql`q.due_at <= ${now.toISOString()}::timestamptz` });
+  const rows = await runPrepared(db, sql<{ project_id: string | null; expired: boolean }>`
+    select project_id, false as expired from (${due}) due
+    union all
+    select null::uuid, false where exists (
+      select 1 from messages q where q.project_id is null and q.status in ('queued', 'scheduled') and q.due_at <= ${now.toISOString()}::timestamptz)
     union all
     select distinct project_id, true from messages where status = 'sending' and lease_until < clock_timestamp()
   `.compile(db));
-  const byProject = new Map<string, boolean>();
+  const byProject = new Map<string | null, boolean>();
   for (const r of rows) {
     byProject.set(r.project_id, (byProject.get(r.project_id) ?? false) || r.expired);
   }
@@ -345,7 +338,7 @@ export async function listDispatchProjects(db: Db, now: Date): Promise<Array<{ p
  */
 export async function claimDueMessages(
   db: Db,
-  project: { projectId: string; expired: boolean },
+  project: { projectId: string | null; expired: boolean },
   limit: number,
   leaseMs: number,
   now: Date,
@@ -354,12 +347,13 @@ export async function claimDueMessages(
   const lease = `${Math.ceil(leaseMs)} milliseconds`;
   // Two fixed texts: without gateways to skip, the statement is exactly the plain claim.
   const skip = skipGateways.length ? sql`and (gateway_id is null or gateway_id <> all(${[...skipGateways]}::uuid[]))` : sql``;
+  const inProject = project.projectId === null ? sql`project_id is null` : sql`project_id = ${project.projectId}`;
   // The dispatch loop's statements are prepared (store/prepared-statements.ts): fixed texts run many times a second.
   const expired = project.expired
     ? await runPrepared(db, sql<Selectable<MessageTable> & { prev_status: string; created_us: string }>`
     with picked as (
       select id, created_at, status as prev_status from messages
-      where project_id = ${project.projectId} and status = 'sending' and lease_until < clock_timestamp() ${skip}
+      where ${inProject} and status = 'sending' and lease_until < clock_timestamp() ${skip}
       order by lease_until limit ${limit} for update skip locked
     )
     update messages m set attempts = m.attempts + 1, lease_until = clock_timestamp() + ${lease}::interval, updated_at = clock_timestamp()
@@ -373,7 +367,7 @@ export async function claimDueMessages(
       ? await runPrepared(db, sql<Selectable<MessageTable> & { prev_status: string; created_us: string }>`
     with picked as (
       select id, created_at, status as prev_status from messages
-      where project_id = ${project.projectId} and status in ('queued', 'scheduled') and due_at <= ${now.toISOString()}::timestamptz ${skip}
+      where ${inProject} and status in ('queued', 'scheduled') and due_at <= ${now.toISOString()}::timestamptz ${skip}
       order by due_at limit ${room} for update skip locked
     )
     update messages m set status = 'sending', attempts = m.attempts + 1, lease_until = clock_timestamp() + ${lease}::interval, updated_at = clock_timestamp()
@@ -391,7 +385,8 @@ export async function claimDueMessages(
  */
 export interface RowKey {
   id: string;
-  projectId: string;
+  /** Null for a message of no project (listDispatchProjects). */
+  projectId: string | null;
   createdUs: string;
 }
 
@@ -429,7 +424,7 @@ export async function recordResults(db: Db, results: readonly MessageResult[]): 
       ${results.map((r) => r.errorCode)}::text[], ${results.map((r) => r.errorDetail)}::text[],
       ${results.map((r) => (r.dueAt ? r.dueAt.toISOString() : null))}::timestamptz[], ${results.map((r) => r.refundAttempt)}::boolean[]
     ) as v(id, project_id, created_us, status, provider_message_id, error_code, error_detail, due_at, refund)
-    where m.project_id = v.project_id and m.id = v.id and m.created_at = ${createdAtOf(sql`v.created_us`)} and m.status = 'sending'
+    where m.project_id is not distinct from v.project_id and m.id = v.id and m.created_at = ${createdAtOf(sql`v.created_us`)} and m.status = 'sending'
   `.compile(db));
 }
 
@@ -445,7 +440,7 @@ export async function extendLeases(db: Db, keys: readonly RowKey[], leaseMs: num
   await sql`
     update messages m set lease_until = clock_timestamp() + ${lease}::interval
       from unnest(${keys.map((k) => k.id)}::uuid[], ${keys.map((k) => k.projectId)}::uuid[], ${keys.map((k) => k.createdUs)}::bigint[]) as v(id, project_id, created_us)
-     where m.project_id = v.project_id and m.id = v.id and m.created_at = ${createdAtOf(sql`v.created_us`)} and m.status = 'sending'`.execute(db);
+     where m.project_id is not distinct from v.project_id and m.id = v.id and m.created_at = ${createdAtOf(sql`v.created_us`)} and m.status = 'sending'`.execute(db);
 }
 
 export async function countByStatus(db: Db, broadcastId: string): Promise<Array<{ status: string; errorCode: string | null; n: number }>> {

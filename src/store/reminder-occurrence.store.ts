@@ -7,6 +7,7 @@
 import { sql } from 'kysely';
 
 import type { Db, Trx } from './database.ts';
+import { projectsWaiting } from './project-skip-scan.ts';
 
 export interface WantedOccurrence {
   projectId: string;
@@ -36,14 +37,7 @@ export interface MatchRow {
 
 /** Lists the projects with cases marked for evaluation (a skip scan of reminder_dirty_cases_project_idx). */
 export async function listDirtyCaseProjects(db: Db | Trx): Promise<Array<{ projectId: string }>> {
-  const { rows } = await sql<{ project_id: string }>`
-    with recursive marked(project_id) as (
-      (select project_id from reminder_dirty_cases order by project_id limit 1)
-      union all
-      select (select d.project_id from reminder_dirty_cases d where d.project_id > m.project_id order by d.project_id limit 1)
-        from marked m where m.project_id is not null
-    )
-    select project_id from marked where project_id is not null`.execute(db);
+  const { rows } = await projectsWaiting({ table: 'reminder_dirty_cases', waiting: null }).execute(db);
   return rows.map((r) => ({ projectId: r.project_id }));
 }
 
@@ -210,20 +204,9 @@ export interface DueOccurrence extends OccurrenceKey {
   zone: string;
 }
 
-/** Lists the projects with scheduled occurrences due by `now` (a skip scan of reminder_occurrences_project_due_idx, then one LATERAL … LIMIT 1 probe each: listDispatchProjects says why not EXISTS). */
+/** Lists the projects with scheduled occurrences due by `now` (store/project-skip-scan.ts over reminder_occurrences_project_due_idx). */
 export async function listDueOccurrenceProjects(db: Db | Trx, now: Date): Promise<Array<{ projectId: string }>> {
-  const { rows } = await sql<{ project_id: string }>`
-    with recursive waiting(project_id) as (
-      (select project_id from reminder_occurrences where status = 'scheduled' order by project_id limit 1)
-      union all
-      select (select o.project_id from reminder_occurrences o where o.status = 'scheduled' and o.project_id > w.project_id order by o.project_id limit 1)
-        from waiting w where w.project_id is not null
-    )
-    select w.project_id from waiting w
-      cross join lateral (
-        select 1 from reminder_occurrences o where o.status = 'scheduled' and o.project_id = w.project_id and o.due_at <= ${now} limit 1
-      ) due
-     where w.project_id is not null`.execute(db);
+  const { rows } = await projectsWaiting({ table: 'reminder_occurrences', waiting: sql`q.status = 'scheduled'`, due: sql`q.due_at <= ${now}` }).execute(db);
   return rows.map((r) => ({ projectId: r.project_id }));
 }
 
