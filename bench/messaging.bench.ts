@@ -23,6 +23,16 @@ import { claimAndMark, groupedInsert, openScratchEmbedded, type RawTarget, rawFi
 import type { BenchResult } from './support/result.ts';
 import { api, createBenchDatabase, runLoad, spawnRollcall, startBenchServer } from './support/server.ts';
 
+/** Inbound messages stored and not yet handled: GET /metrics's gauge. */
+async function inboundWaiting(base: string, token: string): Promise<number> {
+  const res = await fetch(`${base}/metrics`, { headers: { authorization: `Bearer ${token}` } });
+  const m = /^rollcall_inbound_unhandled (\d+)$/m.exec(await res.text());
+  if (!m) {
+    throw new Error(`GET /metrics gave no rollcall_inbound_unhandled gauge (${res.status})`);
+  }
+  return Number(m[1]);
+}
+
 const KEY = 'be'.repeat(32);
 
 async function openBenchDb(engine: 'embedded' | 'postgres', pgUrl: string | null): Promise<{ handle: DatabaseHandle; url: string | null; dataDir: string; drop(): Promise<void> }> {
@@ -268,7 +278,7 @@ async function benchHttpMessaging(engine: 'embedded' | 'postgres', pgUrl: string
     // Inbound end to end: as fast as 64 senders can post; then wait for every message to be handled.
     const inboundTarget = engine === 'postgres' ? 1000 : 300;
     // Raw limit, right before: grouped INSERTs of INBOUND_CONNECTIONS rows, one at a time, 5 s, into a
-    // messages-shaped table of the same database (PostgreSQL) or of the scratch PGlite.
+    // inbound_arrivals-shaped table of the same database (PostgreSQL) or of the scratch PGlite.
     const rawAt = scratch ?? (await serverIds({ url: server.databaseUrl ?? '' }));
     const rawInsert = await groupedInsert(rawAt.target, { durationS: 5, group: INBOUND_CONNECTIONS, concurrency: 1, projectId: rawAt.projectId, gatewayId: rawAt.gatewayId });
     await scratch?.close();
@@ -277,9 +287,10 @@ async function benchHttpMessaging(engine: 'embedded' | 'postgres', pgUrl: string
     let handled = 0;
     let lastProcessed = 0;
     for (let waited = 0; waited < 120_000; waited += 500) {
+      // Every acknowledged message is stored; those not yet handled are the gauge (handled ones are in the log, newest first).
+      const waiting = await inboundWaiting(base, token);
       const page = (await api(base, token, 'GET', '/api/v1/projects/bench/messages?direction=in&limit=1')).json.items[0];
-      const pending = (await api(base, token, 'GET', '/api/v1/projects/bench/messages?direction=in&limit=500')).json.items.filter((m: { processedAt: string | null }) => !m.processedAt).length;
-      if (page?.processedAt && pending === 0) {
+      if (page?.processedAt && waiting === 0) {
         lastProcessed = new Date(page.processedAt).getTime();
         break;
       }

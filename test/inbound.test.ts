@@ -178,8 +178,15 @@ describe('webhook intake', () => {
     const n = fresh();
     await inbound(n, 'hello', 'alpha/SMS', 'dup-1');
     await inbound(n, 'hello', 'alpha/SMS', 'dup-1');
+    const waiting = await t.deps.db.selectFrom('inbound_arrivals').select('id').where('from_address', '=', n).execute();
+    assert.equal(waiting.length, 1);
+    await settle();
+    assert.equal((await t.deps.db.selectFrom('inbound_arrivals').select('id').where('from_address', '=', n).execute()).length, 0);
     const rows = await t.deps.db.selectFrom('messages').select('id').where('direction', '=', 'in').where('from_address', '=', n).execute();
-    assert.equal(rows.length, 1);
+    assert.deepEqual(rows.map((r) => r.id), waiting.map((r) => r.id), 'handled, it keeps its id');
+    await inbound(n, 'hello', 'alpha/SMS', 'dup-1');
+    await settle();
+    assert.equal((await t.deps.db.selectFrom('messages').select('id').where('direction', '=', 'in').where('from_address', '=', n).execute()).length, 1, 'a retry after handling is still a duplicate');
   });
 
   test('50 webhooks for one number arriving together are handled in arrival order', async () => {

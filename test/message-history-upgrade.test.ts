@@ -42,7 +42,7 @@ test('upgrading a database with messages attaches them as one partition and keep
     values (${project.id}::uuid, 'out', 'sms', 'queued', '+254711000999', 'waiting', ${gw.id}::uuid, 'TEST', now())`.execute(db);
   const before = await sql<{ id: string; seq: string; created_at: Date }>`select id, seq::text as seq, created_at from messages order by seq`.execute(db);
 
-  assert.deepEqual((await migrateToLatest(db)).applied, ['0023-message-partitions', '0024-queues-by-project']);
+  assert.deepEqual((await migrateToLatest(db)).applied, ['0023-message-partitions', '0024-queues-by-project', '0025-inbound-arrivals']);
 
   const afterRows = await sql<{ id: string; seq: string; created_at: Date }>`select id, seq::text as seq, created_at from messages order by seq`.execute(db);
   assert.deepEqual(afterRows.rows, before.rows, 'every message kept, with its id, seq and time');

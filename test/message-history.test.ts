@@ -98,11 +98,14 @@ test('a webhook retried after its first copy moved to an older month is still st
   await sql`update messages set created_at = ${lastMonth.toISOString()}::timestamptz where gateway_message_id = 'vendor-17'`.execute(t.deps.db);
   assert.notEqual(await partitionOf(first.rows[0]!.id), 'messages_default');
   assert.equal((await t.request('POST', hook, { token: null, body })).statusCode, 200);
+  await processInbound(t.deps, 50);
+  assert.equal((await sql<{ n: string }>`select count(*)::text as n from inbound_arrivals`.execute(t.deps.db)).rows[0]?.n, '0', 'the retry was not stored as an arrival');
   const again = await sql<{ id: string }>`select id from messages where gateway_message_id = 'vendor-17'`.execute(t.deps.db);
   assert.deepEqual(again.rows, first.rows, 'the retry was not stored');
   // Two copies in one batch: one stored.
   const dup = { from: '+254711000003', text: 'twice', messageId: 'vendor-18' };
   await Promise.all([t.request('POST', hook, { token: null, body: dup }), t.request('POST', hook, { token: null, body: dup })]);
+  await processInbound(t.deps, 50);
   const dups = await sql<{ id: string }>`select id from messages where gateway_message_id = 'vendor-18'`.execute(t.deps.db);
   assert.equal(dups.rows.length, 1);
 });

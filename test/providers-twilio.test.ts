@@ -172,6 +172,7 @@ test('webhooks failing the signature are refused with 403 and stored nowhere: ta
   await processInbound(t.deps, 50);
   const stored = await t.deps.db.selectFrom('messages').select('text').where('direction', '=', 'in').where('text', 'in', ['forged', 'STOP']).execute();
   assert.deepEqual(stored, []);
+  assert.deepEqual(await t.deps.db.selectFrom('inbound_arrivals').select('text').where('text', 'in', ['forged', 'STOP']).execute(), []);
   assert.equal(logLines.some((l) => l.includes('forged')), false, 'refused webhooks are logged without their content');
 });
 

@@ -37,8 +37,12 @@ export interface OptOutFigures {
 export async function checkInbound(db: pg.Pool, state: SoakState): Promise<Check[]> {
   const ids = [...state.acceptedInbound];
   const rows = await db.query<{ id: string; n: string; unprocessed: string }>(
-    `select gateway_message_id as id, count(*) as n, count(*) filter (where processed_at is null) as unprocessed
-     from messages where direction = 'in' and gateway_message_id = any($1) group by gateway_message_id`,
+    // Handled messages are in messages; those still waiting are arrivals (migration 0025).
+    `select gateway_message_id as id, count(*) as n, count(*) filter (where waiting) as unprocessed
+       from (select gateway_message_id, false as waiting from messages where direction = 'in' and gateway_message_id = any($1)
+             union all
+             select gateway_message_id, true from inbound_arrivals where gateway_message_id = any($1)) stored
+      group by gateway_message_id`,
     [ids],
   );
   const found = new Map(rows.rows.map((r) => [r.id, r]));
@@ -53,7 +57,8 @@ export async function checkInbound(db: pg.Pool, state: SoakState): Promise<Check
     }
     unprocessed += Number(r?.unprocessed ?? 0);
   }
-  const total = await db.query<{ n: string }>(`select count(*) as n from messages where direction = 'in' and gateway_message_id like 'soak-in-%'`);
+  const total = await db.query<{ n: string }>(`select (select count(*) from messages where direction = 'in' and gateway_message_id like 'soak-in-%')
+            + (select count(*) from inbound_arrivals where gateway_message_id like 'soak-in-%') as n`);
   const extra = Number(total.rows[0]?.n) - ids.length;
   if (extra > state.refusedInbound.size) {
     bad.push(`${extra} stored inbound messages more than were sent`);

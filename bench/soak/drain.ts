@@ -14,7 +14,7 @@ export async function outstanding(db: pg.Pool): Promise<Record<string, number>> 
   const r = await db.query<{ outbound: string; inbound: string; broadcasts: string; imports: string }>(`
     select
       (select count(*) from messages where direction = 'out' and status in ('queued', 'scheduled', 'sending')) as outbound,
-      (select count(*) from messages where direction = 'in' and processed_at is null) as inbound,
+      (select count(*) from inbound_arrivals) as inbound,
       (select count(*) from broadcasts where status in ('pending', 'expanding')) as broadcasts,
       (select count(*) from imports where status = 'running') as imports
   `);

@@ -183,18 +183,14 @@ export async function claimAndMark(
 /**
  * Inbound storage's raw limit, rows/s: for `durationS`, transactions of one multi-row INSERT of
  * `group` keys into an inbound_keys-shaped table (ON CONFLICT DO NOTHING) and one of `group` inbound
- * rows — the statements and columns of store/inbound.store.ts insertInboundMany, the row content of bench/support/load.ts's inbound kind — into a
- * messages-shaped table, from `concurrency` sessions. The server groups webhooks this way
+ * rows — the statements and columns of store/inbound.store.ts insertArrivals, the row content of bench/support/load.ts's inbound kind — into an
+ * inbound_arrivals-shaped table, from `concurrency` sessions. The server groups webhooks this way
  * (services/inbound-intake.service.ts: requests that arrive during a flush form the next group, one
  * flush at a time), so with C concurrent senders a group holds at most C rows and concurrency is 1.
  */
 export async function groupedInsert(target: RawTarget, opts: { durationS: number; group: number; concurrency: number; projectId: string; gatewayId: string }): Promise<number> {
   const table = 'raw_limit_inbound';
-  const columns = [
-    'project_id', 'direction', 'channel', 'status', 'to_address', 'from_address', 'text', 'subject', 'language', 'gateway_id', 'gateway_name',
-    'provider_message_id', 'gateway_message_id', 'error_code', 'error_detail', 'contact_type', 'contact_id', 'broadcast_id', 'due_at',
-    'scheduled_local', 'scheduled_zone', 'lease_until', 'created_by', 'sent_at', 'processed_at', 'handling', 'in_reply_to', 'via_tester',
-  ];
+  const columns = ['project_id', 'channel', 'from_address', 'to_address', 'text', 'gateway_id', 'gateway_name', 'gateway_message_id', 'via_tester'];
   const placeholders = Array.from({ length: opts.group }, (_, r) => `(${columns.map((_, c) => `$${r * columns.length + c + 1}`).join(', ')})`).join(', ');
   // The duplicate guard first (inbound_keys, migration 0023), then the rows whose key was new.
   const keyPlaceholders = Array.from({ length: opts.group }, (_, r) => `($${r * 2 + 1}::uuid, $${r * 2 + 2})`).join(', ');
@@ -206,12 +202,16 @@ export async function groupedInsert(target: RawTarget, opts: { durationS: number
       const i = next++;
       const id = `raw-${i}`;
       const from = `+254713${String(i % 5000).padStart(6, '0')}`;
-      return [opts.projectId, 'in', 'sms', 'received', null, from, `hello ${i}`, null, null, opts.gatewayId, 'TEST', id, id, null, null, null, null, null, null, null, null, null, null, null, null, null, null, false];
+      return [opts.projectId, 'sms', from, null, `hello ${i}`, opts.gatewayId, 'TEST', id, false];
     }).flat();
   return withSessions(target, opts.concurrency, async (sessions) => {
     const s0 = sessions[0] as Session;
-    await createMessagesLike(s0, table);
-    await s0.exec(`drop table if exists ${table}_keys; create table ${table}_keys (like inbound_keys including all)`);
+    await s0.exec(`
+      drop table if exists ${table}; drop table if exists ${table}_keys;
+      create table ${table} (like inbound_arrivals including all);
+      alter table ${table} add foreign key (project_id) references projects (id) on delete cascade,
+        add foreign key (gateway_id) references gateways (id) on delete set null;
+      create table ${table}_keys (like inbound_keys including all)`);
     try {
       let rows = 0;
       const t0 = performance.now();
@@ -220,7 +220,7 @@ export async function groupedInsert(target: RawTarget, opts: { durationS: number
         sessions.map(async (s) => {
           while (performance.now() < end) {
             const group = values();
-            const keys = Array.from({ length: opts.group }, (_, r) => [opts.gatewayId, group[r * columns.length + 12]]).flat();
+            const keys = Array.from({ length: opts.group }, (_, r) => [opts.gatewayId, group[r * columns.length + 7]]).flat();
             await s.transaction(async (q) => {
               await q(insertKeys, keys);
               await q(insert, group);

@@ -8,7 +8,7 @@
 import { parsePhoneNumber } from '../domain/phone-number.ts';
 import type { InboundMessage } from '../providers/provider.ts';
 import type { GatewayRecord } from '../store/gateway.store.ts';
-import { insertInboundMany, type NewInbound } from '../store/inbound.store.ts';
+import { insertArrivals, type NewInbound } from '../store/inbound.store.ts';
 import type { ServiceDeps } from './deps.ts';
 
 interface Pending {
@@ -41,7 +41,7 @@ export function createInboundIntake(deps: ServiceDeps, onStored: () => void, max
     flushing = true;
     const group = queue.splice(0, maxGroup);
     try {
-      await deps.db.transaction().execute((trx) => insertInboundMany(trx, group.flatMap((p) => p.rows)));
+      await deps.db.transaction().execute((trx) => insertArrivals(trx, group.flatMap((p) => p.rows)));
       for (const p of group) {
         p.resolve();
       }

@@ -1,5 +1,5 @@
 /**
- * @module services/inbound.service — handles each stored inbound message once, in arrival order per
+ * @module services/inbound.service — handles each arrival (store/inbound.store) once, in arrival order per
  * sender (DESIGN.md §9): opt keywords → verification reply → open survey session (an answer;
  * `join` is never taken as one) → `join` → default response / unrecognised. Each message is handled in one transaction with its effects
  * (opt-out, ledger events, new contacts, replies), so a crash simply handles it again later.
@@ -12,7 +12,7 @@ import type { Project } from '../domain/project.ts';
 import { systemText, type SystemTextKey } from '../domain/system-texts.ts';
 import type { Trx } from '../store/database.ts';
 import { findGatewayById, type GatewayRecord } from '../store/gateway.store.ts';
-import { countAutoReplies, findInboundById, findNextInbound, insertForwardedNotes, markKeywordKept, lockInboundForProcessing, markInboundProcessed, recordInboundFailure } from '../store/inbound.store.ts';
+import { type ArrivalRef, arrivalMessage, countAutoReplies, findInboundById, findNextArrivals, insertForwardedNotes, lockArrival, markKeywordKept, recordArrivalFailure, reserveMessageSeq, storeHandled } from '../store/inbound.store.ts';
 import { insertOutbound, type MessageRecord } from '../store/message.store.ts';
 import { findMobileWorker, findMobileWorkerByUsername, insertMobileWorker } from '../store/mobile-worker.store.ts';
 import { findHolder, type PhoneEntry } from '../store/phone-entry.store.ts';
@@ -309,35 +309,37 @@ function memo<T>(map: Map<string, Promise<T>>, key: string, load: () => Promise<
 }
 
 /** Handles one message if this worker can take its sender now. Returns whether it did. */
-async function processOne(deps: ServiceDeps, id: string, from: string, batch: BatchMemo): Promise<boolean> {
+async function processOne(deps: ServiceDeps, ref: ArrivalRef, batch: BatchMemo): Promise<boolean> {
   return deps.db.transaction().execute(async (trx) => {
-    const message = await lockInboundForProcessing(trx, id, from);
-    if (!message) {
+    const arrival = await lockArrival(trx, ref);
+    if (!arrival) {
       return false;
     }
+    // Its place in the message order comes before the replies it may queue.
+    const seq = await reserveMessageSeq(trx);
+    const message = { ...arrivalMessage(arrival), seq };
+    const { from } = arrival;
     const now = deps.clock();
     const gatewayId = message.gatewayId;
     const gateway = gatewayId ? await memo(batch.gateways, gatewayId, () => findGatewayById(trx, gatewayId)) : null;
     const holder = await findHolder(trx, from, now);
     // A tester message never acts for another project's contact (checked when typed; again here, in case the number was registered since).
     if (message.viaTester && (await heldByAnotherProject(trx, gateway?.projectId ?? null, from))) {
-      await markInboundProcessed(trx, id, { handling: 'tester: refused (the number belongs to a contact of another project)', projectId: gateway?.projectId ?? null, contactType: null, contactId: null, now });
+      await storeHandled(trx, [{ arrival, seq, handling: 'tester: refused (the number belongs to a contact of another project)', projectId: gateway?.projectId ?? null, contactType: null, contactId: null }], now);
       return true;
     }
     const { projectId, forwarded } = handlingProject(gateway?.projectId ?? null, holder?.projectId ?? null);
     const project = projectId ? await memo(batch.projects, projectId, () => findProjectById(trx, projectId)) : null;
     const ctx: Context = { deps, trx, message, gateway, from, now, holder, project, replies: 0, forwarded };
     const outcome = await handle(ctx);
-    if (forwarded && gateway) {
-      await insertForwardedNotes(trx, [{ originalId: id, projectId: gateway.projectId, gatewayId: gateway.id, gatewayName: gateway.name, from, to: message.to }], now);
-    }
-    await markInboundProcessed(trx, id, {
-      handling: outcome.handling,
-      projectId: outcome.project?.id ?? null,
-      contactType: outcome.contact?.type ?? null,
-      contactId: outcome.contact?.id ?? null,
+    await storeHandled(
+      trx,
+      [{ arrival, seq, handling: outcome.handling, projectId: outcome.project?.id ?? null, contactType: outcome.contact?.type ?? null, contactId: outcome.contact?.id ?? null }],
       now,
-    });
+    );
+    if (forwarded && gateway) {
+      await insertForwardedNotes(trx, [{ originalId: arrival.id, projectId: gateway.projectId, gatewayId: gateway.id, gatewayName: gateway.name, from, to: message.to }], now);
+    }
     return true;
   });
 }
@@ -381,7 +383,7 @@ const PARALLEL_SENDERS = 8;
 
 /** Handles up to `limit` waiting messages (one per sender per call). Returns how many. */
 export async function processInbound(deps: ServiceDeps, limit: number): Promise<number> {
-  const passive = await settlePassive(deps, await findNextInbound(deps.db, limit));
+  const passive = await settlePassive(deps, await findNextArrivals(deps.db, limit));
   const next = passive.act;
   const batch: BatchMemo = { gateways: new Map(), projects: new Map() };
   let done = 0;
@@ -393,14 +395,15 @@ export async function processInbound(deps: ServiceDeps, limit: number): Promise<
         continue;
       }
       try {
-        if (await processOne(deps, m.id, m.from, batch)) {
+        if (await processOne(deps, m, batch)) {
           done++;
         }
       } catch (err) {
         // The transaction rolled back; try again later, and give up after a few attempts so one
         // bad message cannot hold up its sender's later messages for ever.
-        if (await recordInboundFailure(deps.db, m.id, (err as Error).message, INBOUND_ATTEMPTS, deps.clock())) {
-          await keepKeywordAfterFailure(deps, m.id);
+        const closed = await recordArrivalFailure(deps.db, m, (err as Error).message, INBOUND_ATTEMPTS, deps.clock());
+        if (closed) {
+          await keepKeywordAfterFailure(deps, closed);
         }
         done++;
       }

@@ -10,7 +10,7 @@ import { normaliseLookupNumber } from '../domain/phone-number.ts';
 import type { Project } from '../domain/project.ts';
 import { AppError } from '../errors.ts';
 import { type GatewayRecord, listUsableGateways } from '../store/gateway.store.ts';
-import { insertInboundMany } from '../store/inbound.store.ts';
+import { insertArrivals } from '../store/inbound.store.ts';
 import { heldByAnotherProject } from '../store/phone-entry.store.ts';
 import type { ServiceDeps } from './deps.ts';
 import { normaliseSender } from './inbound-intake.service.ts';
@@ -44,7 +44,7 @@ export async function submitTesterMessage(deps: ServiceDeps, project: Project, i
     throw new AppError('TESTER_NUMBER_IN_OTHER_PROJECT', `${from} belongs to a contact of another project; the SMS tester cannot send as it.`, { details: { field: 'from' } });
   }
   await deps.db.transaction().execute((trx) =>
-    insertInboundMany(trx, [
+    insertArrivals(trx, [
       { projectId: gateway.projectId, channel: 'sms', from, to: gateway.replyToNumber, text: input.text, gatewayId: gateway.id, gatewayName: gateway.name, gatewayMessageId: null, viaTester: true },
     ]),
   );

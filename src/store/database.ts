@@ -413,6 +413,24 @@ export interface InboundKeyTable {
   created_at: Generated<Date>;
 }
 
+/** An inbound message waiting to be handled (migration 0025): moved into messages once handled. */
+export interface InboundArrivalTable {
+  seq: Generated<string>;
+  id: Generated<string>;
+  /** The gateway's project at arrival (none for a global gateway); handling decides the message's. */
+  project_id: string | null;
+  channel: 'sms' | 'email';
+  from_address: string;
+  to_address: string | null;
+  text: string;
+  gateway_id: string | null;
+  gateway_name: string | null;
+  gateway_message_id: string | null;
+  via_tester: Generated<boolean>;
+  attempts: Generated<number>;
+  created_at: Generated<Date>;
+}
+
 export interface Database {
   projects: ProjectTable;
   users: UserTable;
@@ -429,6 +447,7 @@ export interface Database {
   broadcasts: BroadcastTable;
   messages: MessageTable;
   inbound_keys: InboundKeyTable;
+  inbound_arrivals: InboundArrivalTable;
   test_outbox: TestOutboxTable;
   consent_events: ConsentEventTable;
   surveys: SurveyTable;

@@ -1,18 +1,18 @@
 /**
- * @module store/inbound.store — inbound messages: stored once per gateway message id, then
- * processed in arrival order per sender number.
+ * @module store/inbound.store — inbound messages: stored once per gateway message id as arrivals
+ * (`inbound_arrivals`), handled in arrival order per sender number, and moved into `messages` once
+ * handled, under the project that handled them (migration 0025).
  */
 import { type Selectable, sql } from 'kysely';
 
-import type { Db, MessageTable, Trx } from './database.ts';
-import { CREATED_US, createdAtOf, type MessageRecord, rowToMessage } from './message.store.ts';
+import type { Db, InboundArrivalTable, MessageTable, Trx } from './database.ts';
+import { type MessageRecord, rowToMessage } from './message.store.ts';
 
-/** An inbound message's key: its id and created_at in microseconds (ClaimedMessage.createdUs says why). */
-export interface InboundKey {
-  id: string;
-  createdUs: string;
+/** A waiting message's key: its sender and its place in the arrival order. */
+export interface ArrivalRef {
+  from: string;
+  seq: string;
 }
-
 export interface NewInbound {
   projectId: string | null;
   channel: 'sms' | 'email';
@@ -61,11 +61,11 @@ function inboundRow(r: Omit<NewInbound, 'text'> & { text: string | null }) {
 }
 
 /**
- * Inserts inbound rows; a repeated (gateway, message id) is skipped, however long after the first
- * (inbound_keys holds the keys: the partitioned messages table cannot, migration 0023). Returns how
- * many were new. Rows keep their order (it is the arrival order per sender).
+ * Stores arrivals; a repeated (gateway, message id) is skipped, however long after the first
+ * (inbound_keys holds the keys, migration 0023). Returns how many were new. Rows keep their order
+ * (it is the arrival order per sender).
  */
-export async function insertInboundMany(trx: Trx, rows: readonly NewInbound[]): Promise<number> {
+export async function insertArrivals(trx: Trx, rows: readonly NewInbound[]): Promise<number> {
   if (rows.length === 0) {
     return 0;
   }
@@ -85,57 +85,243 @@ export async function insertInboundMany(trx: Trx, rows: readonly NewInbound[]): 
   // A key is new once: the first row with it is stored, a repeat in the same batch is not.
   const fresh = rows.filter((r) => r.gatewayMessageId === null || won.delete(`${r.gatewayId} ${r.gatewayMessageId}`));
   if (fresh.length) {
-    await trx.insertInto('messages').values(fresh.map(inboundRow)).execute();
+    await trx
+      .insertInto('inbound_arrivals')
+      .values(
+        fresh.map((r) => ({
+          project_id: r.projectId,
+          channel: r.channel,
+          from_address: r.from,
+          to_address: r.to,
+          text: r.text,
+          gateway_id: r.gatewayId,
+          gateway_name: r.gatewayName,
+          gateway_message_id: r.gatewayMessageId,
+          via_tester: r.viaTester ?? false,
+        })),
+      )
+      .execute();
   }
   return fresh.length;
 }
 
-/** The oldest unprocessed inbound message of each sender, up to `limit` senders. */
-export async function findNextInbound(db: Db, limit: number): Promise<Array<InboundKey & { from: string }>> {
-  const rows = await sql<{ id: string; from_address: string; created_us: string }>`
-    select distinct on (from_address) id, from_address, created_us from (
-      select m.id, m.from_address, m.seq, ${CREATED_US} from messages m
-      where m.direction = 'in' and m.processed_at is null
-      order by m.seq limit ${limit * 4}
-    ) pending
-    order by from_address, seq
+/** An arrival: what came in, waiting to be handled. */
+export interface Arrival extends ArrivalRef {
+  id: string;
+  projectId: string | null;
+  channel: 'sms' | 'email';
+  to: string | null;
+  text: string;
+  gatewayId: string | null;
+  gatewayName: string | null;
+  gatewayMessageId: string | null;
+  viaTester: boolean;
+  attempts: number;
+  createdAt: Date;
+}
+
+function rowToArrival(r: Selectable<InboundArrivalTable>): Arrival {
+  return {
+    seq: String(r.seq),
+    id: r.id,
+    projectId: r.project_id,
+    channel: r.channel,
+    from: r.from_address,
+    to: r.to_address,
+    text: r.text,
+    gatewayId: r.gateway_id,
+    gatewayName: r.gateway_name,
+    gatewayMessageId: r.gateway_message_id,
+    viaTester: r.via_tester,
+    attempts: r.attempts,
+    createdAt: r.created_at,
+  };
+}
+
+/** The arrival as the message it becomes (for the handling steps, which read a message). */
+export function arrivalMessage(a: Arrival): MessageRecord {
+  return {
+    id: a.id,
+    seq: a.seq,
+    projectId: a.projectId,
+    direction: 'in',
+    channel: a.channel,
+    status: 'received',
+    to: a.to,
+    from: a.from,
+    text: a.text,
+    subject: null,
+    language: null,
+    gatewayId: a.gatewayId,
+    gatewayName: a.gatewayName,
+    providerMessageId: a.gatewayMessageId,
+    errorCode: null,
+    errorDetail: null,
+    contactType: null,
+    contactId: null,
+    broadcastId: null,
+    dueAt: null,
+    scheduledLocal: null,
+    scheduledZone: null,
+    attempts: a.attempts,
+    createdBy: null,
+    createdAt: a.createdAt,
+    updatedAt: a.createdAt,
+    sentAt: null,
+    gatewayMessageId: a.gatewayMessageId,
+    processedAt: null,
+    handling: null,
+    bypassOptOut: false,
+    inReplyTo: null,
+    consentExempt: false,
+    viaTester: a.viaTester,
+    reminderRuleId: null,
+  };
+}
+
+/** The oldest arrival of each sender, up to `limit` senders, oldest first. */
+export async function findNextArrivals(db: Db, limit: number): Promise<ArrivalRef[]> {
+  const rows = await sql<{ seq: string; from_address: string }>`
+    select from_address, seq from (
+      select distinct on (from_address) from_address, seq from (
+        select from_address, seq from inbound_arrivals order by seq limit ${limit * 4}
+      ) waiting
+      order by from_address, seq
+    ) firsts
+    order by seq
     limit ${limit}
   `.execute(db);
-  return rows.rows.map((r) => ({ id: r.id, from: r.from_address, createdUs: r.created_us }));
+  return rows.rows.map((r) => ({ from: r.from_address, seq: String(r.seq) }));
 }
+
+const senderLock = (from: ReturnType<typeof sql>) => sql`hashtextextended('in:' || ${from}, 7219)`;
 
 /**
  * Takes the sender's lock for this transaction without waiting (another worker may be handling that
- * sender), then re-reads the message. Null when locked elsewhere, already processed, or not the
- * sender's oldest unprocessed message (order is kept per number).
+ * sender), then re-reads the arrival. Null when locked elsewhere, already handled, or not the
+ * sender's oldest (order is kept per number).
  */
-export async function lockInboundForProcessing(trx: Trx, id: string, from: string): Promise<MessageRecord | null> {
-  const locked = await sql<{ ok: boolean }>`select pg_try_advisory_xact_lock(hashtextextended(${'in:' + from}, 7219)) as ok`.execute(trx);
+export async function lockArrival(trx: Trx, ref: ArrivalRef): Promise<Arrival | null> {
+  const locked = await sql<{ ok: boolean }>`select pg_try_advisory_xact_lock(${senderLock(sql`${ref.from}::text`)}) as ok`.execute(trx);
   if (!locked.rows[0]?.ok) {
     return null;
   }
   const row = await trx
-    .selectFrom('messages')
+    .selectFrom('inbound_arrivals')
     .selectAll()
-    .where('id', '=', id)
-    .where('processed_at', 'is', null)
-    .where(({ not, exists, selectFrom }) =>
-      not(exists(selectFrom('messages as earlier').select('earlier.id').where('earlier.direction', '=', 'in').where('earlier.from_address', '=', from).where('earlier.processed_at', 'is', null).where(sql<boolean>`earlier.seq < messages.seq`))),
-    )
+    .where('from_address', '=', ref.from)
+    .orderBy('seq')
+    .limit(1)
     .executeTakeFirst();
-  return row ? rowToMessage(row as Selectable<MessageTable>) : null;
+  return row && String(row.seq) === ref.seq ? rowToArrival(row) : null;
 }
 
-export async function markInboundProcessed(
-  trx: Trx,
-  id: string,
-  outcome: { handling: string; projectId: string | null; contactType: 'case' | 'mobile-worker' | null; contactId: string | null; now: Date },
-): Promise<void> {
-  await trx
-    .updateTable('messages')
-    .set({ processed_at: outcome.now, handling: outcome.handling, project_id: outcome.projectId, contact_type: outcome.contactType, contact_id: outcome.contactId, updated_at: outcome.now })
-    .where('id', '=', id)
-    .execute();
+/** Takes, without waiting, the per-sender locks it can get; returns the senders locked. */
+export async function tryLockSenders(trx: Trx, senders: readonly string[]): Promise<Set<string>> {
+  if (senders.length === 0) {
+    return new Set();
+  }
+  const rows = await sql<{ sender: string; ok: boolean }>`
+    select sender, pg_try_advisory_xact_lock(${senderLock(sql`sender`)}) as ok
+    from unnest(${[...new Set(senders)]}::text[]) as s(sender)
+  `.execute(trx);
+  return new Set(rows.rows.filter((r) => r.ok).map((r) => r.sender));
+}
+
+/** Of the arrivals given, those still waiting and oldest for their sender. */
+export async function findProcessableArrivals(trx: Trx, refs: readonly ArrivalRef[]): Promise<Arrival[]> {
+  if (refs.length === 0) {
+    return [];
+  }
+  const rows = await sql<Selectable<InboundArrivalTable>>`
+    select a.* from inbound_arrivals a
+      join unnest(${refs.map((r) => r.from)}::text[], ${refs.map((r) => r.seq)}::bigint[]) as k(from_address, seq)
+        on a.from_address = k.from_address and a.seq = k.seq
+     where not exists (select 1 from inbound_arrivals earlier where earlier.from_address = a.from_address and earlier.seq < a.seq)
+     order by a.seq
+  `.execute(trx);
+  return rows.rows.map(rowToArrival);
+}
+
+/**
+ * A place in the message order for an arrival about to be handled, taken before its replies are
+ * queued so that a conversation lists the message before the replies to it.
+ */
+export async function reserveMessageSeq(trx: Trx): Promise<string> {
+  const { rows } = await sql<{ seq: string }>`select nextval(pg_get_serial_sequence('messages', 'seq'))::text as seq`.execute(trx);
+  const seq = rows[0]?.seq;
+  if (!seq) {
+    throw new Error('no message sequence value');
+  }
+  return seq;
+}
+
+export interface HandledArrival {
+  arrival: Arrival;
+  /** From reserveMessageSeq, or null for the next one. */
+  seq: string | null;
+  handling: string;
+  projectId: string | null;
+  contactType: 'case' | 'mobile-worker' | null;
+  contactId: string | null;
+}
+
+/**
+ * Moves handled arrivals into messages (same id, arrival time, handled now, under the project that
+ * handled them) and deletes them from the arrivals, in one statement each.
+ */
+export async function storeHandled(trx: Trx, handled: readonly HandledArrival[], now: Date): Promise<void> {
+  if (handled.length === 0) {
+    return;
+  }
+  const a = handled.map((h) => h.arrival);
+  const at = now.toISOString();
+  await sql`
+    insert into messages (id, seq, project_id, direction, channel, status, to_address, from_address, text, gateway_id, gateway_name,
+                          provider_message_id, gateway_message_id, contact_type, contact_id, attempts, via_tester, handling,
+                          processed_at, created_at, updated_at)
+    overriding system value
+    select v.id, coalesce(v.seq, nextval(pg_get_serial_sequence('messages', 'seq'))), v.project_id, 'in', v.channel, 'received', v.to_address, v.from_address,
+           v.text, v.gateway_id, v.gateway_name, v.gateway_message_id, v.gateway_message_id, v.contact_type, v.contact_id, v.attempts, v.via_tester,
+           v.handling, ${at}::timestamptz, v.created_at, ${at}::timestamptz
+      from unnest(${a.map((x) => x.id)}::uuid[], ${handled.map((h) => h.seq)}::bigint[], ${handled.map((h) => h.projectId)}::uuid[],
+                  ${a.map((x) => x.channel)}::text[], ${a.map((x) => x.to)}::text[], ${a.map((x) => x.from)}::text[], ${a.map((x) => x.text)}::text[],
+                  ${a.map((x) => x.gatewayId)}::uuid[], ${a.map((x) => x.gatewayName)}::text[], ${a.map((x) => x.gatewayMessageId)}::text[],
+                  ${handled.map((h) => h.contactType)}::text[], ${handled.map((h) => h.contactId)}::uuid[], ${a.map((x) => x.attempts)}::integer[],
+                  ${a.map((x) => x.viaTester)}::boolean[], ${handled.map((h) => h.handling)}::text[], ${a.map((x) => x.createdAt.toISOString())}::timestamptz[])
+        with ordinality as v(id, seq, project_id, channel, to_address, from_address, text, gateway_id, gateway_name, gateway_message_id,
+                             contact_type, contact_id, attempts, via_tester, handling, created_at, ord)
+     order by v.ord
+  `.execute(trx);
+  await sql`
+    delete from inbound_arrivals a
+     using unnest(${a.map((x) => x.from)}::text[], ${a.map((x) => x.seq)}::bigint[]) as k(from_address, seq)
+     where a.from_address = k.from_address and a.seq = k.seq
+  `.execute(trx);
+}
+
+/**
+ * Counts a failed attempt at handling an arrival, under its sender's lock; after `maxAttempts` the
+ * message is closed as failed (moved into messages, handling `failed: …`). Returns the message's id
+ * when it was closed.
+ */
+export async function recordArrivalFailure(db: Db, ref: ArrivalRef, reason: string, maxAttempts: number, now: Date): Promise<string | null> {
+  return db.transaction().execute(async (trx) => {
+    await sql`select pg_advisory_xact_lock(${senderLock(sql`${ref.from}::text`)})`.execute(trx);
+    const row = await trx
+      .updateTable('inbound_arrivals')
+      .set((eb) => ({ attempts: eb('attempts', '+', 1) }))
+      .where('from_address', '=', ref.from)
+      .where('seq', '=', ref.seq)
+      .returningAll()
+      .executeTakeFirst();
+    if (!row || row.attempts < maxAttempts) {
+      return null;
+    }
+    const arrival = rowToArrival(row);
+    await storeHandled(trx, [{ arrival, seq: null, handling: 'failed: ' + reason.slice(0, 500), projectId: arrival.projectId, contactType: null, contactId: null }], now);
+    return arrival.id;
+  });
 }
 
 /** Automatic replies sent to a number since `since` (the loop guard). */
@@ -149,74 +335,6 @@ export async function countAutoReplies(trx: Trx, number: string, since: Date): P
     .where('created_at', '>=', since)
     .executeTakeFirstOrThrow();
   return Number(row.n);
-}
-
-/** Counts a failed attempt at handling; after `maxAttempts` the message is closed as failed. Returns whether it was closed. */
-export async function recordInboundFailure(db: Db, id: string, reason: string, maxAttempts: number, now: Date): Promise<boolean> {
-  const row = await db
-    .updateTable('messages')
-    .set((eb) => ({
-      attempts: eb('attempts', '+', 1),
-      processed_at: sql<Date | null>`case when attempts + 1 >= ${maxAttempts} then ${now.toISOString()}::timestamptz else null end`,
-      handling: sql<string | null>`case when attempts + 1 >= ${maxAttempts} then ${'failed: ' + reason.slice(0, 500)} else handling end`,
-      updated_at: now,
-    }))
-    .where('id', '=', id)
-    .where('processed_at', 'is', null)
-    .returning('processed_at')
-    .executeTakeFirst();
-  return row?.processed_at != null;
-}
-
-/** Takes, without waiting, the per-sender locks it can get; returns the senders locked. */
-export async function tryLockSenders(trx: Trx, senders: readonly string[]): Promise<Set<string>> {
-  if (senders.length === 0) {
-    return new Set();
-  }
-  const rows = await sql<{ sender: string; ok: boolean }>`
-    select sender, pg_try_advisory_xact_lock(hashtextextended('in:' || sender, 7219)) as ok
-    from unnest(${[...new Set(senders)]}::text[]) as s(sender)
-  `.execute(trx);
-  return new Set(rows.rows.filter((r) => r.ok).map((r) => r.sender));
-}
-
-/** Of the messages given, those still unprocessed and oldest for their sender. */
-export async function findProcessable(trx: Trx, keys: readonly InboundKey[]): Promise<Array<MessageRecord & { createdUs: string }>> {
-  if (keys.length === 0) {
-    return [];
-  }
-  const rows = await sql<Selectable<MessageTable> & { created_us: string }>`
-    select m.*, ${CREATED_US} from messages m
-      join unnest(${keys.map((k) => k.id)}::uuid[], ${keys.map((k) => k.createdUs)}::bigint[]) as k(id, created_us)
-        on m.id = k.id and m.created_at = ${createdAtOf(sql`k.created_us`)}
-     where m.processed_at is null
-       and not exists (
-         select 1 from messages earlier
-          where earlier.direction = 'in' and earlier.from_address = m.from_address and earlier.processed_at is null and earlier.seq < m.seq)
-  `.execute(trx);
-  return rows.rows.map((r) => ({ ...rowToMessage(r), createdUs: r.created_us }));
-}
-
-export interface InboundOutcomeRow extends InboundKey {
-  handling: string;
-  projectId: string | null;
-  contactType: 'case' | 'mobile-worker' | null;
-  contactId: string | null;
-}
-
-/** Marks many messages handled in one statement. */
-export async function markInboundProcessedMany(trx: Trx, rows: readonly InboundOutcomeRow[], now: Date): Promise<void> {
-  if (rows.length === 0) {
-    return;
-  }
-  await sql`
-    update messages m set processed_at = ${now.toISOString()}::timestamptz, handling = v.handling, project_id = v.project_id,
-      contact_type = v.contact_type, contact_id = v.contact_id, updated_at = ${now.toISOString()}::timestamptz
-    from unnest(${rows.map((r) => r.id)}::uuid[], ${rows.map((r) => r.createdUs)}::bigint[], ${rows.map((r) => r.handling)}::text[], ${rows.map((r) => r.projectId)}::uuid[],
-                ${rows.map((r) => r.contactType)}::text[], ${rows.map((r) => r.contactId)}::uuid[])
-      as v(id, created_us, handling, project_id, contact_type, contact_id)
-    where m.id = v.id and m.created_at = ${createdAtOf(sql`v.created_us`)} and m.processed_at is null
-  `.execute(trx);
 }
 
 export async function findInboundById(trx: Trx, id: string): Promise<MessageRecord | null> {

@@ -102,7 +102,7 @@ export async function ensureMessagePartitions(db: Db, from: Date, to: Date): Pro
 
 export interface RetentionStep {
   dropped: string[];
-  /** Partitions old enough to go that still hold messages waiting to be sent or handled. */
+  /** Partitions old enough to go that still hold messages waiting to be sent. */
   kept: Array<{ name: string; pending: number }>;
   /** inbound_keys rows removed (the duplicate guard of the months dropped). */
   keysRemoved: number;
@@ -110,7 +110,7 @@ export interface RetentionStep {
 
 /**
  * Drops the month partitions wholly older than `cutoff` (their `to` bound at or before it). A
- * partition that still holds a message to send or an inbound message to handle is kept and named
+ * partition that still holds a message to send is kept and named
  * in the result (the caller logs it): nothing waiting is removed. The duplicate guard of inbound
  * messages (inbound_keys) goes with the months dropped. The consent ledger and the dashboard's
  * counts live in other tables and are not touched.
@@ -124,11 +124,11 @@ export async function dropMessagePartitionsBefore(db: Db, cutoff: Date): Promise
       if (!rows[0]?.ok) {
         return null;
       }
-      // Three counts, each answered by a partial index of the partition (the queue, the leases, unhandled inbound).
+      // Two counts, each answered by a partial index of the partition (the queue, the leases); inbound
+      // messages waiting to be handled are not in messages (inbound_arrivals, migration 0025).
       const pending = await sql<{ n: string }>`
         select (select count(*) from ${sql.id(p.name)} where status in ('queued', 'scheduled'))
-             + (select count(*) from ${sql.id(p.name)} where status = 'sending')
-             + (select count(*) from ${sql.id(p.name)} where direction = 'in' and processed_at is null) as n
+             + (select count(*) from ${sql.id(p.name)} where status = 'sending') as n
       `.execute(trx);
       const n = Number(pending.rows[0]?.n ?? 0);
       if (n > 0) {

@@ -26,7 +26,7 @@ export async function readQueueGauges(db: Db): Promise<QueueGauges> {
       (select count(*) from messages where status = 'scheduled') as scheduled,
       (select count(*) from messages where status = 'sending') as sending,
       (select extract(epoch from (now() - min(due_at))) from messages where status = 'queued' and due_at <= now()) as oldest_due_seconds,
-      (select count(*) from messages where direction = 'in' and processed_at is null) as inbound_unhandled,
+      (select count(*) from inbound_arrivals) as inbound_unhandled,
       (select count(*) from opt_outs where opted_out) as opted_out,
       (select count(*) from reminder_dirty_cases) as reminder_cases
   `.execute(db);

@@ -26,6 +26,7 @@ import * as m0021 from './migrations/0021-reminder-evaluation.ts';
 import * as m0022 from './migrations/0022-reminder-occurrence-key.ts';
 import * as m0023 from './migrations/0023-message-partitions.ts';
 import * as m0024 from './migrations/0024-queues-by-project.ts';
+import * as m0025 from './migrations/0025-inbound-arrivals.ts';
 
 const migrations: Record<string, Migration> = {
   '0001-foundation': m0001,
@@ -51,6 +52,7 @@ const migrations: Record<string, Migration> = {
   '0022-reminder-occurrence-key': m0022,
   '0023-message-partitions': m0023,
   '0024-queues-by-project': m0024,
+  '0025-inbound-arrivals': m0025,
 };
 
 const provider: MigrationProvider = {

@@ -280,7 +280,7 @@ async function failoverRun(run: number): Promise<{ failoverMs: number; promoteMs
           250,
         );
 
-        const stored = await db.query<{ gateway_message_id: string; n: string }>(`select gateway_message_id, count(*) as n from messages where direction = 'in' group by 1`);
+        const stored = await db.query<{ gateway_message_id: string; n: string }>(`select gateway_message_id, count(*) as n from (select gateway_message_id from messages where direction = 'in' union all select gateway_message_id from inbound_arrivals) stored group by 1`);
         const inbound = new Map(stored.rows.map((r) => [r.gateway_message_id, Number(r.n)]));
         for (const id of ackedInbound) {
           assert.equal(inbound.get(id), 1, `acknowledged webhook ${id} is in the promoted database once`);

@@ -97,7 +97,7 @@ test('the database restarts under load: refused requests are 503, acknowledged o
       120_000,
       250,
     );
-    const stored = await db.query<{ gateway_message_id: string; n: string }>(`select gateway_message_id, count(*) as n from messages where direction = 'in' group by 1`);
+    const stored = await db.query<{ gateway_message_id: string; n: string }>(`select gateway_message_id, count(*) as n from (select gateway_message_id from messages where direction = 'in' union all select gateway_message_id from inbound_arrivals) stored group by 1`);
     const counts = new Map(stored.rows.map((r) => [r.gateway_message_id, Number(r.n)]));
     for (const id of ackedInbound) {
       assert.equal(counts.get(id), 1, `acknowledged inbound ${id} stored once`);
