@@ -16,7 +16,7 @@ import { sql } from 'kysely';
 
 import { dispatchOnce } from '../src/services/dispatch.service.ts';
 import { processInbound } from '../src/services/inbound.service.ts';
-import { numberConversation } from '../src/services/messages.service.ts';
+import { numberConversation, waitingInbound } from '../src/services/messages.service.ts';
 import { migrateToLatest } from '../src/store/migrate.ts';
 import { findProjectByName } from '../src/store/project.store.ts';
 import { createTestApp, type TestApp } from './support/test-app.ts';
@@ -74,6 +74,24 @@ describe('arrivals become messages when handled', () => {
     assert.ok(project);
     const conversation = await numberConversation(t.deps, project, from);
     assert.deepEqual(conversation.map((m) => m.id), [msg?.id, reply?.id], 'the SMS tester lists the message, then the reply');
+  });
+
+  test('a waiting arrival shows in its own project only: the conversation and the count', async () => {
+    const from = '+254722300005';
+    await t.createProject('elsewhere', { defaultCountry: 'KE' });
+    const res = await t.request('POST', hook, { token: null, body: { from, text: 'hello?', messageId: 'arr-5' } });
+    assert.equal(res.statusCode, 200, res.body);
+    const own = await findProjectByName(t.deps.db, 'arrive');
+    const other = await findProjectByName(t.deps.db, 'elsewhere');
+    assert.ok(own && other);
+    const mine = await numberConversation(t.deps, own, from);
+    assert.deepEqual(mine.map((m) => [m.text, m.processedAt]), [['hello?', null]], 'shown as not handled yet');
+    assert.deepEqual(await numberConversation(t.deps, other, from), []);
+    assert.equal((await waitingInbound(t.deps, own)).count, 1);
+    assert.equal((await waitingInbound(t.deps, other)).count, 0);
+    await settle();
+    assert.equal((await waitingInbound(t.deps, own)).count, 0);
+    assert.deepEqual((await numberConversation(t.deps, own, from)).map((m) => m.text), ['hello?'], 'once, now handled');
   });
 
   test("a global gateway's message from a contact's number is stored under the contact's project", async () => {

@@ -12,6 +12,7 @@ import { sendAtProblem } from '../domain/schedule.ts';
 import { AppError, describeKnownCode, type ErrorCode, errorCatalogue } from '../errors.ts';
 import type { MessageStatus } from '../store/database.ts';
 import { listConversation } from '../store/conversation.store.ts';
+import { countWaitingArrivals } from '../store/inbound.store.ts';
 import { contactNames, findMessage, insertOutbound, listContactMessages, listMessages, type MessageRecord } from '../store/message.store.ts';
 import { findOptedOut } from '../store/opt-out.store.ts';
 import { type ServiceDeps, isUuid } from './deps.ts';
@@ -203,6 +204,11 @@ export async function reachability(deps: ServiceDeps, project: Project, ref: Rec
     codes.push(choice.code);
   }
   return { canSend: codes.length === 0, reasons: codes.map((code) => ({ code, description: errorCatalogue[code] })), gateway, to };
+}
+
+/** Messages received through the project's own gateways and not handled yet: they enter the log once handled. */
+export async function waitingInbound(deps: ServiceDeps, project: Project): Promise<{ count: number; oldest: Date | null }> {
+  return countWaitingArrivals(deps.db, project.id);
 }
 
 /** The messages exchanged with one number in this project (and unassigned inbound), oldest first. */

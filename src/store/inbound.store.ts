@@ -179,6 +179,28 @@ export function arrivalMessage(a: Arrival): MessageRecord {
   };
 }
 
+/**
+ * A number's arrivals not yet handled, oldest first, that came through `projectId`'s gateways or a
+ * global one (null: any): a conversation shows them as "Not handled yet" until they are.
+ */
+export async function listWaitingArrivals(db: Db, projectId: string | null, from: string, limit: number): Promise<Arrival[]> {
+  let q = db.selectFrom('inbound_arrivals').selectAll().where('from_address', '=', from);
+  if (projectId !== null) {
+    q = q.where((eb) => eb.or([eb('project_id', '=', projectId), eb('project_id', 'is', null)]));
+  }
+  return (await q.orderBy('seq').limit(limit).execute()).map(rowToArrival);
+}
+
+/** How many arrivals through the project's own gateways wait to be handled, and when the oldest came (the message log says so). */
+export async function countWaitingArrivals(db: Db, projectId: string): Promise<{ count: number; oldest: Date | null }> {
+  const row = await db
+    .selectFrom('inbound_arrivals')
+    .select((eb) => [eb.fn.countAll<string>().as('n'), eb.fn.min('created_at').as('oldest')])
+    .where('project_id', '=', projectId)
+    .executeTakeFirst();
+  return { count: Number(row?.n ?? 0), oldest: row?.oldest ? new Date(row.oldest as unknown as string) : null };
+}
+
 /** The oldest arrival of each sender, up to `limit` senders, oldest first. */
 export async function findNextArrivals(db: Db, limit: number): Promise<ArrivalRef[]> {
   const rows = await sql<{ seq: string; from_address: string }>`

@@ -310,7 +310,7 @@ export const createdAtOf = (us: ReturnType<typeof sql>) => sql`('epoch'::timesta
  * index probe: they sort after every project, where the skip scan does not look).
  */
 export async function listDispatchProjects(db: Db, now: Date): Promise<Array<{ projectId: string | null; expired: boolean }>> {
-  const due = projectsWaiting({ table: 'messages', waiting: sql`q.status in ('queued', 'scheduled')`, due: sql`q.due_at <= ${now.toISOString()}::timestamptz` });
+  const due = projectsWaiting({ table: 'messages', waiting: sql`q.status in ('queued', 'scheduled')`, dueBy: sql`${now.toISOString()}::timestamptz` });
   const rows = await runPrepared(db, sql<{ project_id: string | null; expired: boolean }>`
     select project_id, false as expired from (${due}) due
     union all

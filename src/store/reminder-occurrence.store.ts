@@ -206,7 +206,7 @@ export interface DueOccurrence extends OccurrenceKey {
 
 /** Lists the projects with scheduled occurrences due by `now` (store/project-skip-scan.ts over reminder_occurrences_project_due_idx). */
 export async function listDueOccurrenceProjects(db: Db | Trx, now: Date): Promise<Array<{ projectId: string }>> {
-  const { rows } = await projectsWaiting({ table: 'reminder_occurrences', waiting: sql`q.status = 'scheduled'`, due: sql`q.due_at <= ${now}` }).execute(db);
+  const { rows } = await projectsWaiting({ table: 'reminder_occurrences', waiting: sql`q.status = 'scheduled'`, dueBy: sql`${now}` }).execute(db);
   return rows.map((r) => ({ projectId: r.project_id }));
 }
 

@@ -64,11 +64,20 @@ test('the SMS tester: the reply appears without reloading, and an unhandled text
   const thread = page.locator('#tester-thread');
   assert.match(await thread.innerText(), /Not handled yet/);
   assert.doesNotMatch(await thread.innerText(), /You will get no more messages/);
+  // Not handled yet, it is not in the log: the log says it waits (and why it might stay so).
+  const log = await signedInPage(browser, base);
+  await log.goto(`${base}/ui/p/clinic/messages`);
+  assert.match(await log.locator('#inbound-waiting').innerText(), /1 received message is waiting to be handled \(the oldest arrived .+ EAT\)\. .*check that a worker is running/);
+  await log.screenshot({ path: path.join(shots, 'message-log-inbound-waiting.png'), fullPage: true });
   startWorkers();
   await thread.getByText(/You will get no more messages from this number/).waitFor({ timeout: 15_000 });
   assert.match(await thread.innerText(), /The person opted out/);
   assert.equal(loads(), 0, 'no reload');
   await stopWorkers();
+  await log.reload();
+  assert.equal(await log.locator('#inbound-waiting').count(), 0, 'handled: the log no longer says one waits');
+  assert.match(await log.locator('#message-log').innerText(), /STOP/);
+  await log.close();
 
   // A join naming no project: the reason shows by itself too.
   await page.fill('#f-from', '0712000902');

@@ -7,7 +7,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 
 import { isRealDate } from '../../domain/schedule.ts';
 import { getCase } from '../../services/cases.service.ts';
-import { type ContactRef, contactConversation, listProjectMessages, messageContactNames, type PublicStatus } from '../../services/messages.service.ts';
+import { type ContactRef, contactConversation, listProjectMessages, messageContactNames, type PublicStatus, waitingInbound } from '../../services/messages.service.ts';
 import { getMobileWorker } from '../../services/mobile-workers.service.ts';
 import { SEARCH_WINDOW } from '../../store/message.store.ts';
 import type { AdminDeps } from './admin-deps.ts';
@@ -41,9 +41,9 @@ export function registerMessagePages(app: FastifyInstance, deps: AdminDeps): voi
       limit: 50,
       cursor: q.cursor || undefined,
     });
-    const names = await messageContactNames(s, project, list.items);
+    const [names, waiting] = await Promise.all([messageContactNames(s, project, list.items), waitingInbound(s, project)]);
     const kept: LogQuery = { q: search, direction: q.direction, status: q.status, errorCode: q.errorCode, from: q.from, to: q.to };
-    return sendHtml(reply, <LogPage ctx={page('messages')} project={project} items={list.items} names={names} next={list.nextCursor} q={kept} searchWindow={SEARCH_WINDOW} />);
+    return sendHtml(reply, <LogPage ctx={page('messages')} project={project} items={list.items} names={names} next={list.nextCursor} q={kept} searchWindow={SEARCH_WINDOW} waiting={waiting} />);
   });
 
   // A contact's conversation: oldest first, `before` goes to earlier messages; htmx reloads the newest page.

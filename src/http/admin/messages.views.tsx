@@ -236,6 +236,8 @@ export function LogPage(props: {
   next: string | null;
   q: LogQuery;
   searchWindow: number;
+  /** Received through the project's gateways, not handled yet (they enter the log once handled). */
+  waiting: { count: number; oldest: Date | null };
 }): JSX.Element {
   const base = `/ui/p/${props.project.name}/messages`;
   const kept = Object.fromEntries(Object.entries(props.q).filter((e): e is [string, string] => typeof e[1] === 'string' && e[1] !== ''));
@@ -249,6 +251,23 @@ export function LogPage(props: {
   return (
     <Layout title="Message log" ctx={props.ctx}>
       <h1>Message log</h1>
+      {props.waiting.count > 0 ? (
+        <p class="notice" role="status" id="inbound-waiting">
+          <span safe>{`${props.waiting.count.toLocaleString('en')} received ${props.waiting.count === 1 ? 'message is' : 'messages are'} waiting to be handled`}</span>
+          {props.waiting.oldest ? (
+            <>
+              {' (the oldest arrived '}
+              <Time at={props.waiting.oldest.toISOString()} zone={props.project.timeZone} />
+              {')'}
+            </>
+          ) : (
+            ''
+          )}
+          . They appear here once handled, usually within a second; if this stays, check that a worker is running (docs/operations.md, Health).
+        </p>
+      ) : (
+        ''
+      )}
       <form class="row card" method="get" action={base} role="search">
         <div>
           <label for="q-q">Search number or text</label>
