@@ -59,7 +59,7 @@ async function optOutAndHold(project: string, optedOut: string, held: string): P
   await t.deps.db.insertInto('opt_outs').values({ number: optedOut, opted_out: true }).onConflict((oc) => oc.column('number').doNothing()).execute();
   const m = await t.deps.db
     .insertInto('messages')
-    .values({ project_id: p.id, direction: 'in', channel: 'sms', status: 'received', from_address: held, text: 'please do not text me', to_address: null } as never)
+    .values({ project_id: p.id, direction: 'in', channel: 'sms', status: 'received', from_address: held, text: 'please do not text me', to_address: null, processed_at: new Date(), handling: 'possible-opt-out' } as never)
     .returning('id')
     .executeTakeFirstOrThrow();
   await t.deps.db.insertInto('possible_opt_outs').values({ project_id: p.id, number: held, message_id: m.id, text: 'please do not text me', contact_type: null, contact_id: null, status: 'open', decided_at: null, decided_by: null }).execute();

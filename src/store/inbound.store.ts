@@ -13,6 +13,7 @@ export interface ArrivalRef {
   from: string;
   seq: string;
 }
+
 export interface NewInbound {
   projectId: string | null;
   channel: 'sms' | 'email';
@@ -26,7 +27,7 @@ export interface NewInbound {
   viaTester?: boolean;
 }
 
-/** The messages row of an inbound message: what arrived, nothing handled yet. */
+/** The messages row of an inbound message, its handling left empty (insertForwardedNotes sets it). */
 function inboundRow(r: Omit<NewInbound, 'text'> & { text: string | null }) {
   return {
     project_id: r.projectId,
